@@ -1,0 +1,59 @@
+"""The Python API behind every shell: analyze() one text, analyze_batch() many records."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from sourcetrace.errors import InputError
+from sourcetrace.model import Analysis, ArticleInfo
+from sourcetrace.pipeline import load_pipeline
+
+
+def make_article(
+    text: str,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    published: str | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
+    language: str | None = None,
+) -> ArticleInfo:
+    """An article record; the id defaults to a hash of the text so that it is stable."""
+    from sourcetrace.ingest.common import normalise_date
+
+    if not text or not text.strip():
+        raise InputError(id or "<text>", "the article text is empty")
+    return ArticleInfo(
+        id=id or "txt_" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12],
+        text=text,
+        title=title,
+        published=normalise_date(published, id or "<text>") if published else None,
+        outlet=outlet,
+        url=url,
+        language=language,
+    )
+
+
+def analyze(
+    text: str,
+    *,
+    id: str | None = None,
+    title: str | None = None,
+    published: str | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
+    stages: Sequence[str] | None = None,
+) -> Analysis:
+    """Analyse one article's text and return its `Analysis`."""
+    article = make_article(text, id=id, title=title, published=published, outlet=outlet, url=url)
+    return load_pipeline(stages).analyze(article)
+
+
+def analyze_batch(articles: Sequence[ArticleInfo], stages: Sequence[str] | None = None) -> list[Analysis]:
+    """Analyse a batch of article records: the function every corpus engine calls."""
+    return load_pipeline(stages).analyze_batch(list(articles))
+
+
+__all__ = ["analyze", "analyze_batch", "load_pipeline", "make_article"]

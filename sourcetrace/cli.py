@@ -1,0 +1,233 @@
+"""The command line: a thin shell over the Python API.
+
+Other parts of the package add their commands through `register(app)` in the modules listed in
+`COMMAND_MODULES` (corpus mode, the web app, evaluation), so this file stays small.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from sourcetrace.errors import InputError, SourcetraceError
+from sourcetrace.model import Analysis, ArticleInfo
+
+app = typer.Typer(
+    name="sourcetrace",
+    help="Reads news articles the way a verification desk does: who says what, through whom, with evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+COMMAND_MODULES = ("sourcetrace.evaluate.cli", "sourcetrace.corpus.cli", "sourcetrace.web.cli")
+
+
+class OutputFormat(str, enum.Enum):
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+    text = "text"
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def analyze(
+    paths: list[str] = typer.Argument(..., help="Files (.txt .html .htm .jsonl .csv ...), folders, or - for stdin."),
+    format: OutputFormat | None = typer.Option(  # noqa: UP007 - typer needs Optional here
+        None, "--format", "-f", help="json, jsonl, html or text (default: text on a terminal, else json)."
+    ),
+    out: Path | None = typer.Option(  # noqa: UP007
+        None, "--out", "-o",
+        help="Output file; or a folder (existing, or ending in /): then <id>.json and <id>.html per article.",
+    ),
+    published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (overrides the input's)."),  # noqa: UP007
+    outlet: str | None = typer.Option(None, help="Outlet name (overrides the input's)."),  # noqa: UP007
+    url: str | None = typer.Option(None, help="Article URL, as metadata only: never fetched."),  # noqa: UP007
+    id_field: str = typer.Option("id", help="Record field holding the article id (JSONL, CSV)."),
+    text_field: str = typer.Option("text", help="Record field holding the article text."),
+    title_field: str = typer.Option("title", help="Record field holding the title."),
+    published_field: str = typer.Option("published", help="Record field holding the publication date."),
+    outlet_field: str = typer.Option("outlet", help="Record field holding the outlet."),
+    url_field: str = typer.Option("url", help="Record field holding the URL."),
+    errors: Path | None = typer.Option(None, help="Also write the inputs that failed here, as JSON Lines."),  # noqa: UP007
+) -> None:
+    """Analyse articles and print or write the evidence-linked analysis."""
+    from sourcetrace.ingest import FieldMap, ReadOptions, read_inputs
+    from sourcetrace.ingest.common import normalise_date
+    from sourcetrace.pipeline import load_pipeline
+
+    try:
+        options = ReadOptions(
+            fields=FieldMap(id_field, text_field, title_field, published_field, outlet_field, url_field),
+            published=normalise_date(published, "--published") if published else None,
+            outlet=outlet,
+            url=url,
+        )
+    except InputError as error:
+        raise _fail(str(error), 2) from None
+
+    articles: list[ArticleInfo] = []
+    failures: list[InputError] = []
+    for item in read_inputs(paths, options):
+        if isinstance(item, InputError):
+            failures.append(item)
+            err.print(f"[red]error:[/] {item}", highlight=False, soft_wrap=True)
+        else:
+            articles.append(item)
+
+    analyses: list[Analysis] = []
+    if articles:
+        try:
+            pipeline = load_pipeline()
+        except SourcetraceError as error:
+            raise _fail(str(error)) from None
+        analyses = _run_with_progress(pipeline, articles)
+
+    folder_output = out is not None and (out.is_dir() or str(out).endswith(("/", "\\")))
+    if folder_output:
+        _write_folder(analyses, out, format)
+        if format in (None, OutputFormat.text):
+            _print_text(analyses)
+    else:
+        chosen = format or (OutputFormat.text if sys.stdout.isatty() and out is None else OutputFormat.json)
+        _write(analyses, chosen, out)
+
+    if errors is not None:
+        with errors.open("w", encoding="utf-8") as stream:
+            for failure in failures:
+                stream.write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
+    if failures:
+        if len(paths) > 1 or len(failures) > 1 or analyses:
+            err.print(f"[bold red]{len(failures)} input(s) failed[/], {len(analyses)} analysed:", highlight=False)
+            for failure in failures:
+                err.print(f"  {failure}", highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(1)
+
+
+def _run_with_progress(pipeline, articles: list[ArticleInfo]) -> list[Analysis]:  # noqa: ANN001
+    if len(articles) < 4:
+        return pipeline.analyze_batch(articles)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    results: list[Analysis] = []
+    with Progress(
+        TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("analyse", total=len(articles))
+        for start in range(0, len(articles), 16):
+            batch = articles[start : start + 16]
+            results.extend(pipeline.analyze_batch(batch))
+            progress.advance(task, len(batch))
+    return results
+
+
+def _print_text(analyses: list[Analysis]) -> None:
+    from sourcetrace.report.text import print_summary
+
+    console = Console()
+    for analysis in analyses:
+        print_summary(analysis, console)
+
+
+def _write(analyses: list[Analysis], fmt: OutputFormat, out: Path | None) -> None:
+    from sourcetrace.report.html import render_html
+    from sourcetrace.report.json import write_json, write_jsonl
+
+    if fmt is OutputFormat.text:
+        if out is None:
+            _print_text(analyses)
+            return
+        from sourcetrace.report.text import summary
+
+        with out.open("w", encoding="utf-8") as stream:
+            console = Console(file=stream, width=120, force_terminal=False)
+            for analysis in analyses:
+                console.print(summary(analysis))
+        return
+    if fmt is OutputFormat.html:
+        if len(analyses) > 1 and out is not None:
+            raise _fail("several articles with --format html need --out to be a folder (end it with /)", 2)
+        text = "\n".join(render_html(a) for a in analyses)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8")
+        return
+    writer = write_jsonl if fmt is OutputFormat.jsonl else write_json
+    if not analyses:
+        return
+    if out is None:
+        writer(analyses, sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8") as stream:
+            writer(analyses, stream)
+
+
+def _write_folder(analyses: list[Analysis], folder: Path, fmt: OutputFormat | None) -> None:
+    from sourcetrace.report.html import render_html
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for analysis in analyses:
+        safe_id = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in analysis.article.id) or "article"
+        if fmt in (None, OutputFormat.text, OutputFormat.json, OutputFormat.jsonl):
+            path = folder / f"{safe_id}.json"
+            path.write_text(analysis.to_json(indent=2), encoding="utf-8")
+            written.append(path)
+        if fmt in (None, OutputFormat.text, OutputFormat.html):
+            path = folder / f"{safe_id}.html"
+            path.write_text(render_html(analysis), encoding="utf-8")
+            written.append(path)
+    for path in written:
+        err.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def schema(out: Path | None = typer.Option(None, help="Write to this file instead of stdout.")) -> None:  # noqa: UP007
+    """Print the JSON Schema of the analysis output (sourcetrace/analysis/v1)."""
+    from sourcetrace.model import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    from sourcetrace import __version__
+
+    typer.echo(__version__)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    try:
+        app()
+    except SourcetraceError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -1,0 +1,45 @@
+"""HTML pages: main text and metadata (title, date, outlet, URL) extracted with trafilatura."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import trafilatura
+
+from sourcetrace.errors import InputError
+from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
+from sourcetrace.model import ArticleInfo
+
+
+def extract(html: str, source: str, article_id: str, options: ReadOptions, url: str | None = None) -> ArticleInfo:
+    """The main text of an HTML page as an article; InputError when the page has none."""
+    try:
+        result = trafilatura.bare_extraction(
+            html, url=options.url or url, with_metadata=True, include_comments=False, as_dict=True
+        )
+    except Exception as exc:  # trafilatura/lxml raise many kinds on broken markup
+        raise InputError(source, f"cannot parse the HTML ({type(exc).__name__})") from None
+    text = (result or {}).get("text") or ""
+    if not text.strip():
+        raise InputError(source, "the HTML page has no main text that could be extracted")
+    try:
+        published = normalise_date(options.published or result.get("date"), source)
+    except InputError:
+        published = normalise_date(options.published, source) if options.published else None
+    return ArticleInfo(
+        id=article_id,
+        text=text,
+        title=result.get("title") or None,
+        published=published,
+        outlet=options.outlet or result.get("sitename") or None,
+        url=options.url or url or result.get("url") or None,
+    )
+
+
+def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -> Iterator[ArticleInfo | InputError]:
+    try:
+        html = decode(stream.read(), source)
+        yield extract(html, source, article_id, options)
+    except InputError as error:
+        yield error

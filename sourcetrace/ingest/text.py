@@ -1,0 +1,28 @@
+"""Plain-text articles: the whole file is the article; a short first line is taken as the title."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from sourcetrace.errors import InputError
+from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
+from sourcetrace.model import ArticleInfo
+
+
+def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -> Iterator[ArticleInfo | InputError]:
+    try:
+        text = decode(stream.read(), source)
+    except InputError as error:
+        yield error
+        return
+    first_line, _, rest = text.strip().partition("\n")
+    title = first_line.strip() if rest.strip() and len(first_line) <= 200 else None
+    try:
+        published = normalise_date(options.published, source)
+    except InputError as error:
+        yield error
+        return
+    yield ArticleInfo(
+        id=article_id, text=text, title=title, published=published, outlet=options.outlet, url=options.url
+    )

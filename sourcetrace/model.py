@@ -1,0 +1,233 @@
+"""The analysis object and its layers.
+
+One `Analysis` per article. Every layer item carries evidence as `Span`s: 0-based character offsets into
+`article.text`, end exclusive, with `text == article.text[start:end]` always. The JSON Schema that
+`sourcetrace schema` prints is generated from these models (see `sourcetrace/schema/`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "sourcetrace/analysis/v1"
+
+
+class _Layer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(_Layer):
+    """A stretch of the article text. Discontinuous spans list their pieces in `fragments`."""
+
+    start: int = Field(ge=0, description="0-based offset of the first character")
+    end: int = Field(ge=0, description="offset one past the last character")
+    text: str = Field(description="article.text[start:end], always")
+    fragments: list[tuple[int, int]] | None = Field(
+        default=None, description="[start, end] pieces of a discontinuous span, in order"
+    )
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> Span:
+        """The span of `text[start:end]`."""
+        if not 0 <= start <= end <= len(text):
+            raise ValueError(f"span [{start}, {end}) outside a text of {len(text)} characters")
+        return cls(start=start, end=end, text=text[start:end])
+
+    @classmethod
+    def of_fragments(cls, text: str, pieces: list[tuple[int, int]]) -> Span:
+        """A span covering several pieces; `text` of the whole covers start..end, pieces say which parts."""
+        pieces = sorted((s, e) for s, e in pieces if e > s)
+        if not pieces:
+            raise ValueError("a span needs at least one non-empty piece")
+        if len(pieces) == 1:
+            return cls.of(text, *pieces[0])
+        start, end = pieces[0][0], pieces[-1][1]
+        span = cls.of(text, start, end)
+        span.fragments = [(s, e) for s, e in pieces]
+        return span
+
+
+class ArticleInfo(_Layer):
+    id: str
+    text: str
+    title: str | None = None
+    published: str | None = Field(default=None, description="publication date, ISO 8601 (YYYY-MM-DD)")
+    outlet: str | None = None
+    url: str | None = None
+    language: str | None = Field(default=None, description="ISO 639-1 code, detected when not given")
+
+
+class Sentence(Span):
+    pass
+
+
+class EntityVariant(_Layer):
+    """The text uses a spelling other than the canonical one (e.g. a Russian-derived transliteration)."""
+
+    canonical: str
+    variant: str
+    origin: str = Field(description="where the variant spelling comes from, e.g. 'Russian transliteration'")
+
+
+class Entity(_Layer):
+    id: str
+    span: Span
+    label: str = Field(description="spaCy-style label: PERSON, ORG, GPE, LOC, NORP, DATE, ...")
+    canonical: str | None = Field(default=None, description="canonical name when linked")
+    entity_id: str | None = Field(default=None, description="stable id of the linked entry (Wikidata QID)")
+    type: str | None = Field(default=None, description="gazetteer type: person, organization, place, outlet, ...")
+    variant: EntityVariant | None = None
+    profile: dict[str, Any] | None = Field(
+        default=None, description="facts from the gazetteer entry (e.g. an outlet's country and ownership)"
+    )
+
+
+SourceKind = Literal["named_person", "named_organization", "anonymous", "pronoun", "author", "other"]
+QuoteKind = Literal["direct", "indirect", "mixed"]
+
+
+class Speaker(_Layer):
+    name: str
+    role: str | None = None
+
+
+class Attribution(_Layer):
+    id: str
+    source: Span | None = Field(default=None, description="who says it; null for author voice")
+    cue: Span | None = Field(default=None, description="the words that attribute (said, according to...)")
+    content: Span
+    channel: Span | None = Field(default=None, description="the outlet or medium the statement was relayed through")
+    source_kind: SourceKind
+    quote_kind: QuoteKind
+    speaker: Speaker | None = None
+    parent: str | None = Field(default=None, description="id of the enclosing attribution in a nested chain")
+    score: float | None = Field(default=None, description="model confidence, when a model produced it")
+
+
+class Quantity(_Layer):
+    span: Span
+    value: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    unit: str | None = None
+    kind: Literal["count", "ratio", "percent", "money", "duration", "measure", "other"] = "other"
+    vague: bool = False
+    direction: Literal["increase", "decrease"] | None = None
+
+
+class TimeExpression(_Layer):
+    span: Span
+    value: str | None = Field(
+        default=None, description="normalised ISO value: 2022-09-11, 2022-08, XXXX-09-11, P3D, ..."
+    )
+    type: Literal["date", "time", "duration", "set", "other"] = "date"
+    anchored: bool = Field(default=False, description="resolved against the publication date")
+
+
+ClaimKind = Literal["event", "statistic", "causal", "prediction", "opinion", "other"]
+
+
+class Claim(_Layer):
+    id: str
+    span: Span
+    attribution: str | None = Field(default=None, description="id of the attribution; null for author voice")
+    author_voice: bool = False
+    kind: ClaimKind = "other"
+    quantities: list[Quantity] = Field(default_factory=list)
+    dates: list[TimeExpression] = Field(default_factory=list)
+    entities: list[str] = Field(default_factory=list, description="ids of entities inside the claim")
+    checkworthiness: float | None = None
+
+
+class Technique(_Layer):
+    id: str
+    technique: str = Field(description="SemEval-2023 Task 3 technique name")
+    family: str | None = None
+    span: Span
+    score: float
+    source: Literal["model", "rule"] = "model"
+
+
+class FramingMarker(_Layer):
+    id: str
+    marker: str = Field(description="euphemism, agentless_passive, hedge, intensifier, scare_quote, variant, ...")
+    span: Span | None = None
+    explanation: str
+    details: dict[str, Any] | None = None
+
+
+class Evidence(_Layer):
+    description: str
+    span: Span | None = None
+    source: str | None = Field(default=None, description="where the evidence comes from (dataset, KB, URL)")
+    url: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class Finding(_Layer):
+    id: str
+    kind: Literal["contradiction", "factcheck_match", "narrative", "other"]
+    claim: str | None = Field(default=None, description="id of the claim the finding is about")
+    span: Span
+    message: str = Field(description="a sentence a reader understands")
+    score: float | None = None
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class StageTiming(_Layer):
+    stage: str
+    seconds: float
+
+
+class Meta(_Layer):
+    sourcetrace_version: str
+    models: dict[str, str] = Field(default_factory=dict, description="model name -> version")
+    timing: list[StageTiming] = Field(default_factory=list)
+
+
+class Analysis(_Layer):
+    """One article and every layer the pipeline added to it."""
+
+    schema_: str = Field(default=SCHEMA_ID, alias="schema")
+    article: ArticleInfo
+    sentences: list[Sentence] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+    times: list[TimeExpression] = Field(default_factory=list)
+    attributions: list[Attribution] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    techniques: list[Technique] = Field(default_factory=list)
+    framing: list[FramingMarker] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    meta: Meta
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+    def span(self, start: int, end: int) -> Span:
+        """A span of this article's text."""
+        return Span.of(self.article.text, start, end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self, indent: int | None = None) -> str:
+        return self.model_dump_json(by_alias=True, indent=indent)
+
+
+def stable_id(prefix: str, *parts: object) -> str:
+    """A short id that depends only on what it names, so the same input gives the same ids on every run."""
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:12]
+    return f"{prefix}_{digest}"
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Analysis.model_json_schema(by_alias=True)
+    schema["$id"] = SCHEMA_ID
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

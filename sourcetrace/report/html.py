@@ -1,0 +1,157 @@
+"""A self-contained HTML report: the article with its layers highlighted, toggles, and a side panel.
+
+No CDN and no network. Article text is untrusted: Jinja2 escapes every piece of it, the layer data
+travels as JSON inside a non-executable <script type="application/json"> with <, > and & escaped, the
+page's own script only ever writes with textContent, and a Content-Security-Policy admits that one
+script by its hash, so an injected <script> or onerror= could not run even if escaping failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from sourcetrace.model import Analysis, Span
+
+# (layer key, label shown on its toggle)
+LAYERS = (
+    ("source", "Sources"),
+    ("cue", "Cues"),
+    ("content", "Attributed content"),
+    ("channel", "Channels"),
+    ("entity", "Entities"),
+    ("variant", "Spelling variants"),
+    ("claim", "Claims"),
+    ("technique", "Techniques"),
+    ("framing", "Framing markers"),
+    ("finding", "Findings"),
+)
+
+
+@dataclass(frozen=True)
+class Mark:
+    start: int
+    end: int
+    layer: str
+    item: str
+
+
+def _pieces(span: Span) -> list[tuple[int, int]]:
+    return [tuple(p) for p in span.fragments] if span.fragments else [(span.start, span.end)]
+
+
+def _marks_and_items(analysis: Analysis) -> tuple[list[Mark], dict[str, dict[str, Any]]]:
+    marks: list[Mark] = []
+    items: dict[str, dict[str, Any]] = {}
+
+    def add(layer: str, item_id: str, span: Span | None, details: dict[str, Any]) -> None:
+        if span is None:
+            return
+        items.setdefault(item_id, {"layer": layer, **details})
+        for start, end in _pieces(span):
+            if end > start:
+                marks.append(Mark(start, end, layer, item_id))
+
+    for a in analysis.attributions:
+        who = a.speaker.name if a.speaker else (a.source.text if a.source else "author")
+        details = {
+            "title": f"Attribution: {who}",
+            "speaker": who,
+            "role": a.speaker.role if a.speaker else None,
+            "source kind": a.source_kind,
+            "quote kind": a.quote_kind,
+            "cue": a.cue.text if a.cue else None,
+            "channel": a.channel.text if a.channel else None,
+            "content": a.content.text,
+            "parent": a.parent,
+        }
+        add("source", a.id + ":source", a.source, details)
+        add("cue", a.id + ":cue", a.cue, details)
+        add("content", a.id + ":content", a.content, details)
+        add("channel", a.id + ":channel", a.channel, details)
+    for e in analysis.entities:
+        details = {"title": f"Entity ({e.label})", "text": e.span.text, "canonical": e.canonical,
+                   "id": e.entity_id, "type": e.type}
+        if e.variant:
+            details.update({"canonical spelling": e.variant.canonical, "variant origin": e.variant.origin})
+        add("variant" if e.variant else "entity", e.id, e.span, details)
+    for c in analysis.claims:
+        add("claim", c.id, c.span, {
+            "title": f"Claim ({c.kind})", "author voice": c.author_voice, "attribution": c.attribution,
+            "check-worthiness": c.checkworthiness,
+            "dates": ", ".join(d.value or d.span.text for d in c.dates) or None,
+            "quantities": ", ".join(q.span.text for q in c.quantities) or None,
+        })
+    for t in analysis.techniques:
+        add("technique", t.id, t.span, {"title": f"Technique: {t.technique}", "family": t.family,
+                                         "score": round(t.score, 3), "from": t.source})
+    for m in analysis.framing:
+        add("framing", m.id, m.span, {"title": f"Framing: {m.marker}", "explanation": m.explanation})
+    for f in analysis.findings:
+        add("finding", f.id, f.span, {
+            "title": f"Finding: {f.kind}", "message": f.message, "score": f.score,
+            "evidence": [ev.description + (f" ({ev.source})" if ev.source else "") for ev in f.evidence],
+        })
+    return marks, items
+
+
+def _segments(text: str, marks: list[Mark]) -> list[dict[str, Any]]:
+    """Cut the text at every mark boundary; each piece knows which layers and items cover it."""
+    cuts = {0, len(text)}
+    for mark in marks:
+        cuts.update((mark.start, mark.end))
+    bounds = sorted(c for c in cuts if 0 <= c <= len(text))
+    starts: dict[int, list[Mark]] = {}
+    for mark in marks:
+        starts.setdefault(mark.start, []).append(mark)
+    active: list[Mark] = []
+    segments = []
+    for left, right in zip(bounds, bounds[1:]):
+        active = [m for m in active if m.end > left] + starts.get(left, [])
+        if right <= left:
+            continue
+        covering = [m for m in active if m.start <= left and m.end >= right]
+        segments.append({
+            "text": text[left:right],
+            "start": left,
+            "layers": sorted({m.layer for m in covering}),
+            "items": sorted({m.item for m in covering}),
+        })
+    return segments
+
+
+def _script_json(data: Any) -> str:
+    return (json.dumps(data, ensure_ascii=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _template_text(name: str) -> str:
+    return resources.files("sourcetrace.report").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def render_html(analysis: Analysis) -> str:
+    """The report as one HTML string."""
+    marks, items = _marks_and_items(analysis)
+    script = _template_text("report.js")
+    script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    template = env.from_string(_template_text("report.html"))
+    present = {m.layer for m in marks}
+    return template.render(
+        analysis=analysis,
+        article=analysis.article,
+        segments=_segments(analysis.article.text, marks),
+        layers=[(key, label, key in present) for key, label in LAYERS],
+        items_json=_script_json(items),
+        analysis_json=_script_json(analysis.to_dict()),
+        script=script,
+        script_hash=script_hash,
+        css=_template_text("report.css"),
+    )

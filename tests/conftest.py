@@ -1,0 +1,50 @@
+"""Shared fixtures: the real pipeline (loaded once per test session) and the data under ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED_ARTICLE = SHARED / "seed" / "article.txt"
+POLNEAR = SHARED / "data" / "polnear"
+EXAMPLE_ARTICLE = REPO / "examples" / "article.txt"
+
+
+def require_shared(path: Path) -> Path:
+    """Skip, with a message, when ../shared (the development data) is not beside the repository."""
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the development data in ../shared is not available here")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    from sourcetrace.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return require_shared(SEED_ARTICLE).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_analysis(seed_text):
+    from sourcetrace import analyze
+
+    return analyze(seed_text, id="seed", published="2022-09-13")
+
+
+@pytest.fixture(scope="session")
+def example_analysis():
+    from sourcetrace import analyze
+
+    return analyze(EXAMPLE_ARTICLE.read_text(encoding="utf-8"), id="article", published="2022-10-05")
+
+
+IN_CI = os.environ.get("CI") == "true"
