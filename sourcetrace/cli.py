@@ -28,7 +28,12 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 
-COMMAND_MODULES = ("sourcetrace.evaluate.cli", "sourcetrace.corpus.cli", "sourcetrace.web.cli")
+COMMAND_MODULES = (
+    "sourcetrace.evaluate.cli",
+    "sourcetrace.corpus.cli",
+    "sourcetrace.web.cli",
+    "sourcetrace.extract.gazetteer_cli",
+)
 
 
 class OutputFormat(str, enum.Enum):
