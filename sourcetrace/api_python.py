@@ -21,14 +21,14 @@ def make_article(
     language: str | None = None,
 ) -> ArticleInfo:
     """An article record; the id defaults to a hash of the text so that it is stable."""
-    from sourcetrace.ingest.common import normalise_date
+    from sourcetrace.ingest.common import headline_of, normalise_date
 
     if not text or not text.strip():
         raise InputError(id or "<text>", "the article text is empty")
     return ArticleInfo(
         id=id or "txt_" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12],
         text=text,
-        title=title,
+        title=title if title is not None else headline_of(text),
         published=normalise_date(published, id or "<text>") if published else None,
         outlet=outlet,
         url=url,

@@ -51,23 +51,23 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 @app.command()
 def analyze(
     paths: list[str] = typer.Argument(..., help="Files (.txt .html .htm .jsonl .csv ...), folders, or - for stdin."),
-    format: OutputFormat | None = typer.Option(  # noqa: UP007 - typer needs Optional here
+    format: OutputFormat | None = typer.Option(
         None, "--format", "-f", help="json, jsonl, html or text (default: text on a terminal, else json)."
     ),
-    out: Path | None = typer.Option(  # noqa: UP007
+    out_arg: str | None = typer.Option(
         None, "--out", "-o",
         help="Output file; or a folder (existing, or ending in /): then <id>.json and <id>.html per article.",
     ),
-    published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (overrides the input's)."),  # noqa: UP007
-    outlet: str | None = typer.Option(None, help="Outlet name (overrides the input's)."),  # noqa: UP007
-    url: str | None = typer.Option(None, help="Article URL, as metadata only: never fetched."),  # noqa: UP007
+    published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (overrides the input's)."),
+    outlet: str | None = typer.Option(None, help="Outlet name (overrides the input's)."),
+    url: str | None = typer.Option(None, help="Article URL, as metadata only: never fetched."),
     id_field: str = typer.Option("id", help="Record field holding the article id (JSONL, CSV)."),
     text_field: str = typer.Option("text", help="Record field holding the article text."),
     title_field: str = typer.Option("title", help="Record field holding the title."),
     published_field: str = typer.Option("published", help="Record field holding the publication date."),
     outlet_field: str = typer.Option("outlet", help="Record field holding the outlet."),
     url_field: str = typer.Option("url", help="Record field holding the URL."),
-    errors: Path | None = typer.Option(None, help="Also write the inputs that failed here, as JSON Lines."),  # noqa: UP007
+    errors: Path | None = typer.Option(None, help="Also write the inputs that failed here, as JSON Lines."),
 ) -> None:
     """Analyse articles and print or write the evidence-linked analysis."""
     from sourcetrace.ingest import FieldMap, ReadOptions, read_inputs
@@ -101,7 +101,9 @@ def analyze(
             raise _fail(str(error)) from None
         analyses = _run_with_progress(pipeline, articles)
 
-    folder_output = out is not None and (out.is_dir() or str(out).endswith(("/", "\\")))
+    # Path() drops a trailing slash, so the folder intent is read from the raw argument
+    out = Path(out_arg) if out_arg else None
+    folder_output = out is not None and (out.is_dir() or out_arg.endswith(("/", "\\")))
     if folder_output:
         _write_folder(analyses, out, format)
         if format in (None, OutputFormat.text):
@@ -202,7 +204,7 @@ def _write_folder(analyses: list[Analysis], folder: Path, fmt: OutputFormat | No
 
 
 @app.command()
-def schema(out: Path | None = typer.Option(None, help="Write to this file instead of stdout.")) -> None:  # noqa: UP007
+def schema(out: Path | None = typer.Option(None, help="Write to this file instead of stdout.")) -> None:
     """Print the JSON Schema of the analysis output (sourcetrace/analysis/v1)."""
     from sourcetrace.model import json_schema
 

@@ -50,6 +50,8 @@ def decode(data: bytes, source: str) -> str:
         if best is None:
             raise InputError(source, "cannot detect the text encoding; convert the file to UTF-8") from None
         text = str(best)
+    if not text.strip():
+        raise InputError(source, "the file is empty (no text after decoding)")
     if len(_CONTROL.findall(text[:8192])) > max(8, len(text[:8192]) // 50):
         raise InputError(source, "this looks like a binary file, not text (too many control characters)")
     return text
@@ -79,6 +81,12 @@ def normalise_date(value: Any, source: str, line: int | None = None) -> str | No
         except ValueError:
             continue
     raise InputError(source, f"cannot read the date {text[:40]!r}; use YYYY-MM-DD", line=line)
+
+
+def headline_of(text: str) -> str | None:
+    """A short first line followed by more text reads as the headline."""
+    first_line, _, rest = text.strip().partition("\n")
+    return first_line.strip() if rest.strip() and len(first_line) <= 200 else None
 
 
 def _clean(value: Any) -> str | None:

@@ -11,17 +11,21 @@ from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
 from sourcetrace.model import ArticleInfo
 
+MIN_WORDS = 4
+
 
 def extract(html: str, source: str, article_id: str, options: ReadOptions, url: str | None = None) -> ArticleInfo:
     """The main text of an HTML page as an article; InputError when the page has none."""
     try:
-        result = trafilatura.bare_extraction(
-            html, url=options.url or url, with_metadata=True, include_comments=False, as_dict=True
+        extracted = trafilatura.bare_extraction(
+            html, url=options.url or url, with_metadata=True, include_comments=False
         )
     except Exception as exc:  # trafilatura/lxml raise many kinds on broken markup
         raise InputError(source, f"cannot parse the HTML ({type(exc).__name__})") from None
-    text = (result or {}).get("text") or ""
-    if not text.strip():
+    result = extracted.as_dict() if hasattr(extracted, "as_dict") else (extracted or {})
+    text = result.get("text") or ""
+    # trafilatura falls back to any text it finds (a menu, a footer): a few words are not an article
+    if len(text.split()) < MIN_WORDS:
         raise InputError(source, "the HTML page has no main text that could be extracted")
     try:
         published = normalise_date(options.published or result.get("date"), source)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from sourcetrace.errors import InputError
-from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
+from sourcetrace.ingest.common import ReadOptions, decode, headline_of, normalise_date
 from sourcetrace.model import ArticleInfo
 
 
@@ -16,8 +16,7 @@ def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -
     except InputError as error:
         yield error
         return
-    first_line, _, rest = text.strip().partition("\n")
-    title = first_line.strip() if rest.strip() and len(first_line) <= 200 else None
+    title = headline_of(text)
     try:
         published = normalise_date(options.published, source)
     except InputError as error:

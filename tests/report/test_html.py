@@ -1,0 +1,110 @@
+"""The HTML report: layers highlighted, escaping of hostile article text, and a real browser run."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from sourcetrace import analyze
+from sourcetrace.report.html import render_html
+from tests.conftest import IN_CI, REPO
+
+HOSTILE = (
+    'Officials said <script>window.pwned = 1; document.title = "pwned"</script> the bridge was closed.\n'
+    '<img src=x onerror="window.pwned = 2; document.title = \'pwned\'"> Marochko said "it is fine".\n'
+    '<a href="javascript:window.pwned=3">click</a> \u202eevil\u202c and </script><script>window.pwned=4</script>\n'
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_html():
+    return render_html(analyze(HOSTILE, id="hostile"))
+
+
+def test_hostile_text_is_escaped_everywhere(hostile_html):
+    assert "<script>window.pwned" not in hostile_html
+    assert "<img src=x" not in hostile_html
+    assert '<a href="javascript:' not in hostile_html
+    assert "&lt;script&gt;window.pwned = " in hostile_html and "&lt;img src=x onerror=" in hostile_html
+    # exactly the report's own three script elements: two JSON data islands and one hashed script
+    assert hostile_html.count("<script") == 3
+    assert "script-src 'sha256-" in hostile_html
+
+
+def test_report_shows_layers_and_side_panel(example_analysis):
+    html = render_html(example_analysis)
+    assert 'class="m' in html and ("l-entity" in html or "l-variant" in html)
+    assert 'id="sources"' in html and 'id="findings"' in html
+    assert example_analysis.article.title in html
+
+
+def _chromium():
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        if IN_CI:
+            pytest.fail("chromium and chromedriver must be installed in CI (Debian packages chromium, chromium-driver)")
+        pytest.skip("Debian chromium/chromium-driver are not installed")
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never download a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    profile = tempfile.mkdtemp(prefix="sourcetrace-chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--window-size=1280,900", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = _chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.browser
+def test_report_in_a_real_browser(browser, example_analysis, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "report.html"
+    page.write_text(render_html(example_analysis), encoding="utf-8")
+    browser.get(page.as_uri())
+    marks = browser.find_elements(By.CSS_SELECTOR, "#article .m")
+    assert marks, "no highlighted spans in the article"
+    layers = {c for m in marks for c in m.get_attribute("class").split() if c.startswith("l-")}
+    assert layers, "highlights carry no layer class"
+    marks[0].click()
+    details = browser.find_element(By.ID, "details-list").text
+    assert details.strip(), "clicking a highlight shows no details"
+    # toggling a layer off hides its highlight
+    layer = sorted(layers)[0][2:]
+    box = browser.find_element(By.CSS_SELECTOR, f'.toggles input[data-layer="{layer}"]')
+    box.click()
+    assert f"hide-{layer}" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+    box.click()
+    shots = REPO / "docs"
+    shots.mkdir(exist_ok=True)
+    browser.save_screenshot(str(tmp_path / "report.png"))
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    if not IN_CI:  # refresh the README's screenshot on developer machines only
+        Path(shots / "report.png").write_bytes((tmp_path / "report.png").read_bytes())
+
+
+@pytest.mark.browser
+def test_hostile_report_runs_no_script(browser, hostile_html, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "hostile.html"
+    page.write_text(hostile_html, encoding="utf-8")
+    browser.get(page.as_uri())
+    assert browser.execute_script("return window.pwned === undefined")
+    assert browser.title != "pwned"
+    text = browser.find_element(By.ID, "article").text
+    assert "<script>window.pwned = 1;" in text and "onerror=" in text
+    # the page's own script still works: the toggles respond
+    browser.find_element(By.CSS_SELECTOR, ".toggles input").click()
+    assert "hide-" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
