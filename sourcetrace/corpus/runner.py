@@ -1,0 +1,406 @@
+"""Corpus runs: many articles through the analysis, in parallel, stored as shards, resumable after any kill.
+
+The analysis core is `analyze_records(batch) -> tables`: a batch of article records in, the rows of every
+table out. Both engines call it, through `process_task`, which also stores the task's shard in one atomic
+step; they differ only in how batches reach it:
+
+- `pool` (default): a process pool on this machine; each worker loads the models once (`init_worker`).
+- `ray`: Ray Data `map_batches` on an actor pool (`sourcetrace.corpus.ray_engine`), for clusters of machines.
+
+The parent reads the inputs, skips ids already stored (that is the resume), cuts tasks, shows progress, and
+at the end links duplicates, clusters claims and writes the errors file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyarrow as pa
+
+from sourcetrace.corpus.store import Backend, iter_batches, new_task_id, open_backend
+from sourcetrace.corpus.tables import analyses_to_tables, errors_table
+from sourcetrace.errors import ConfigurationError, InputError
+from sourcetrace.model import Analysis, ArticleInfo
+
+
+def default_workers() -> int:
+    """One worker per core, leaving one for the parent (reading inputs) where there are several."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores - 1)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to analyse: which pipeline stages (None: the default pipeline; (): none, to measure the engine),
+    how many articles per task, how many workers, where to store, whether to embed claims for clustering."""
+
+    store: str
+    stages: tuple[str, ...] | None = None
+    task_size: int = 64
+    workers: int = field(default_factory=default_workers)
+    embed_claims: bool = True
+
+
+# --- the analysis core, once per worker process --------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _die_with_parent(parent_pid: int | None) -> None:
+    """A worker must not outlive its run: after a `kill -9` of the parent, an orphan finishing its task
+    would store articles the rerun analyses again."""
+    if parent_pid is None:
+        return
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def build_pipeline(stages: tuple[str, ...] | None) -> Any:
+    from sourcetrace.pipeline import Pipeline, load_pipeline
+
+    if stages is not None and len(stages) == 0:
+        return Pipeline(())
+    return load_pipeline(stages)
+
+
+def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
+    """Load the pipeline, the embedder and the store connection once for this process."""
+    _die_with_parent(parent_pid)
+    from sourcetrace.corpus.clusters import load_default_embedder
+
+    _WORKER.clear()
+    _WORKER["options"] = options
+    _WORKER["parent_pid"] = parent_pid
+    _WORKER["pipeline"] = build_pipeline(options.stages)
+    _WORKER["embedder"] = load_default_embedder() if options.embed_claims and options.stages != () else None
+    _WORKER["backend"] = open_backend(options.store)
+
+
+def _analyze_safely(pipeline: Any, articles: list[ArticleInfo]) -> tuple[list[Analysis], list[dict[str, Any]]]:
+    """The batch at once; if it fails, each article alone, so that one bad article fails alone."""
+    try:
+        return pipeline.analyze_batch(articles), []
+    except Exception:  # noqa: BLE001 - any stage may fail on odd input; the run must go on
+        pass
+    analyses, errors = [], []
+    for article in articles:
+        try:
+            analyses.extend(pipeline.analyze_batch([article]))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(
+                {"article_id": article.id, "source": article.url or article.id, "line": None,
+                 "error": f"analysis failed: {type(exc).__name__}: {exc}"[:500]}
+            )
+    return analyses, errors
+
+
+def analyze_records(records: Sequence[ArticleInfo | dict[str, Any]], task: str = "") -> dict[str, pa.Table]:
+    """The analysis core of both engines: a batch of article records in, the rows of every table out."""
+    from sourcetrace.corpus.clusters import embed_claim_texts
+    from sourcetrace.corpus.dedupe import content_sha1, signature_bytes
+
+    if "pipeline" not in _WORKER:
+        raise ConfigurationError("init_worker() must run in this process before analyze_records()")
+    articles = [r if isinstance(r, ArticleInfo) else ArticleInfo.model_validate(r) for r in records]
+    analyses, errors = _analyze_safely(_WORKER["pipeline"], articles)
+    extras = [
+        {"content_sha1": content_sha1(a.article.text), "minhash": signature_bytes(a.article.text)} for a in analyses
+    ]
+    embeddings = embed_claim_texts(_WORKER["embedder"], [(c.id, c.span.text) for a in analyses for c in a.claims])
+    tables = analyses_to_tables(analyses, task, extras, embeddings)
+    tables["errors"] = errors_table(errors)
+    return tables
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kilobytes on Linux
+
+
+def process_task(task: str, records: Sequence[ArticleInfo | dict[str, Any]]) -> dict[str, Any]:
+    """Analyse one task's records and store its shard atomically; a short report goes back to the parent."""
+    started = time.perf_counter()
+    tables = analyze_records(records, task)
+    parent_pid = _WORKER.get("parent_pid")
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # orphaned: the rerun owns these articles now
+    _WORKER["backend"].write_task(task, tables)
+    return {
+        "task": task,
+        "articles": tables["articles"].num_rows,
+        "errors": tables["errors"].num_rows,
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "pid": os.getpid(),
+    }
+
+
+# --- the process-pool engine -------------------------------------------------------------------------------
+
+
+def run_pool(
+    batches: Iterable[list[ArticleInfo]], options: RunOptions, on_report: Callable[[dict[str, Any]], None]
+) -> None:
+    """Tasks through a pool of worker processes (or in this process when workers is 0)."""
+    if options.workers <= 0:
+        init_worker(options)
+        for batch in batches:
+            on_report(process_task(new_task_id(), batch))
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")  # no fork of a parent holding threads and open files
+    in_flight_limit = 2 * options.workers  # enough queued to keep workers busy; bounded so memory is too
+    with ProcessPoolExecutor(
+        max_workers=options.workers, mp_context=context, initializer=init_worker, initargs=(options, os.getpid())
+    ) as pool:
+        pending: set[Any] = set()
+        try:
+            for batch in batches:
+                pending.add(pool.submit(process_task, new_task_id(), batch))
+                if len(pending) >= in_flight_limit:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        on_report(future.result())
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    on_report(future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+# --- the parent: reading, resuming, progress, finishing ----------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    analysed: int = 0
+    skipped: int = 0
+    input_errors: int = 0
+    analysis_errors: int = 0
+    tasks: int = 0
+    seconds: float = 0.0
+    peak_rss_mb_by_worker: dict[int, float] = field(default_factory=dict)
+    duplicates: int = 0
+    clusters: int = 0
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.analysed / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "analysed": self.analysed, "skipped": self.skipped, "input_errors": self.input_errors,
+            "analysis_errors": self.analysis_errors, "tasks": self.tasks, "seconds": round(self.seconds, 3),
+            "articles_per_second": round(self.articles_per_second, 2),
+            "peak_rss_mb_per_worker": round(max(self.peak_rss_mb_by_worker.values(), default=0.0), 1),
+            "duplicates": self.duplicates, "clusters": self.clusters,
+        }
+
+
+def estimate_records(paths: Sequence[str | Path]) -> int | None:
+    """A quick count of the articles in the inputs, for the ETA; None when a format cannot say cheaply."""
+    from sourcetrace.ingest import READERS
+
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            name = file.name.lower()
+            if not any(name.endswith(suffix) for suffix in READERS) or not file.exists():
+                continue
+            if name.endswith((".jsonl", ".ndjson")):
+                with file.open("rb") as stream:
+                    total += sum(1 for line in stream if line.strip())
+            elif name.endswith(".csv"):
+                with file.open("rb") as stream:
+                    total += max(0, sum(1 for line in stream if line.strip()) - 1)
+            elif name.endswith(".parquet"):
+                import pyarrow.parquet as pq
+
+                try:
+                    total += pq.ParquetFile(file).metadata.num_rows
+                except Exception:  # noqa: BLE001 - the reader reports a broken file properly
+                    continue
+            elif ".warc" in name:
+                return None
+            else:
+                total += 1
+    return total
+
+
+class _Progress:
+    """articles/s and ETA: a rich bar on a terminal, a line every few seconds otherwise."""
+
+    def __init__(self, total: int | None, enabled: bool, stream: TextIO) -> None:
+        self.total, self.done, self.enabled, self.stream = total, 0, enabled, stream
+        self.started = time.perf_counter()
+        self.last_line = self.started
+        self._rich: Any = None
+        if enabled and stream.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._rich = Progress(
+                TextColumn("analysing"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]} articles/s"), TextColumn("ETA"), TimeRemainingColumn(),
+                console=Console(file=stream), transient=False,
+            )
+            self._task = self._rich.add_task("run", total=total, rate="-")
+            self._rich.start()
+
+    def rate(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if not self.enabled:
+            return
+        if self._rich is not None:
+            self._rich.update(self._task, advance=count, rate=f"{self.rate():.1f}")
+            return
+        now = time.perf_counter()
+        if now - self.last_line >= 5:
+            self.last_line = now
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
+
+    def line(self) -> str:
+        rate = self.rate()
+        text = f"{self.done}" + (f"/{self.total}" if self.total else "") + f" articles, {rate:.1f} articles/s"
+        if self.total and rate > 0:
+            text += f", ETA {max(0.0, (self.total - self.done) / rate):.0f} s"
+        return text
+
+    def close(self) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One run at a time per output folder: two would analyse the same articles."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigurationError(f"another `sourcetrace run` is writing to {out}") from None
+        yield
+
+
+def _articles_to_run(
+    items: Iterable[ArticleInfo | InputError], done: set[str], summary: RunSummary, errors: TextIO
+) -> Iterator[ArticleInfo]:
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, InputError):
+            summary.input_errors += 1
+            errors.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            continue
+        if item.id in done:
+            summary.skipped += 1
+            continue
+        if item.id in seen:
+            summary.input_errors += 1
+            duplicate = InputError(
+                item.url or "<input>", "duplicate article id: the first record is kept", record=item.id
+            )
+            errors.write(json.dumps(duplicate.to_dict(), ensure_ascii=False) + "\n")
+            continue
+        seen.add(item.id)
+        yield item
+
+
+def run_corpus(
+    inputs: Sequence[str | Path],
+    out: str | Path,
+    options: RunOptions | None = None,
+    engine: str = "pool",
+    address: str | None = None,
+    read_options: Any = None,
+    progress: bool = True,
+    log: TextIO | None = None,
+    finish: bool = True,
+) -> RunSummary:
+    """Analyse every article of `inputs` not yet stored, then update duplicates, clusters and the database."""
+    from sourcetrace.ingest import read_inputs
+
+    out = Path(out)
+    options = options or RunOptions(store=str(out))
+    log = log or sys.stderr
+    summary = RunSummary()
+    if engine not in ("pool", "ray"):
+        raise ConfigurationError(f"unknown engine {engine!r}: use pool or ray")
+    with _exclusive(out):
+        backend: Backend = open_backend(options.store)
+        backend.prepare()
+        done = backend.done_ids()
+        estimate = estimate_records(inputs)
+        bar = _Progress(None if estimate is None else max(0, estimate - len(done)), progress, log)
+
+        def on_report(report: dict[str, Any]) -> None:
+            summary.tasks += 1
+            summary.analysed += report["articles"]
+            summary.analysis_errors += report["errors"]
+            pid = report["pid"]
+            summary.peak_rss_mb_by_worker[pid] = max(summary.peak_rss_mb_by_worker.get(pid, 0.0), report["peak_rss_mb"])
+            bar.advance(report["articles"] + report["errors"])
+
+        started = time.perf_counter()
+        try:
+            with (out / "errors.jsonl").open("w", encoding="utf-8") as errors:
+                articles = _articles_to_run(read_inputs(inputs, read_options), done, summary, errors)
+                batches = iter_batches(articles, options.task_size)
+                if engine == "ray":
+                    from sourcetrace.corpus.ray_engine import run_ray
+
+                    run_ray(batches, options, on_report, address=address)
+                else:
+                    run_pool(batches, options, on_report)
+                summary.seconds = time.perf_counter() - started
+                bar.close()
+                if finish:
+                    finish_run(backend, summary, errors, log if progress else None)
+        finally:
+            bar.close()
+            backend.close()
+    return summary
+
+
+def finish_run(backend: Backend, summary: RunSummary, errors: TextIO, log: TextIO | None) -> None:
+    """Corpus-wide steps after the tasks: duplicates, claim clusters, errors file, the DuckDB catalogue."""
+    from sourcetrace.corpus.clusters import update_clusters
+    from sourcetrace.corpus.dedupe import update_duplicates
+
+    if log:
+        log.write("linking duplicates, clustering claims...\n")
+    refresh = getattr(backend, "refresh", None)
+    if refresh:
+        refresh()
+    summary.duplicates = update_duplicates(backend)
+    summary.clusters = update_clusters(backend)["clusters"]
+    for row in backend.read("SELECT article_id, source, line, error FROM errors").to_pylist():
+        errors.write(json.dumps({"source": row["source"], "line": row["line"], "record": row["article_id"],
+                                 "error": row["error"]}, ensure_ascii=False) + "\n")
+    backend.finish()
