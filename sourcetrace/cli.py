@@ -68,6 +68,9 @@ def analyze(
     outlet_field: str = typer.Option("outlet", help="Record field holding the outlet."),
     url_field: str = typer.Option("url", help="Record field holding the URL."),
     errors: Path | None = typer.Option(None, help="Also write the inputs that failed here, as JSON Lines."),
+    gazetteer: list[Path] | None = typer.Option(
+        None, "--gazetteer", help="Extra gazetteer file (YAML/CSV) for entity linking; repeatable."
+    ),
 ) -> None:
     """Analyse articles and print or write the evidence-linked analysis."""
     from sourcetrace.ingest import FieldMap, ReadOptions, read_inputs
@@ -96,7 +99,8 @@ def analyze(
     analyses: list[Analysis] = []
     if articles:
         try:
-            pipeline = load_pipeline()
+            config = {"entities": {"gazetteer": [str(p) for p in gazetteer]}} if gazetteer else None
+            pipeline = load_pipeline(config=config)
         except SourcetraceError as error:
             raise _fail(str(error)) from None
         analyses = _run_with_progress(pipeline, articles)
