@@ -151,6 +151,16 @@ class Technique(_Layer):
     source: Literal["model", "rule"] = "model"
 
 
+class TechniqueSummary(_Layer):
+    """How much persuasion an article carries: technique counts per family, absolute and per 1,000 words."""
+
+    words: int
+    techniques: dict[str, int] = Field(default_factory=dict, description="technique name -> count")
+    families: dict[str, int] = Field(default_factory=dict, description="SemEval-2023 family -> count")
+    families_per_1000_words: dict[str, float] = Field(default_factory=dict)
+    per_1000_words: float = 0.0
+
+
 class FramingMarker(_Layer):
     id: str
     marker: str = Field(description="euphemism, agentless_passive, hedge, intensifier, scare_quote, variant, ...")
@@ -199,6 +209,7 @@ class Analysis(_Layer):
     attributions: list[Attribution] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
     techniques: list[Technique] = Field(default_factory=list)
+    technique_summary: TechniqueSummary | None = None
     framing: list[FramingMarker] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     meta: Meta

@@ -1,11 +1,295 @@
-"""Stage `techniques`: adds the `techniques` layer. (Placeholder until its issue lands: adds nothing yet.)"""
+"""Stage `techniques`: persuasion techniques of SemEval-2023 Task 3, as scored spans.
+
+How a span is found and named (weights in `sourcetrace/data/models/techniques/`, see its MODEL_CARD.md):
+
+1. Every word piece gets a contextual vector from all-MiniLM-L6-v2 (int8 ONNX, `technique_encoder.py`).
+2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
+   lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11).
+3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, become spans, widened to
+   whole words and trimmed of edge punctuation (the PTC convention).
+4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
+   length, how often its words recur in the article, quotes, capitals) names the technique.
+5. Score = P(span) x P(technique | span): P(span) is the tagger's mean probability mapped through Platt
+   scaling fitted on development articles (does the span overlap a gold span?); P(technique | span) is the
+   regression's probability after temperature scaling fitted on the same articles.
+
+PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
+2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques
+with no training data come from cue phrases in `sourcetrace/data/lexicons/technique_cues.yaml` (source "rule").
+Non-English articles (uk/ru) get no model spans: the tagger is English-only (the model card says why).
+
+The article also gets `technique_summary`: counts per technique and per family, and per 1,000 words.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import yaml
+
+from sourcetrace.extract.technique_encoder import MODEL_DIR, EncodedText, PieceEncoder
+from sourcetrace.model import Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.pipeline import Document, register_stage
+
+LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicons"
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "attack_on_reputation": (
+        "Name_Calling-Labeling", "Guilt_by_Association", "Doubt", "Appeal_to_Hypocrisy", "Questioning_the_Reputation",
+    ),
+    "justification": (
+        "Flag_Waving", "Appeal_to_Authority", "Appeal_to_Popularity", "Appeal_to_Values", "Appeal_to_Fear-Prejudice",
+    ),
+    "simplification": ("Causal_Oversimplification", "False_Dilemma-No_Choice", "Consequential_Oversimplification"),
+    "distraction": ("Straw_Man", "Red_Herring", "Whataboutism"),
+    "call": ("Slogans", "Conversation_Killer", "Appeal_to_Time"),
+    "manipulative_wording": (
+        "Loaded_Language", "Obfuscation-Vagueness-Confusion", "Exaggeration-Minimisation", "Repetition",
+    ),
+}
+TECHNIQUES: tuple[str, ...] = tuple(name for names in FAMILIES.values() for name in names)
+FAMILY_OF: dict[str, str] = {name: family for family, names in FAMILIES.items() for name in names}
+
+# PTC (SemEval-2020 Task 11) label -> the 2023 techniques it stands for; the first is the default name.
+PTC_TO_2023: dict[str, tuple[str, ...]] = {
+    "Loaded_Language": ("Loaded_Language",),
+    "Name_Calling,Labeling": ("Name_Calling-Labeling",),
+    "Repetition": ("Repetition",),
+    "Doubt": ("Doubt",),
+    "Exaggeration,Minimisation": ("Exaggeration-Minimisation",),
+    "Appeal_to_fear-prejudice": ("Appeal_to_Fear-Prejudice",),
+    "Flag-Waving": ("Flag_Waving",),
+    "Causal_Oversimplification": ("Causal_Oversimplification",),
+    "Appeal_to_Authority": ("Appeal_to_Authority",),
+    "Slogans": ("Slogans",),
+    "Black-and-White_Fallacy": ("False_Dilemma-No_Choice",),
+    "Thought-terminating_Cliches": ("Conversation_Killer",),
+    "Whataboutism,Straw_Men,Red_Herring": ("Whataboutism", "Red_Herring", "Straw_Man"),
+    "Bandwagon,Reductio_ad_hitlerum": ("Appeal_to_Popularity", "Guilt_by_Association"),
+    # single names used by the 18-class PTC release
+    "Bandwagon": ("Appeal_to_Popularity",),
+    "Reductio_ad_hitlerum": ("Guilt_by_Association",),
+    "Whataboutism": ("Whataboutism",),
+    "Straw_Men": ("Straw_Man",),
+    "Red_Herring": ("Red_Herring",),
+    "Obfuscation,Intentional_Vagueness,Confusion": ("Obfuscation-Vagueness-Confusion",),
+}
+
+_GUILT_CUES = re.compile(
+    r"\b(hitler|nazi|fascis|stalin|communis|marxis|soviet|gestapo|vichy|holocaust|kkk|isis|terroris|jihad|"
+    r"abuser|like the|sounds like|same as)", re.IGNORECASE,
+)
+_WHATABOUT_CUES = re.compile(
+    r"\b(what about|while|meanwhile|whereas|but they|compared to|just as|same thing|hypocri|double standard)",
+    re.IGNORECASE,
+)
+
+
+def to_2023(label: str) -> tuple[str, ...]:
+    """The 2023 technique names a gold label (2020 or 2023 naming) stands for."""
+    if label in FAMILY_OF:
+        return (label,)
+    return PTC_TO_2023.get(label, PTC_TO_2023.get(label.replace(" ", "_"), (label,)))
+
+
+def _split_merged(ptc_label: str, span_text: str) -> str:
+    """Name one 2023 technique for a merged PTC class, by cue words (the corpus does not tell them apart)."""
+    if ptc_label == "Bandwagon,Reductio_ad_hitlerum":
+        return "Guilt_by_Association" if _GUILT_CUES.search(span_text) else "Appeal_to_Popularity"
+    if ptc_label == "Whataboutism,Straw_Men,Red_Herring":
+        return "Whataboutism" if _WHATABOUT_CUES.search(span_text) else "Red_Herring"
+    return to_2023(ptc_label)[0]
+
+
+# --- span features for the technique classifier (shared with training) ---------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_QUOTES = "\"'“”‘’«»"
+EXTRA_FEATURES = 8
+
+
+def span_features(text: str, encoded: EncodedText, start: int, end: int, word_counts: Counter) -> np.ndarray:
+    """One row of classifier features for text[start:end]: piece vectors, sentence context and surface cues."""
+    inside = (encoded.offsets[:, 0] < end) & (encoded.offsets[:, 1] > start)
+    if inside.any():
+        span_vector = encoded.vectors[inside].mean(axis=0)
+        sentence_ids = np.unique(encoded.sentence[inside])
+        sentence_vector = encoded.vectors[np.isin(encoded.sentence, sentence_ids)].mean(axis=0)
+    else:
+        span_vector = sentence_vector = np.zeros(encoded.vectors.shape[1], dtype=np.float32)
+    span_text = text[start:end]
+    words = [w.lower() for w in _WORD.findall(span_text)]
+    content = [w for w in words if len(w) > 3]
+    recurring = sum(1 for w in content if word_counts[w] > 2) / max(len(content), 1)
+    occurrences = text.lower().count(span_text.lower()) if span_text.strip() else 0
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    quoted = float(before in _QUOTES or after in _QUOTES or span_text[:1] in _QUOTES)
+    capitals = sum(1 for w in _WORD.findall(span_text) if w[:1].isupper()) / max(len(words), 1)
+    extra = np.array([
+        np.log1p(len(span_text)) / 5, np.log1p(len(words)) / 3, recurring, np.log1p(max(occurrences - 1, 0)),
+        quoted, capitals, float("!" in span_text), float("?" in span_text),
+    ], dtype=np.float32)
+    return np.concatenate([span_vector, sentence_vector, extra]).astype(np.float32)
+
+
+def article_word_counts(text: str) -> Counter:
+    return Counter(w.lower() for w in _WORD.findall(text))
+
+
+# --- the model ---------------------------------------------------------------------------------------------
+
+def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Same-padded 1-D convolution: x (n, c_in), weight (c_out, c_in, k) as torch stores it."""
+    k = weight.shape[2]
+    pad = k // 2
+    padded = np.pad(x, ((pad, pad), (0, 0)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, k, axis=0)  # (n, c_in, k)
+    return windows.reshape(len(x), -1) @ weight.reshape(weight.shape[0], -1).T + bias
+
+
+class TechniqueModel:
+    """The trained tagger and classifier (numpy + onnxruntime at run time)."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR, encoder: PieceEncoder | None = None) -> None:
+        self.meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+        weights = np.load(model_dir / "weights.npz")
+        self.weights = {name: weights[name].astype(np.float32) for name in weights.files}
+        self.classes: list[str] = self.meta["classes"]
+        self.encoder = encoder or PieceEncoder()
+        self.version = self.meta["version"]
+
+    def piece_probabilities(self, encoded: EncodedText) -> np.ndarray:
+        if len(encoded.vectors) == 0:
+            return np.zeros(0, dtype=np.float32)
+        w = self.weights
+        hidden = np.maximum(_conv1d(encoded.vectors, w["conv1.weight"], w["conv1.bias"]), 0)
+        hidden = np.maximum(_conv1d(hidden, w["conv2.weight"], w["conv2.bias"]), 0)
+        logits = hidden @ w["out.weight"][0] + w["out.bias"][0]
+        return 1 / (1 + np.exp(-logits))
+
+    def decode(self, text: str, encoded: EncodedText, probabilities: np.ndarray) -> list[tuple[int, int, float]]:
+        """Spans (start, end, mean piece probability) from runs of likely pieces."""
+        threshold = self.meta["threshold"]
+        gap = self.meta["gap"]
+        spans: list[tuple[int, int, float]] = []
+        run: list[int] = []
+
+        def close() -> None:
+            if run:
+                start, end = _word_bounds(text, int(encoded.offsets[run[0], 0]), int(encoded.offsets[run[-1], 1]))
+                if end - start >= self.meta.get("min_chars", 2):
+                    spans.append((start, end, float(probabilities[run[0] : run[-1] + 1].mean())))
+
+        for index in np.flatnonzero(probabilities >= threshold):
+            if run and (index - run[-1] > gap + 1 or encoded.sentence[index] != encoded.sentence[run[-1]]):
+                close()
+                run = []
+            run.append(int(index))
+        close()
+        return spans
+
+    def classify(self, text: str, encoded: EncodedText, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """P(technique | span) for each span, rows over `self.classes` (PTC labels)."""
+        if not spans:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        counts = article_word_counts(text)
+        features = np.stack([span_features(text, encoded, s, e, counts) for s, e in spans])
+        w = self.weights
+        features = (features - w["feature_mean"]) / w["feature_scale"]
+        logits = (features @ w["classifier.coef"].T + w["classifier.intercept"]) / self.meta["temperature"]
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def span_score(self, mean_probability: float) -> float:
+        """Platt-scaled probability that a predicted span overlaps a real technique span."""
+        a, b = self.meta["platt"]
+        p = min(max(mean_probability, 1e-6), 1 - 1e-6)
+        return float(1 / (1 + np.exp(-(a * np.log(p / (1 - p)) + b))))
+
+    def predict(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
+        """(2023 technique, start, end, score) for each detected span."""
+        encoded = self.encoder.encode(text, sentences)
+        spans = self.decode(text, encoded, self.piece_probabilities(encoded))
+        probabilities = self.classify(text, encoded, [(s, e) for s, e, _ in spans])
+        found = []
+        for (start, end, mean_p), row in zip(spans, probabilities):
+            best = int(row.argmax())
+            technique = _split_merged(self.classes[best], text[start:end])
+            found.append((technique, start, end, round(self.span_score(mean_p) * float(row[best]), 4)))
+        return found
+
+    def classify_gold(self, text: str, sentences: Sequence[tuple[int, int]],
+                      spans: Sequence[tuple[int, int]]) -> list[str]:
+        """The 2023 technique of each given span (the SemEval technique-classification setting)."""
+        encoded = self.encoder.encode(text, sentences)
+        probabilities = self.classify(text, encoded, spans)
+        return [_split_merged(self.classes[int(row.argmax())], text[s:e]) for (s, e), row in zip(spans, probabilities)]
+
+
+_EDGE = " \n\t.,:;"
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a piece run to whole words and trim edge spaces and punctuation (the PTC convention)."""
+    while start > 0 and (text[start - 1].isalnum() or (text[start - 1] in "'’" and start > 1
+                                                        and text[start - 2].isalnum())):
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    return start, end
+
+
+# --- rule-based cues for the 2023 techniques PTC has no data for -------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def load_cue_rules(path: Path = LEXICON_DIR / "technique_cues.yaml") -> list[tuple[str, re.Pattern[str], float]]:
+    """(technique, pattern, score) from the user-extendable cue lexicon."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rules = []
+    for technique, entry in data.get("techniques", {}).items():
+        if technique not in FAMILY_OF:
+            raise ValueError(f"{path}: unknown technique {technique!r}; use a SemEval-2023 name")
+        phrases = sorted(entry.get("phrases", []), key=len, reverse=True)
+        if phrases:
+            pattern = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b", re.IGNORECASE)
+            rules.append((technique, pattern, float(entry.get("score", 0.5))))
+    return rules
+
+
+def rule_matches(text: str, rules: Sequence[tuple[str, re.Pattern[str], float]]) -> list[tuple[str, int, int, float]]:
+    """(technique, start, end, score) for each cue phrase in the text."""
+    return [(technique, match.start(), match.end(), score)
+            for technique, pattern, score in rules for match in pattern.finditer(text)]
+
+
+# --- the stage -----------------------------------------------------------------------------------------------
+
+def summarize(techniques: Sequence[Technique], text: str) -> TechniqueSummary:
+    """Counts per technique and family, and per 1,000 words of the article."""
+    words = len(_WORD.findall(text))
+    by_technique = Counter(t.technique for t in techniques)
+    by_family = Counter(FAMILY_OF.get(t.technique, "other") for t in techniques)
+    scale = 1000 / words if words else 0.0
+    return TechniqueSummary(
+        words=words,
+        techniques=dict(by_technique.most_common()),
+        families={family: by_family.get(family, 0) for family in FAMILIES},
+        families_per_1000_words={family: round(by_family.get(family, 0) * scale, 2) for family in FAMILIES},
+        per_1000_words=round(len(techniques) * scale, 2),
+    )
 
 
 class TechniqueTagger:
@@ -13,12 +297,39 @@ class TechniqueTagger:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
+        model_dir = Path(config.get("model_dir", MODEL_DIR))
+        self.model = TechniqueModel(model_dir)
+        self.rules = load_cue_rules(Path(config.get("cues", LEXICON_DIR / "technique_cues.yaml")))
+        self.min_score = float(config.get("min_score", 0.0))
+        self.languages = set(config.get("languages", ["en"]))
 
     def models(self) -> dict[str, str]:
-        return {}
+        return {"techniques": self.model.version, "techniques_encoder": self.model.encoder.version}
 
     def process(self, documents: Sequence[Document]) -> None:
-        return None
+        for document in documents:
+            analysis = document.analysis
+            text = document.text
+            language = analysis.article.language
+            found: list[tuple[str, int, int, float, str]] = []
+            if language is None or language in self.languages:
+                sentences = [(s.start, s.end) for s in analysis.sentences] or [(0, len(text))]
+                found += [(*item, "model") for item in self.model.predict(text, sentences)]
+                found += [(*item, "rule") for item in rule_matches(text, self.rules)]
+            for technique, start, end, score, source in sorted(found, key=lambda item: (item[1], item[2])):
+                if score < self.min_score:
+                    continue
+                analysis.techniques.append(
+                    Technique(
+                        id=stable_id("tech", analysis.article.id, technique, start, end),
+                        technique=technique,
+                        family=FAMILY_OF.get(technique),
+                        span=Span.of(text, start, end),
+                        score=score,
+                        source=source,  # type: ignore[arg-type]
+                    )
+                )
+            analysis.technique_summary = summarize(analysis.techniques, text)
 
 
 @register_stage("techniques")

@@ -101,7 +101,7 @@ def _marks_and_items(analysis: Analysis) -> tuple[list[Mark], dict[str, dict[str
     return marks, items
 
 
-def _segments(text: str, marks: list[Mark]) -> list[dict[str, Any]]:
+def _segments(text: str, marks: list[Mark], items: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Cut the text at every mark boundary; each piece knows which layers and items cover it."""
     cuts = {0, len(text)}
     for mark in marks:
@@ -122,6 +122,8 @@ def _segments(text: str, marks: list[Mark]) -> list[dict[str, Any]]:
             "start": left,
             "layers": sorted({m.layer for m in covering}),
             "items": sorted({m.item for m in covering}),
+            # hover text names what is highlighted (e.g. "Technique: Loaded_Language")
+            "titles": " · ".join(sorted({items[m.item]["title"] for m in covering if items and m.item in items})),
         })
     return segments
 
@@ -147,7 +149,7 @@ def render_html(analysis: Analysis) -> str:
     return template.render(
         analysis=analysis,
         article=analysis.article,
-        segments=_segments(analysis.article.text, marks),
+        segments=_segments(analysis.article.text, marks, items),
         layers=[(key, label, key in present) for key, label in LAYERS],
         items_json=_script_json(items),
         analysis_json=_script_json(analysis.to_dict()),

@@ -1,0 +1,250 @@
+"""`sourcetrace evaluate techniques`: persuasion-technique spans against PTC / SemEval gold labels.
+
+Input: a folder of `article<ID>.txt` and labels `ID<TAB>technique<TAB>start<TAB>end` (one file, or a folder of
+per-article `*.labels` files); technique names may be 2020 (PTC) or 2023 names.
+
+Span identification (the official SemEval-2020 Task 11 SI formula, Da San Martino et al. 2020). In each
+article, overlapping gold spans are merged first, whatever their technique, and so are overlapping predicted
+spans. With S the predicted and T the gold spans of all articles, and C(s, t, h) = |s ∩ t| / h (characters):
+
+    P = 1/|S| * sum_{s in S} sum_{t in T} C(s, t, |s|)
+    R = 1/|T| * sum_{s in S} sum_{t in T} C(s, t, |t|)
+    F1 = 2PR / (P + R)
+
+so a prediction earns partial credit for the share of it that lies inside gold, and a gold span for the share
+of it that is covered.
+
+Technique classification over spans matched to gold. In each article, predicted spans (with their technique)
+and gold spans (unmerged, one per label) that overlap are paired one-to-one, greedily by largest character
+overlap. Over the matched pairs, a pair is correct when the predicted 2023 technique is one the gold label
+stands for (a merged PTC class such as `Whataboutism,Straw_Men,Red_Herring` accepts any of its members):
+
+    micro-F1 = correct pairs / matched pairs           (single-label: micro P = micro R = accuracy)
+    per-technique F1: over matched pairs, TP = predicted X and correct, FP = predicted X and wrong,
+                      FN = gold X (its first 2023 name when wrong) and predicted something else
+    end-to-end micro P = correct / all predicted, R = correct / all gold labels
+
+`--gold-spans` adds the SemEval-2020 TC setting: the model names the technique of each gold span, and
+micro-F1 = accuracy over all gold labels. `--baseline` scores the trivial system: every sentence (line) is one
+span, labelled with the most frequent technique, Loaded_Language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+
+Spans = Mapping[str, Sequence[tuple[int, int]]]
+Labelled = Mapping[str, Sequence[tuple[str, int, int]]]
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans of one article merged into one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def span_prf(predicted: Spans, gold: Spans) -> tuple[float, float, float]:
+    """SemEval-2020 Task 11 span-identification precision, recall, F1 (see the module docstring)."""
+    precision_sum = recall_sum = 0.0
+    n_predicted = n_gold = 0
+    for article_id in set(predicted) | set(gold):
+        s_spans = merge_spans(predicted.get(article_id, []))
+        t_spans = merge_spans(gold.get(article_id, []))
+        n_predicted += len(s_spans)
+        n_gold += len(t_spans)
+        for s_start, s_end in s_spans:
+            for t_start, t_end in t_spans:
+                overlap = min(s_end, t_end) - max(s_start, t_start)
+                if overlap > 0:
+                    precision_sum += overlap / (s_end - s_start)
+                    recall_sum += overlap / (t_end - t_start)
+    precision = precision_sum / n_predicted if n_predicted else 0.0
+    recall = recall_sum / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def technique_scores(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
+    """Technique classification over predicted spans matched to gold (see the module docstring)."""
+    from sourcetrace.extract.techniques import to_2023
+
+    matched = correct = 0
+    per_tp: Counter = Counter()
+    per_fp: Counter = Counter()
+    per_fn: Counter = Counter()
+    n_predicted = sum(len(v) for v in predicted.values())
+    n_gold = sum(len(v) for v in gold.values())
+    for article_id, gold_items in gold.items():
+        predicted_items = predicted.get(article_id, [])
+        pairs = []
+        for g, (_, g_start, g_end) in enumerate(gold_items):
+            for p, (_, p_start, p_end) in enumerate(predicted_items):
+                overlap = min(g_end, p_end) - max(g_start, p_start)
+                if overlap > 0:
+                    pairs.append((-overlap, abs((g_end - g_start) - (p_end - p_start)), g, p))
+        used_gold: set[int] = set()
+        used_predicted: set[int] = set()
+        for _, _, g, p in sorted(pairs):
+            if g in used_gold or p in used_predicted:
+                continue
+            used_gold.add(g)
+            used_predicted.add(p)
+            matched += 1
+            allowed = to_2023(gold_items[g][0])
+            name = predicted_items[p][0]
+            if name in allowed:
+                correct += 1
+                per_tp[name] += 1
+            else:
+                per_fp[name] += 1
+                per_fn[allowed[0]] += 1
+    per_technique = {}
+    for name in sorted(set(per_tp) | set(per_fp) | set(per_fn)):
+        tp, fp, fn = per_tp[name], per_fp[name], per_fn[name]
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        per_technique[name] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                               "support": tp + fn}
+    e2e_p = correct / n_predicted if n_predicted else 0.0
+    e2e_r = correct / n_gold if n_gold else 0.0
+    return {
+        "matched": matched, "correct": correct,
+        "micro_f1": correct / matched if matched else 0.0,
+        "end_to_end": {"precision": e2e_p, "recall": e2e_r,
+                       "f1": 2 * e2e_p * e2e_r / (e2e_p + e2e_r) if e2e_p + e2e_r else 0.0},
+        "per_technique": per_technique,
+    }
+
+
+def gold_span_accuracy(predicted_names: Labelled, gold: Labelled) -> float:
+    """SemEval-2020 TC setting: share of gold labels whose span the model named correctly."""
+    from sourcetrace.extract.techniques import to_2023
+
+    total = right = 0
+    for article_id, gold_items in gold.items():
+        for (name, _, _), (label, _, _) in zip(predicted_names.get(article_id, []), gold_items):
+            total += 1
+            right += name in to_2023(label)
+    return right / total if total else 0.0
+
+
+def sentence_baseline(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int]]]:
+    """Every sentence (non-blank line) is one Loaded_Language span."""
+    from sourcetrace.extract.technique_encoder import line_sentences
+
+    return {i: [("Loaded_Language", s, e) for s, e in line_sentences(text)] for i, text in articles.items()}
+
+
+def run_model(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int]]]:
+    """Technique spans from the real pipeline (backbone + techniques)."""
+    from sourcetrace.model import ArticleInfo
+    from sourcetrace.pipeline import load_pipeline
+
+    pipeline = load_pipeline(["backbone", "techniques"])
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for article_id, text in articles.items():
+        analysis = pipeline.analyze(ArticleInfo(id=article_id, text=text, language="en"))
+        found[article_id] = [(t.technique, t.span.start, t.span.end) for t in analysis.techniques]
+    return found
+
+
+def evaluate(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
+    p, r, f = span_prf(
+        {i: [(s, e) for _, s, e in v] for i, v in predicted.items()},
+        {i: [(s, e) for _, s, e in v] for i, v in gold.items()},
+    )
+    return {"span": {"precision": p, "recall": r, "f1": f}, "technique": technique_scores(predicted, gold)}
+
+
+def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
+    span, tech = result["span"], result["technique"]
+    typer.echo(f"{name}")
+    typer.echo(f"  span identification (SemEval-2020 SI): P {span['precision']:.4f}  R {span['recall']:.4f}  "
+               f"F1 {span['f1']:.4f}")
+    typer.echo(f"  technique micro-F1 over {tech['matched']} spans matched to gold: {tech['micro_f1']:.4f}")
+    e2e = tech["end_to_end"]
+    typer.echo(f"  technique end-to-end: P {e2e['precision']:.4f}  R {e2e['recall']:.4f}  F1 {e2e['f1']:.4f}")
+    if "gold_span_micro_f1" in result:
+        typer.echo(f"  technique micro-F1 on gold spans (SemEval-2020 TC): {result['gold_span_micro_f1']:.4f}")
+    if per_technique:
+        for technique, row in sorted(tech["per_technique"].items(), key=lambda kv: -kv[1]["support"]):
+            typer.echo(f"    {technique:36s} F1 {row['f1']:.3f}  (P {row['precision']:.3f} R {row['recall']:.3f}, "
+                       f"gold {row['support']})")
+
+
+def register(evaluate_app: typer.Typer) -> None:
+    @evaluate_app.command("techniques")
+    def techniques_command(
+        articles: Path = typer.Option(..., "--articles", help="folder of article<ID>.txt files"),
+        labels: Path = typer.Option(..., "--labels", help="gold labels: one file or a folder of *.labels files"),
+        ids: Path = typer.Option(None, "--ids", help="only the article ids listed in this file (one per line)"),
+        heldout: bool = typer.Option(False, "--heldout", help="only the fixed held-out PTC articles"),
+        predictions: Path = typer.Option(None, "--predictions", help="score this labels file instead of the model"),
+        baseline: bool = typer.Option(False, "--baseline", help="also score the every-sentence-one-span baseline"),
+        gold_spans: bool = typer.Option(False, "--gold-spans", help="also name the technique of each gold span"),
+        per_technique: bool = typer.Option(True, "--per-technique/--no-per-technique"),
+        as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
+    ) -> None:
+        """Span P/R/F1 (SemEval-2020 partial overlap), technique micro-F1 and per-technique F1."""
+        from sourcetrace.errors import SourcetraceError
+        from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
+
+        try:
+            texts = read_articles(articles)
+            gold = read_labels(labels)
+            wanted: set[str] | None = None
+            if ids is not None:
+                wanted = {line.strip() for line in ids.read_text(encoding="utf-8").splitlines()
+                          if line.strip() and not line.startswith("#")}
+            if heldout:
+                wanted = heldout_ids() if wanted is None else wanted & heldout_ids()
+            if wanted is not None:
+                texts = {k: v for k, v in texts.items() if k in wanted}
+            gold_here: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+            for article_id in texts:
+                gold_here[article_id] = list(gold.get(article_id, []))
+            results: dict[str, Any] = {"articles": len(texts), "gold_labels": sum(map(len, gold_here.values()))}
+            if predictions is not None:
+                predicted = read_labels(predictions)
+                results["predictions"] = evaluate({k: predicted.get(k, []) for k in texts}, gold_here)
+            else:
+                results["sourcetrace"] = evaluate(run_model(texts), gold_here)
+                if gold_spans:
+                    results["sourcetrace"]["gold_span_micro_f1"] = gold_span_accuracy(
+                        _name_gold_spans(texts, gold_here), gold_here)
+            if baseline:
+                results["baseline_every_sentence"] = evaluate(sentence_baseline(texts), gold_here)
+        except SourcetraceError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from None
+        if as_json:
+            typer.echo(json.dumps(results, indent=1))
+            return
+        typer.echo(f"{results['articles']} articles, {results['gold_labels']} gold technique labels")
+        for name in ("sourcetrace", "predictions", "baseline_every_sentence"):
+            if name in results:
+                _print(name, results[name], per_technique and name != "baseline_every_sentence")
+
+
+def _name_gold_spans(texts: Mapping[str, str], gold: Labelled) -> dict[str, list[tuple[str, int, int]]]:
+    from sourcetrace.extract.technique_encoder import line_sentences
+    from sourcetrace.extract.techniques import TechniqueModel
+
+    model = TechniqueModel()
+    named = {}
+    for article_id, text in texts.items():
+        spans = [(s, e) for _, s, e in gold.get(article_id, [])]
+        names = model.classify_gold(text, line_sentences(text), spans) if spans else []
+        named[article_id] = [(n, s, e) for n, (s, e) in zip(names, spans)]
+    return named

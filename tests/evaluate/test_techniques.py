@@ -1,0 +1,100 @@
+"""The SemEval-2020 span metric, technique matching, and the `evaluate techniques` command."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from sourcetrace.evaluate.techniques import (
+    evaluate,
+    merge_spans,
+    sentence_baseline,
+    span_prf,
+    technique_scores,
+)
+from tests.conftest import SHARED, require_shared
+
+PTC = SHARED / "data" / "ptc"
+
+
+def test_merge_spans():
+    assert merge_spans([(10, 20), (0, 5), (15, 30), (30, 40)]) == [(0, 5), (10, 30), (30, 40)]
+
+
+def test_span_prf_partial_overlap():
+    # gold [0,10) and [5,20) merge to [0,20); prediction [10,30) overlaps it by 10 characters
+    p, r, f = span_prf({"a": [(10, 30)]}, {"a": [(0, 10), (5, 20)]})
+    assert p == pytest.approx(10 / 20)
+    assert r == pytest.approx(10 / 20)
+    assert f == pytest.approx(0.5)
+    # two predictions, one gold span: P averages over predictions, R sums coverage of the gold span
+    p, r, _ = span_prf({"a": [(0, 4), (6, 10)], "b": [(0, 3)]}, {"a": [(0, 10)]})
+    assert p == pytest.approx((1 + 1 + 0) / 3)
+    assert r == pytest.approx(8 / 10)
+    assert span_prf({}, {"a": [(0, 1)]}) == (0.0, 0.0, 0.0)
+
+
+def test_technique_scores_match_one_to_one_and_accept_merged_classes():
+    gold = {"a": [("Loaded_Language", 0, 10), ("Bandwagon,Reductio_ad_hitlerum", 20, 40), ("Doubt", 50, 60)]}
+    predicted = {"a": [("Loaded_Language", 0, 8), ("Guilt_by_Association", 22, 40), ("Slogans", 52, 60),
+                       ("Loaded_Language", 70, 80)]}
+    scores = technique_scores(predicted, gold)
+    assert scores["matched"] == 3 and scores["correct"] == 2
+    assert scores["micro_f1"] == pytest.approx(2 / 3)
+    assert scores["end_to_end"]["precision"] == pytest.approx(2 / 4)
+    assert scores["end_to_end"]["recall"] == pytest.approx(2 / 3)
+    assert scores["per_technique"]["Slogans"]["precision"] == 0.0
+    assert scores["per_technique"]["Doubt"]["recall"] == 0.0
+    assert scores["per_technique"]["Loaded_Language"]["f1"] == 1.0
+
+
+def _write_corpus(folder):
+    articles = folder / "articles"
+    articles.mkdir()
+    (articles / "article1.txt").write_text("They are traitors.\n\nThe vote is on Monday.\n", encoding="utf-8")
+    (articles / "article2.txt").write_text("A disaster, a total catastrophe!\n", encoding="utf-8")
+    gold = folder / "gold.labels"
+    gold.write_text("1\tName_Calling,Labeling\t9\t17\n2\tLoaded_Language\t2\t10\n2\tExaggeration,Minimisation\t12\t31\n",
+                    encoding="utf-8")
+    return articles, gold
+
+
+def test_evaluate_command_scores_a_predictions_file(tmp_path):
+    from sourcetrace.cli import app
+
+    articles, gold = _write_corpus(tmp_path)
+    predicted = tmp_path / "pred.labels"
+    predicted.write_text("1\tName_Calling-Labeling\t9\t17\n2\tLoaded_Language\t12\t31\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "techniques", "--articles", str(articles), "--labels", str(gold),
+                                      "--predictions", str(predicted), "--baseline"])
+    assert result.exit_code == 0, result.output
+    assert "2 articles, 3 gold technique labels" in result.output
+    # spans: both predictions lie inside gold (P = 1); gold coverage 1 + 0 + 1 over 3 spans
+    assert "P 1.0000  R 0.6667  F1 0.8000" in result.output
+    assert "technique micro-F1 over 2 spans matched to gold: 0.5000" in result.output
+    assert "baseline_every_sentence" in result.output
+
+
+def test_bad_labels_line_is_one_clear_error(tmp_path):
+    from sourcetrace.cli import app
+
+    articles, gold = _write_corpus(tmp_path)
+    gold.write_text("1\tLoaded_Language\t9\t17\n1\tLoaded_Language\tnine\t17\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "techniques", "--articles", str(articles), "--labels", str(gold),
+                                      "--predictions", str(gold)])
+    assert result.exit_code == 2
+    assert f"{gold}:2: start and end must be integers" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_every_sentence_baseline_on_heldout_ptc():
+    from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
+
+    require_shared(PTC)
+    held = heldout_ids()
+    assert len(held) == 60
+    articles = {k: v for k, v in read_articles(PTC / "train-articles").items() if k in held}
+    labels = read_labels(PTC / "train-labels-task2-technique-classification")
+    result = evaluate(sentence_baseline(articles), {k: labels.get(k, []) for k in articles})
+    assert result["span"]["recall"] > 0.9  # sentences cover nearly every gold span
+    assert 0.05 < result["span"]["precision"] < 0.35

@@ -1,0 +1,70 @@
+"""Persuasion techniques with the committed model, on real text."""
+
+from __future__ import annotations
+
+import pytest
+
+from sourcetrace.extract.techniques import FAMILIES, FAMILY_OF, TECHNIQUES, to_2023
+from sourcetrace.model import ArticleInfo
+from sourcetrace.pipeline import load_pipeline
+
+
+@pytest.fixture(scope="module")
+def technique_pipeline():
+    return load_pipeline(["backbone", "techniques"])
+
+
+def test_taxonomy_is_semeval_2023():
+    assert len(TECHNIQUES) == 23 and len(set(TECHNIQUES)) == 23
+    assert len(FAMILIES) == 6
+    assert FAMILY_OF["Appeal_to_Time"] == "call"
+    assert FAMILY_OF["Whataboutism"] == "distraction"
+    assert to_2023("Black-and-White_Fallacy") == ("False_Dilemma-No_Choice",)
+    assert to_2023("Thought-terminating_Cliches") == ("Conversation_Killer",)
+    assert set(to_2023("Bandwagon,Reductio_ad_hitlerum")) == {"Appeal_to_Popularity", "Guilt_by_Association"}
+    for label in ("Loaded_Language", "Name_Calling,Labeling", "Flag-Waving", "Appeal_to_fear-prejudice"):
+        assert all(name in FAMILY_OF for name in to_2023(label))
+
+
+def test_loaded_propaganda_sentence_gets_techniques(technique_pipeline):
+    text = ("The corrupt, treacherous elites in Washington are destroying our great nation with their insane "
+            "open-border agenda. Patriots must stand up now and fight these traitors before it is too late.")
+    analysis = technique_pipeline.analyze(ArticleInfo(id="p", text=text, language="en"))
+    model_spans = [t for t in analysis.techniques if t.source == "model"]
+    assert model_spans, "no technique found in an obviously loaded paragraph"
+    for t in analysis.techniques:
+        assert t.span.text == text[t.span.start:t.span.end]
+        assert 0.0 <= t.score <= 1.0
+        assert t.family == FAMILY_OF[t.technique]
+    names = {t.technique for t in model_spans}
+    assert names & {"Loaded_Language", "Name_Calling-Labeling", "Flag_Waving", "Appeal_to_Fear-Prejudice"}
+    assert any(t.technique == "Appeal_to_Time" and t.source == "rule" for t in analysis.techniques)
+    summary = analysis.technique_summary
+    assert summary.words == 31
+    assert sum(summary.families.values()) == len(analysis.techniques)
+    assert summary.per_1000_words == pytest.approx(len(analysis.techniques) * 1000 / 31, abs=0.01)
+
+
+def test_plain_factual_text_gets_few_techniques(technique_pipeline):
+    text = ("The city council met on Tuesday to discuss the budget for next year. "
+            "The meeting lasted two hours and the minutes will be published on Friday.")
+    analysis = technique_pipeline.analyze(ArticleInfo(id="f", text=text, language="en"))
+    assert len([t for t in analysis.techniques if t.score >= 0.3]) <= 1
+
+
+def test_non_english_article_gets_no_model_spans(technique_pipeline):
+    text = "Ці зрадники знищують нашу велику країну своєю божевільною політикою."
+    analysis = technique_pipeline.analyze(ArticleInfo(id="u", text=text, language="uk"))
+    assert analysis.techniques == []
+    assert analysis.technique_summary is not None and analysis.technique_summary.per_1000_words == 0
+
+
+def test_reference_article_techniques_and_html_report(seed_analysis):
+    from sourcetrace.report.html import render_html
+
+    assert seed_analysis.techniques, "the reference article carries loaded wording; expected technique spans"
+    html = render_html(seed_analysis)
+    assert "l-technique" in html
+    for technique in seed_analysis.techniques:
+        assert f"Technique: {technique.technique}" in html
+    assert 'id="techniques"' in html
