@@ -46,7 +46,8 @@ def _pieces(span: Span) -> list[tuple[int, int]]:
     return [tuple(p) for p in span.fragments] if span.fragments else [(span.start, span.end)]
 
 
-def _marks_and_items(analysis: Analysis) -> tuple[list[Mark], dict[str, dict[str, Any]]]:
+def marks_and_items(analysis: Analysis) -> tuple[list[Mark], dict[str, dict[str, Any]]]:
+    """Every highlight (layer, item, offsets) and, per item id, the details shown when it is clicked."""
     marks: list[Mark] = []
     items: dict[str, dict[str, Any]] = {}
 
@@ -101,7 +102,7 @@ def _marks_and_items(analysis: Analysis) -> tuple[list[Mark], dict[str, dict[str
     return marks, items
 
 
-def _segments(text: str, marks: list[Mark], items: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def segments(text: str, marks: list[Mark], items: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Cut the text at every mark boundary; each piece knows which layers and items cover it."""
     cuts = {0, len(text)}
     for mark in marks:
@@ -111,13 +112,13 @@ def _segments(text: str, marks: list[Mark], items: dict[str, dict[str, Any]] | N
     for mark in marks:
         starts.setdefault(mark.start, []).append(mark)
     active: list[Mark] = []
-    segments = []
+    cut_pieces = []
     for left, right in zip(bounds, bounds[1:]):
         active = [m for m in active if m.end > left] + starts.get(left, [])
         if right <= left:
             continue
         covering = [m for m in active if m.start <= left and m.end >= right]
-        segments.append({
+        cut_pieces.append({
             "text": text[left:right],
             "start": left,
             "layers": sorted({m.layer for m in covering}),
@@ -125,13 +126,20 @@ def _segments(text: str, marks: list[Mark], items: dict[str, dict[str, Any]] | N
             # hover text names what is highlighted (e.g. "Technique: Loaded_Language")
             "titles": " · ".join(sorted({items[m.item]["title"] for m in covering if items and m.item in items})),
         })
-    return segments
+    return cut_pieces
 
 
-def _script_json(data: Any) -> str:
+def script_json(data: Any) -> str:
+    """JSON safe to place inside <script type="application/json">: no </script>, no HTML specials."""
     return (json.dumps(data, ensure_ascii=False)
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+# The old private names, kept for callers written before these became public.
+_marks_and_items = marks_and_items
+_segments = segments
+_script_json = script_json
 
 
 def _template_text(name: str) -> str:
@@ -140,7 +148,7 @@ def _template_text(name: str) -> str:
 
 def render_html(analysis: Analysis) -> str:
     """The report as one HTML string."""
-    marks, items = _marks_and_items(analysis)
+    marks, items = marks_and_items(analysis)
     script = _template_text("report.js")
     script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -149,10 +157,10 @@ def render_html(analysis: Analysis) -> str:
     return template.render(
         analysis=analysis,
         article=analysis.article,
-        segments=_segments(analysis.article.text, marks, items),
+        segments=segments(analysis.article.text, marks, items),
         layers=[(key, label, key in present) for key, label in LAYERS],
-        items_json=_script_json(items),
-        analysis_json=_script_json(analysis.to_dict()),
+        items_json=script_json(items),
+        analysis_json=script_json(analysis.to_dict()),
         script=script,
         script_hash=script_hash,
         css=_template_text("report.css"),

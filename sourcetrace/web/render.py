@@ -1,0 +1,68 @@
+"""What the web pages show of an analysis, built from the standalone report's helpers.
+
+Article text is untrusted. Templates autoescape it; `inert` additionally makes the invisible bidi
+controls (the "Trojan Source" right-to-left override and friends) visible as labelled markers so that
+they cannot reorder what a reader sees, and the layer details travel as JSON that the page's script
+only ever writes with textContent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from sourcetrace.model import Analysis
+from sourcetrace.report.html import LAYERS, marks_and_items, script_json, segments
+
+# Embedding, override and isolate controls: they change the display order of the text around them.
+BIDI_CONTROLS = {
+    "\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
+    "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
+}
+_BIDI_RE = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
+
+
+def _control_marker(match: re.Match[str]) -> str:
+    char = match.group(0)
+    name = unicodedata.name(char, "bidi control").lower()
+    return (f'<abbr class="ctl" title="hidden control character U+{ord(char):04X} ({name})">'
+            f"{BIDI_CONTROLS[char]}</abbr>")
+
+
+def inert(value: Any) -> Markup:
+    """Escaped text with bidi controls replaced by visible, labelled markers."""
+    if value is None:
+        return Markup("")
+    escaped = str(escape(str(value)))
+    return Markup(_BIDI_RE.sub(_control_marker, escaped))
+
+
+def has_bidi_controls(text: str) -> bool:
+    return _BIDI_RE.search(text) is not None
+
+
+def analysis_view(analysis: Analysis) -> dict[str, Any]:
+    """The template context of an analysed article: highlighted segments, layer toggles, panels, JSON."""
+    marks, items = marks_and_items(analysis)
+    spans_by_item: dict[str, list[str]] = {}
+    for mark in marks:
+        spans_by_item.setdefault(mark.item, []).append(f"{mark.start}–{mark.end}")
+    for item_id, item in items.items():
+        item["evidence offsets"] = ", ".join(spans_by_item.get(item_id, []))
+    counts: dict[str, int] = {}
+    for item in items.values():
+        counts[item["layer"]] = counts.get(item["layer"], 0) + 1
+    text = analysis.article.text
+    return {
+        "analysis": analysis,
+        "article": analysis.article,
+        "segments": segments(text, marks, items),
+        "layers": [(key, label, counts.get(key, 0)) for key, label in LAYERS],
+        "items_json": Markup(script_json(items)),
+        "analysis_json": Markup(script_json(analysis.to_dict())),
+        "bidi_warning": has_bidi_controls(text),
+        "anonymous": sum(1 for a in analysis.attributions if a.source_kind == "anonymous"),
+    }
