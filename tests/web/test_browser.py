@@ -252,7 +252,8 @@ def test_hostile_html_upload_runs_nothing(browser, web_server, beacon, tmp_path)
     page.write_text(
         "<!DOCTYPE html><html><head><title>Bridge &lt;script&gt;window.__pwned=1&lt;/script&gt;</title>"
         "<script>window.__pwned = 1</script></head><body onload=\"window.__pwned=2\"><article>"
-        f"<p>Officials said the bridge was destroyed on Monday. <img src=\"{beacon.url}/x\" onerror=\"window.__pwned=3\">"
+        "<p>Officials said the bridge was destroyed on Monday. "
+        f"<img src=\"{beacon.url}/x\" onerror=\"window.__pwned=3\">"
         "The code &lt;script&gt;document.title='PWNED'&lt;/script&gt; was printed in the article.</p>"
         "<p><a href=\"javascript:window.__pwned=4\">Click</a> to read what the ministry said about the attack.</p>"
         "</article></body></html>", encoding="utf-8")
