@@ -55,7 +55,7 @@ _MODIFIERS = {
 
 @dataclass
 class GazetteerEntry:
-    key: str  # the QID when known, else local:<name>
+    key: str  # the Wikidata QID when known, else a local st:<name> id (the knowledge base's convention)
     name: str
     type: str
     label: str
@@ -100,7 +100,7 @@ class Gazetteer:
 
 
 def _slug(name: str) -> str:
-    return "local:" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return "st:" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -115,7 +115,7 @@ def test_user_gazetteer_extends_and_overrides(tmp_path: Path, monkeypatch) -> No
     pipeline = Pipeline(["backbone", "entities"], {"entities": {"gazetteer": [str(mine)]}})
     text = "Ukroboronprom said NATO partners had sent parts to Kharkiv."
     entities = pipeline.analyze(ArticleInfo(id="u", text=text)).entities
-    assert by_text(entities, "Ukroboronprom").entity_id == "local:ukroboronprom"
+    assert by_text(entities, "Ukroboronprom").entity_id == "st:ukroboronprom"
     assert by_text(entities, "NATO").profile == {"members": 30}
     assert by_text(entities, "Kharkiv").entity_id == "Q42308"  # the builtin gazetteer is still there
 
