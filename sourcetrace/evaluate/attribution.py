@@ -1,0 +1,180 @@
+"""`sourcetrace evaluate attribution --gold DIR`: source, cue and content spans against PolNeAR-format gold.
+
+Gold format (PolNeAR v1.0, brat standoff): `DIR/text/NAME.txt` and `DIR/attributions/NAME_ANNOTATOR.ann`,
+`T` lines with `Source`, `Cue`, `Content` spans (discontinuous ones as `start end;start end`) joined by
+`E` `Attribution` events. An article annotated by several annotators is scored against each annotation file
+separately (each file counts once; the article is analysed once).
+
+Metric, micro-averaged over all annotation files:
+- exact, per role: a span is the extent from its first fragment's start to its last fragment's end, with
+  whitespace and punctuation trimmed from both edges; a predicted span counts when the gold file has the same
+  span for that role (each distinct span once per file). Precision, recall, F1.
+- token, per role: the words (`\\w+` runs) covered by the role's fragments; precision and recall over words.
+- relation: an attribution counts when its source (or its absence), cue and content all match exactly.
+Author-voice items (source_kind "author") are not attributions in PolNeAR's sense and are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sourcetrace.extract.attribution_brat import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir
+from sourcetrace.extract.attribution_tagger import trim
+
+_WORD = re.compile(r"\w+")
+Extent = tuple[int, int]
+
+
+@dataclass
+class Counts:
+    true_positive: float = 0
+    predicted: float = 0
+    gold: float = 0
+
+    def add(self, true_positive: float, predicted: float, gold: float) -> None:
+        self.true_positive += true_positive
+        self.predicted += predicted
+        self.gold += gold
+
+    def prf(self) -> dict[str, float]:
+        precision = self.true_positive / self.predicted if self.predicted else 0.0
+        recall = self.true_positive / self.gold if self.gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+@dataclass
+class Scores:
+    exact: dict[str, Counts] = field(default_factory=lambda: {role: Counts() for role in ROLES})
+    token: dict[str, Counts] = field(default_factory=lambda: {role: Counts() for role in ROLES})
+    relation: Counts = field(default_factory=Counts)
+    files: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "exact": {role: self.exact[role].prf() for role in ROLES},
+            "token": {role: self.token[role].prf() for role in ROLES},
+            "relation": self.relation.prf(),
+        }
+
+
+def extent(text: str, fragments: Sequence[tuple[int, int]]) -> Extent | None:
+    if not fragments:
+        return None
+    start, end = trim(text, fragments[0][0], fragments[-1][1])
+    return (start, end) if end > start else None
+
+
+def _words(text: str, fragments: Iterable[tuple[int, int]]) -> set[int]:
+    covered: set[int] = set()
+    for start, end in fragments:
+        covered.update(match.start() + start for match in _WORD.finditer(text[start:end]))
+    return covered
+
+
+def predicted_roles(analysis: Any) -> list[GoldAttribution]:
+    """The analysis's attributions in the gold's shape (author-voice items left out)."""
+    result = []
+    for attribution in analysis.attributions:
+        if attribution.source_kind == "author":
+            continue
+        item = GoldAttribution()
+        for role in ROLES:
+            span = getattr(attribution, role)
+            if span is not None:
+                item.role(role).extend(span.fragments or [(span.start, span.end)])
+        result.append(item)
+    return result
+
+
+def score_file(scores: Scores, text: str, gold: list[GoldAttribution], predicted: list[GoldAttribution]) -> None:
+    scores.files += 1
+    for role in ROLES:
+        gold_spans = {extent(text, g.role(role)) for g in gold} - {None}
+        predicted_spans = {extent(text, p.role(role)) for p in predicted} - {None}
+        scores.exact[role].add(len(gold_spans & predicted_spans), len(predicted_spans), len(gold_spans))
+        gold_words = _words(text, [f for g in gold for f in g.role(role)])
+        predicted_words = _words(text, [f for p in predicted for f in p.role(role)])
+        scores.token[role].add(len(gold_words & predicted_words), len(predicted_words), len(gold_words))
+
+    def triple(item: GoldAttribution) -> tuple[Extent | None, ...]:
+        return tuple(extent(text, item.role(role)) for role in ROLES)
+
+    gold_triples = {triple(g) for g in gold if g.content}
+    predicted_triples = {triple(p) for p in predicted if p.content}
+    scores.relation.add(len(gold_triples & predicted_triples), len(predicted_triples), len(gold_triples))
+
+
+def evaluate(
+    articles: list[AnnotatedArticle], config: dict[str, Any] | None = None, batch_size: int = 8
+) -> tuple[Scores, float]:
+    """Analyse each distinct text once (backbone + attribution) and score it against every annotation file."""
+    from sourcetrace.api_python import make_article
+    from sourcetrace.pipeline import Pipeline
+
+    pipeline = Pipeline(("backbone", "attribution"), config or {})
+    texts = {article.name: article.text for article in articles}
+    predictions: dict[str, list[GoldAttribution]] = {}
+    started = time.perf_counter()
+    names = list(texts)
+    for first in range(0, len(names), batch_size):
+        chunk = names[first : first + batch_size]
+        records = [make_article(texts[name], id=name) for name in chunk]
+        for name, analysis in zip(chunk, pipeline.analyze_batch(records)):
+            predictions[name] = predicted_roles(analysis)
+    elapsed = time.perf_counter() - started
+    scores = Scores()
+    for article in articles:
+        score_file(scores, article.text, article.attributions, predictions[article.name])
+    return scores, elapsed
+
+
+def format_table(scores: Scores) -> str:
+    data = scores.to_dict()
+    lines = [f"annotation files: {data['files']}", f"{'role':<9}{'match':<7}{'P':>8}{'R':>8}{'F1':>8}"]
+    for kind in ("exact", "token"):
+        for role in ROLES:
+            values = data[kind][role]
+            lines.append(f"{role:<9}{kind:<7}{values['precision']:>8.3f}{values['recall']:>8.3f}{values['f1']:>8.3f}")
+    values = data["relation"]
+    lines.append(f"{'relation':<9}{'exact':<7}{values['precision']:>8.3f}{values['recall']:>8.3f}{values['f1']:>8.3f}")
+    return "\n".join(lines)
+
+
+def register(evaluate_app: typer.Typer) -> None:
+    @evaluate_app.command("attribution")
+    def attribution_command(
+        gold: Path = typer.Option(..., "--gold", help="PolNeAR-format folder with text/ and attributions/"),
+        rules_only: bool = typer.Option(False, "--rules-only", help="the parse rules alone, no trained tagger"),
+        limit: int = typer.Option(0, "--limit", help="only the first N annotation files (0: all)"),
+        as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
+    ) -> None:
+        """Source, cue and content P/R/F1 (exact and token overlap) and relation F1 on PolNeAR-format gold."""
+        from sourcetrace.errors import SourcetraceError
+
+        try:
+            articles = read_gold_dir(gold)
+        except SourcetraceError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from None
+        if limit:
+            articles = articles[:limit]
+        if not articles:
+            typer.echo(f"error: {gold}: no annotation files in attributions/", err=True)
+            raise typer.Exit(2)
+        config = {"attribution": {"model": not rules_only, "author_voice": False}}
+        scores, elapsed = evaluate(articles, config)
+        if as_json:
+            typer.echo(json.dumps({**scores.to_dict(), "seconds": round(elapsed, 1)}, indent=2))
+        else:
+            typer.echo(format_table(scores))
+            typer.echo(f"analysed {len({a.name for a in articles})} articles in {elapsed:.1f}s")

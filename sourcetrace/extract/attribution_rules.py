@@ -1,0 +1,418 @@
+"""Attribution rules on the spaCy parse: candidates (source, cue, content) and their characterisation.
+
+Used in two ways: alone, they are the rule baseline (and the fallback when no trained weights are installed);
+with the trained tagger, they link its spans and describe them (source kind, speaker, channel), which the
+model does not give.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sourcetrace.extract.attribution_tagger import trim
+
+LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "attribution" / "lexicon.yaml"
+
+_QUOTE_OPEN = "\"“«„"
+_QUOTE_CLOSE = "\"”»“"
+PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "we", "you"}
+GROUP_PRONOUNS = {"they", "it", "them", "we"}
+
+
+class Lexicon:
+    """Word lists from `sourcetrace/data/attribution/lexicon.yaml` (user-extendable)."""
+
+    def __init__(self, path: Path = LEXICON_PATH) -> None:
+        data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.cue_verbs = {w.lower() for w in data["cue_verbs"]}
+        self.object_content_verbs = {w.lower() for w in data["object_content_verbs"]}
+        self.xcomp_content_verbs = {w.lower() for w in data["xcomp_content_verbs"]}
+        self.relay_nouns = {w.lower() for w in data["relay_nouns"]}
+        self.anonymous_heads = {w.lower() for w in data["anonymous_heads"]}
+        self.organization_heads = {w.lower() for w in data["organization_heads"]}
+        self.titles = {w.lower() for w in data["titles"]}
+        self.outlets = {w.lower() for w in data["outlets"]}
+        self.platforms = {w.lower() for w in data["platforms"]}
+        self.medium_nouns = {w.lower() for w in data["medium_nouns"]}
+
+
+@dataclass
+class Candidate:
+    """One attribution before it becomes an `Attribution`: character ranges, plus the parse tokens found."""
+
+    content: list[tuple[int, int]]
+    source: tuple[int, int] | None = None
+    cue: tuple[int, int] | None = None
+    cue_token: Any = None  # spacy Token of the attributing verb / preposition, when known
+    channel: tuple[int, int] | None = None
+    score: float | None = None
+    origin: str = "rule"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_extent(self) -> tuple[int, int]:
+        return self.content[0][0], self.content[-1][1]
+
+
+def quote_regions(text: str) -> list[tuple[int, int]]:
+    """[start, end) of quoted passages, quote marks included. A paragraph break closes an open quote."""
+    regions = []
+    open_at = None
+    for match in re.finditer(r"[\"“”«»„]|\n\s*\n|\n", text):
+        ch = match.group()
+        if ch.startswith("\n"):
+            if open_at is not None and "\n" in ch:
+                open_at = None  # unbalanced: a quote that runs on to the next paragraph (follow-on quotes)
+            continue
+        position = match.start()
+        if open_at is None:
+            if ch in _QUOTE_OPEN:
+                open_at = position
+        elif ch in _QUOTE_CLOSE:
+            if position - open_at > 1:
+                regions.append((open_at, position + 1))
+            open_at = None
+    return regions
+
+
+def _span_of_tokens(tokens: list[Any]) -> tuple[int, int]:
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def subtree_range(token: Any) -> tuple[int, int]:
+    """Character range of a token's subtree (contiguous in a projective parse)."""
+    left, right = token.left_edge, token.right_edge
+    while left.i < right.i and left.is_space:
+        left = left.nbor(1)
+    while right.i > left.i and right.is_space:
+        right = right.nbor(-1)
+    return left.idx, right.idx + len(right.text)
+
+
+def _clause_fragments(text: str, clause: tuple[int, int], hole: tuple[int, int]) -> list[tuple[int, int]]:
+    """`clause` minus `hole`, trimmed: the content around an inserted "X said" or "according to X"."""
+    pieces = []
+    for start, end in ((clause[0], min(clause[1], hole[0])), (max(clause[0], hole[1]), clause[1])):
+        start, end = trim(text, start, end)
+        if end > start and any(ch.isalnum() for ch in text[start:end]):
+            pieces.append((start, end))
+    return pieces
+
+
+class RuleExtractor:
+    """Finds attribution candidates in a parsed document."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def candidates(self, doc: Any) -> list[Candidate]:
+        text = doc.text
+        regions = quote_regions(text)
+        found: list[Candidate] = []
+        for token in doc:
+            candidate = None
+            if token.lower_ == "according" and any(child.lower_ == "to" for child in token.children):
+                candidate = self._according_to(token, text)
+            elif token.lemma_.lower() in self.lexicon.cue_verbs and token.pos_ == "VERB":
+                candidate = self._cue_verb(token, text, regions)
+            if candidate is not None and candidate.content:
+                found.append(candidate)
+        return found
+
+    # --- "X said (that) Y", "Y, X said", "X said: 'Y'" -------------------------------------------------
+    def _cue_verb(self, verb: Any, text: str, regions: list[tuple[int, int]]) -> Candidate | None:
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None and verb.dep_ == "conj":
+            subject = next((c for c in verb.head.children if c.dep_ == "nsubj"), None)
+        if subject is not None and subject.dep_ == "nsubjpass":
+            agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+            pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+            if pobj is None and subject.lower_ not in ("it",):
+                return None  # "he was told ...": the subject is the addressee
+            subject = pobj
+        if subject is not None and subject.lower_ in ("that", "which", "who", "what"):
+            subject = None
+        if verb.dep_ in ("amod", "acl", "relcl", "pcomp", "advcl") and subject is None:
+            return None
+        cue = self._cue_range(verb)
+        content: list[tuple[int, int]] = []
+        complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+        lemma = verb.lemma_.lower()
+        if complement is None and lemma in self.lexicon.xcomp_content_verbs:
+            complement = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+        if complement is None and lemma in self.lexicon.object_content_verbs:
+            complement = next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ != "PRON"), None)
+        if complement is not None:
+            content = [trim(text, *subtree_range(complement))]
+        elif verb.dep_ in ("parataxis", "ccomp") and _has_subject(verb.head) and verb.head.i < verb.i:
+            # "The withdrawal, Moscow explained, was carried out ..." / "It is over, he said."
+            head = verb.head
+            clause = subtree_range(head)
+            content = _clause_fragments(text, clause, _hole(verb, text))
+        elif verb.dep_ == "parataxis" and _has_subject(verb.head) and verb.head.i > verb.i:
+            content = _clause_fragments(text, subtree_range(verb.head), _hole(verb, text))
+        # a quotation beside or inside the content is the content ("...," Marochko said.)
+        content = self._with_quotes(verb, content, regions, text)
+        content = [(s, e) for s, e in content if e > s]
+        if not content:
+            return None
+        source = trim(text, *subtree_range(subject)) if subject is not None else None
+        if source is not None and _overlaps(source, content[0]) and len(content) == 1:
+            return None
+        return Candidate(content=content, source=source, cue=cue, cue_token=verb)
+
+    def _cue_range(self, verb: Any) -> tuple[int, int]:
+        tokens = [verb]
+        for child in verb.children:
+            if child.dep_ in ("aux", "neg") and child.i < verb.i and child.lower_ in _MODALS | {"not", "n't"}:
+                tokens.append(child)
+            if child.dep_ == "prt":
+                tokens.append(child)
+        tokens.sort(key=lambda t: t.i)
+        if tokens[-1].i - tokens[0].i > 3:
+            tokens = [verb]
+        return _span_of_tokens([tokens[0], tokens[-1]])
+
+    def _with_quotes(
+        self, verb: Any, content: list[tuple[int, int]], regions: list[tuple[int, int]], text: str
+    ) -> list[tuple[int, int]]:
+        sentence = verb.sent
+        verb_at = verb.idx
+        clause = subtree_range(verb)
+        attached = []
+        for start, end in regions:
+            if start <= verb_at < end:
+                continue  # the cue is quoted itself
+            touches_content = any(s < end and start < e for s, e in content)
+            # quote right before the "X said" clause (allowing the clause's comma) or right after "X said:"
+            # quote right before the "X said" clause (allowing a comma) or right after "X said:", same paragraph
+            between_before = text[end:clause[0]]
+            before = end <= clause[0] and "\n" not in between_before and not between_before.strip(" ,—–-")
+            between_after = text[clause[1]:start]
+            after = clause[1] <= start and "\n" not in between_after and not between_after.strip(" :,—–-")
+            after = after or (verb.idx < start <= clause[1] and "\n" not in text[verb.idx:start]
+                              and text[verb.idx + len(verb.text):start].strip(" :,") in ("", "that"))
+            if touches_content or before or after:
+                attached.append((start, end))
+        if not attached:
+            return content
+        pieces = [trim(text, s, e) for s, e in attached]
+        if content:
+            lo = min(min(s for s, _ in pieces), content[0][0])
+            hi = max(max(e for _, e in pieces), content[-1][1])
+            if not (lo <= verb_at < hi):
+                return [(lo, hi)]
+            merged = sorted(pieces + content)
+            return _merge(merged, text)
+        return _merge(sorted(pieces), text)
+
+    # --- "according to X", "according to information relayed to Sputnik by X" ------------------------
+    def _according_to(self, according: Any, text: str) -> Candidate | None:
+        to = next(child for child in according.children if child.lower_ == "to")
+        pobj = next((child for child in to.children if child.dep_ == "pobj"), None)
+        if pobj is None:
+            return None
+        source_token, channel = pobj, None
+        cue_end = to.idx + len(to.text)
+        if pobj.lemma_.lower() in self.lexicon.relay_nouns:
+            verb = next((c for c in pobj.children if c.dep_ == "acl"), None)
+            if verb is not None:
+                agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+                agent_obj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
+                relay_prep = next((c for c in verb.children if c.dep_ in ("prep", "dative") and c.lower_ == "to"), None)
+                if agent_obj is not None:
+                    source_token = agent_obj
+                    cue_end = verb.idx + len(verb.text)
+                    if relay_prep is not None:
+                        cue_end = relay_prep.idx + len(relay_prep.text)
+                        target = next((c for c in relay_prep.children if c.dep_ == "pobj"), None)
+                        if target is not None:
+                            channel = trim(text, *subtree_range(target))
+        phrase = subtree_range(according)
+        sentence = according.sent
+        clause = trim(text, sentence.start_char, sentence.end_char)
+        content = _clause_fragments(text, clause, _widen_hole(text, phrase))
+        source = trim(text, *subtree_range(source_token))
+        return Candidate(content=content, source=source, cue=(according.idx, cue_end), cue_token=according,
+                         channel=channel)
+
+
+_MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
+
+
+def _has_subject(token: Any) -> bool:
+    return token.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in token.children)
+
+
+def _hole(verb: Any, text: str) -> tuple[int, int]:
+    """The "X said" clause inserted in a sentence, with the commas around it."""
+    return _widen_hole(text, subtree_range(verb))
+
+
+def _widen_hole(text: str, hole: tuple[int, int]) -> tuple[int, int]:
+    start, end = hole
+    while start > 0 and text[start - 1] in " ,—–-":
+        start -= 1
+    while end < len(text) and text[end] in " ,—–-":
+        end += 1
+    return start, end
+
+
+def _merge(pieces: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if merged and (start <= merged[-1][1] or not any(ch.isalnum() for ch in text[merged[-1][1]:start])):
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _plain(value: str) -> str:
+    return re.sub(r"\s+", " ", value.replace("’", "'").replace("‘", "'")).strip()
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+class Describer:
+    """Source kind, speaker (name and role) and channel from the parse and the entities."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    @cached_property
+    def _title_pattern(self) -> re.Pattern[str]:
+        words = sorted(self.lexicon.titles, key=len, reverse=True)
+        return re.compile(r"^(?:(?:%s)\.?\s+)+" % "|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+    def source_kind(self, doc: Any, source: tuple[int, int]) -> tuple[str, Any, Any]:
+        """(kind, head token, the PERSON/ORG entity the name comes from) of a source span."""
+        span = doc.char_span(*source, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return "other", None, None
+        head = span.root
+        lower = span.text.lower()
+        if len(span) == 1 and head.pos_ == "PRON":
+            return "pronoun", head, None
+        if head.pos_ == "PRON" and head.lower_ in PERSON_PRONOUNS | GROUP_PRONOUNS and head.i == span.start:
+            return "pronoun", head, None
+        people = [e for e in span.ents if e.label_ == "PERSON"]
+        organisations = [e for e in span.ents if e.label_ in ("ORG", "GPE", "NORP", "FAC")]
+        head_entity = next((e for e in span.ents if e.start <= head.i < e.end), None)
+        if lower in self.lexicon.outlets:
+            return "named_organization", head, span
+        if head_entity is not None and head_entity.label_ == "PERSON":
+            return "named_person", head, head_entity
+        if people and head.lemma_.lower() not in self.lexicon.organization_heads:
+            # "the leader of the DPR, Denis Pushilin" (apposition), "Lt. Col. Andrei Marochko, an officer"
+            appositive = [e for e in people if any(t.dep_ == "appos" or t.head == head for t in e)]
+            if appositive or head.lemma_.lower() in self.lexicon.anonymous_heads | self.lexicon.titles:
+                return "named_person", head, (appositive or people)[0]
+        if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
+            return "named_organization", head, head_entity
+        if head.lemma_.lower() in self.lexicon.organization_heads or lower.split()[-1] in self.lexicon.organization_heads:
+            if span[0].lower_ == "the" or organisations or any(t.pos_ == "PROPN" for t in span):
+                return "named_organization", head, span
+        if head.lemma_.lower() in self.lexicon.anonymous_heads or head.lower_ in self.lexicon.anonymous_heads:
+            return "anonymous", head, None
+        if head.pos_ == "PROPN":
+            if head_entity is not None and head_entity.label_ == "NORP":
+                return "anonymous", head, None
+            return ("named_person", head, span) if head.ent_type_ in ("", "PERSON") else (
+                "named_organization", head, span)
+        if organisations and head_entity is not None:
+            return "named_organization", head, head_entity
+        return "other", head, None
+
+    def speaker(self, doc: Any, source: tuple[int, int], kind: str, name_span: Any) -> tuple[str, str | None] | None:
+        """(name, role) of the source, from the name, the titles before it and its appositions."""
+        if kind not in ("named_person", "named_organization") or name_span is None:
+            return None
+        text = doc.text
+        name = name_span.text.strip()
+        name = re.sub(r"^(the|The)\s+", "", name) if kind == "named_organization" else name
+        name = re.sub(r"['’]s$", "", name).strip(" ,.")
+        roles = []
+        title = self._title_pattern.match(name)
+        if kind == "named_person" and title:
+            roles.append(title.group().strip())
+            name = name[title.end():]
+        if kind == "named_person":
+            start, end = source
+            before = text[start:name_span.start_char]
+            after = text[name_span.end_char:end]
+            before_title = self._title_pattern.search(before.strip()) if before.strip() else None
+            if before.strip().endswith(","):
+                role = re.sub(r"^(the|a|an)\s+", "", before.strip().rstrip(","), flags=re.IGNORECASE)
+                if role:
+                    roles.insert(0, role.strip())
+            elif before.strip() and before_title and before_title.end() == len(before.strip()):
+                roles.insert(0, before.strip())
+            elif before.strip() and not before.strip().endswith(","):
+                bare = re.sub(r"^(the|a|an)\s+", "", before.strip(), flags=re.IGNORECASE)
+                if bare and len(bare.split()) <= 6:
+                    roles.insert(0, bare)
+            if after.strip().startswith(","):
+                role = re.sub(r"^(the|a|an)\s+", "", after.strip().lstrip(",").strip().rstrip(","),
+                              flags=re.IGNORECASE)
+                if role:
+                    roles.append(role)
+        role_text = "; ".join(roles) if roles else None
+        # normalised: typographic apostrophes and spaces made plain, so names compare across articles
+        return _plain(name), (_plain(role_text) if role_text else None)
+
+    def channel(self, doc: Any, candidate: Candidate) -> tuple[int, int] | None:
+        """The outlet or medium: "told Reuters", "relayed to Sputnik", "in a statement", "on Telegram"."""
+        if candidate.channel is not None:
+            return candidate.channel
+        verb = candidate.cue_token
+        if verb is None:
+            return None
+        text = doc.text
+        if verb.lower_ == "according":
+            to = next((c for c in verb.children if c.lower_ == "to"), None)
+            pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+            if pobj is not None and self._is_outlet(pobj):
+                return trim(text, *subtree_range(pobj))
+            return None
+        for child in verb.children:
+            if child.dep_ in ("dobj", "dative") and verb.lemma_ in ("tell", "inform") and self._is_outlet(child):
+                return trim(text, *subtree_range(child))
+            if child.dep_ not in ("prep", "dative"):
+                continue
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is None or pobj.ent_type_ in ("DATE", "TIME"):
+                continue
+            preposition = child.lower_
+            if preposition in ("to", "with", "via", "through") and self._is_outlet(pobj):
+                return trim(text, *subtree_range(pobj))
+            if preposition == "on" and (pobj.text.lower() in self.lexicon.platforms or self._is_outlet(pobj)):
+                return trim(text, *subtree_range(pobj))
+            if preposition in ("in", "during", "at", "via", "through") and pobj.lemma_.lower() in self.lexicon.medium_nouns:
+                # "in an interview with CNN": the outlet; "in a statement": the medium
+                for grandchild in pobj.children:
+                    if grandchild.dep_ == "prep" and grandchild.lower_ in ("with", "on", "to"):
+                        outlet = next((c for c in grandchild.children if c.dep_ == "pobj"), None)
+                        if outlet is not None and self._is_outlet(outlet):
+                            return trim(text, *subtree_range(outlet))
+                return trim(text, *subtree_range(pobj))
+        return None
+
+    def _is_outlet(self, token: Any) -> bool:
+        left, right = token.left_edge, token.right_edge
+        phrase = token.doc[left.i : right.i + 1].text.lower()
+        bare = re.sub(r"^the\s+", "", phrase)
+        if phrase in self.lexicon.outlets or bare in self.lexicon.outlets:
+            return True
+        if token.text.lower() in self.lexicon.platforms:
+            return True
+        entity_words = {t.lower_ for t in token.doc[left.i : right.i + 1] if t.ent_type_ in ("ORG", "PERSON")}
+        return bool(entity_words) and any(word in self.lexicon.outlets for word in entity_words)
