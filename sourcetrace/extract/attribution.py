@@ -195,7 +195,7 @@ def link_spans(doc: Any, spans: dict[str, list[tuple[int, int, float]]], rules: 
     for index, (start, end, score) in enumerate(cues):
         token = _cue_token(doc, start, end)
         by_cue[index] = Candidate(content=[], cue=(start, end), cue_token=token, score=score, origin="model")
-    for start, end, score in spans["content"]:
+    for start, end, _ in spans["content"]:
         best, best_gap = None, None
         for index, (cs, ce, _) in enumerate(cues):
             if start <= cs and ce <= end:

@@ -61,7 +61,7 @@ def read_ann(path: Path, text: str) -> list[GoldAttribution]:
         columns = line.split("\t")
         if line.startswith("T"):
             if len(columns) < 2 or " " not in columns[1]:
-                raise InputError(str(path), f"a T line needs 'ID<TAB>Label start end'", line=line_no)
+                raise InputError(str(path), "a T line needs 'ID<TAB>Label start end'", line=line_no)
             label, _, ranges = columns[1].partition(" ")
             pieces = _parse_ranges(ranges, path, line_no)
             if any(end > len(text) or start > end for start, end in pieces):
@@ -69,7 +69,7 @@ def read_ann(path: Path, text: str) -> list[GoldAttribution]:
             spans[columns[0]] = (label, pieces)
         elif line.startswith("E"):
             if len(columns) < 2:
-                raise InputError(str(path), f"an E line needs 'ID<TAB>Type:Tn Role:Tn ...'", line=line_no)
+                raise InputError(str(path), "an E line needs 'ID<TAB>Type:Tn Role:Tn ...'", line=line_no)
             arguments = []
             for argument in columns[1].split():
                 role, _, target = argument.partition(":")

@@ -182,7 +182,6 @@ class RuleExtractor:
     def _with_quotes(
         self, verb: Any, content: list[tuple[int, int]], regions: list[tuple[int, int]], text: str
     ) -> list[tuple[int, int]]:
-        sentence = verb.sent
         verb_at = verb.idx
         clause = subtree_range(verb)
         attached = []
@@ -247,7 +246,8 @@ _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "s
 
 
 def _has_subject(token: Any) -> bool:
-    return token.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for c in token.children)
+    subjects = ("nsubj", "nsubjpass", "expl", "csubj")
+    return token.pos_ in ("VERB", "AUX") and any(c.dep_ in subjects for c in token.children)
 
 
 def _hole(verb: Any, text: str) -> tuple[int, int]:
@@ -291,7 +291,7 @@ class Describer:
     @cached_property
     def _title_pattern(self) -> re.Pattern[str]:
         words = sorted(self.lexicon.titles, key=len, reverse=True)
-        return re.compile(r"^(?:(?:%s)\.?\s+)+" % "|".join(re.escape(w) for w in words), re.IGNORECASE)
+        return re.compile(r"^(?:(?:{})\.?\s+)+".format("|".join(re.escape(w) for w in words)), re.IGNORECASE)
 
     def source_kind(self, doc: Any, source: tuple[int, int]) -> tuple[str, Any, Any]:
         """(kind, head token, the PERSON/ORG entity the name comes from) of a source span."""
@@ -318,7 +318,8 @@ class Describer:
                 return "named_person", head, (appositive or people)[0]
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
             return "named_organization", head, head_entity
-        if head.lemma_.lower() in self.lexicon.organization_heads or lower.split()[-1] in self.lexicon.organization_heads:
+        organization_heads = self.lexicon.organization_heads
+        if head.lemma_.lower() in organization_heads or lower.split()[-1] in organization_heads:
             if span[0].lower_ == "the" or organisations or any(t.pos_ == "PROPN" for t in span):
                 return "named_organization", head, span
         if head.lemma_.lower() in self.lexicon.anonymous_heads or head.lower_ in self.lexicon.anonymous_heads:
@@ -396,7 +397,8 @@ class Describer:
                 return trim(text, *subtree_range(pobj))
             if preposition == "on" and (pobj.text.lower() in self.lexicon.platforms or self._is_outlet(pobj)):
                 return trim(text, *subtree_range(pobj))
-            if preposition in ("in", "during", "at", "via", "through") and pobj.lemma_.lower() in self.lexicon.medium_nouns:
+            medium = pobj.lemma_.lower() in self.lexicon.medium_nouns
+            if preposition in ("in", "during", "at", "via", "through") and medium:
                 # "in an interview with CNN": the outlet; "in a statement": the medium
                 for grandchild in pobj.children:
                     if grandchild.dep_ == "prep" and grandchild.lower_ in ("with", "on", "to"):

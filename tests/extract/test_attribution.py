@@ -1,0 +1,174 @@
+"""The attribution layer on the reference article and on real news sentences, with the real parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from sourcetrace import analyze
+
+STAGES = ("backbone", "attribution")
+
+
+def _analyse(text: str):
+    return analyze(text, id="t", stages=STAGES)
+
+
+def _by_cue(analysis, cue: str, source: str | None = None):
+    found = [
+        a for a in analysis.attributions
+        if a.cue is not None and a.cue.text == cue and (source is None or (a.source and a.source.text == source))
+    ]
+    assert found, f"no attribution with cue {cue!r} / source {source!r}: " + repr(
+        [(a.source and a.source.text, a.cue and a.cue.text) for a in analysis.attributions])
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def seed(seed_text):
+    return analyze(seed_text, id="seed", published="2022-09-13", stages=STAGES)
+
+
+def test_every_span_is_evidence(seed):
+    text = seed.article.text
+    assert seed.attributions
+    for attribution in seed.attributions:
+        for span in (attribution.source, attribution.cue, attribution.content, attribution.channel):
+            if span is not None:
+                assert span.text == text[span.start:span.end]
+                for start, end in span.fragments or []:
+                    assert span.start <= start < end <= span.end
+
+
+def test_marochko_relayed_to_sputnik(seed):
+    marochko = _by_cue(seed, "according to information relayed to")
+    assert marochko.source_kind == "named_person"
+    assert marochko.speaker.name == "Andrei Marochko"
+    assert marochko.speaker.role == "Lt. Col.; LPR People's Militia officer"
+    assert marochko.channel.text == "Sputnik"
+    assert marochko.content.text.startswith("The Lugansk People’s Republic (LPR) intelligence services detected")
+    assert marochko.quote_kind == "indirect"
+
+
+def test_marochko_direct_quote_links_to_the_same_speaker(seed):
+    quote = _by_cue(seed, "said", "Marochko")
+    assert quote.content.text.startswith("Our intelligence agencies have detected the arrival of NATO")
+    assert quote.content.text.endswith("between foreign and Ukrainian units")
+    assert quote.quote_kind == "direct"
+    assert quote.source_kind == "named_person"
+    assert quote.speaker.name == "Andrei Marochko"
+    assert quote.speaker.role == "Lt. Col.; LPR People's Militia officer"
+
+
+def test_russian_sources_revealed_to_al_mayadeen(seed):
+    sources = _by_cue(seed, "revealed")
+    assert sources.source.text == "Russian sources"
+    assert sources.source_kind == "anonymous"
+    assert sources.channel.text == "Al Mayadeen"
+    assert "US generals effectively helped with planning" in sources.content.text
+    assert sources.content.text.endswith("thousands of mercenaries are fighting")
+
+
+def test_russia_announced(seed):
+    russia = _by_cue(seed, "announced")
+    assert russia.source.text == "Russia"
+    assert russia.source_kind == "named_organization"
+    assert russia.content.text.startswith("that its forces were withdrawing from the Kharkov region")
+    assert russia.content.text.endswith("for months")
+
+
+def test_ministry_statement_is_a_direct_quote(seed):
+    ministry = _by_cue(seed, "said", "the Russian ministry of defense")
+    assert ministry.source_kind == "named_organization"
+    assert ministry.quote_kind == "direct"
+    assert ministry.channel.text == "a statement"
+    assert ministry.content.text.startswith("To achieve the goals of the special military operation")
+
+
+def test_moscow_explained_inside_the_sentence(seed):
+    moscow = _by_cue(seed, "explained")
+    assert moscow.source.text == "Moscow"
+    assert moscow.source_kind == "named_organization"
+    assert [seed.article.text[s:e] for s, e in moscow.content.fragments] == [
+        "The withdrawal from Kharkov to Donetsk",
+        "was carried out over the course of a three-day operation conducted to minimize Russian losses",
+    ]
+
+
+def test_pushilin_role_from_the_apposition(seed):
+    pushilin = _by_cue(seed, "said", "the leader of the Donetsk People's Republic, Denis Pushilin")
+    assert pushilin.speaker.name == "Denis Pushilin"
+    assert pushilin.speaker.role == "leader of the Donetsk People's Republic"
+    assert pushilin.content.text == "there was fierce fighting between the Russian and Ukrainian forces in the DPR"
+
+
+def test_casualty_sentence_is_author_voice(seed):
+    authored = [a for a in seed.attributions if a.source_kind == "author"]
+    casualty = [a for a in authored if "has increased by more than two-fold" in a.content.text]
+    assert len(casualty) == 1
+    assert casualty[0].source is None and casualty[0].cue is None
+    assert casualty[0].content.text.startswith("Earlier in August, Central Donetsk")
+    # attributed sentences are not author voice
+    assert not any("Moscow explained" in a.content.text for a in authored)
+
+
+def test_headline_say_is_an_attribution(seed):
+    headline = _by_cue(seed, "say")
+    assert headline.source.text == "LPR officers"
+    assert headline.content.text == "detected presence of NATO officers in Kharkov region"
+
+
+def test_channels_of_common_phrasings():
+    analysis = _analyse(
+        "The mayor told Reuters that the bridge was closed. "
+        "Prices will rise next year, according to TASS. "
+        "The governor wrote on Telegram that three drones were shot down. "
+        "\"We are ready,\" the minister said in an interview with CNN."
+    )
+    assert _by_cue(analysis, "told").channel.text == "Reuters"
+    according = _by_cue(analysis, "according to")
+    assert according.channel.text == "TASS"
+    assert according.content.text == "Prices will rise next year"
+    assert _by_cue(analysis, "wrote").channel.text == "Telegram"
+    interview = _by_cue(analysis, "said", "the minister")
+    assert interview.channel.text == "CNN"
+    assert interview.quote_kind == "direct"
+    assert interview.content.text == "We are ready"
+
+
+def test_pronoun_resolves_to_the_last_named_speaker():
+    analysis = _analyse(
+        "Defence Minister Oleksii Reznikov said the shipment had arrived. "
+        "He said the guns would reach the front within a week."
+    )
+    pronoun = _by_cue(analysis, "said", "He")
+    assert pronoun.source_kind == "pronoun"
+    assert pronoun.speaker is not None and pronoun.speaker.name == "Oleksii Reznikov"
+    first = _by_cue(analysis, "said", "Defence Minister Oleksii Reznikov")
+    assert first.speaker.role == "Defence Minister"
+
+
+def test_anonymous_officials():
+    analysis = _analyse("Officials said the talks would resume on Monday.")
+    officials = _by_cue(analysis, "said")
+    assert officials.source_kind == "anonymous"
+    assert officials.content.text == "the talks would resume on Monday"
+
+
+def test_follow_on_quote_continues_the_speaker():
+    analysis = _analyse(
+        "\"The shelling went on all night,\" said Olena Petrenko, a nurse in Kharkiv.\n\n"
+        "\"We moved the patients to the basement and waited.\"\n\n"
+        "The hospital was hit twice last month."
+    )
+    follow = [a for a in analysis.attributions if "moved the patients" in a.content.text]
+    assert len(follow) == 1
+    assert follow[0].quote_kind == "direct" and follow[0].cue is None
+    assert follow[0].speaker is not None and follow[0].speaker.name == "Olena Petrenko"
+
+
+def test_nested_attribution_gets_a_parent():
+    analysis = _analyse("The ministry said that Western officials had told the Kremlin the talks were over.")
+    outer = _by_cue(analysis, "said")
+    inner = _by_cue(analysis, "told")
+    assert inner.parent == outer.id
+    assert outer.parent is None
