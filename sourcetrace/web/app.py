@@ -35,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sourcetrace import __version__
-from sourcetrace.errors import InputError, SourcetraceError
+from sourcetrace.errors import InputError
 from sourcetrace.model import Analysis, ArticleInfo
 from sourcetrace.web.render import analysis_view, inert
 
@@ -59,7 +59,7 @@ SECURITY_HEADERS = [
 class WebSettings:
     """How the app is configured (`sourcetrace serve` options)."""
 
-    db: Path | None = None  # a corpus database folder from corpus mode
+    db: str | Path | None = None  # a corpus folder from `sourcetrace run`, or a postgresql:// URL
     max_request_bytes: int = 2 * MB
     analysis_timeout_s: float = 120.0
     stages: tuple[str, ...] | None = None  # None: the default pipeline
@@ -453,13 +453,9 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
     return app
 
 
-def _open_corpus(db: Path) -> Any:
-    try:
-        from sourcetrace.corpus.store import CorpusStore
-    except ImportError as error:
-        raise SourcetraceError(f"--db needs the corpus store, which is not available: {error}") from None
-    if not Path(db).exists():
-        raise SourcetraceError(f"{db}: no corpus database here (build one with `sourcetrace run`)")
+def _open_corpus(db: str | Path) -> Any:
+    from sourcetrace.corpus.store import CorpusStore
+
     return CorpusStore.open(db)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 
@@ -12,7 +10,8 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    db: Path | None = typer.Option(None, "--db", help="A corpus database folder from `sourcetrace run`."),  # noqa: UP007
+    db: str | None = typer.Option(  # noqa: UP007
+        None, "--db", help="A corpus folder from `sourcetrace run --out DIR`, or a postgresql:// URL."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8000, help="Port to listen on."),
     max_request_mb: float = typer.Option(2.0, help="Largest request body accepted, in MB (10^6 bytes)."),
@@ -21,13 +20,14 @@ def serve(
     """Serve the web app and HTTP API (Analyse page, corpus pages, /api/..., docs at /docs)."""
     import uvicorn
 
-    from sourcetrace.errors import SourcetraceError
     from sourcetrace.web.app import MB, WebSettings, create_app
 
     if max_request_mb <= 0 or timeout <= 0:
         raise typer.BadParameter("--max-request-mb and --timeout must be positive")
-    if db is not None and not db.exists():
-        raise SourcetraceError(f"{db}: no corpus database here (build one with `sourcetrace run`)")
+    if db is not None:
+        from sourcetrace.corpus.store import CorpusStore
+
+        CorpusStore.open(db).close()  # a clear error now rather than a traceback from the server's startup
     settings = WebSettings(db=db, max_request_bytes=int(max_request_mb * MB), analysis_timeout_s=timeout)
     typer.echo(f"sourcetrace: loading the pipeline, then serving on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False)

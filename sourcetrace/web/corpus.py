@@ -10,9 +10,13 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
+
+from sourcetrace.errors import SourcetraceError
 
 NO_DB = "no corpus database is loaded: start the server with `sourcetrace serve --db DIR`"
 
@@ -22,6 +26,77 @@ def store_of(request: Request) -> Any:
     if store is None:
         raise HTTPException(404, NO_DB)
     return store
+
+
+def ask(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A store call; its own errors (a bad date, say) become 422 with the store's message."""
+    try:
+        return call(*args, **kwargs)
+    except SourcetraceError as error:
+        raise HTTPException(422, str(error)) from None
+
+
+SOURCE_KINDS = ("named_person", "named_organization", "anonymous", "pronoun", "author", "other")
+
+NARRATIVES_SQL = """
+SELECT f.message AS narrative, count(DISTINCT f.claim_id) AS n_claims, count(DISTINCT f.article_id) AS n_articles,
+       count(DISTINCT a.outlet) AS n_outlets, min(a.published) AS first_published, max(a.published) AS last_published,
+       string_agg(DISTINCT a.outlet, ', ') AS outlets
+FROM findings f JOIN articles a ON a.article_id = f.article_id
+WHERE f.kind = 'narrative'
+GROUP BY f.message
+ORDER BY n_articles DESC, n_claims DESC, narrative
+LIMIT ? OFFSET ?
+"""
+
+
+def narratives(store: Any, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    """Narratives the fact-check stage matched claims to, with how widely each was carried."""
+    return store.rows(NARRATIVES_SQL, [int(limit), int(offset)])
+
+
+def timeline(members: list[dict[str, Any]], width: int = 900, row_height: int = 30) -> dict[str, Any]:
+    """Coordinates for the cluster timeline: one row per outlet (in order of first appearance), one dot per
+    article on its publication date. The template draws it as inline SVG (no script, no CDN)."""
+    dated = [m for m in members if m.get("published")]
+    left, right, top = 170, 20, 16
+    outlets: list[str] = []
+    for member in sorted(dated, key=lambda m: m["published"]):
+        name = member.get("outlet") or "(unknown outlet)"
+        if name not in outlets:
+            outlets.append(name)
+    days = [dt.date.fromisoformat(str(m["published"])[:10]) for m in dated]
+    if not days:
+        return {"width": width, "height": 0, "rows": [], "dots": [], "ticks": [], "undated": len(members)}
+    first, last = min(days), max(days)
+    if first == last:
+        first, last = first - dt.timedelta(days=1), last + dt.timedelta(days=1)
+    span = (last - first).days
+    plot_width = width - left - right
+    height = top + row_height * len(outlets) + 40
+
+    def x_of(day: dt.date) -> float:
+        return round(left + plot_width * (day - first).days / span, 1)
+
+    rows = [{"outlet": name, "y": top + row_height * index + row_height / 2} for index, name in enumerate(outlets)]
+    y_of = {row["outlet"]: row["y"] for row in rows}
+    dots, seen = [], set()
+    earliest = min(days)
+    for member, day in sorted(zip(dated, days), key=lambda pair: pair[1]):
+        outlet = member.get("outlet") or "(unknown outlet)"
+        key = (outlet, day, member.get("article_id"))
+        if key in seen:  # several claims of one article: one dot
+            continue
+        seen.add(key)
+        dots.append({"x": x_of(day), "y": y_of[outlet], "outlet": outlet, "date": day.isoformat(),
+                     "text": member.get("text") or "", "article_id": member.get("article_id"),
+                     "first": day == earliest, "duplicate": bool(member.get("duplicate_of"))})
+    step = max(1, -(-span // 6))
+    ticks = [{"x": x_of(first + dt.timedelta(days=d)), "label": (first + dt.timedelta(days=d)).isoformat()}
+             for d in range(0, span + 1, step)]
+    axis_y = top + row_height * len(outlets) + 6
+    return {"width": width, "height": height, "rows": rows, "dots": dots, "ticks": ticks, "left": left,
+            "right": width - right, "top": top, "axis_y": axis_y, "undated": len(members) - len(dated)}
 
 
 def jsonable(value: Any) -> Any:
@@ -80,11 +155,11 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
 
     @app.get("/api/articles", summary="Articles in the corpus", tags=["corpus"])
     async def api_articles(request: Request, limit: int = limit_query, offset: int = offset_query) -> Any:
-        return jsonable(store_of(request).articles(limit=limit, offset=offset))
+        return jsonable(ask(store_of(request).articles, limit=limit, offset=offset))
 
     @app.get("/api/articles/{article_id}", summary="One article and its analysis", tags=["corpus"])
     async def api_article(request: Request, article_id: str) -> Any:
-        article = store_of(request).article(article_id)
+        article = ask(store_of(request).article, article_id)
         if article is None:
             raise HTTPException(404, f"no article with id {article_id!r} in the corpus")
         return jsonable(article)
@@ -105,7 +180,7 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
         offset: int = offset_query,
     ) -> Any:
         filters = claim_filters(speaker, source_kind, outlet, since, until, technique, narrative, has_finding, search)
-        return jsonable(store_of(request).claims(**filters, limit=limit, offset=offset))
+        return jsonable(ask(store_of(request).claims, **filters, limit=limit, offset=offset))
 
     @app.get("/api/clusters", summary="Claim clusters: the same claim across outlets", tags=["corpus"])
     async def api_clusters(
@@ -113,15 +188,101 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
         since: str | None = Query(None, description="first seen on or after, YYYY-MM-DD"),
         limit: int = limit_query,
     ) -> Any:
-        return jsonable(store_of(request).clusters(since=_date_param(since, "since"), limit=limit))
+        return jsonable(ask(store_of(request).clusters, since=_date_param(since, "since"), limit=limit))
 
     @app.get("/api/clusters/{cluster_id}", summary="One claim cluster with its claims", tags=["corpus"])
     async def api_cluster(request: Request, cluster_id: str) -> Any:
-        cluster = store_of(request).cluster(cluster_id)
+        cluster = ask(store_of(request).cluster, cluster_id)
         if cluster is None:
             raise HTTPException(404, f"no cluster with id {cluster_id!r} in the corpus")
         return jsonable(cluster)
 
     @app.get("/api/sources", summary="Who is cited, by whom, through which channels", tags=["corpus"])
-    async def api_sources(request: Request) -> Any:
-        return jsonable(store_of(request).sources())
+    async def api_sources(
+        request: Request,
+        source: str | None = Query(None, description="only edges with this name as source or target (substring)"),
+        limit: int = limit_query,
+    ) -> Any:
+        return jsonable(ask(store_of(request).sources, source=source or None, limit=limit))
+
+    @app.get("/api/narratives", summary="Narratives claims were matched to, and how widely", tags=["corpus"])
+    async def api_narratives(request: Request, limit: int = limit_query, offset: int = offset_query) -> Any:
+        return jsonable(ask(narratives, store_of(request), limit=limit, offset=offset))
+
+    # ---------------------------------------------------------------------------------------------- pages
+    page_size = 50
+
+    def offset_of(request: Request) -> int:
+        try:
+            return max(0, int(request.query_params.get("offset", "0")))
+        except ValueError:
+            raise HTTPException(422, "offset must be a whole number") from None
+
+    def pager(request: Request, offset: int, shown: int) -> dict[str, Any]:
+        def link(new_offset: int) -> str:
+            params = {k: v for k, v in request.query_params.items() if v and k != "offset"}
+            return request.url.path + "?" + urlencode({**params, "offset": new_offset})
+
+        return {"offset": offset, "shown": shown,
+                "previous": link(max(0, offset - page_size)) if offset > 0 else None,
+                "next": link(offset + page_size) if shown == page_size else None}
+
+    @app.get("/corpus", include_in_schema=False)
+    async def corpus_home(request: Request) -> HTMLResponse:
+        store = store_of(request)
+        return page(request, "corpus_home.html", {"stats": ask(store.stats)})
+
+    @app.get("/corpus/articles", response_class=HTMLResponse, include_in_schema=False)
+    async def articles_page(request: Request) -> HTMLResponse:
+        offset = offset_of(request)
+        rows = ask(store_of(request).articles, limit=page_size, offset=offset)
+        return page(request, "articles.html", {"rows": rows, "pager": pager(request, offset, len(rows))})
+
+    @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def article_page(request: Request, article_id: str) -> HTMLResponse:
+        from sourcetrace.model import Analysis
+        from sourcetrace.web.render import analysis_view
+
+        stored = ask(store_of(request).article, article_id)
+        if stored is None:
+            raise HTTPException(404, f"no article with id {article_id!r} in the corpus")
+        view = analysis_view(Analysis.model_validate(stored))
+        claims = ask(store_of(request).claims, article_id=article_id, limit=1000)
+        return page(request, "article.html", {"view": view, "claims": claims})
+
+    @app.get("/corpus/claims", response_class=HTMLResponse, include_in_schema=False)
+    async def claims_page(request: Request) -> HTMLResponse:
+        query = request.query_params
+        offset = offset_of(request)
+        has_finding = {"yes": True, "no": False}.get(query.get("has_finding", ""))
+        form = {key: query.get(key, "") for key in ("search", "speaker", "source_kind", "outlet", "since", "until",
+                                                   "technique", "narrative", "has_finding")}
+        filters = claim_filters(form["speaker"], form["source_kind"], form["outlet"], form["since"], form["until"],
+                                form["technique"], form["narrative"], has_finding, form["search"])
+        rows = ask(store_of(request).claims, **filters, limit=page_size, offset=offset)
+        return page(request, "claims.html", {"rows": rows, "form": form, "filtered": bool(filters),
+                                             "source_kinds": SOURCE_KINDS, "pager": pager(request, offset, len(rows))})
+
+    @app.get("/corpus/clusters", response_class=HTMLResponse, include_in_schema=False)
+    async def clusters_page(request: Request) -> HTMLResponse:
+        since = _date_param(request.query_params.get("since"), "since")
+        rows = ask(store_of(request).clusters, since=since, limit=200)
+        return page(request, "clusters.html", {"rows": rows, "since": since or ""})
+
+    @app.get("/corpus/clusters/{cluster_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def cluster_page(request: Request, cluster_id: str) -> HTMLResponse:
+        cluster = ask(store_of(request).cluster, cluster_id)
+        if cluster is None:
+            raise HTTPException(404, f"no cluster with id {cluster_id!r} in the corpus")
+        return page(request, "cluster.html", {"cluster": cluster, "plot": timeline(cluster.get("members", []))})
+
+    @app.get("/corpus/sources", response_class=HTMLResponse, include_in_schema=False)
+    async def sources_page(request: Request) -> HTMLResponse:
+        name = request.query_params.get("source", "").strip()
+        rows = ask(store_of(request).sources, source=name or None, limit=500)
+        return page(request, "sources.html", {"rows": rows, "source": name})
+
+    @app.get("/corpus/narratives", response_class=HTMLResponse, include_in_schema=False)
+    async def narratives_page(request: Request) -> HTMLResponse:
+        rows = ask(narratives, store_of(request), limit=200)
+        return page(request, "narratives.html", {"rows": rows})
