@@ -6,7 +6,6 @@ from collections import Counter
 
 from rich.console import Console, Group
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from sourcetrace.model import Analysis
@@ -32,26 +31,26 @@ def summary(analysis: Analysis) -> Group:
     )
     parts: list = [Panel(head, title=f"sourcetrace · {article.id}", expand=False)]
 
-    if analysis.attributions:
-        table = Table(title="Who is quoted", show_lines=False, expand=True)
-        table.add_column("source", style="cyan", ratio=2)
-        table.add_column("kind", ratio=1)
-        table.add_column("through", style="magenta", ratio=1)
-        table.add_column("says", ratio=5)
-        for attribution in analysis.attributions:
-            if attribution.source_kind == "author":
-                continue
+    quoted = [a for a in analysis.attributions if a.source_kind != "author"]
+    if quoted:
+        # a list, not a table: it stays readable in an 80-column terminal
+        lines = Text()
+        lines.append(f"Who is quoted ({len(quoted)})\n", style="bold underline")
+        for attribution in quoted:
             who = attribution.speaker.name if attribution.speaker else (
                 attribution.source.text if attribution.source else "—")
+            lines.append("• ")
+            lines.append(who, style="bold cyan")
             if attribution.speaker and attribution.speaker.role:
-                who += f" ({attribution.speaker.role})"
-            table.add_row(
-                _short(who, 60),
-                attribution.source_kind.replace("_", " "),
-                attribution.channel.text if attribution.channel else "",
-                _short(attribution.content.text),
-            )
-        parts.append(table)
+                lines.append(f", {attribution.speaker.role}", style="cyan")
+            lines.append(f"  [{attribution.source_kind.replace('_', ' ')}, {attribution.quote_kind}]", style="dim")
+            if attribution.channel:
+                lines.append("  via ", style="dim")
+                lines.append(attribution.channel.text, style="magenta")
+            if attribution.cue:
+                lines.append(f"  cue: {attribution.cue.text}", style="dim")
+            lines.append(f"\n    “{_short(attribution.content.text, 150)}”\n")
+        parts.append(lines)
 
     author_claims = [c for c in analysis.claims if c.author_voice]
     if analysis.claims:
@@ -63,14 +62,16 @@ def summary(analysis: Analysis) -> Group:
     if channels:
         parts.append(Text("Relayed through: " + ", ".join(f"{name} ×{n}" for name, n in channels.most_common())))
     if analysis.findings:
-        table = Table(title="Findings", expand=True)
-        table.add_column("kind", style="red", ratio=1)
-        table.add_column("finding", ratio=4)
-        table.add_column("evidence in the text", ratio=3)
+        lines = Text()
+        lines.append(f"Top findings ({len(analysis.findings)})\n", style="bold underline")
         ranked = sorted(analysis.findings, key=lambda f: (f.kind != "contradiction", -(f.score or 0)))
         for finding in ranked[:10]:
-            table.add_row(finding.kind.replace("_", " "), _short(finding.message, 160), _short(finding.span.text, 80))
-        parts.append(table)
+            lines.append("• ")
+            lines.append(finding.kind.replace("_", " "), style="bold red")
+            lines.append(f": {_short(finding.message, 200)}\n")
+            where = f"{finding.span.start}–{finding.span.end}"
+            lines.append(f"    at {where}: “{_short(finding.span.text, 100)}”\n", style="dim")
+        parts.append(lines)
     if analysis.techniques:
         counts = Counter(t.technique for t in analysis.techniques)
         parts.append(Text("Techniques: " + ", ".join(f"{name} ×{n}" for name, n in counts.most_common())))
