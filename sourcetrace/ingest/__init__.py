@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from sourcetrace.errors import InputError
 from sourcetrace.ingest import csv as csv_reader
-from sourcetrace.ingest import html, jsonl, text
+from sourcetrace.ingest import html, jsonl, parquet, text, warc
 from sourcetrace.ingest.common import FieldMap, ReadOptions
 from sourcetrace.model import ArticleInfo
 
@@ -28,6 +28,9 @@ READERS: dict[str, Reader] = {
     ".jsonl": jsonl.read,
     ".ndjson": jsonl.read,
     ".csv": csv_reader.read,
+    ".parquet": parquet.read,
+    ".warc": warc.read,
+    ".warc.gz": warc.read,
 }
 
 
