@@ -90,24 +90,24 @@ def update_clusters(
     index = LeaderIndex(threshold)
     members = backend.read("SELECT claim_id, cluster_id, similarity, leader FROM cluster_members").to_pylist()
     leaders = backend.read(
-        "SELECT m.cluster_id, c.embedding FROM cluster_members m JOIN claims c ON c.claim_id = m.claim_id "
-        "WHERE m.leader"
+        "SELECT m.cluster_id, c.claim_id, c.text, c.embedding FROM cluster_members m "
+        "JOIN claims c ON c.claim_id = m.claim_id WHERE m.leader"
     ).to_pylist()
-    for row in leaders:
-        if row["embedding"] is not None:
-            index.add_leader(row["cluster_id"], np.asarray(row["embedding"], dtype=np.float32))
     new_claims = backend.read(
         "SELECT c.claim_id, c.text, c.embedding FROM claims c LEFT JOIN cluster_members m ON m.claim_id = c.claim_id "
         "WHERE m.claim_id IS NULL ORDER BY c.published NULLS LAST, c.article_id, c.start_char"
     ).to_pylist()
     new_claims = [row for row in new_claims if clusterable(row["text"])]
-    missing = [(row["claim_id"], row["text"]) for row in new_claims if row["embedding"] is None]
-    if missing:  # claims stored before an embedder was available, or by a run without one
-        embedder = embedder_factory()
-        vectors = embed_claim_texts(embedder, missing)
-        for row in new_claims:
+    # Claims stored by a run without an embedder get their vectors now (and again on each update: not stored).
+    missing = [(row["claim_id"], row["text"]) for row in leaders + new_claims if row["embedding"] is None]
+    if missing:
+        vectors = embed_claim_texts(embedder_factory(), missing)
+        for row in leaders + new_claims:
             if row["embedding"] is None:
                 row["embedding"] = vectors.get(row["claim_id"])
+    for row in leaders:
+        if row["embedding"] is not None:
+            index.add_leader(row["cluster_id"], np.asarray(row["embedding"], dtype=np.float32))
     placed = 0
     for row in new_claims:
         if row["embedding"] is None:

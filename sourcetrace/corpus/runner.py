@@ -80,6 +80,8 @@ def build_pipeline(stages: tuple[str, ...] | None) -> Any:
 def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
     """Load the pipeline, the embedder and the store connection once for this process."""
     _die_with_parent(parent_pid)
+    # One process per core already: ONNX sessions with several threads each would oversubscribe the cores.
+    os.environ.setdefault("SOURCETRACE_EMBED_THREADS", "1")
     from sourcetrace.corpus.clusters import load_default_embedder
 
     _WORKER.clear()
