@@ -34,6 +34,7 @@ from sourcetrace.pipeline import Document, register_stage
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "claims"
 HEADLINE_FACTOR = 0.5
+# quotes, brackets and dashes around a quoted content are not part of the claim; a final full stop is
 _TRIM = " \t\r\n\"'“”‘’«»„()[]—–-,;:"
 
 
@@ -94,9 +95,6 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1] in _TRIM:
         end -= 1
-    # keep the closing full stop or quote out, but a final '?' or '!' in (it says what the sentence is)
-    if end < len(text) and text[end] in "?!":
-        end += 1
     return start, end
 
 
