@@ -120,14 +120,18 @@ def _week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-class Resolution:
-    __slots__ = ("value", "type", "anchored", "day")
+_GRANULARITY = {"D": 0, "W": 1, "M": 2, "Y": 3, "DE": 4, "CE": 5}
+Point = tuple[dt.date, str]  # a date and how precise it is: D (day), M (month) or Y (year)
 
-    def __init__(self, value: str | None, type_: str = "date", anchored: bool = False, day: dt.date | None = None):
+
+class Resolution:
+    __slots__ = ("value", "type", "anchored", "point")
+
+    def __init__(self, value: str | None, type_: str = "date", anchored: bool = False, point: Point | None = None):
         self.value = value
         self.type = type_
         self.anchored = anchored
-        self.day = day  # the calendar day it names, when it names one: later expressions count from it
+        self.point = point  # the day, month or year it names: later "three days later" counts from it
 
 
 def _unit_code(unit: str) -> str:
@@ -145,27 +149,36 @@ def _duration(count: float | None, unit: str) -> str:
     return f"P{amount}{code}"
 
 
-def _shift(anchor: dt.date, count: float, unit: str, sign: int) -> Resolution:
+def _shift(anchor: Point, count: float, unit: str, sign: int) -> Resolution:
+    """`count` units after (sign 1) or before (-1) the anchor; nothing finer than the anchor is ("three days
+    after 2014" has no day)."""
+    day, granularity = anchor
     code = _unit_code(unit)
+    if _GRANULARITY.get(code, 0) < _GRANULARITY[granularity]:
+        return Resolution(None)
     n = int(count) * sign
     if code == "D":
-        day = anchor + dt.timedelta(days=n)
-        return Resolution(day.isoformat(), "date", True, day)
+        shifted = day + dt.timedelta(days=n)
+        return Resolution(shifted.isoformat(), "date", True, (shifted, "D"))
     if code == "W":
-        day = anchor + dt.timedelta(weeks=n * (2 if unit.lower().startswith("fortnight") else 1))
-        return Resolution(_week(day), "date", True)
+        shifted = day + dt.timedelta(weeks=n * (2 if unit.lower().startswith("fortnight") else 1))
+        return Resolution(_week(shifted), "date", True)
     if code == "M":
-        year, month = _add_months(anchor, n)
-        return Resolution(f"{year:04d}-{month:02d}", "date", True)
+        year, month = _add_months(day, n)
+        return Resolution(f"{year:04d}-{month:02d}", "date", True, (dt.date(year, month, 1), "M"))
     if code == "Y":
-        return Resolution(f"{anchor.year + n:04d}", "date", True)
+        return Resolution(f"{day.year + n:04d}", "date", True, (dt.date(day.year + n, 1, 1), "Y"))
     if code == "DE":
-        return Resolution(f"{(anchor.year + 10 * n) // 10}X", "date", True)
-    return Resolution(anchor.isoformat(), "date", True, anchor)
+        return Resolution(f"{(day.year + 10 * n) // 10}X", "date", True)
+    return Resolution(None)
 
 
-def normalise(text: str, published: dt.date | None, previous_day: dt.date | None = None) -> Resolution:
-    """The value of one temporal expression, given the publication date and the last day mentioned before it."""
+def normalise(text: str, published: dt.date | None, previous: Point | dt.date | None = None) -> Resolution:
+    """The value of one temporal expression, given the publication date and the last date mentioned before it
+    (a day, or a (date, "D"/"M"/"Y") pair), which "three days later" and "the next year" count from."""
+    if isinstance(previous, dt.date):
+        previous = (previous, "D")
+    today: Point | None = (published, "D") if published is not None else None
     t = re.sub(r"\s+", " ", text.strip().lower().replace("\u2019", "'"))
     t = re.sub(r"^(?:the|on|in|at|since|until|by|from|of|during|throughout|as of)\s+", "", t)
     t = re.sub(r"^(?:earlier|later|early|late|mid|the end of|the beginning of|the start of|the middle of)"
@@ -183,7 +196,7 @@ def normalise(text: str, published: dt.date | None, previous_day: dt.date | None
         day = published + dt.timedelta(days=simple[t])
         suffix = {"tonight": "TNI", "last night": "TNI", "this morning": "TMO", "this afternoon": "TAF",
                   "this evening": "TEV"}.get(t)
-        return Resolution(day.isoformat() + (suffix or ""), "time" if suffix else "date", True, day)
+        return Resolution(day.isoformat() + (suffix or ""), "time" if suffix else "date", True, (day, "D"))
     if t in ("now", "currently", "at present", "present", "nowadays", "these days"):
         return Resolution("PRESENT_REF")
     if t in ("recently", "recent years", "recent months", "recent weeks", "recent days", "the past", "past",
@@ -197,18 +210,20 @@ def normalise(text: str, published: dt.date | None, previous_day: dt.date | None
     if m:
         count = _number(m.group(1))
         relative_to_text = m.group(3) in ("later", "earlier", "before", "after")
-        anchor = previous_day if relative_to_text else published
+        if count is None and m.group(3) == "ago":
+            return Resolution("PAST_REF")  # "many years ago"
+        anchor = previous if relative_to_text else today
         if count is None or anchor is None:
             return Resolution(None)
         sign = -1 if m.group(3) in ("ago", "earlier", "before") else 1
         return _shift(anchor, count, m.group(2), sign)
     m = re.fullmatch(r"(next|following|previous) (day|week|month|year|morning)|day before", t)
     if m:
-        if previous_day is None:
+        if previous is None:
             return Resolution(None)
         if t == "day before":
-            return _shift(previous_day, 1, "day", -1)
-        return _shift(previous_day, 1, m.group(2) if m.group(2) != "morning" else "day",
+            return _shift(previous, 1, "day", -1)
+        return _shift(previous, 1, m.group(2) if m.group(2) != "morning" else "day",
                       -1 if m.group(1) == "previous" else 1)
 
     # last / this / next week, month, year, weekend, season
@@ -249,7 +264,7 @@ def normalise(text: str, published: dt.date | None, previous_day: dt.date | None
         else:
             day = published - dt.timedelta(days=back)
         part = {"morning": "TMO", "afternoon": "TAF", "evening": "TEV", "night": "TNI"}.get(m.group(3) or "")
-        return Resolution(day.isoformat() + (part or ""), "time" if part else "date", True, day)
+        return Resolution(day.isoformat() + (part or ""), "time" if part else "date", True, (day, "D"))
 
     # --- calendar dates
     absolute = _calendar(t, published)
@@ -286,12 +301,13 @@ def _calendar(t: str, published: dt.date | None) -> Resolution | None:
             anchored = True
         y = f"{year:04d}" if year is not None else "XXXX"
         if day is None:
-            return Resolution(f"{y}-{month:02d}", "date", anchored)
+            point = (dt.date(year, month, 1), "M") if year is not None else None
+            return Resolution(f"{y}-{month:02d}", "date", anchored, point)
         try:
             exact = dt.date(year, month, day) if year is not None else None
         except ValueError:
             return None
-        return Resolution(f"{y}-{month:02d}-{day:02d}", "date", anchored, exact)
+        return Resolution(f"{y}-{month:02d}-{day:02d}", "date", anchored, (exact, "D") if exact else None)
 
     m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", t)
     if m:
@@ -303,7 +319,7 @@ def _calendar(t: str, published: dt.date | None) -> Resolution | None:
         year = int(m.group(4)) if m.group(4) else None
         first, last = day_value(year, month, int(m.group(2))), day_value(year, month, int(m.group(3)))
         if first and last:
-            return Resolution(f"{first.value}/{last.value}", "date", first.anchored, first.day)
+            return Resolution(f"{first.value}/{last.value}", "date", first.anchored, last.point)
     # September 11th(, 2022) | September 11th of 2022
     m = re.fullmatch(rf"({_MONTH})\s+{_ORD}(?:,?\s+(?:of\s+)?{_YEAR})?", t)
     if m:
@@ -336,7 +352,7 @@ def _calendar(t: str, published: dt.date | None) -> Resolution | None:
         return Resolution(f"{published.year:04d}-{SEASONS[m.group(1)]}", "date", True)
     m = re.fullmatch(rf"(?:year\s+)?{_YEAR}", t)
     if m:
-        return Resolution(m.group(1), "date")
+        return Resolution(m.group(1), "date", False, (dt.date(int(m.group(1)), 1, 1), "Y"))
     m = re.fullmatch(r"((?:1[89]|20)\d)0'?s", t)
     if m:
         return Resolution(f"{m.group(1)}X", "date")
@@ -357,7 +373,7 @@ def _dateparser(text: str) -> Resolution | None:
         return None
     day = data.date_obj.date()
     if data.period == "day":
-        return Resolution(day.isoformat(), "date", False, day)
+        return Resolution(day.isoformat(), "date", False, (day, "D"))
     if data.period == "month":
         return Resolution(f"{day.year:04d}-{day.month:02d}", "date")
     return Resolution(f"{day.year:04d}", "date")
@@ -403,14 +419,14 @@ class TimeNormaliser:
             except ValueError:
                 published = None
         results: list[TimeExpression] = []
-        previous_day: dt.date | None = None
+        previous: Point | None = None
         for start, end in self.candidates(document):
-            resolution = normalise(text[start:end], published, previous_day)
+            resolution = normalise(text[start:end], published, previous)
             if resolution.value is None and resolution.type == "other":
                 continue  # "the day", "annual": no time we can say anything about
             start = self._extend_left(text, start, resolution)
-            if resolution.day is not None:
-                previous_day = resolution.day
+            if resolution.point is not None:
+                previous = resolution.point
             results.append(TimeExpression(span=Span.of(text, start, end), value=resolution.value,
                                           type=resolution.type, anchored=resolution.anchored))
         return results

@@ -56,7 +56,7 @@ def test_relative_expressions_resolve_against_the_anchor(time_pipeline) -> None:
     assert times["for three weeks"] == ("P3W", "duration", False)
     assert times["last month"] == ("2022-08", "date", True)
     assert times["Two days ago"] == ("2022-09-11", "date", True)
-    assert times["The next day"] == ("2022-09-12", "date", True)  # the day after "two days ago"
+    assert times["The next day"] == (None, "date", False)  # counts from "since 2014", which names no day
     assert times["the 1990s"][0] == "199X"
     assert times["24 February 2022"] == ("2022-02-24", "date", False)
     assert times["every week"] == ("P1W", "set", False)
@@ -105,3 +105,12 @@ def test_normalise_never_invents_a_year() -> None:
     assert normalise("three days later", None).value is None
     assert normalise("September 11, 2001", None).value == "2001-09-11"
     assert normalise("September 31", PUBLISHED).value is None
+
+
+def test_counting_from_the_previous_date_respects_its_precision() -> None:
+    year_2014 = (dt.date(2014, 1, 1), "Y")
+    assert normalise("the next year", PUBLISHED, year_2014).value == "2015"
+    assert normalise("two years later", PUBLISHED, year_2014).value == "2016"
+    assert normalise("three days later", PUBLISHED, year_2014).value is None  # no day in "2014"
+    assert normalise("a month later", PUBLISHED, dt.date(2022, 2, 24)).value == "2022-03"
+    assert normalise("many years ago", PUBLISHED).value == "PAST_REF"
