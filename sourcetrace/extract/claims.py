@@ -34,7 +34,7 @@ from sourcetrace.pipeline import Document, register_stage
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "claims"
 HEADLINE_FACTOR = 0.5
-# quotes, brackets and dashes around a quoted content are not part of the claim; a final full stop is
+# quotes, brackets and dashes around a quoted content are not the claim's words; a final full stop is
 _TRIM = " \t\r\n\"'“”‘’«»„()[]—–-,;:"
 
 
@@ -90,9 +90,18 @@ def classify_kind(tokens: Sequence[Any], quantities: Sequence[Quantity], lexicon
     return "other"
 
 
+_COMPLEMENTISER = re.compile(r"(?:that|whether|if)\s+", re.IGNORECASE)
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Strip quotes, brackets and dashes around a piece, and a leading 'that' of reported speech."""
     while start < end and text[start] in _TRIM:
         start += 1
+    opener = _COMPLEMENTISER.match(text, start, end)
+    if opener and text[start].islower():
+        start = opener.end()
+        while start < end and text[start] in _TRIM:
+            start += 1
     while end > start and text[end - 1] in _TRIM:
         end -= 1
     return start, end

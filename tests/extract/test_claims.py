@@ -58,6 +58,8 @@ def test_reference_article_claims_carry_evidence_dates_and_entities(seed_analysi
     operation = next(c for c in seed_analysis.claims if "three-day operation" in c.span.text)
     assert any(q.kind == "duration" and q.value == 3 and q.unit == "day" for q in operation.quantities)
     assert not any(c.span.text.startswith("Read more") for c in seed_analysis.claims)
+    # reported speech starts at what is reported: "revealed to Al Mayadeen that \"US generals ..." -> "US generals ..."
+    assert not any(c.span.text.lower().startswith(("that ", '"', "“")) for c in seed_analysis.claims)
 
 
 def test_attribution_contents_become_attributed_claims_one_per_sentence(extractor) -> None:
