@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="default: cores - 1")
     parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--engines", default="pool,ray", help="engines for the synthetic run (pool,ray)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -157,7 +158,7 @@ def main() -> None:
             reading = read_only(path)
             results["synthetic"] = {"records": args.records, "read_only_records_per_s": round(args.records / reading)}
             print(f"synthetic records: {args.records}; reading alone {args.records / reading:,.0f} records/s", flush=True)
-            for engine in ("pool", "ray"):
+            for engine in args.engines.split(","):
                 if engine == "ray" and args.skip_ray:
                     continue
                 summary = run_overhead(path, args.records, engine, workers, folder)
