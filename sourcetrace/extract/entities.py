@@ -2,7 +2,8 @@
 
 The gazetteer is plain YAML (or CSV) under `sourcetrace/data/gazetteer/`, plus any files a user adds
 (stage config `gazetteer`, `sourcetrace analyze --gazetteer FILE`, or the `SOURCETRACE_GAZETTEER`
-environment variable, paths separated by the OS path separator). Linking is matching over the parsed
+environment variable, paths separated by the OS path separator); stage config `builtin: false` leaves
+the shipped files out. Linking is matching over the parsed
 Doc (spaCy's PhraseMatcher), not string replacement:
 
 - the longest match wins, so "Kiev cake" is the dish, "Donetsk region" the oblast, "Donetsk People's
@@ -303,7 +304,7 @@ class EntityLinker:
         if isinstance(extra, (str, Path)):
             extra = [extra]
         try:
-            self.gazetteer = load_gazetteer(extra)
+            self.gazetteer = load_gazetteer(extra, include_builtin=bool(config.get("builtin", True)))
         except InputError as error:
             raise ConfigurationError(f"gazetteer: {error}") from None
         self.nlp = load_spacy(config.get("model", MODEL_PACKAGE))

@@ -287,6 +287,20 @@ def normalise(text: str, published: dt.date | None, previous: Point | dt.date | 
         hour = int(m.group(1)) % 12 + (12 if m.group(3) and m.group(3).startswith("p") else 0) \
             if m.group(3) else int(m.group(1))
         return Resolution(f"T{hour:02d}:{m.group(2) or '00'}", "time")
+    return _coarse(t, published)
+
+
+def _coarse(t: str, published: dt.date | None) -> Resolution:
+    """The month or year inside an expression we cannot read whole ("the first week of September" is at
+    least September): coarser, never wrong."""
+    m = re.search(rf"\b({_MONTH})(?:,?\s+{_YEAR})?\b", t)
+    if m and m.group(1).rstrip(".") != "may":
+        found = _calendar(m.group(0), published)
+        if found is not None:
+            return found
+    m = re.search(rf"\b{_YEAR}\b", t)
+    if m:
+        return Resolution(m.group(1), "date", False, (dt.date(int(m.group(1)), 1, 1), "Y"))
     return Resolution(None, "other")
 
 

@@ -150,3 +150,18 @@ def test_wikidata_import_feeds_the_linker(tmp_path: Path) -> None:
     text = "Ukrainian troops entered Kupiansk on Saturday."
     city = by_text(pipeline.analyze(ArticleInfo(id="w", text=text)).entities, "Kupiansk")
     assert city.entity_id == "Q4115712" and city.label == "GPE"
+
+
+def test_gazetteer_check_command(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sourcetrace.cli import app
+
+    good = tmp_path / "good.yaml"
+    good.write_text("entries:\n  - {name: Kupiansk, type: place, aliases: [Kupiansk city]}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["gazetteer", "check", str(good)])
+    assert result.exit_code == 0 and "1 entries" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("spellings:\n  - {canonical: Kupiansk}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["gazetteer", "check", str(bad)])
+    assert result.exit_code == 1 and "needs `canonical` and `variant`" in result.output

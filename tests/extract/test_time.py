@@ -93,6 +93,8 @@ def test_relative_expressions_resolve_against_the_anchor(time_pipeline) -> None:
         ("24 hours", "PT24H"),
         ("recently", "PAST_REF"),
         ("summer 2022", "2022-SU"),
+        ("the first week of September", "2022-09"),  # coarser, never wrong
+        ("the 2014 referendum", "2014"),
     ],
 )
 def test_normalise(text: str, value: str) -> None:
@@ -104,7 +106,7 @@ def test_normalise_never_invents_a_year() -> None:
     assert normalise("last week", None).value is None
     assert normalise("three days later", None).value is None
     assert normalise("September 11, 2001", None).value == "2001-09-11"
-    assert normalise("September 31", PUBLISHED).value is None
+    assert normalise("September 31", PUBLISHED).value == "2022-09"  # no such day: only the month is sure
 
 
 def test_counting_from_the_previous_date_respects_its_precision() -> None:
