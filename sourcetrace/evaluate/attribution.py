@@ -26,8 +26,7 @@ from typing import Any
 
 import typer
 
-from sourcetrace.extract.attribution_brat import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir
-from sourcetrace.extract.attribution_tagger import trim
+from sourcetrace.extract.attribution_brat import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir, trim
 
 _WORD = re.compile(r"\w+")
 Extent = tuple[int, int]

@@ -1,11 +1,11 @@
 """Stage `attribution`: who says what, through whom. Adds the `attributions` layer.
 
 For every statement an article reports, an `Attribution` with evidence spans:
-- `source`, `cue`, `content` (content may be discontinuous: `Span.fragments`), found by the trained span
-  tagger (`sourcetrace/data/models/attribution/`, int8 ONNX under onnxruntime, no torch) and linked into
-  triples on the spaCy parse: each content and source goes to the nearest cue of its sentence (or of the
-  sentence after, for a quotation followed by "X said"). Without the weights, parse rules alone find them
-  (`attribution_rules.RuleExtractor`, the rule baseline).
+- `source`, `cue`, `content` (content may be discontinuous: `Span.fragments`), found on the spaCy parse by
+  the trained model (`attribution_learned.py`: linear classifiers that pick cue words, then the source and
+  the content among the parse's candidates; weights in `sourcetrace/data/models/attribution/`). Without the
+  weights (or with `{"model": false}`), parse rules alone find them (`attribution_rules.RuleExtractor`, the
+  rule baseline).
 - `source_kind`: named_person, named_organization (also metonyms such as "Moscow"), anonymous ("Russian
   sources", "officials"), pronoun (resolved: `speaker` is the last compatible named speaker), author (a
   sentence that asserts something with no attribution: source and cue null, content the sentence).
@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from sourcetrace.extract.attribution_brat import trim
+from sourcetrace.extract.attribution_learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.extract.attribution_rules import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -34,7 +37,6 @@ from sourcetrace.extract.attribution_rules import (
     RuleExtractor,
     quote_regions,
 )
-from sourcetrace.extract.attribution_tagger import MODEL_DIR, trim
 from sourcetrace.model import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -47,31 +49,22 @@ class AttributionExtractor:
         self.lexicon = Lexicon()
         self.rules = RuleExtractor(self.lexicon)
         self.describer = Describer(self.lexicon)
-        self.use_model = bool(config.get("model", True)) and (MODEL_DIR / "config.json").exists()
         self.author_voice = bool(config.get("author_voice", True))
-        self.tagger = None
-        if self.use_model:
-            from sourcetrace.extract.attribution_tagger import OnnxTagger
-
-            self.tagger = OnnxTagger(MODEL_DIR, threads=int(config.get("threads", 1)))
+        self.learned: LearnedExtractor | None = None
+        model_file = Path(config.get("model_path", MODEL_FILE))
+        if bool(config.get("model", True)) and model_file.exists():
+            self.learned = LearnedExtractor(model_file, prefer_rules=bool(config.get("prefer_rules", True)))
 
     def models(self) -> dict[str, str]:
-        if self.tagger is not None:
-            return {"attribution": self.tagger.version}
-        return {"attribution": "rules"}
+        return {"attribution": self.learned.version if self.learned is not None else "rules"}
 
     def process(self, documents: Sequence[Document]) -> None:
-        tagged: list[Any] = [None] * len(documents)
-        if self.tagger is not None:
-            tagged = self.tagger.tag([document.text for document in documents])
-        for document, spans in zip(documents, tagged):
+        for document in documents:
             if document.doc is None:
                 continue
-            rule_candidates = self.rules.candidates(document.doc)
-            if spans is None:
-                candidates = rule_candidates
-            else:
-                candidates = link_spans(document.doc, spans, rule_candidates)
+            candidates = self.rules.candidates(document.doc)
+            if self.learned is not None:
+                candidates = self.learned.candidates(document.doc, quote_regions(document.text), candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
     # --- from candidates to the layer ------------------------------------------------------------------
@@ -177,98 +170,6 @@ class AttributionExtractor:
                 content=Span.of(text, sentence.start, sentence.end), source_kind="author", quote_kind="indirect",
             ))
         return result
-
-
-def link_spans(doc: Any, spans: dict[str, list[tuple[int, int, float]]], rules: list[Candidate]) -> list[Candidate]:
-    """Join the tagger's source, cue and content spans into attributions.
-
-    Each content goes to the nearest cue that is not inside it, in its sentence or the next or previous one;
-    each source to the nearest cue of its sentence. Several contents of one cue become fragments of one
-    discontinuous content. A cue the rules also found takes the rules' source when the tagger gave none, and
-    the rules' longer cue and channel for "according to information relayed to X by Y".
-    """
-    sentence_of = _sentence_index(doc)
-    cues = [(s, e, p) for s, e, p in spans["cue"]]
-    if not cues:
-        return []
-    by_cue: dict[int, Candidate] = {}
-    for index, (start, end, score) in enumerate(cues):
-        token = _cue_token(doc, start, end)
-        by_cue[index] = Candidate(content=[], cue=(start, end), cue_token=token, score=score, origin="model")
-    for start, end, _ in spans["content"]:
-        best, best_gap = None, None
-        for index, (cs, ce, _) in enumerate(cues):
-            if start <= cs and ce <= end:
-                continue  # a cue inside a content belongs to a nested attribution
-            if abs(sentence_of(cs) - sentence_of(start)) > 1 and abs(sentence_of(cs) - sentence_of(end - 1)) > 1:
-                continue
-            gap = max(0, cs - end, start - ce)
-            if best_gap is None or gap < best_gap:
-                best, best_gap = index, gap
-        if best is not None and best_gap is not None and best_gap < 400:
-            by_cue[best].content.append((start, end))
-    for start, end, _ in spans["source"]:
-        best, best_gap = None, None
-        for index, (cs, ce, _) in enumerate(cues):
-            if sentence_of(cs) != sentence_of(start):
-                continue
-            gap = max(0, cs - end, start - ce)
-            if best_gap is None or gap < best_gap:
-                best, best_gap = index, gap
-        if best is not None:
-            current = by_cue[best].source
-            if current is None or abs(current[0] - by_cue[best].cue[0]) > max(0, best_gap or 0):
-                by_cue[best].source = (start, end)
-    rule_by_cue = {}
-    for rule in rules:
-        if rule.cue is not None:
-            rule_by_cue[rule.cue[0]] = rule
-    result = []
-    for candidate in by_cue.values():
-        rule = next((r for r in rules if r.cue and r.cue[0] <= candidate.cue[0] < r.cue[1]), None)
-        if rule is not None:
-            if candidate.source is None and rule.source is not None:
-                candidate.source = rule.source
-            if rule.channel is not None and rule.cue[1] > candidate.cue[1]:
-                candidate.cue, candidate.source, candidate.channel = rule.cue, rule.source, rule.channel
-            if not candidate.content:
-                candidate.content = list(rule.content)
-        if not candidate.content:
-            continue
-        candidate.content = _merge_fragments(doc.text, candidate.content)
-        result.append(candidate)
-    return result
-
-
-def _merge_fragments(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(pieces):
-        if merged and (start <= merged[-1][1] or not any(ch.isalnum() for ch in text[merged[-1][1]:start])):
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _sentence_index(doc: Any) -> Any:
-    import bisect
-
-    starts = [sent.start_char for sent in doc.sents]
-
-    def index(offset: int) -> int:
-        return bisect.bisect_right(starts, offset) - 1
-
-    return index
-
-
-def _cue_token(doc: Any, start: int, end: int) -> Any:
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None or len(span) == 0:
-        return None
-    if span[0].lower_ == "according":
-        return span[0]
-    verbs = [t for t in span if t.pos_ == "VERB"]
-    return verbs[-1] if verbs else span.root
 
 
 def _quote_kind(text: str, content: list[tuple[int, int]], regions: list[tuple[int, int]]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from sourcetrace.extract.attribution_tagger import trim
+from sourcetrace.extract.attribution_brat import trim
 
 LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "attribution" / "lexicon.yaml"
 

@@ -167,8 +167,44 @@ def test_follow_on_quote_continues_the_speaker():
 
 
 def test_nested_attribution_gets_a_parent():
-    analysis = _analyse("The ministry said that Western officials had told the Kremlin the talks were over.")
+    analysis = _analyse("Peskov said that Ukrainian officials had claimed the talks were over.")
     outer = _by_cue(analysis, "said")
-    inner = _by_cue(analysis, "told")
+    inner = _by_cue(analysis, "had claimed")
+    assert inner.source.text == "Ukrainian officials"
+    assert inner.content.text == "the talks were over"
     assert inner.parent == outer.id
     assert outer.parent is None
+
+
+def test_rules_only_mode_and_model_version():
+    from sourcetrace.pipeline import registered_stages
+
+    factory = registered_stages()["attribution"]
+    assert factory({"model": False}).models() == {"attribution": "rules"}
+    assert factory({}).models()["attribution"].startswith("polnear-linear")
+
+
+def test_training_builds_examples_from_brat(tmp_path):
+    from sourcetrace.extract.attribution_brat import read_gold_dir
+    from sourcetrace.nlp import load_spacy
+    from sourcetrace.train.attribution import build_examples, fit
+
+    text = "Officials said the bridge was closed. The mayor told reporters that it would reopen soon.\n"
+    (tmp_path / "text").mkdir()
+    (tmp_path / "attributions").mkdir()
+    (tmp_path / "text" / "story.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "attributions" / "story_ab12.ann").write_text(
+        "T1\tSource 0 9\tOfficials\nT2\tCue 10 14\tsaid\nT3\tContent 15 36\tthe bridge was closed\n"
+        "E1\tAttribution:T2 Source:T1 Cue:T2 Content:T3\n"
+        "T4\tSource 38 47\tThe mayor\nT5\tCue 48 52\ttold\nT6\tContent 63 88\tthat it would reopen soon\n"
+        "E2\tAttribution:T5 Source:T4 Cue:T5 Content:T6\n",
+        encoding="utf-8",
+    )
+    articles = read_gold_dir(tmp_path)
+    examples = build_examples({"story": load_spacy()(text)}, articles)["story"]
+    cue_words = sorted(features["lower"] for features, label in examples["cue"] if label)
+    assert cue_words == ["said", "told"]
+    assert sum(label for _, label in examples["source"]) == 2
+    assert sum(label for _, label in examples["content"]) == 2
+    vectorizer, model = fit(examples["cue"], 1.0)
+    assert model.predict(vectorizer.transform([f for f, _ in examples["cue"]])).sum() >= 1
