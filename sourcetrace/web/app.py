@@ -186,8 +186,12 @@ class AnalysisService:
     def __init__(self, settings: WebSettings, pipeline: Any = None) -> None:
         self.settings = settings
         self.pipeline = pipeline
+        self.executor = self._new_executor()
+
+    @staticmethod
+    def _new_executor() -> ThreadPoolExecutor:
         # One worker: the pipeline's models are shared and not promised thread-safe; requests queue.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sourcetrace-analyse")
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sourcetrace-analyse")
 
     def load(self) -> None:
         if self.pipeline is None:
@@ -270,6 +274,8 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if service.executor._shutdown:  # started again after a shutdown (tests, embedding servers)
+            service.executor = service._new_executor()
         await asyncio.get_running_loop().run_in_executor(service.executor, service.load)
         app.state.corpus = _open_corpus(settings.db) if settings.db else None
         try:

@@ -32,12 +32,31 @@ def _control_marker(match: re.Match[str]) -> str:
             f"{BIDI_CONTROLS[char]}</abbr>")
 
 
+# A run this long without a space gets a line-break opportunity (<wbr>) every WRAP_EVERY characters, so that
+# the browser's line breaker finds one quickly in a 1 MB single-line text (it takes seconds, not a minute).
+WRAP_EVERY = 60
+_LONG_RUN = re.compile(r"\S{" + str(WRAP_EVERY + 1) + ",}")
+
+
+def _escape_piece(text: str) -> str:
+    return _BIDI_RE.sub(_control_marker, str(escape(text)))
+
+
 def inert(value: Any) -> Markup:
-    """Escaped text with bidi controls replaced by visible, labelled markers."""
+    """Escaped text with bidi controls replaced by visible, labelled markers and long unbroken runs made
+    wrappable. The text content is unchanged: <wbr> adds no characters."""
     if value is None:
         return Markup("")
-    escaped = str(escape(str(value)))
-    return Markup(_BIDI_RE.sub(_control_marker, escaped))
+    text = str(value)
+    out: list[str] = []
+    position = 0
+    for run in _LONG_RUN.finditer(text):
+        out.append(_escape_piece(text[position:run.start()]))
+        word = run.group(0)
+        out.append("<wbr>".join(_escape_piece(word[i:i + WRAP_EVERY]) for i in range(0, len(word), WRAP_EVERY)))
+        position = run.end()
+    out.append(_escape_piece(text[position:]))
+    return Markup("".join(out))
 
 
 def has_bidi_controls(text: str) -> bool:
