@@ -80,8 +80,21 @@ def run_real(records: list[dict], workers: int, folder: Path) -> dict:
     started = time.perf_counter()
     summary = run_corpus([source], out, RunOptions(store=str(out), workers=workers, task_size=16), progress=False)
     total = time.perf_counter() - started
+    from collections import defaultdict
+
+    from sourcetrace.corpus.store import CorpusStore
+
+    stage_seconds: dict[str, float] = defaultdict(float)
+    with CorpusStore.open(out) as store:
+        for row in store.rows("SELECT analysis FROM articles"):
+            for timing in json.loads(row["analysis"])["meta"]["timing"]:
+                stage_seconds[timing["stage"]] += timing["seconds"]
+        counts = store.stats()
+    spent = sum(stage_seconds.values()) or 1.0
     return {"summary": summary.to_dict(), "seconds_with_finish": round(total, 2),
-            "finish_seconds": round(total - summary.seconds, 2)}
+            "finish_seconds": round(total - summary.seconds, 2),
+            "stage_share": {k: round(v / spent, 3) for k, v in sorted(stage_seconds.items(), key=lambda kv: -kv[1])},
+            "rows": counts}
 
 
 def synthetic(count: int, path: Path) -> Path:
@@ -148,16 +161,19 @@ def main() -> None:
                 "full_over_bare_parse_per_core": round(per_core / parse_rate, 3),
                 "peak_rss_mb_per_worker": real["summary"]["peak_rss_mb_per_worker"],
                 "finish_seconds": real["finish_seconds"], "run": real["summary"],
+                "stage_share": real["stage_share"], "rows": real["rows"],
             }
             print(f"  full analysis, {workers} worker(s): {rate:.2f} articles/s = {per_core:.2f} per core "
                   f"(x{per_core / parse_rate:.3f} of the bare parse per core); peak memory per worker "
                   f"{real['summary']['peak_rss_mb_per_worker']} MB; duplicates+clusters {real['finish_seconds']} s",
                   flush=True)
+            print(f"  share of analysis time per stage: {real['stage_share']}", flush=True)
         if args.records:
             path = synthetic(args.records, folder / "synthetic.jsonl")
             reading = read_only(path)
             results["synthetic"] = {"records": args.records, "read_only_records_per_s": round(args.records / reading)}
-            print(f"synthetic records: {args.records}; reading alone {args.records / reading:,.0f} records/s", flush=True)
+            print(f"synthetic records: {args.records}; reading alone {args.records / reading:,.0f} records/s",
+                  flush=True)
             for engine in args.engines.split(","):
                 if engine == "ray" and args.skip_ray:
                     continue

@@ -80,14 +80,15 @@ def test_kill_9_mid_run_then_rerun_stores_every_article_exactly_once(tmp_path):
     assert process.poll() is None, f"the run ended before it could be killed: {(tmp_path / 'first.log').read_text()}"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    stored_at_kill = len(list(shards.iterdir()))
-    assert 0 < stored_at_kill < count
     # The workers die with their parent (an orphan finishing its task would store articles twice).
     assert workers, "the pool had started worker processes"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in workers)
+    stored_at_kill = len(list(shards.iterdir()))
+    assert 0 < stored_at_kill < count
+    time.sleep(1)
     assert len(list(shards.iterdir())) == stored_at_kill
 
     rerun = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
