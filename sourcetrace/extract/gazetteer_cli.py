@@ -21,6 +21,7 @@ def import_wikidata_command(
     out: Path = typer.Option(..., "--out", "-o", help="Gazetteer YAML to write."),
     languages: str = typer.Option("en", help="Label/alias languages, first one gives the name: en or en,uk,ru."),
     limit: int | None = typer.Option(None, help="Stop after this many entries."),  # noqa: UP007
+    min_sitelinks: int = typer.Option(0, help="Keep only entities with at least this many Wikipedia articles."),
 ) -> None:
     """Keep the dump's entities of the given types and write them as a gazetteer YAML file."""
     from rich.console import Console
@@ -31,7 +32,8 @@ def import_wikidata_command(
     err = Console(stderr=True)
     try:
         written = import_wikidata(
-            dump, out, parse_types(types), tuple(x.strip() for x in languages.split(",") if x.strip()), limit
+            dump, out, parse_types(types), tuple(x.strip() for x in languages.split(",") if x.strip()), limit,
+            min_sitelinks,
         )
     except InputError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)

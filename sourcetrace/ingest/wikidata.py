@@ -160,10 +160,13 @@ def parse_types(spec: str) -> dict[str, str]:
 
 
 def gazetteer_entry(
-    entity: dict[str, Any], types: dict[str, str], languages: tuple[str, ...] = ("en",)
+    entity: dict[str, Any], types: dict[str, str], languages: tuple[str, ...] = ("en",), min_sitelinks: int = 0
 ) -> dict[str, Any] | None:
-    """The gazetteer entry for one dump entity, or None when it is not an instance of any wanted class."""
+    """The gazetteer entry for one dump entity, or None when it is not an instance of any wanted class (or has
+    fewer than `min_sitelinks` Wikipedia articles: a cheap notability filter for classes like Q5 human)."""
     if entity.get("type", "item") != "item":
+        return None
+    if min_sitelinks and len(entity.get("sitelinks") or {}) < min_sitelinks:
         return None
     classes = item_values(entity, INSTANCE_OF)
     matched = next((qid for qid in classes if qid in types), None)
@@ -201,6 +204,7 @@ def import_wikidata(
     types: dict[str, str],
     languages: tuple[str, ...] = ("en",),
     limit: int | None = None,
+    min_sitelinks: int = 0,
 ) -> int:
     """Write the dump's entities that are instances of `types` as gazetteer YAML; returns how many."""
     written = 0
@@ -210,7 +214,7 @@ def import_wikidata(
         stream.write(f"# instance-of classes: {', '.join(f'{q}={t}' for q, t in types.items())}\n")
         stream.write("entries:\n")
         for entity in iter_wikidata_entities(dump):
-            entry = gazetteer_entry(entity, types, languages)
+            entry = gazetteer_entry(entity, types, languages, min_sitelinks)
             if entry is None:
                 continue
             block = yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=120)

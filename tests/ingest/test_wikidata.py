@@ -96,6 +96,13 @@ def test_entry_keeps_name_aliases_type_and_country() -> None:
     assert gazetteer_entry(ENTITIES[2], parse_types("Q515,Q5")) is None  # a country, not asked for
 
 
+def test_min_sitelinks_keeps_notable_entities() -> None:
+    notable = dict(ENTITIES[1], sitelinks={f"{lang}wiki": {"site": f"{lang}wiki", "title": "Vladimir Putin"}
+                                          for lang in ("en", "de", "fr")})
+    assert gazetteer_entry(notable, parse_types("Q5"), min_sitelinks=3)["name"] == "Vladimir Putin"
+    assert gazetteer_entry(ENTITIES[1], parse_types("Q5"), min_sitelinks=3) is None  # no sitelinks
+
+
 def test_parse_types_names_and_rejects() -> None:
     assert parse_types("Q515=city, q5") == {"Q515": "city", "Q5": "person"}
     with pytest.raises(InputError):
