@@ -165,3 +165,12 @@ def test_gazetteer_check_command(tmp_path: Path) -> None:
     bad.write_text("spellings:\n  - {canonical: Kupiansk}\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["gazetteer", "check", str(bad)])
     assert result.exit_code == 1 and "needs `canonical` and `variant`" in result.output
+
+
+def test_a_person_named_like_a_place_stays_a_person(linker_pipeline) -> None:
+    text = "The singer Yuri Nikolaev performed in Moscow, while shelling hit Nikolaev and Kharkov overnight."
+    entities = entities_of(linker_pipeline, text)
+    singer = [e for e in entities if e.span.start <= text.index("Nikolaev") < e.span.end]
+    assert all(e.entity_id is None and e.variant is None for e in singer)  # no city in the singer's name
+    city = [e for e in entities if e.span.start == text.rindex("Nikolaev")][0]
+    assert city.canonical == "Mykolaiv" and city.variant.variant == "Nikolaev"
