@@ -1,23 +1,43 @@
 """Check-worthiness scores: how much a sentence deserves a fact-checker's attention, 0..1.
 
 The model (trained by `python -m sourcetrace.train.checkworthiness` on CLEF CheckThat! 2024 Task 1 train only)
-is a logistic regression over TF-IDF word and character n-grams joined with all-MiniLM-L6-v2 sentence
-vectors (the torch-free int8 ONNX embedder of `sourcetrace.embeddings`). Weights and their card live in
-`sourcetrace/data/models/checkworthiness/`. Loading is once per process (`load_checkworthiness_model`).
+is a logistic regression over TF-IDF word and character n-grams joined with TF-IDF n-grams of the sentence's
+"shape": its tokens as part-of-speech tags, or as entity labels inside named entities, from the spaCy backbone
+("We created 22 million jobs" -> "PRP VBD E_CARDINAL E_CARDINAL NNS"), which carries what makes a sentence
+checkable (numbers, dates, named actors, past tense) beyond the words a debate happened to use.
+Weights and their card live in `sourcetrace/data/models/checkworthiness/`; loading is once per process
+(`load_checkworthiness_model`).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from sourcetrace.errors import ConfigurationError
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthiness"
+# only the tagger and the entity recogniser are needed for shapes
+_SHAPE_DISABLED = ("parser", "lemmatizer", "sourcetrace_line_breaks")
+
+
+def shape_of(tokens: Iterable[Any]) -> str:
+    """A sentence as tags: the entity label inside an entity (E_CARDINAL), else the fine POS tag (VBD)."""
+    return " ".join(f"E_{t.ent_type_}" if t.ent_type_ else t.tag_ for t in tokens if not t.is_space)
+
+
+def sentence_shapes(texts: Sequence[str], batch_size: int = 256) -> list[str]:
+    """The shapes of texts, each parsed alone (as in training) by the backbone's spaCy model."""
+    from sourcetrace.nlp import load_spacy
+
+    nlp = load_spacy()
+    disabled = [name for name in _SHAPE_DISABLED if name in nlp.pipe_names]
+    return [shape_of(doc) for doc in nlp.pipe(texts, batch_size=batch_size, disable=disabled)]
 
 
 class CheckworthinessModel:
@@ -35,36 +55,29 @@ class CheckworthinessModel:
         self.config = json.loads(config_path.read_text(encoding="utf-8"))
         bundle = joblib.load(weights_path)
         self.features = bundle["features"]
+        self.shapes = bundle.get("shapes")
         self.classifier = bundle["classifier"]
-        self.embedding_weight = float(self.config.get("embedding_weight", 0.0))
+        self.shape_weight = float(self.config.get("shape_weight", 0.0))
         self.threshold = float(self.config.get("threshold", 0.5))
         self.name = str(self.config.get("name", "checkworthiness"))
         self.version = str(self.config.get("version", "1"))
-        self._embedder = None
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        if self._embedder is None:
-            from sourcetrace.embeddings import load_embedder
-
-            self._embedder = load_embedder()
-        return self._embedder.encode(texts)
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Probability that each text is check-worthy."""
-        texts = [text or " " for text in texts]
+        texts = [text if text and text.strip() else " " for text in texts]
         if not texts:
             return np.zeros(0, dtype=np.float32)
         return self.classifier.predict_proba(self.featurize(texts))[:, 1].astype(np.float32)
 
-    def featurize(self, texts: list[str], embeddings: np.ndarray | None = None):  # noqa: ANN201 - sparse matrix
-        from scipy.sparse import csr_matrix, hstack
+    def featurize(self, texts: list[str], shapes: list[str] | None = None):  # noqa: ANN201 - a sparse matrix
+        from scipy.sparse import hstack
 
-        sparse = self.features.transform(texts)
-        if self.embedding_weight <= 0:
-            return sparse
-        if embeddings is None:
-            embeddings = self._embed(texts)
-        return hstack([sparse, csr_matrix(embeddings * self.embedding_weight)]).tocsr()
+        words = self.features.transform(texts)
+        if self.shapes is None or self.shape_weight <= 0:
+            return words
+        if shapes is None:
+            shapes = sentence_shapes(texts)
+        return hstack([words, self.shapes.transform(shapes) * self.shape_weight]).tocsr()
 
 
 @functools.lru_cache(maxsize=2)

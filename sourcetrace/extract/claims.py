@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from sourcetrace.extract.quantities import find_quantities
 from sourcetrace.model import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -238,8 +239,6 @@ class ClaimExtractor:
         if self._is_non_assertion(span, tokens):
             return None
         quantities: list[Quantity] = []
-        from sourcetrace.extract.quantities import find_quantities
-
         for start, end in _pieces(span):
             quantities.extend(find_quantities(document.doc, start, end, analysis.text))
         return Claim(

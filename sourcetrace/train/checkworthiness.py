@@ -1,12 +1,12 @@
 """Train the check-worthiness model on CLEF CheckThat! 2024 Task 1 English train (ClaimBuster sentences).
 
-    python -m sourcetrace.train.checkworthiness                 # reads ../shared/data/checkworthy, ~minutes
+    python -m sourcetrace.train.checkworthiness [--cache DIR]     # reads ../shared/data/checkworthy
 
-Model: a logistic regression over TF-IDF word 1-2-grams and character 2-5-grams, joined with the
-all-MiniLM-L6-v2 sentence vector of each sentence (int8 ONNX, `sourcetrace.embeddings`) scaled by a weight.
-Only `CT24_checkworthy_english_train.tsv` is read. A fixed tenth of it, chosen by a hash of the sentence id
-(listed in `heldout_ids.txt`), is held out to choose C, the embedding weight and the decision threshold; the
-final model is then refit on all of train with those choices. The dev file is never read here: measure with
+Model: a logistic regression over TF-IDF word 1-2-grams and character 2-5-grams, joined with TF-IDF 1-4-grams
+of each sentence's shape (POS tags, entity labels inside entities: `sourcetrace.extract.checkworthiness`) scaled
+by a weight. Only `CT24_checkworthy_english_train.tsv` is read. A fixed tenth of it, chosen by a hash of the
+sentence id (listed in `heldout_ids.txt`), is held out to choose C, the shape weight and the decision threshold;
+the final model is then refit on all of train with those choices. The dev file is never read here; measure with
 `python -m sourcetrace evaluate checkworthiness --gold ../shared/data/checkworthy/CT24_checkworthy_english_dev.tsv`.
 """
 
@@ -22,12 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from sourcetrace.evaluate.checkworthiness import CheckworthySentence, positive_class_scores, read_checkworthy_tsv
+from sourcetrace.extract.checkworthiness import sentence_shapes
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "checkworthy"
 DEFAULT_OUT = REPO / "sourcetrace" / "data" / "models" / "checkworthiness"
 C_GRID = (1.0, 3.0, 10.0)
-EMBEDDING_WEIGHTS = (0.0, 1.0, 2.0, 4.0)
+SHAPE_WEIGHTS = (0.0, 0.5, 1.0)
 
 
 def is_heldout(sentence_id: str, share: int = 10) -> bool:
@@ -45,20 +46,24 @@ def text_features():  # noqa: ANN201 - an unfitted sklearn FeatureUnion
     )
 
 
-def embed(rows: list[CheckworthySentence], cache: Path | None) -> np.ndarray:
-    """MiniLM vectors of the sentences, reused from `cache` (an .npz keyed by a hash of the texts) if there."""
-    key = hashlib.sha1("\x1f".join(row.text for row in rows).encode("utf-8")).hexdigest()[:16]
-    if cache is not None:
-        path = cache / f"minilm-{key}.npy"
-        if path.is_file():
-            return np.load(path)
-    from sourcetrace.embeddings import load_embedder
+def shape_features():  # noqa: ANN201 - an unfitted TfidfVectorizer
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectors = load_embedder().encode([row.text for row in rows])
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
-        np.save(cache / f"minilm-{key}.npy", vectors)
-    return vectors
+    return TfidfVectorizer(ngram_range=(1, 4), sublinear_tf=True, min_df=3, lowercase=False, token_pattern=r"\S+",
+                           dtype=np.float32)
+
+
+def shapes_of(rows: list[CheckworthySentence], cache: Path | None) -> list[str]:
+    """Sentence shapes, reused from `cache` (a JSON file keyed by a hash of the texts) when there."""
+    key = hashlib.sha1("\x1f".join(row.text for row in rows).encode("utf-8")).hexdigest()[:16]
+    path = cache / f"shapes-{key}.json" if cache is not None else None
+    if path is not None and path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    shapes = sentence_shapes([row.text for row in rows])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(shapes), encoding="utf-8")
+    return shapes
 
 
 def best_threshold(labels: list[int], probabilities: np.ndarray) -> tuple[float, float]:
@@ -71,75 +76,83 @@ def best_threshold(labels: list[int], probabilities: np.ndarray) -> tuple[float,
     return best
 
 
-def _join(sparse, vectors: np.ndarray, weight: float):  # noqa: ANN001, ANN202
-    from scipy.sparse import csr_matrix, hstack
+def _join(words, shapes, weight: float):  # noqa: ANN001, ANN202
+    from scipy.sparse import hstack
 
-    if weight <= 0:
-        return sparse
-    return hstack([sparse, csr_matrix(vectors * weight)]).tocsr()
+    return hstack([words, shapes * weight]).tocsr() if weight > 0 else words
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the CT24 train TSV")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--cache", type=Path, default=None, help="folder to keep the MiniLM vectors between runs")
+    parser.add_argument("--cache", type=Path, default=None, help="folder to keep the sentence shapes between runs")
     parser.add_argument("--c", type=float, nargs="+", default=list(C_GRID), help="C values to try")
-    parser.add_argument("--embedding-weights", type=float, nargs="+", default=list(EMBEDDING_WEIGHTS),
-                        help="weights of the MiniLM vector to try (0 alone: TF-IDF only, no embedding)")
+    parser.add_argument("--shape-weights", type=float, nargs="+", default=list(SHAPE_WEIGHTS),
+                        help="weights of the shape n-grams to try (0 alone: words and characters only)")
     args = parser.parse_args(argv)
 
     import joblib
+    import sklearn
     from sklearn.linear_model import LogisticRegression
 
     started = time.time()
     rows = read_checkworthy_tsv(args.data / "CT24_checkworthy_english_train.tsv")
-    heldout = [row for row in rows if is_heldout(row.sentence_id)]
-    fit = [row for row in rows if not is_heldout(row.sentence_id)]
-    print(f"train {len(fit)} sentences ({sum(r.label for r in fit)} Yes), held out {len(heldout)}", flush=True)
-    if max(args.embedding_weights) > 0:
-        vectors = embed(rows, args.cache)
-    else:
-        vectors = np.zeros((len(rows), 0), dtype=np.float32)
-    print(f"embedded {len(rows)} sentences: {time.time() - started:.0f}s", flush=True)
     heldout_mask = np.array([is_heldout(row.sentence_id) for row in rows])
+    fit_index, heldout_index = np.where(~heldout_mask)[0], np.where(heldout_mask)[0]
+    labels = np.array([row.label for row in rows])
+    print(f"train {len(fit_index)} sentences ({labels[fit_index].sum()} Yes), held out {len(heldout_index)}",
+          flush=True)
+    texts = [row.text for row in rows]
+    shapes = shapes_of(rows, args.cache) if max(args.shape_weights) > 0 else [""] * len(rows)
+    print(f"shapes: {time.time() - started:.0f}s", flush=True)
 
-    features = text_features()
-    fit_sparse = features.fit_transform([row.text for row in fit])
-    heldout_sparse = features.transform([row.text for row in heldout])
-    fit_labels = [row.label for row in fit]
-    heldout_labels = [row.label for row in heldout]
+    words, shape_vectorizer = text_features(), shape_features()
+    fit_words = words.fit_transform([texts[i] for i in fit_index])
+    heldout_words = words.transform([texts[i] for i in heldout_index])
+    use_shapes = max(args.shape_weights) > 0
+    if use_shapes:
+        fit_shapes = shape_vectorizer.fit_transform([shapes[i] for i in fit_index])
+        heldout_shapes = shape_vectorizer.transform([shapes[i] for i in heldout_index])
+    else:
+        fit_shapes = heldout_shapes = None
     best: dict = {"f1": -1.0}
-    for c, weight in itertools.product(args.c, args.embedding_weights):
+    for c, weight in itertools.product(args.c, args.shape_weights):
         classifier = LogisticRegression(C=c, max_iter=3000)
-        classifier.fit(_join(fit_sparse, vectors[~heldout_mask], weight), fit_labels)
-        probabilities = classifier.predict_proba(_join(heldout_sparse, vectors[heldout_mask], weight))[:, 1]
-        threshold, f1 = best_threshold(heldout_labels, probabilities)
-        print(f"C={c:g} embedding_weight={weight:g}: held-out F1 {f1:.4f} at threshold {threshold:.2f}", flush=True)
+        classifier.fit(_join(fit_words, fit_shapes, weight), labels[fit_index])
+        probabilities = classifier.predict_proba(_join(heldout_words, heldout_shapes, weight))[:, 1]
+        threshold, f1 = best_threshold(list(labels[heldout_index]), probabilities)
+        print(f"C={c:g} shape_weight={weight:g}: held-out F1 {f1:.4f} at threshold {threshold:.2f} "
+              f"({time.time() - started:.0f}s)", flush=True)
         if f1 > best["f1"]:
-            best = {"f1": f1, "C": c, "embedding_weight": weight, "threshold": threshold}
+            best = {"f1": f1, "C": c, "shape_weight": weight, "threshold": threshold}
 
     # refit on all of train with the chosen settings
-    features = text_features()
-    sparse = features.fit_transform([row.text for row in rows])
+    words = text_features()
+    all_words = words.fit_transform(texts)
+    if best["shape_weight"] > 0:
+        shape_vectorizer = shape_features()
+        all_shapes = shape_vectorizer.fit_transform(shapes)
+    else:
+        shape_vectorizer, all_shapes = None, None
     classifier = LogisticRegression(C=best["C"], max_iter=3000)
-    classifier.fit(_join(sparse, vectors, best["embedding_weight"]), [row.label for row in rows])
+    classifier.fit(_join(all_words, all_shapes, best["shape_weight"]), labels)
     args.out.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"features": features, "classifier": classifier}, args.out / "model.joblib", compress=3)
-    (args.out / "heldout_ids.txt").write_text("".join(f"{r.sentence_id}\n" for r in heldout), encoding="utf-8")
-    import sklearn
-
+    joblib.dump({"features": words, "shapes": shape_vectorizer, "classifier": classifier},
+                args.out / "model.joblib", compress=3)
+    (args.out / "heldout_ids.txt").write_text("".join(f"{rows[i].sentence_id}\n" for i in heldout_index),
+                                              encoding="utf-8")
     config = {
-        "name": "checkworthiness-tfidf-minilm-lr",
-        "version": "1",
-        "features": "TF-IDF word 1-2-grams + char_wb 2-5-grams (min_df 2, sublinear tf) + MiniLM vector x weight",
-        "embedder": "all-MiniLM-L6-v2-onnx-int8 (sourcetrace.embeddings)",
+        "name": "checkworthiness-tfidf-shape-lr",
+        "version": "2",
+        "features": "TF-IDF word 1-2-grams + char_wb 2-5-grams (min_df 2, sublinear tf) "
+                    "+ shape (POS/entity-label) 1-4-grams x shape_weight",
         "C": best["C"],
-        "embedding_weight": best["embedding_weight"],
+        "shape_weight": best["shape_weight"],
         "threshold": best["threshold"],
         "heldout_f1": round(best["f1"], 4),
         "train_sentences": len(rows),
-        "heldout_sentences": len(heldout),
+        "heldout_sentences": len(heldout_index),
         "scikit_learn": sklearn.__version__,
         "training_seconds": round(time.time() - started),
     }

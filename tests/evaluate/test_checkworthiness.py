@@ -71,4 +71,4 @@ def test_dev_f1_of_the_shipped_model() -> None:
     result = runner.invoke(app, ["evaluate", "checkworthiness", "--gold", str(dev), "--no-baseline"])
     assert result.exit_code == 0, result.output
     f1 = float(re.search(r"sourcetrace .*F1=(\d\.\d+)", result.output).group(1))
-    assert f1 >= 0.88, result.output  # the model card's number, less a margin for library versions
+    assert f1 >= 0.89, result.output  # the model card says 0.898; a margin for library versions
