@@ -106,6 +106,7 @@ def test_normalise_never_invents_a_year() -> None:
     assert normalise("last week", None).value is None
     assert normalise("three days later", None).value is None
     assert normalise("September 11, 2001", None).value == "2001-09-11"
+    assert normalise("Sunday, September 11, 2022", None).value == "2022-09-11"  # read by dateparser
     assert normalise("September 31", PUBLISHED).value == "2022-09"  # no such day: only the month is sure
 
 
