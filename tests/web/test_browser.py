@@ -265,3 +265,34 @@ def test_hostile_html_upload_runs_nothing(browser, web_server, beacon, tmp_path)
     assert "<script>" in browser.find_element(By.ID, "result-title").text
     assert not browser.find_element(By.ID, "article").find_elements(By.CSS_SELECTOR, "script, img, a")
     assert beacon.hits == []
+
+
+# ---------------------------------------------------------------------------------------------- accessibility
+
+UNLABELLED_CONTROLS_JS = """
+return Array.from(document.querySelectorAll('input, select, textarea, button')).filter(function (el) {
+  if (el.type === 'hidden') return false;
+  var label = (el.labels && el.labels.length && el.labels[0].textContent.trim())
+    || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent.trim());
+  return !label;
+}).map(function (el) { return el.outerHTML; });
+"""
+
+
+def test_controls_are_labelled_and_the_keyboard_reaches_everything(browser, web_server, example_text):
+    browser.get(web_server.url + "/")
+    assert browser.execute_script(UNLABELLED_CONTROLS_JS) == []
+    ActionChains(browser).send_keys(Keys.TAB).perform()  # the first Tab on a fresh page
+    skip = browser.switch_to.active_element
+    assert skip.text == "Skip to content" and skip.location["x"] >= 0  # shown when focused
+    analyse(browser, web_server, example_text, published="2022-10-05")
+    assert browser.execute_script(UNLABELLED_CONTROLS_JS) == []
+    mark = browser.find_element(By.CSS_SELECTOR, "#article .m")
+    browser.execute_script("arguments[0].focus()", mark)
+    assert browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", mark) != "none"
+    # a side-panel entry is reachable and works with Enter
+    entry = browser.find_elements(By.CSS_SELECTOR, ".panels li[data-item]")
+    if entry:
+        browser.execute_script("arguments[0].focus()", entry[0])
+        entry[0].send_keys(Keys.ENTER)
+        assert browser.find_elements(By.CSS_SELECTOR, "#article .m.focus") and details_text(browser)
