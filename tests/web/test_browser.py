@@ -88,7 +88,7 @@ def test_reference_article_is_shown_with_its_layers(browser, web_server, seed_te
     screenshot(browser, tmp_path, "analyse.png")
 
 
-def test_sputnik_is_marked_as_a_channel(browser, web_server, seed_text):
+def test_sputnik_is_marked_as_a_channel(browser, web_server, seed_text, tmp_path):
     analysis = analyse(browser, web_server, seed_text, published="2022-09-13")
     channels = [a for a in analysis["attributions"] if a.get("channel") and "Sputnik" in a["channel"]["text"]]
     if not channels:
@@ -99,6 +99,7 @@ def test_sputnik_is_marked_as_a_channel(browser, web_server, seed_text):
     assert "Sputnik" in details_text(browser) and "channel" in details_text(browser)
     panel = browser.find_element(By.ID, "sources").text
     assert "channel: Sputnik" in panel
+    screenshot(browser, tmp_path, "channel.png")
 
 
 def test_the_tochka_u_finding_is_shown(browser, web_server, seed_text, tmp_path):
