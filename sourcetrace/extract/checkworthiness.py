@@ -62,12 +62,13 @@ class CheckworthinessModel:
         self.name = str(self.config.get("name", "checkworthiness"))
         self.version = str(self.config.get("version", "1"))
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability that each text is check-worthy."""
+    def score(self, texts: Sequence[str], shapes: Sequence[str] | None = None) -> np.ndarray:
+        """Probability that each text is check-worthy. `shapes` (from `shape_of` on parsed tokens) saves a parse."""
         texts = [text if text and text.strip() else " " for text in texts]
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        return self.classifier.predict_proba(self.featurize(texts))[:, 1].astype(np.float32)
+        features = self.featurize(texts, list(shapes) if shapes is not None else None)
+        return self.classifier.predict_proba(features)[:, 1].astype(np.float32)
 
     def featurize(self, texts: list[str], shapes: list[str] | None = None):  # noqa: ANN201 - a sparse matrix
         from scipy.sparse import hstack

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from sourcetrace.extract.checkworthiness import shape_of
 from sourcetrace.extract.quantities import find_quantities
 from sourcetrace.model import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
 from sourcetrace.pipeline import Document, register_stage
@@ -143,10 +144,12 @@ class ClaimExtractor:
         for document in documents:
             for claim, factor in self._claims(document):
                 document.analysis.claims.append(claim)
-                pending.append((claim, claim.span.text, factor))
+                # the claim's shape from the article's parse: no second parse of the claim text
+                pending.append((claim, shape_of(self._tokens(document, claim.span)), factor))
         if self.model is not None and pending:
-            # one batched call for every claim of the batch: the embedder is the slow part
-            scores = self.model.score([_fragment_text(claim) for claim, _, _ in pending])
+            # one batched call for every claim of the batch
+            scores = self.model.score([_fragment_text(claim) for claim, _, _ in pending],
+                                      shapes=[shape for _, shape, _ in pending])
             for (claim, _, factor), score in zip(pending, scores):
                 claim.checkworthiness = round(float(score) * factor, 4)
 
