@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "sourcetrace.corpus.cli",
     "sourcetrace.web.cli",
     "sourcetrace.extract.gazetteer_cli",
+    "sourcetrace.verify.cli",
 )
 
 

@@ -1,24 +1,142 @@
-"""Stage `factchecks`: adds the `findings` layer. (Placeholder until its issue lands: adds nothing yet.)"""
+"""Stage `factchecks`: matches of the article's claims to claims already fact-checked, and known narratives.
+
+Reads the fact-check store (`sourcetrace factchecks import ...`; see `sourcetrace/verify/store.py` for where it
+lives). Query units are the `claims` layer, or the sentences when no claims were extracted. Each match above
+the threshold becomes a `factcheck_match` finding (score, verdict, date, outlet, URL as evidence); a match to a
+case of the narratives collection also tags the claim with that narrative (`narrative` finding, the matched
+case as evidence). With no store imported there are simply no such findings.
+
+Config: `db` (path), `threshold` (0..1, the estimated probability that the fact-check is about the same claim;
+default 0.5: false matches are what users complain about most), `top_k` (3), `collections` (list, default all),
+`narrative_threshold` (default: `threshold`), `min_cosine` (0.3: the least MiniLM similarity a match needs,
+whatever its rank in the collection).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from sourcetrace.model import Evidence, Finding, Span, stable_id
 from sourcetrace.pipeline import Document, register_stage
+
+DEFAULT_THRESHOLD = 0.5
+log = logging.getLogger(__name__)
 
 
 class FactcheckMatcher:
     name = "factchecks"
 
     def __init__(self, config: dict[str, Any]) -> None:
+        from sourcetrace.verify.store import default_db_path
+
         self.config = config
+        self.threshold = float(config.get("threshold", DEFAULT_THRESHOLD))
+        self.narrative_threshold = float(config.get("narrative_threshold", self.threshold))
+        self.top_k = int(config.get("top_k", 3))
+        self.min_cosine = float(config.get("min_cosine", 0.3))
+        self.db_path = Path(config["db"]) if config.get("db") else default_db_path()
+        self.rows: list[dict[str, Any]] = []
+        self.index = None
+        self.embedder = None
+        if self.db_path.exists():
+            self._load(config.get("collections"))
+
+    def _load(self, collections: list[str] | None) -> None:
+        from sourcetrace.embeddings import load_embedder
+        from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer
+        from sourcetrace.verify.store import FactcheckStore
+
+        try:
+            with FactcheckStore(self.db_path, read_only=True) as store:
+                self.rows, claim_vectors, title_vectors = store.load(collections)
+        except Exception as error:  # noqa: BLE001 - a locked or foreign file must not stop the analysis
+            log.warning("fact-check store %s could not be read (%s): no fact-check matches", self.db_path, error)
+            return
+        if not self.rows:
+            return
+        texts = [f"{row['claim']} {row['title'] or ''}" for row in self.rows]
+        self.index = FactcheckIndex(texts, claim_vectors, title_vectors, scorer=MatchScorer.load(WEIGHTS_PATH))
+        self.embedder = load_embedder()
 
     def models(self) -> dict[str, str]:
-        return {}
+        if self.index is None:
+            return {}
+        return {"factcheck_matcher": f"{self.embedder.version} + BM25, re-ranked ({len(self.rows)} fact-checks)"}
 
     def process(self, documents: Sequence[Document]) -> None:
-        return None
+        if self.index is None:
+            return
+        units: list[tuple[Document, str | None, Span]] = []
+        for document in documents:
+            analysis = document.analysis
+            if analysis.claims:
+                units += [(document, claim.id, claim.span) for claim in analysis.claims]
+            else:
+                units += [(document, None, Span.of(analysis.text, s.start, s.end)) for s in analysis.sentences
+                          if len(s.text.split()) >= 4]
+        if not units:
+            return
+        texts = [span.text for _, _, span in units]
+        vectors = self.embedder.encode(texts)
+        floor = min(self.threshold, self.narrative_threshold)
+        results = self.index.search(texts, vectors, top_k=max(self.top_k, 5), threshold=floor,
+                                    min_cosine=self.min_cosine)
+        for (document, claim_id, span), matches in zip(units, results):
+            analysis = document.analysis
+            kept = [m for m in matches if m.score >= self.threshold][: self.top_k]
+            for match in kept:
+                analysis.findings.append(self._match_finding(analysis.article.id, claim_id, span, match))
+            tagged: set[str] = set()
+            for match in matches:
+                row = self.rows[match.index]
+                narrative = row.get("narrative")
+                if narrative and match.score >= self.narrative_threshold and narrative not in tagged:
+                    tagged.add(narrative)
+                    analysis.findings.append(self._narrative_finding(analysis.article.id, claim_id, span, match))
+
+    def _evidence(self, match) -> Evidence:  # noqa: ANN001 - retrieval.Match
+        row = self.rows[match.index]
+        verdict = row.get("verdict") or "checked"
+        description = f"{row.get('outlet') or row['collection']} ({verdict}"
+        description += f", {row['date']})" if row.get("date") else ")"
+        description += f": {row['claim']}"
+        return Evidence(
+            description=description,
+            source=f"{row['collection']}: {row.get('outlet') or ''}".rstrip(": "),
+            url=row.get("url"),
+            data={
+                "factcheck_id": row["id"], "collection": row["collection"], "claim": row["claim"],
+                "title": row.get("title"), "verdict": row.get("verdict"), "date": row.get("date"),
+                "outlet": row.get("outlet"), "url": row.get("url"), "appeared_in": row.get("appeared_in"),
+                "narrative": row.get("narrative"), "score": round(match.score, 4),
+                "cosine": round(match.cosine, 4), "bm25": round(match.bm25, 3),
+            },
+        )
+
+    def _match_finding(self, article_id: str, claim_id: str | None, span: Span, match) -> Finding:  # noqa: ANN001
+        row = self.rows[match.index]
+        who = row.get("outlet") or row["collection"]
+        verdict = f" (verdict: {row['verdict']})" if row.get("verdict") else ""
+        return Finding(
+            id=stable_id("fcm", article_id, span.start, span.end, row["id"]),
+            kind="factcheck_match", claim=claim_id, span=span, score=round(match.score, 4),
+            message=f"Resembles a claim already checked by {who}{verdict}: “{row['claim']}”",
+            evidence=[self._evidence(match)],
+        )
+
+    def _narrative_finding(self, article_id: str, claim_id: str | None, span: Span, match) -> Finding:  # noqa: ANN001
+        row = self.rows[match.index]
+        message = f"Matches the known disinformation narrative “{row['narrative']}”"
+        if row.get("sub_narrative"):
+            message += f" ({row['sub_narrative']})"
+        return Finding(
+            id=stable_id("nar", article_id, span.start, span.end, row["narrative"]),
+            kind="narrative", claim=claim_id, span=span, score=round(match.score, 4), message=message + ".",
+            evidence=[self._evidence(match)],
+        )
 
 
 @register_stage("factchecks")

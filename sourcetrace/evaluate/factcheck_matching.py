@@ -1,0 +1,93 @@
+"""`sourcetrace evaluate factcheck-matching`: CheckThat! 2020 Task 2 (tweet -> verified claim retrieval).
+
+Prints MAP@1, MAP@3, MAP@5 (the task's official metric) and precision@1 for the sourcetrace matcher (BM25 +
+MiniLM, re-ranked by the learned scorer) beside plain BM25 over claim + title and MiniLM alone. The verified
+claims are imported once into a cache DuckDB file (or `--db`), so later runs only embed the queries.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from sourcetrace.errors import SourcetraceError
+
+
+def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = False):  # noqa: ANN201
+    """(index, vclaim ids in index order, embedder) for a verified-claims TSV, importing it into `db` once."""
+    from sourcetrace.embeddings import load_embedder
+    from sourcetrace.verify.clef import cache_db_for
+    from sourcetrace.verify.importers import read_factchecks
+    from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer
+    from sourcetrace.verify.store import FactcheckStore
+
+    embedder = load_embedder()
+    with FactcheckStore(db or cache_db_for(vclaims)) as store:
+        records = list(read_factchecks(vclaims, "clef-vclaims"))
+        if store.count("clef2020") != len(records):
+            if progress:
+                typer.echo(f"embedding {len(records)} verified claims into {store.path} (once)", err=True)
+            store.import_records(records, embedder)
+        rows, claim_vectors, title_vectors = store.load(["clef2020"])
+    wanted = {record.id for record in records}
+    keep = [i for i, row in enumerate(rows) if row["id"] in wanted]
+    rows = [rows[i] for i in keep]
+    texts = [f"{row['claim']} {row['title'] or ''}" for row in rows]
+    scorer = MatchScorer.load(WEIGHTS_PATH) if WEIGHTS_PATH.exists() else None
+    index = FactcheckIndex(texts, claim_vectors[keep], title_vectors[keep], scorer=scorer)
+    return index, [row["extra"]["vclaim_id"] for row in rows], embedder
+
+
+def evaluate_factcheck_matching(vclaims: Path, queries: Path, qrels: Path, db: Path | None = None,
+                                progress: bool = False) -> dict[str, dict[str, float]]:
+    from sourcetrace.verify.clef import read_qrels, read_queries, retrieval_metrics
+    from sourcetrace.verify.retrieval import clean_query
+
+    index, vclaim_ids, embedder = build_clef_index(vclaims, db, progress)
+    query_texts = read_queries(queries)
+    relevant = read_qrels(qrels)
+    ids = list(query_texts)
+    texts = [query_texts[q] for q in ids]
+    vectors = embedder.encode([clean_query(t) for t in texts])
+    systems: dict[str, dict[str, list[str]]] = {"sourcetrace": {}, "bm25": {}, "minilm": {}}
+    bm25 = index.bm25.scores(texts)
+    cos_claim = vectors @ index.claim_vectors.T
+    cos_title = vectors @ index.title_vectors.T
+    cosine = np.maximum(cos_claim, cos_title)
+    matches = index.search(texts, vectors, top_k=5)
+    for row, query_id in enumerate(ids):
+        systems["sourcetrace"][query_id] = [vclaim_ids[m.index] for m in matches[row]]
+        systems["bm25"][query_id] = [vclaim_ids[i] for i in np.argsort(-bm25[row])[:5]]
+        systems["minilm"][query_id] = [vclaim_ids[i] for i in np.argsort(-cosine[row])[:5]]
+    return {name: retrieval_metrics(rankings, relevant) for name, rankings in systems.items()}
+
+
+def register(evaluate_app: typer.Typer) -> None:
+    @evaluate_app.command("factcheck-matching")
+    def factcheck_matching(
+        vclaims: Path = typer.Option(..., help="verified_claims.docs.tsv (id, vclaim, title)."),
+        queries: Path = typer.Option(..., help="tweets.queries.tsv (id, tweet_content)."),
+        qrels: Path = typer.Option(..., help="tweet-vclaim-pairs.qrels (TREC format)."),
+        db: Path | None = typer.Option(  # noqa: UP007
+            None, help="DuckDB file to import the verified claims into (default: a cache file per vclaims file)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    ) -> None:
+        """Claim retrieval (CheckThat! 2020 Task 2): MAP@1/3/5 and P@1, sourcetrace beside BM25 and MiniLM."""
+        try:
+            results = evaluate_factcheck_matching(vclaims, queries, qrels, db, progress=True)
+        except SourcetraceError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        if as_json:
+            typer.echo(json.dumps(results, indent=2))
+            return
+        labels = {"sourcetrace": "sourcetrace (BM25 + MiniLM, re-ranked)", "bm25": "BM25 (claim + title)",
+                  "minilm": "MiniLM cosine only"}
+        typer.echo(f"{'system':42} {'MAP@1':>7} {'MAP@3':>7} {'MAP@5':>7} {'P@1':>7}  queries")
+        for name, metrics in results.items():
+            typer.echo(f"{labels[name]:42} {metrics['MAP@1']:7.3f} {metrics['MAP@3']:7.3f} {metrics['MAP@5']:7.3f} "
+                       f"{metrics['P@1']:7.3f}  {metrics['queries']}")

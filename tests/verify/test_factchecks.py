@@ -1,0 +1,99 @@
+"""The fact-check store (DuckDB, idempotent import) and the `factchecks` stage, with the real MiniLM model."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from sourcetrace.embeddings import load_embedder
+from sourcetrace.model import ArticleInfo
+from sourcetrace.pipeline import Document, Pipeline
+from sourcetrace.verify.factchecks import FactcheckMatcher
+from sourcetrace.verify.importers import read_factchecks
+from sourcetrace.verify.store import FactcheckStore
+from tests.conftest import SHARED, require_shared
+
+
+def review(url: str, claim: str, verdict: str = "False", outlet: str = "StopFake") -> dict:
+    return {"@type": "ClaimReview", "url": url, "claimReviewed": claim, "datePublished": "2022-09-20",
+            "author": {"name": outlet}, "reviewRating": {"alternateName": verdict}}
+
+
+REVIEWS = [
+    review("https://fc.example/nato-kharkiv", "NATO officers are deployed in the Kharkiv region to command Ukrainian units."),
+    review("https://fc.example/bio-labs", "The United States runs secret biological laboratories in Ukraine."),
+    review("https://fc.example/vaccine", "The flu vaccine contains microchips for tracking people.", outlet="AFP"),
+    review("https://fc.example/elections", "Dead people voted in large numbers in the Michigan election."),
+]
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("factchecks")
+    source = folder / "reviews.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in REVIEWS), encoding="utf-8")
+    path = folder / "store.duckdb"
+    with FactcheckStore(path) as store:
+        first = store.import_records(read_factchecks(source), load_embedder())
+        again = store.import_records(read_factchecks(source), load_embedder())
+    assert (first.added, first.embedded) == (4, 4)
+    assert (again.added, again.updated, again.unchanged, again.embedded) == (0, 0, 4, 0)
+    return path
+
+
+def test_reimport_updates_a_changed_record_only(store_path, tmp_path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(store_path.read_bytes())
+    changed = [dict(r) for r in REVIEWS]
+    changed[2]["claimReviewed"] = "The flu vaccine contains 5G microchips for tracking people."
+    source = tmp_path / "changed.json"
+    source.write_text(json.dumps(changed), encoding="utf-8")
+    with FactcheckStore(copy) as store:
+        report = store.import_records(read_factchecks(source), load_embedder())
+        assert (report.updated, report.unchanged, store.count()) == (1, 3, 4)
+
+
+def test_stage_matches_a_checked_claim_and_stays_silent_otherwise(store_path) -> None:
+    pipeline = Pipeline(["backbone", "factchecks"], {"factchecks": {"db": str(store_path)}})
+    text = ("NATO officers have been deployed to the Kharkiv region, where they command Ukrainian units, "
+            "a militia spokesman said. The weather in the city was cold and rainy on Monday morning.")
+    analysis = pipeline.analyze(ArticleInfo(id="a", text=text))
+    matches = [f for f in analysis.findings if f.kind == "factcheck_match"]
+    assert len(matches) == 1
+    (match,) = matches
+    assert match.span.text.startswith("NATO officers") and match.evidence[0].url == "https://fc.example/nato-kharkiv"
+    assert match.evidence[0].data["verdict"] == "False" and 0.5 <= match.score <= 1.0
+    strict = Pipeline(["backbone", "factchecks"], {"factchecks": {"db": str(store_path), "threshold": 0.999}})
+    assert [f for f in strict.analyze(ArticleInfo(id="a", text=text)).findings if f.kind == "factcheck_match"] == []
+
+
+def test_no_store_means_no_matches(tmp_path) -> None:
+    matcher = FactcheckMatcher({"db": str(tmp_path / "absent.duckdb")})
+    assert matcher.index is None and matcher.models() == {}
+
+
+def test_reference_article_nato_claims_match_euvsdisinfo_cases(seed_analysis, tmp_path) -> None:
+    """Imports the NATO-and-Ukraine part of the shared EUvsDisinfo list (221 cases: seconds, not minutes)."""
+    posts = require_shared(SHARED / "data" / "factchecks" / "euvsdisinfo" / "posts.csv")
+    with posts.open(encoding="utf-8", newline="") as stream:
+        rows = [r for r in csv.DictReader(stream)
+                if "NATO" in r["title"] + r["keywords"] and "Ukrain" in r["title"] + r["keywords"] + r["countries"]]
+    subset = tmp_path / "posts.csv"
+    with subset.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    db = tmp_path / "euvs.duckdb"
+    with FactcheckStore(db) as store:
+        store.import_records(read_factchecks(subset, "euvsdisinfo"), load_embedder())
+    document = Document(seed_analysis.model_copy(deep=True))
+    document.analysis.findings = []
+    FactcheckMatcher({"db": str(db)}).process([document])
+    matches = [f for f in document.analysis.findings if f.kind == "factcheck_match"]
+    assert matches, "no EUvsDisinfo case matched the reference article"
+    assert all(m.evidence[0].url.startswith("https://euvsdisinfo.eu/report/") for m in matches)
+    assert all("NATO" in m.span.text for m in matches)
+    if seed_analysis.claims:
+        assert {m.claim for m in matches} <= {c.id for c in seed_analysis.claims}
