@@ -6,7 +6,8 @@ Trained on the CheckThat! 2020 Task 2 TRAIN queries only (the dev queries are wh
         --data ../shared/data/factchecks/clef2020-task2 --out sourcetrace/data/models/factcheck-matcher/weights.json
 
 Every candidate (top 30 by BM25 and by cosine, together) of every train query is one example; label 1 when
-the qrels mark it relevant. The output is a probability, which is what the user's threshold is compared with.
+the qrels mark it relevant; each query also appears with its verified claim left out (all candidates 0).
+The output is a probability, which is what the user's threshold is compared with.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def train(data: Path, out: Path, db: Path | None = None, c: float = 1.0) -> dict
     for query_id, (pool, features) in zip(ids, index.features(texts, vectors)):
         xs.append(features)
         ys.append(np.array([vclaim_ids[i] in qrels[query_id] for i in pool], dtype=np.int64))
+    # Every query once more with its verified claim(s) left out of the collection: all candidates are wrong,
+    # so the score learns what "no match here" looks like (CheckThat! has a match for every query; news does not).
+    row_of = {vclaim: row for row, vclaim in enumerate(vclaim_ids)}
+    gold = [{row_of[v] for v in qrels[q] if v in row_of} for q in ids]
+    for pool, features in index.features(texts, vectors, exclude=gold):
+        xs.append(features)
+        ys.append(np.zeros(len(pool), dtype=np.int64))
     x, y = np.vstack(xs), np.concatenate(ys)
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=c, max_iter=2000).fit(scaler.transform(x), y)

@@ -2,14 +2,16 @@
 
 Reads the fact-check store (`sourcetrace factchecks import ...`; see `sourcetrace/verify/store.py` for where it
 lives). Query units are the `claims` layer, or the sentences when no claims were extracted. Each match above
-the threshold becomes a `factcheck_match` finding (score, verdict, date, outlet, URL as evidence); a match to a
+the threshold becomes a `factcheck_match` finding (score, verdict, date, outlet, URL as evidence; `data.match`
+"same_claim"); a claim with none gets its closest related cases (MiniLM cosine >= `related_cosine`, sharing
+words; `data.match` "related") so a reader sees the known disinformation around it; a match to a
 case of the narratives collection also tags the claim with that narrative (`narrative` finding, the matched
 case as evidence). With no store imported there are simply no such findings.
 
 Config: `db` (path), `threshold` (0..1, the estimated probability that the fact-check is about the same claim;
-default 0.5: false matches are what users complain about most), `top_k` (3), `collections` (list, default all),
+default 0.6: false matches are what users complain about most), `top_k` (3), `collections` (list, default all),
 `narrative_threshold` (default: `threshold`), `min_cosine` (0.3: the least MiniLM similarity a match needs,
-whatever its rank in the collection).
+whatever its rank in the collection), `related_cosine` (0.55; 1.0 turns related cases off).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 from sourcetrace.model import Evidence, Finding, Span, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.6
+# MiniLM cosine from which a fact-check is reported as related (same topic and actors, not the same claim).
+DEFAULT_RELATED_COSINE = 0.55
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +41,7 @@ class FactcheckMatcher:
         self.narrative_threshold = float(config.get("narrative_threshold", self.threshold))
         self.top_k = int(config.get("top_k", 3))
         self.min_cosine = float(config.get("min_cosine", 0.3))
+        self.related_cosine = float(config.get("related_cosine", DEFAULT_RELATED_COSINE))
         self.db_path = Path(config["db"]) if config.get("db") else default_db_path()
         self.rows: list[dict[str, Any]] = []
         self.index = None
@@ -81,19 +86,25 @@ class FactcheckMatcher:
             return
         texts = [span.text for _, _, span in units]
         vectors = self.embedder.encode(texts)
-        floor = min(self.threshold, self.narrative_threshold)
-        results = self.index.search(texts, vectors, top_k=max(self.top_k, 5), threshold=floor,
+        results = self.index.search(texts, vectors, top_k=max(self.top_k, 5), threshold=0.0,
                                     min_cosine=self.min_cosine)
         for (document, claim_id, span), matches in zip(units, results):
             analysis = document.analysis
             kept = [m for m in matches if m.score >= self.threshold][: self.top_k]
             for match in kept:
                 analysis.findings.append(self._match_finding(analysis.article.id, claim_id, span, match))
+            if not kept:  # no same-claim match: report the closest related cases, if close enough
+                related = sorted((m for m in matches if m.cosine >= self.related_cosine and m.bm25 > 0),
+                                 key=lambda m: -m.cosine)[:2]
+                for match in related:
+                    analysis.findings.append(
+                        self._match_finding(analysis.article.id, claim_id, span, match, related=True))
             tagged: set[str] = set()
             for match in matches:
                 row = self.rows[match.index]
                 narrative = row.get("narrative")
-                if narrative and match.score >= self.narrative_threshold and narrative not in tagged:
+                close = match.score >= self.narrative_threshold or match.cosine >= self.related_cosine
+                if narrative and close and narrative not in tagged:
                     tagged.add(narrative)
                     analysis.findings.append(self._narrative_finding(analysis.article.id, claim_id, span, match))
 
@@ -116,15 +127,21 @@ class FactcheckMatcher:
             },
         )
 
-    def _match_finding(self, article_id: str, claim_id: str | None, span: Span, match) -> Finding:  # noqa: ANN001
+    def _match_finding(self, article_id: str, claim_id: str | None, span: Span, match,  # noqa: ANN001
+                       related: bool = False) -> Finding:
         row = self.rows[match.index]
         who = row.get("outlet") or row["collection"]
         verdict = f" (verdict: {row['verdict']})" if row.get("verdict") else ""
+        evidence = self._evidence(match)
+        evidence.data["match"] = "related" if related else "same_claim"
+        if related:
+            message = f"Related to a case checked by {who}{verdict}: “{row['claim']}”"
+        else:
+            message = f"Matches a claim already checked by {who}{verdict}: “{row['claim']}”"
         return Finding(
             id=stable_id("fcm", article_id, span.start, span.end, row["id"]),
             kind="factcheck_match", claim=claim_id, span=span, score=round(match.score, 4),
-            message=f"Resembles a claim already checked by {who}{verdict}: “{row['claim']}”",
-            evidence=[self._evidence(match)],
+            message=message, evidence=[evidence],
         )
 
     def _narrative_finding(self, article_id: str, claim_id: str | None, span: Span, match) -> Finding:  # noqa: ANN001

@@ -22,7 +22,8 @@ def review(url: str, claim: str, verdict: str = "False", outlet: str = "StopFake
 
 
 REVIEWS = [
-    review("https://fc.example/nato-kharkiv", "NATO officers are deployed in the Kharkiv region to command Ukrainian units."),
+    review("https://fc.example/nato-kharkiv",
+           "NATO officers are deployed in the Kharkiv region to command Ukrainian units."),
     review("https://fc.example/bio-labs", "The United States runs secret biological laboratories in Ukraine."),
     review("https://fc.example/vaccine", "The flu vaccine contains microchips for tracking people.", outlet="AFP"),
     review("https://fc.example/elections", "Dead people voted in large numbers in the Michigan election."),
@@ -64,8 +65,10 @@ def test_stage_matches_a_checked_claim_and_stays_silent_otherwise(store_path) ->
     assert len(matches) == 1
     (match,) = matches
     assert match.span.text.startswith("NATO officers") and match.evidence[0].url == "https://fc.example/nato-kharkiv"
-    assert match.evidence[0].data["verdict"] == "False" and 0.5 <= match.score <= 1.0
-    strict = Pipeline(["backbone", "factchecks"], {"factchecks": {"db": str(store_path), "threshold": 0.999}})
+    assert match.evidence[0].data["verdict"] == "False" and 0.6 <= match.score <= 1.0
+    assert match.evidence[0].data["match"] == "same_claim"
+    strict = Pipeline(["backbone", "factchecks"],
+                      {"factchecks": {"db": str(store_path), "min_cosine": 0.99, "related_cosine": 1.0}})
     assert [f for f in strict.analyze(ArticleInfo(id="a", text=text)).findings if f.kind == "factcheck_match"] == []
 
 
@@ -92,8 +95,13 @@ def test_reference_article_nato_claims_match_euvsdisinfo_cases(seed_analysis, tm
     document.analysis.findings = []
     FactcheckMatcher({"db": str(db)}).process([document])
     matches = [f for f in document.analysis.findings if f.kind == "factcheck_match"]
-    assert matches, "no EUvsDisinfo case matched the reference article"
     assert all(m.evidence[0].url.startswith("https://euvsdisinfo.eu/report/") for m in matches)
-    assert all("NATO" in m.span.text for m in matches)
+    nato = [m for m in matches if "NATO officers" in m.span.text or "NATO personnel" in m.span.text]
+    assert nato, "the reference article's NATO-involvement claims matched no EUvsDisinfo case"
+    # Related cases about NATO's presence in Ukraine (e.g. "NATO Troops have arrived in Luhansk"), not the
+    # same claim: the data set ends in 2021.
+    assert all("NATO" in m.evidence[0].data["claim"] for m in nato)
+    assert {m.evidence[0].data["match"] for m in nato} == {"related"}
+    assert not [m for m in matches if "mine clearance" in m.span.text]
     if seed_analysis.claims:
         assert {m.claim for m in matches} <= {c.id for c in seed_analysis.claims}
