@@ -80,7 +80,6 @@ class SurfaceForm:
     entry: str  # entry key
     variant: EntityVariant | None = None
     exact_case: bool = False  # acronyms (LPR, AP) match only as written
-    surname: bool = False  # also a surname (Nikolaev): where the NER says PERSON, it is the person
 
 
 @dataclass
@@ -220,7 +219,7 @@ class _SpellingRules:
         parts = sorted(self.by_part, key=len, reverse=True)
         self.pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, parts)) + r")\b") if parts else None
 
-    def forms(self, name: str) -> list[tuple[str, EntityVariant, bool]]:
+    def forms(self, name: str) -> list[tuple[str, EntityVariant]]:
         """Every variant spelling of `name` (each rule, or combination of rules), with its variant."""
         if self.pattern is None:
             return []
@@ -238,8 +237,7 @@ class _SpellingRules:
                     else:
                         origins = list(dict.fromkeys(r.get("origin", "variant spelling") for r in rules))
                         variant = EntityVariant(canonical=name, variant=form, origin="; ".join(origins))
-                    surname = any(str(r.get("surname", "")).lower() == "true" for r in rules)
-                    results.append((form, variant, surname))
+                    results.append((form, variant))
         return results
 
 
@@ -251,31 +249,31 @@ def _is_acronym(text: str) -> bool:
 def _index_names(gazetteer: Gazetteer) -> None:
     names: dict[str, list[SurfaceForm]] = {}
 
-    def add(text: str, key: str, variant: EntityVariant | None, surname: bool = False) -> None:
+    def add(text: str, key: str, variant: EntityVariant | None) -> None:
         for form in _apostrophe_forms(text):
             candidates = names.setdefault(form.lower(), [])
             if any(c.entry == key and c.text == form for c in candidates):
                 continue
-            candidates.append(SurfaceForm(form, key, variant, _is_acronym(form), surname))
+            candidates.append(SurfaceForm(form, key, variant, _is_acronym(form)))
 
     rules = _SpellingRules(gazetteer.spellings)
     by_name = {e.name: e for e in gazetteer.entries.values()}
     for entry in gazetteer.entries.values():
         plain = [entry.name, *entry.aliases]
-        spelled: list[tuple[str, EntityVariant | None, bool]] = [(n, None, False) for n in plain]
-        spelled += [(v["form"], EntityVariant(canonical=v["canonical"], variant=v["form"], origin=v["origin"]), False)
+        spelled: list[tuple[str, EntityVariant | None]] = [(n, None) for n in plain]
+        spelled += [(v["form"], EntityVariant(canonical=v["canonical"], variant=v["form"], origin=v["origin"]))
                     for v in entry.variants]
         if entry.spelling_variants:
             for name in plain:
                 spelled += rules.forms(name)
-        for text, variant, surname in spelled:
-            add(text, entry.key, variant, surname)
+        for text, variant in spelled:
+            add(text, entry.key, variant)
         region = by_name.get(entry.region) if entry.region else None
         if entry.region and region is None:
             raise InputError(gazetteer.sources[-1] if gazetteer.sources else "gazetteer",
                              f"{entry.name!r} names the region {entry.region!r}, which has no entry")
         if region is not None:
-            for text, variant, _ in spelled:
+            for text, variant in spelled:
                 for suffix in REGION_SUFFIXES:
                     add(f"{text} {suffix}", region.key, variant)
     # Later files win: the last-added candidate of a form comes first.
@@ -377,8 +375,7 @@ class EntityLinker:
                 continue
             inside = [i for i in overlapping if matches[i].start >= start and matches[i].end <= end]
             if len(overlapping) == 1 and (matches[overlapping[0]].start, matches[overlapping[0]].end) == (start, end):
-                if not (entity.label == "PERSON" and matches[overlapping[0]].form.surname):
-                    self._link(entity, matches[overlapping[0]].form)  # "Nikolaev said" is a person
+                self._link(entity, matches[overlapping[0]].form)  # spaCy sm often calls places PERSON
                 used.add(overlapping[0])
                 kept.append(entity)
             elif (len(inside) == len(overlapping) and entity.label in _NON_NAME_LABELS
