@@ -170,8 +170,21 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
             for grandchild in child.children:
                 if grandchild.dep_ in ("pobj", "pcomp"):
                     add([subtree_range(grandchild)], f"prep_obj:{child.lower_}")
+    # everything the cue governs on its right ("endorsed Sen. Ted Cruz for president", "brand you a liar")
+    right = [c for c in cue.children if c.i > cue.i and not c.is_punct and c.dep_ not in ("cc", "conj") + _SUBJECTS]
+    if len(right) > 1:
+        add([(subtree_range(right[0])[0], subtree_range(right[-1])[1])], "right_children")
     sentence = cue.sent
     sentence_range = trim(text, sentence.start_char, sentence.end_char)
+    # several sentences of a paragraph: "Oh, okay. I guess that settles it, said ..." / "X says: S1. S2."
+    paragraph_start = text.rfind("\n", 0, cue.idx) + 1
+    paragraph_end = text.find("\n", cue.idx)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+    cue_clause_range = _widen_hole(text, subtree_range(cue))
+    if paragraph_start < sentence.start_char:
+        add([(paragraph_start, min(cue_clause_range[0], cue.idx))], "paragraph_before")
+    if paragraph_end > sentence.end_char:
+        add([(cue.idx + len(cue.text), paragraph_end)], "paragraph_after")
     cue_clause = _widen_hole(text, subtree_range(cue))
     if cue.head is not cue:
         add(_clause_fragments(text, subtree_range(cue.head), cue_clause), f"host_clause:{cue.dep_}")
@@ -214,6 +227,18 @@ def cue_range(token: Any) -> tuple[int, int]:
     return first.idx, last.idx + len(last.text)
 
 
+def _score_sets(vectorizer: Any, model: Any, option_sets: list[list[Option]]) -> list[np.ndarray]:
+    rows = [option.features for options in option_sets for option in options]
+    if not rows:
+        return [np.zeros(0) for _ in option_sets]
+    scores = model.predict_proba(vectorizer.transform(rows))[:, 1]
+    result, first = [], 0
+    for options in option_sets:
+        result.append(scores[first : first + len(options)])
+        first += len(options)
+    return result
+
+
 def _trimmed(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [trim(text, start, end) for start, end in regions]
 
@@ -247,30 +272,31 @@ class LearnedExtractor:
         features = [cue_features(t, bool(quoted[t.idx])) for t in tokens]
         probabilities = self.cue_model.predict_proba(self.cue_vectorizer.transform(features))[:, 1]
         rule_by_token = {c.cue_token.i: c for c in rule_candidates if c.cue_token is not None}
+        chosen_cues = [(t, p) for t, p in zip(tokens, probabilities) if p >= self.cue_threshold]
+        # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
+        content_sets = [content_options(t, text, regions, rule_by_token.get(t.i)) for t, _ in chosen_cues]
+        source_sets = [source_options(t, text) for t, _ in chosen_cues]
+        content_scores = _score_sets(self.content_vectorizer, self.content_model, content_sets)
+        source_scores = _score_sets(self.source_vectorizer, self.source_model, source_sets)
+        quotes = _trimmed(text, regions)
         result = []
-        for token, probability in zip(tokens, probabilities):
-            if probability < self.cue_threshold:
-                continue
-            rule = rule_by_token.get(token.i)
-            contents = content_options(token, text, regions, rule)
+        for (token, probability), contents, c_scores, sources, s_scores in zip(
+            chosen_cues, content_sets, content_scores, source_sets, source_scores
+        ):
             if not contents:
                 continue
-            scores = self.content_model.predict_proba(
-                self.content_vectorizer.transform([o.features for o in contents]))[:, 1]
-            chosen = contents[int(np.argmax(scores))]
+            rule = rule_by_token.get(token.i)
+            chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
             if self.prefer_rules and rule is not None and (
                 token.lower_ == "according"
-                or any(s <= q0 and q1 <= e for s, e in rule.content for q0, q1 in _trimmed(text, regions))
+                or any(s <= q0 and q1 <= e for s, e in rule.content for q0, q1 in quotes)
             ):
                 fragments = list(rule.content)
             source = None
-            sources = source_options(token, text)
             if sources:
-                source_scores = self.source_model.predict_proba(
-                    self.source_vectorizer.transform([o.features for o in sources]))[:, 1]
-                best = int(np.argmax(source_scores))
-                if source_scores[best] >= self.source_threshold:
+                best = int(np.argmax(s_scores))
+                if s_scores[best] >= self.source_threshold:
                     source = sources[best].fragments[0][0], sources[best].fragments[-1][1]
             cue = cue_range(token)
             if chosen.kind.startswith(("prep_obj:", "prep:")):

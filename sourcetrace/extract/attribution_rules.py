@@ -287,6 +287,14 @@ class Describer:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self._doc: Any = None
+        self._doc_text = ""
+
+    def _text(self, doc: Any) -> str:
+        # Doc.text joins every token anew on each access: keep the last document's text
+        if doc is not self._doc:
+            self._doc, self._doc_text = doc, doc.text
+        return self._doc_text
 
     @cached_property
     def _title_pattern(self) -> re.Pattern[str]:
@@ -337,7 +345,7 @@ class Describer:
         """(name, role) of the source, from the name, the titles before it and its appositions."""
         if kind not in ("named_person", "named_organization") or name_span is None:
             return None
-        text = doc.text
+        text = self._text(doc)
         name = name_span.text.strip()
         name = re.sub(r"^(the|The)\s+", "", name) if kind == "named_organization" else name
         name = re.sub(r"['’]s$", "", name).strip(" ,.")
@@ -377,7 +385,7 @@ class Describer:
         verb = candidate.cue_token
         if verb is None:
             return None
-        text = doc.text
+        text = self._text(doc)
         if verb.lower_ == "according":
             to = next((c for c in verb.children if c.lower_ == "to"), None)
             pobj = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
