@@ -78,7 +78,11 @@ def classify_kind(tokens: Sequence[Any], quantities: Sequence[Quantity], lexicon
         return "statistic"
     # future: "will", "is going to", "expected to", "forecast"; or a modal of possibility on the main verb
     if _has_phrase(words, lemmas, lexicon.prediction) or any(
-        t.tag_ == "MD" and t.lower_ in ("will", "'ll", "shall") for t in tokens
+        t.tag_ == "MD" and (t.lower_ in ("will", "'ll", "shall") or (
+            # "could take months", "may rise": possibility about what is to come, not "could have"
+            t.lower_ in ("could", "may", "might") and t.head.tag_ == "VB"
+            and not any(c.lower_ == "have" for c in t.head.children)))
+        for t in tokens
     ):
         return "prediction"
     if _has_phrase(words, lemmas, lexicon.causal):

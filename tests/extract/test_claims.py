@@ -101,6 +101,7 @@ def test_author_kind_attributions_give_author_voice_claims(extractor) -> None:
 def test_kinds_on_real_sentences(extractor) -> None:
     sentences = {
         "The government will raise the fuel tax by next spring.": "prediction",
+        "The liberation of the region could take several months.": "prediction",
         "The bridge collapsed because of the heavy rains that hit the city.": "causal",
         "This policy is a disgrace and the minister should resign immediately.": "opinion",
         "Russian troops withdrew from Izium on Saturday after heavy fighting.": "event",
