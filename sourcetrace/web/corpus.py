@@ -59,7 +59,7 @@ def timeline(members: list[dict[str, Any]], width: int = 900, row_height: int = 
     """Coordinates for the cluster timeline: one row per outlet (in order of first appearance), one dot per
     article on its publication date. The template draws it as inline SVG (no script, no CDN)."""
     dated = [m for m in members if m.get("published")]
-    left, right, top = 170, 20, 16
+    left, right, top = 170, 50, 16  # right: room for the last date label
     outlets: list[str] = []
     for member in sorted(dated, key=lambda m: m["published"]):
         name = member.get("outlet") or "(unknown outlet)"

@@ -22,6 +22,18 @@ CHROME_ARGS = (
 )
 
 
+def screenshot(browser, tmp_path: Path, name: str) -> Path:  # noqa: ANN001 - selenium WebDriver
+    """Save a screenshot in tmp_path, and in $SOURCETRACE_SCREENSHOTS when set (how docs/*.png were made)."""
+    path = tmp_path / name
+    browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+    extra = os.environ.get("SOURCETRACE_SCREENSHOTS")
+    if extra:
+        Path(extra).mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(Path(extra) / name))
+    return path
+
+
 @dataclass
 class RunningServer:
     url: str

@@ -7,7 +7,6 @@ docs/*.png in the README were made: `SOURCETRACE_SCREENSHOTS=docs python -m pyte
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -19,19 +18,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.conftest import EXAMPLE_ARTICLE, SEED_ARTICLE, require_shared
+from tests.web.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def screenshot(browser, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / name
-    browser.save_screenshot(str(path))
-    assert path.stat().st_size > 10_000  # a rendered page, not a blank one
-    extra = os.environ.get("SOURCETRACE_SCREENSHOTS")
-    if extra:
-        Path(extra).mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(Path(extra) / name))
-    return path
 
 
 def analyse(browser, server, text: str, *, fmt: str = "text", published: str = "", outlet: str = "") -> dict:

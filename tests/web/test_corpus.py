@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from sourcetrace.web.app import WebSettings, create_app
 from sourcetrace.web.corpus import timeline
-from tests.web.conftest import start_server
+from tests.web.conftest import screenshot, start_server
 
 ARTICLES = [
     {"id": "a1", "outlet": "Sputnik", "published": "2022-09-13", "title": "NATO officers spotted in Kharkov",
@@ -194,4 +194,4 @@ def test_cluster_page_draws_a_timeline(browser, corpus_server, client, tmp_path)
     dots = svg.find_elements(By.CSS_SELECTOR, "circle.dot")
     assert len(dots) >= 2 and dots[0].get_attribute("data-date") <= dots[-1].get_attribute("data-date")
     assert svg.size["width"] > 300 and svg.size["height"] > 40
-    browser.save_screenshot(str(tmp_path / "cluster.png"))
+    screenshot(browser, tmp_path, "cluster.png")
