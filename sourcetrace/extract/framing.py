@@ -32,7 +32,8 @@ from sourcetrace.pipeline import Document, register_stage
 
 LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicons"
 
-_SCARE_QUOTE = re.compile(r"[\"“‘'«]([^\"“”‘’'«»\n]{2,40}?)[\"”’'»]")
+# a lookahead so that candidates may overlap: a stray apostrophe must not swallow the next real quote
+_SCARE_QUOTE = re.compile(r"(?=([\"“‘'«]([^\"“”‘’'«»\n]{2,40}?)[\"”’'»]))")
 _SO_CALLED = re.compile(r"\bso-called\s+[\"“‘']?([\w-]+(?:\s+[\w-]+)?)", re.IGNORECASE)
 
 
@@ -204,17 +205,39 @@ def _object_end(doc: Any, start: int, end: int) -> int:
     return end
 
 
+class _Quoted:
+    """A lookahead match seen as the quoted stretch itself: group(0) with its quotes, group(1) inside."""
+
+    def __init__(self, candidate: re.Match[str]) -> None:
+        self._candidate = candidate
+
+    def start(self) -> int:
+        return self._candidate.start(1)
+
+    def end(self) -> int:
+        return self._candidate.end(1)
+
+    def group(self, index: int) -> str:
+        return self._candidate.group(index + 1)
+
+
 def scare_quotes(text: str, attributions: Sequence[Any] = ()) -> list[tuple[int, int]]:
     """Short quoted phrases inside a sentence (not a whole quotation), and 'so-called X'."""
     quoted_contents = [(a.content.start, a.content.end) for a in attributions if a.quote_kind == "direct"]
     found = []
-    for match in _SCARE_QUOTE.finditer(text):
+    taken_until = -1
+    for candidate in _SCARE_QUOTE.finditer(text):
+        if candidate.start(1) < taken_until:
+            continue
+        match = _Quoted(candidate)
         inner = match.group(1).strip()
         words = inner.split()
         if not 1 <= len(words) <= 3 or not any(ch.isalpha() for ch in inner):
             continue
-        if match.group(0)[0] == "'" and match.start() > 0 and text[match.start() - 1].isalnum():
+        if match.group(0)[0] in "'’" and match.start() > 0 and text[match.start() - 1].isalnum():
             continue  # an apostrophe (Russia's), not a quote
+        if match.group(0)[-1] in "'’" and match.end() < len(text) and text[match.end()].isalnum():
+            continue  # closes on an apostrophe inside a word ("That's")
         if any(s <= match.start() and match.end() <= e and e - s > match.end() - match.start() + 2
                for s, e in quoted_contents):
             continue
@@ -222,6 +245,7 @@ def scare_quotes(text: str, attributions: Sequence[Any] = ()) -> list[tuple[int,
         if re.search(r"\b(said|says|told|called|titled|dubbed|named)\s*:?\s*$", before):
             continue  # a quoted title or a one-word answer, not a scare quote
         found.append((match.start(), match.end()))
+        taken_until = match.end()
     for match in _SO_CALLED.finditer(text):
         found.append((match.start(), match.end()))
     return sorted(set(found))

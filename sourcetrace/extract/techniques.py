@@ -5,8 +5,9 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
 1. Every word piece gets a contextual vector from all-MiniLM-L6-v2 (int8 ONNX, `technique_encoder.py`).
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
    lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11).
-3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, become spans, widened to
-   whole words and trimmed of edge punctuation (the PTC convention).
+3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, and with at least one piece
+   above a higher seed threshold, become spans, widened to whole words and trimmed of edge punctuation (the
+   PTC convention).
 4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
    length, how often its words recur in the article, quotes, capitals) names the technique.
 5. Score = P(span) x P(technique | span): P(span) is the tagger's mean probability mapped through Platt
@@ -178,12 +179,13 @@ class TechniqueModel:
     def decode(self, text: str, encoded: EncodedText, probabilities: np.ndarray) -> list[tuple[int, int, float]]:
         """Spans (start, end, mean piece probability) from runs of likely pieces."""
         threshold = self.meta["threshold"]
+        seed = self.meta.get("seed", threshold)  # a run is kept only when some piece reaches `seed` (hysteresis)
         gap = self.meta["gap"]
         spans: list[tuple[int, int, float]] = []
         run: list[int] = []
 
         def close() -> None:
-            if run:
+            if run and probabilities[run].max() >= seed:
                 start, end = _word_bounds(text, int(encoded.offsets[run[0], 0]), int(encoded.offsets[run[-1], 1]))
                 if end - start >= self.meta.get("min_chars", 2):
                     spans.append((start, end, float(probabilities[run[0] : run[-1] + 1].mean())))
