@@ -7,6 +7,7 @@ check works whether or not entity linking ran. See `sourcetrace/data/kb/README.m
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -67,10 +68,12 @@ class KnowledgeBase:
 
     @classmethod
     def load(cls, paths: Iterable[str | Path] | None = None) -> KnowledgeBase:
-        """The shipped KB (every `*.yaml` under `sourcetrace/data/kb/`), plus any extra files or folders given."""
+        """The shipped KB (every `*.yaml` under `sourcetrace/data/kb/`), plus the files or folders named in
+        `$SOURCETRACE_KB` (`os.pathsep`-separated) and in `paths`."""
         kb = cls()
         files = sorted(KB_DIR.glob("*.yaml"))
-        for path in paths or ():
+        extra = [p for p in os.environ.get("SOURCETRACE_KB", "").split(os.pathsep) if p.strip()]
+        for path in [*extra, *(paths or ())]:
             path = Path(path)
             files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
         for path in files:
