@@ -10,14 +10,16 @@ PolNeAR dev when ../shared is present, else from the repository's example articl
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-from sourcetrace.api_python import make_article
-from sourcetrace.model import Analysis, Meta
-from sourcetrace.pipeline import Document, registered_stages
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # this checkout's sourcetrace, not an installed copy
+
+from sourcetrace.api_python import make_article  # noqa: E402
+from sourcetrace.model import Analysis, Meta  # noqa: E402
+from sourcetrace.pipeline import Document, registered_stages  # noqa: E402
 
 
 def main() -> None:
