@@ -185,6 +185,7 @@ def normalise(text: str, published: dt.date | None, previous: Point | dt.date | 
                r"(?:\s+in|\s+of)?[\s-]+(?=\S)", "", t)
     t = re.sub(r"^(?:the|in|of)\s+", "", t)
     t = re.sub(r"^(?:a|an)\s+(?=\w+-)", "", t)  # "a three-day"
+    t = re.sub(rf"^{_WEEKDAY},?\s+(?=\d|{_MONTH}\s+\d)", "", t)  # "Friday 3 September": the date says it all
 
     # --- relative to the publication date
     simple = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0,

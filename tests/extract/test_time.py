@@ -93,6 +93,7 @@ def test_relative_expressions_resolve_against_the_anchor(time_pipeline) -> None:
         ("24 hours", "PT24H"),
         ("recently", "PAST_REF"),
         ("summer 2022", "2022-SU"),
+        ("Friday 3 September", "2022-09-03"),
         ("the first week of September", "2022-09"),  # coarser, never wrong
         ("the 2014 referendum", "2014"),
     ],
