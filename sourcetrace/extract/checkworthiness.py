@@ -58,6 +58,7 @@ class CheckworthinessModel:
         self.shapes = bundle.get("shapes")
         self.classifier = bundle["classifier"]
         self.shape_weight = float(self.config.get("shape_weight", 0.0))
+        self.embedding_weight = float(self.config.get("embedding_weight") or 0.0)
         self.threshold = float(self.config.get("threshold", 0.5))
         self.name = str(self.config.get("name", "checkworthiness"))
         self.version = str(self.config.get("version", "1"))
@@ -71,14 +72,18 @@ class CheckworthinessModel:
         return self.classifier.predict_proba(features)[:, 1].astype(np.float32)
 
     def featurize(self, texts: list[str], shapes: list[str] | None = None):  # noqa: ANN201 - a sparse matrix
-        from scipy.sparse import hstack
+        from scipy.sparse import csr_matrix, hstack
 
-        words = self.features.transform(texts)
-        if self.shapes is None or self.shape_weight <= 0:
-            return words
-        if shapes is None:
-            shapes = sentence_shapes(texts)
-        return hstack([words, self.shapes.transform(shapes) * self.shape_weight]).tocsr()
+        parts = [self.features.transform(texts)]
+        if self.shapes is not None and self.shape_weight > 0:
+            if shapes is None:
+                shapes = sentence_shapes(texts)
+            parts.append(self.shapes.transform(shapes) * self.shape_weight)
+        if self.embedding_weight > 0:
+            from sourcetrace.embeddings import load_embedder
+
+            parts.append(csr_matrix(load_embedder().encode(texts) * self.embedding_weight))
+        return hstack(parts).tocsr() if len(parts) > 1 else parts[0]
 
 
 @functools.lru_cache(maxsize=2)

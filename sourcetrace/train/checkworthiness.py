@@ -29,6 +29,7 @@ DEFAULT_DATA = REPO.parent / "shared" / "data" / "checkworthy"
 DEFAULT_OUT = REPO / "sourcetrace" / "data" / "models" / "checkworthiness"
 C_GRID = (1.0, 3.0, 10.0)
 SHAPE_WEIGHTS = (0.0, 0.5, 1.0)
+EMBEDDING_WEIGHTS = (0.0,)
 
 
 def is_heldout(sentence_id: str, share: int = 10) -> bool:
@@ -66,6 +67,21 @@ def shapes_of(rows: list[CheckworthySentence], cache: Path | None) -> list[str]:
     return shapes
 
 
+def embeddings_of(rows: list[CheckworthySentence], cache: Path | None) -> np.ndarray:
+    """MiniLM sentence vectors (`sourcetrace.embeddings`), reused from `cache` (.npy keyed by the texts)."""
+    key = hashlib.sha1("\x1f".join(row.text for row in rows).encode("utf-8")).hexdigest()[:16]
+    path = cache / f"minilm-{key}.npy" if cache is not None else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    from sourcetrace.embeddings import load_embedder
+
+    vectors = load_embedder().encode([row.text for row in rows])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
+
+
 def best_threshold(labels: list[int], probabilities: np.ndarray) -> tuple[float, float]:
     """The threshold with the best positive-class F1, and that F1."""
     best = (0.5, -1.0)
@@ -76,10 +92,15 @@ def best_threshold(labels: list[int], probabilities: np.ndarray) -> tuple[float,
     return best
 
 
-def _join(words, shapes, weight: float):  # noqa: ANN001, ANN202
-    from scipy.sparse import hstack
+def _join(words, shapes, weight: float, vectors: np.ndarray | None = None, vector_weight: float = 0.0):  # noqa: ANN001, ANN202
+    from scipy.sparse import csr_matrix, hstack
 
-    return hstack([words, shapes * weight]).tocsr() if weight > 0 else words
+    parts = [words]
+    if weight > 0:
+        parts.append(shapes * weight)
+    if vector_weight > 0:
+        parts.append(csr_matrix(vectors * vector_weight))
+    return hstack(parts).tocsr() if len(parts) > 1 else words
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--c", type=float, nargs="+", default=list(C_GRID), help="C values to try")
     parser.add_argument("--shape-weights", type=float, nargs="+", default=list(SHAPE_WEIGHTS),
                         help="weights of the shape n-grams to try (0 alone: words and characters only)")
+    parser.add_argument("--embedding-weights", type=float, nargs="+", default=list(EMBEDDING_WEIGHTS),
+                        help="weights of the MiniLM sentence vector to try (0 alone: no embeddings)")
     args = parser.parse_args(argv)
 
     import joblib
@@ -106,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     texts = [row.text for row in rows]
     shapes = shapes_of(rows, args.cache) if max(args.shape_weights) > 0 else [""] * len(rows)
     print(f"shapes: {time.time() - started:.0f}s", flush=True)
+    vectors = embeddings_of(rows, args.cache) if max(args.embedding_weights) > 0 else np.zeros((len(rows), 0))
+    print(f"embeddings: {time.time() - started:.0f}s", flush=True)
 
     words, shape_vectorizer = text_features(), shape_features()
     fit_words = words.fit_transform([texts[i] for i in fit_index])
@@ -117,15 +142,17 @@ def main(argv: list[str] | None = None) -> None:
     else:
         fit_shapes = heldout_shapes = None
     best: dict = {"f1": -1.0}
-    for c, weight in itertools.product(args.c, args.shape_weights):
+    for c, weight, vector_weight in itertools.product(args.c, args.shape_weights, args.embedding_weights):
         classifier = LogisticRegression(C=c, max_iter=3000)
-        classifier.fit(_join(fit_words, fit_shapes, weight), labels[fit_index])
-        probabilities = classifier.predict_proba(_join(heldout_words, heldout_shapes, weight))[:, 1]
+        classifier.fit(_join(fit_words, fit_shapes, weight, vectors[fit_index], vector_weight), labels[fit_index])
+        probabilities = classifier.predict_proba(
+            _join(heldout_words, heldout_shapes, weight, vectors[heldout_index], vector_weight))[:, 1]
         threshold, f1 = best_threshold(list(labels[heldout_index]), probabilities)
-        print(f"C={c:g} shape_weight={weight:g}: held-out F1 {f1:.4f} at threshold {threshold:.2f} "
-              f"({time.time() - started:.0f}s)", flush=True)
+        print(f"C={c:g} shape_weight={weight:g} embedding_weight={vector_weight:g}: held-out F1 {f1:.4f} "
+              f"at threshold {threshold:.2f} ({time.time() - started:.0f}s)", flush=True)
         if f1 > best["f1"]:
-            best = {"f1": f1, "C": c, "shape_weight": weight, "threshold": threshold}
+            best = {"f1": f1, "C": c, "shape_weight": weight, "embedding_weight": vector_weight,
+                    "threshold": threshold}
 
     # refit on all of train with the chosen settings
     words = text_features()
@@ -136,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         shape_vectorizer, all_shapes = None, None
     classifier = LogisticRegression(C=best["C"], max_iter=3000)
-    classifier.fit(_join(all_words, all_shapes, best["shape_weight"]), labels)
+    classifier.fit(_join(all_words, all_shapes, best["shape_weight"], vectors, best["embedding_weight"]), labels)
     args.out.mkdir(parents=True, exist_ok=True)
     joblib.dump({"features": words, "shapes": shape_vectorizer, "classifier": classifier},
                 args.out / "model.joblib", compress=3)
@@ -149,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
                     "+ shape (POS/entity-label) 1-4-grams x shape_weight",
         "C": best["C"],
         "shape_weight": best["shape_weight"],
+        "embedding_weight": best["embedding_weight"],
+        "embedder": "all-MiniLM-L6-v2-onnx-int8 (sourcetrace.embeddings)" if best["embedding_weight"] > 0 else None,
         "threshold": best["threshold"],
         "heldout_f1": round(best["f1"], 4),
         "train_sentences": len(rows),
