@@ -16,7 +16,8 @@ import typer
 from sourcetrace.errors import SourcetraceError
 
 
-def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = False):  # noqa: ANN201
+def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = False,  # noqa: ANN201
+                     with_scorer: bool = True):
     """(index, vclaim ids in index order, embedder) for a verified-claims TSV, importing it into `db` once."""
     from sourcetrace.embeddings import load_embedder
     from sourcetrace.verify.clef import cache_db_for
@@ -36,8 +37,9 @@ def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = Fal
     keep = [i for i, row in enumerate(rows) if row["id"] in wanted]
     rows = [rows[i] for i in keep]
     texts = [f"{row['claim']} {row['title'] or ''}" for row in rows]
-    scorer = MatchScorer.load(WEIGHTS_PATH) if WEIGHTS_PATH.exists() else None
-    index = FactcheckIndex(texts, claim_vectors[keep], title_vectors[keep], scorer=scorer)
+    scorer = MatchScorer.load(WEIGHTS_PATH) if with_scorer and WEIGHTS_PATH.exists() else None
+    index = FactcheckIndex(texts, claim_vectors[keep], title_vectors[keep], scorer=scorer,
+                           claims=[row['claim'] for row in rows], titles=[row['title'] or '' for row in rows])
     return index, [row["extra"]["vclaim_id"] for row in rows], embedder
 
 

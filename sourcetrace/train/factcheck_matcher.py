@@ -5,7 +5,8 @@ Trained on the CheckThat! 2020 Task 2 TRAIN queries only (the dev queries are wh
     python -m sourcetrace.train.factcheck_matcher \\
         --data ../shared/data/factchecks/clef2020-task2 --out sourcetrace/data/models/factcheck-matcher/weights.json
 
-Every candidate (top 30 by BM25 and by cosine, together) of every train query is one example; label 1 when
+Every candidate (top 30 by BM25 and by cosine, top 15 by claim cosine and cleaned-tweet BM25) of every train
+query is one example; label 1 when
 the qrels mark it relevant; each query also appears with its verified claim left out (all candidates 0).
 The output is a probability, which is what the user's threshold is compared with.
 """
@@ -29,7 +30,8 @@ def train(data: Path, out: Path, db: Path | None = None, c: float = 1.0) -> dict
     from sourcetrace.verify.retrieval import FEATURES, clean_query
 
     started = time.time()
-    index, vclaim_ids, embedder = build_clef_index(data / "verified_claims.docs.tsv", db, progress=True)
+    index, vclaim_ids, embedder = build_clef_index(data / "verified_claims.docs.tsv", db, progress=True,
+                                                  with_scorer=False)
     queries = read_queries(data / "train" / "tweets.queries.tsv")
     qrels = read_qrels(data / "train" / "tweet-vclaim-pairs.qrels")
     ids = [q for q in queries if q in qrels]

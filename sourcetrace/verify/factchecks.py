@@ -63,7 +63,9 @@ class FactcheckMatcher:
         if not self.rows:
             return
         texts = [f"{row['claim']} {row['title'] or ''}" for row in self.rows]
-        self.index = FactcheckIndex(texts, claim_vectors, title_vectors, scorer=MatchScorer.load(WEIGHTS_PATH))
+        self.index = FactcheckIndex(texts, claim_vectors, title_vectors, scorer=MatchScorer.load(WEIGHTS_PATH),
+                                    claims=[row['claim'] for row in self.rows],
+                                    titles=[row['title'] or '' for row in self.rows])
         self.embedder = load_embedder()
 
     def models(self) -> dict[str, str]:

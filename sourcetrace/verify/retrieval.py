@@ -1,9 +1,9 @@
 """Finding fact-checks that match a claim: BM25 plus MiniLM embeddings, re-ranked by a small learned scorer.
 
 1. Candidates: the top `candidates` fact-checks by BM25 (over claim + title) and by cosine similarity of MiniLM
-   vectors, together.
-2. Each candidate gets features (cosines to the fact-check's claim and title, BM25 relative to the query's best
-   BM25, both ranks) and a logistic-regression score: the estimated probability that the fact-check is about the
+   vectors, plus half as many by claim cosine and by BM25 of the cleaned query.
+2. Each candidate gets features (cosines to the fact-check's claim and title; BM25 of the raw and the cleaned
+   query, over claim + title and over each alone; ranks in each list; shared numbers) and a logistic-regression score: the estimated probability that the fact-check is about the
    same claim. Weights ship in `sourcetrace/data/models/factcheck-matcher/weights.json`, trained on the
    CheckThat! 2020 Task 2 TRAIN queries only (`python -m sourcetrace.train.factcheck_matcher`).
 3. Matches below `threshold` are dropped: the score is a probability, so the threshold reads as one.
@@ -23,7 +23,17 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[1] / "data" / "models" / "factcheck-matcher" / "weights.json"
 MIN_COSINE = 0.3
-FEATURES = ("cos_claim", "cos_title", "cos_best", "bm25_relative", "bm25_log", "dense_rr", "bm25_rr", "cos_margin")
+FEATURES = (
+    "cos_claim", "cos_title", "cos_best", "bm25_relative", "bm25_log", "dense_rr", "bm25_rr", "cos_margin",
+    # BM25 of the cleaned query, and of the raw query over the claim alone and over the title alone
+    "bm25_clean_relative", "bm25_clean_log", "bm25_clean_rr", "bm25_claim_relative", "bm25_claim_log",
+    "bm25_claim_rr", "bm25_title_relative", "bm25_title_log", "bm25_title_rr",
+    "cos_claim_rr", "cos_claim_gap", "cos_title_rr", "cos_title_gap", "numbers_shared", "numbers_unshared",
+)
+# Not features: the share of words or names in common and the cosine's z-score over the collection gained little
+# in cross-validation on train and, being collinear with BM25, got negative weights that sank exact matches in a
+# small collection.
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
 
 _STOPWORDS = frozenset(
     "a an and are as at be been but by for from has have he her his i in is it its of on or she that the their "
@@ -45,6 +55,17 @@ def clean_query(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 1]
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(-scores)
+    rank = np.empty(len(scores), dtype=np.int64)
+    rank[order] = np.arange(len(scores))
+    return order, rank
 
 
 class BM25:
@@ -102,12 +123,18 @@ class MatchScorer:
 
 
 class FactcheckIndex:
-    """Fact-checks in memory: BM25 over claim + title, MiniLM vectors of claim and title."""
+    """Fact-checks in memory: BM25 over claim + title (and over each alone), MiniLM vectors of claim and title."""
 
     def __init__(self, texts: Sequence[str], claim_vectors: np.ndarray, title_vectors: np.ndarray | None = None,
-                 scorer: MatchScorer | None = None) -> None:
+                 scorer: MatchScorer | None = None, claims: Sequence[str] | None = None,
+                 titles: Sequence[str] | None = None) -> None:
         self.size = len(texts)
         self.bm25 = BM25(texts) if texts else None
+        claims = list(texts) if claims is None else list(claims)
+        titles = list(texts) if titles is None else [t or c for t, c in zip(titles, claims)]
+        self.bm25_claim = BM25(claims) if texts else None
+        self.bm25_title = BM25(titles) if texts else None
+        self.numbers = [numbers(t) for t in texts]
         self.claim_vectors = np.asarray(claim_vectors, dtype=np.float32)
         self.title_vectors = self.claim_vectors if title_vectors is None else np.asarray(title_vectors, np.float32)
         self.scorer = scorer
@@ -122,39 +149,57 @@ class FactcheckIndex:
         if self.size == 0:
             return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)))) for _ in queries]
         # BM25 sees the raw text: on CheckThat! dev a tweet's handle, name and date lift BM25 MAP@5 from 0.68 to
-        # 0.73 (names and dates recur in the verified claims); the embeddings see the cleaned text.
-        bm25 = self.bm25.scores(list(queries))
-        cos_claim = np.asarray(query_vectors, np.float32) @ self.claim_vectors.T
-        cos_title = np.asarray(query_vectors, np.float32) @ self.title_vectors.T
-        cos_best = np.maximum(cos_claim, cos_title)
+        # 0.73 (names and dates recur in the verified claims); the embeddings see the cleaned text. The scorer
+        # gets both BM25s.
+        queries = list(queries)
+        cleaned = [clean_query(q) for q in queries]
+        vectors = np.asarray(query_vectors, np.float32)
+        lexical = {"bm25": self.bm25.scores(queries), "bm25_clean": self.bm25.scores(cleaned),
+                   "bm25_claim": self.bm25_claim.scores(queries), "bm25_title": self.bm25_title.scores(queries)}
+        dense = {"cos_claim": vectors @ self.claim_vectors.T, "cos_title": vectors @ self.title_vectors.T}
+        dense["cos_best"] = np.maximum(dense["cos_claim"], dense["cos_title"])
         out = []
         k = min(candidates, self.size)
         for row in range(len(queries)):
+            scores = {name: matrix[row] for name, matrix in {**lexical, **dense}.items()}
+            gone = np.zeros(0, dtype=np.int64)
             if exclude is not None and exclude[row]:
                 gone = np.fromiter(exclude[row], dtype=np.int64)
-                cos_claim[row, gone] = cos_title[row, gone] = cos_best[row, gone] = -1.0
-                bm25[row, gone] = 0.0
-            dense_order = np.argsort(-cos_best[row])
-            bm25_order = np.argsort(-bm25[row])
-            pool = np.unique(np.concatenate([dense_order[:k], bm25_order[:k]]))
-            if exclude is not None and exclude[row]:
-                pool = pool[~np.isin(pool, gone)]
-            dense_rank = np.empty(self.size, dtype=np.int64)
-            dense_rank[dense_order] = np.arange(self.size)
-            bm25_rank = np.empty(self.size, dtype=np.int64)
-            bm25_rank[bm25_order] = np.arange(self.size)
-            top_bm25 = max(float(bm25[row, bm25_order[0]]), 1e-6)
-            top_cos = float(cos_best[row, dense_order[0]])
-            second_cos = float(cos_best[row, dense_order[1]]) if self.size > 1 else 0.0
-            margin = np.where(pool == dense_order[0], top_cos - second_cos, cos_best[row, pool] - top_cos)
-            features = np.column_stack([
-                cos_claim[row, pool], cos_title[row, pool], cos_best[row, pool],
-                bm25[row, pool] / top_bm25, np.log1p(bm25[row, pool]),
+                for name in scores:
+                    scores[name] = scores[name].copy()
+                    scores[name][gone] = -1.0 if name in dense else 0.0
+            orders, ranks = {}, {}
+            for name, values in scores.items():
+                orders[name], ranks[name] = _ranks(values)
+            pool = np.unique(np.concatenate([orders["cos_best"][:k], orders["bm25"][:k],
+                                             orders["cos_claim"][:k // 2], orders["bm25_clean"][:k // 2]]))
+            pool = pool[~np.isin(pool, gone)]
+            best = orders["cos_best"]
+            top_cos = float(scores["cos_best"][best[0]])
+            second_cos = float(scores["cos_best"][best[1]]) if self.size > 1 else 0.0
+            columns = [
+                scores["cos_claim"][pool], scores["cos_title"][pool], scores["cos_best"][pool],
+                scores["bm25"][pool] / max(float(scores["bm25"][orders["bm25"][0]]), 1e-6),
+                np.log1p(scores["bm25"][pool]),
                 # No shared word is no lexical evidence, whatever rank the tie got.
-                1.0 / (1.0 + dense_rank[pool]), np.where(bm25[row, pool] > 0, 1.0 / (1.0 + bm25_rank[pool]), 0.0),
-                margin,
-            ])
-            out.append((pool, features))
+                1.0 / (1.0 + ranks["cos_best"][pool]),
+                np.where(scores["bm25"][pool] > 0, 1.0 / (1.0 + ranks["bm25"][pool]), 0.0),
+                np.where(pool == best[0], top_cos - second_cos, scores["cos_best"][pool] - top_cos),
+            ]
+            for name in ("bm25_clean", "bm25_claim", "bm25_title"):
+                values = scores[name]
+                columns += [values[pool] / max(float(values[orders[name][0]]), 1e-6),
+                            np.log1p(np.maximum(values[pool], 0.0)),
+                            np.where(values[pool] > 0, 1.0 / (1.0 + ranks[name][pool]), 0.0)]
+            for name in ("cos_claim", "cos_title"):
+                values = scores[name]
+                columns += [1.0 / (1.0 + ranks[name][pool]), values[pool] - values[orders[name][0]]]
+            query_numbers = numbers(cleaned[row])
+            columns += [
+                np.array([len(query_numbers & self.numbers[i]) for i in pool], dtype=np.float64),
+                np.array([len(self.numbers[i] - query_numbers) for i in pool], dtype=np.float64),
+            ]
+            out.append((pool, np.column_stack(columns)))
         return out
 
     def search(self, queries: Sequence[str], query_vectors: np.ndarray, top_k: int = 5, threshold: float = 0.0,
