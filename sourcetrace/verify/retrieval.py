@@ -5,7 +5,8 @@
 2. Each candidate gets features (cosines to the fact-check's claim and title; BM25 of the raw and the cleaned
    query, over claim + title and over each alone; ranks in each list; shared numbers) and a logistic-regression
    score: the estimated probability that the fact-check is about the same claim. Weights ship in
-   `sourcetrace/data/models/factcheck-matcher/weights.json`, trained on the CheckThat! 2020 Task 2 TRAIN queries only (`python -m sourcetrace.train.factcheck_matcher`).
+   `sourcetrace/data/models/factcheck-matcher/weights.json`, trained on the CheckThat! 2020 Task 2 TRAIN queries
+   only (`python -m sourcetrace.train.factcheck_matcher`).
 3. Matches below `threshold` are dropped: the score is a probability, so the threshold reads as one.
 """
 
