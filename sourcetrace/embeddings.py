@@ -15,6 +15,7 @@ import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,20 @@ DIMENSIONS = 384
 MAX_TOKENS = 256
 
 
+
+def onnx_session(model_path: str | Path, threads: int | None = None) -> Any:
+    """A CPU onnxruntime session with few threads (SOURCETRACE_EMBED_THREADS, default 2).
+
+    The machines this runs on are shared, and corpus workers set one thread each: every ONNX model in the
+    package goes through here so that setting holds for all of them.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or int(os.environ.get("SOURCETRACE_EMBED_THREADS", "2"))
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
 class SentenceEmbedder:
     """Batched, normalised MiniLM sentence vectors from onnxruntime."""
 
@@ -33,7 +48,6 @@ class SentenceEmbedder:
 
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
                  max_tokens: int = MAX_TOKENS) -> None:
-        import onnxruntime
         from tokenizers import BertWordPieceTokenizer
 
         if model_path is None:
@@ -46,11 +60,7 @@ class SentenceEmbedder:
         self.tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = onnxruntime.SessionOptions()
-        # The machines this runs on are shared; one or two threads keep it from starving other work.
-        options.intra_op_num_threads = threads or int(os.environ.get("SOURCETRACE_EMBED_THREADS", "2"))
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(model_path, threads)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (an empty list gives shape (0, 384))."""

