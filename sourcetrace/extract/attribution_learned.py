@@ -152,11 +152,21 @@ def source_options(cue: Any, text: str) -> list[Option]:
     return options
 
 
+def _only_says_when(doc: Any, ranges: list[tuple[int, int]]) -> bool:
+    """'claimed on Monday', 'said in August': a date or time after the cue says when, never what was said."""
+    spans = [doc.char_span(start, end, alignment_mode="expand") for start, end in ranges]
+    words = [t for span in spans if span is not None for t in span if not (t.is_punct or t.is_space)]
+    content_words = [t for t in words if t.pos_ != "ADP"]
+    return bool(content_words) and all(t.ent_type_ in ("DATE", "TIME") for t in content_words)
+
+
 def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: Candidate | None) -> list[Option]:
     options: list[Option] = []
     seen: set[tuple[tuple[int, int], ...]] = set()
 
     def add(ranges: list[tuple[int, int]], kind: str, extra: dict[str, Any] | None = None) -> None:
+        if _only_says_when(cue.doc, ranges):
+            return
         option = _option(text, ranges, kind, cue, extra or {})
         if option is not None and tuple(option.fragments) not in seen:
             seen.add(tuple(option.fragments))

@@ -154,6 +154,16 @@ def test_anonymous_officials():
     assert officials.content.text == "the talks would resume on Monday"
 
 
+def test_a_date_after_the_cue_is_never_the_content():
+    analysis = _analyse(
+        "Foreign military instructors have been seen near the front line east of Kharkiv, "
+        "a regional official claimed on Monday."
+    )
+    claim = _by_cue(analysis, "claimed")
+    assert claim.content.text.startswith("Foreign military instructors have been seen")
+    assert "Monday" not in claim.content.text
+
+
 def test_follow_on_quote_continues_the_speaker():
     analysis = _analyse(
         "\"The shelling went on all night,\" said Olena Petrenko, a nurse in Kharkiv.\n\n"
