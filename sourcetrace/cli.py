@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from sourcetrace.console import err, fail
 from sourcetrace.errors import InputError, SourcetraceError
 from sourcetrace.model import Analysis, ArticleInfo
 
@@ -26,7 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
 
 COMMAND_MODULES = (
     "sourcetrace.evaluate.cli",
@@ -44,9 +44,6 @@ class OutputFormat(str, enum.Enum):
     text = "text"
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -86,7 +83,7 @@ def analyze(
             url=url,
         )
     except InputError as error:
-        raise _fail(str(error), 2) from None
+        raise fail(str(error), 2) from None
 
     articles: list[ArticleInfo] = []
     failures: list[InputError] = []
@@ -103,7 +100,7 @@ def analyze(
             config = {"entities": {"gazetteer": [str(p) for p in gazetteer]}} if gazetteer else None
             pipeline = load_pipeline(config=config)
         except SourcetraceError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
         analyses = _run_with_progress(pipeline, articles)
 
     # Path() drops a trailing slash, so the folder intent is read from the raw argument
@@ -172,7 +169,7 @@ def _write(analyses: list[Analysis], fmt: OutputFormat, out: Path | None) -> Non
         return
     if fmt is OutputFormat.html:
         if len(analyses) > 1 and out is not None:
-            raise _fail("several articles with --format html need --out to be a folder (end it with /)", 2)
+            raise fail("several articles with --format html need --out to be a folder (end it with /)", 2)
         text = "\n".join(render_html(a) for a in analyses)
         if out is None:
             sys.stdout.write(text)

@@ -10,9 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from sourcetrace.console import err, fail
 from sourcetrace.errors import InputError, SourcetraceError
-
-err = Console(stderr=True)
 
 
 class Engine(str, enum.Enum):
@@ -27,9 +26,6 @@ class TableFormat(str, enum.Enum):
     json = "json"
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
-    return typer.Exit(code)
 
 
 def _open(db: str):  # noqa: ANN202
@@ -38,7 +34,7 @@ def _open(db: str):  # noqa: ANN202
     try:
         return CorpusStore.open(db)
     except SourcetraceError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
 
 
 def _print_rows(rows: list[dict], fmt: TableFormat, out: Path | None) -> None:  # noqa: UP007
@@ -52,7 +48,7 @@ def _print_rows(rows: list[dict], fmt: TableFormat, out: Path | None) -> None:  
         try:
             export_table(pa.Table.from_pylist(flat), out)
         except SourcetraceError as error:
-            raise _fail(str(error), 2) from None
+            raise fail(str(error), 2) from None
         err.print(f"wrote {len(rows)} rows to {out}", highlight=False)
         return
     if fmt is TableFormat.jsonl:
@@ -132,7 +128,7 @@ def register(app: typer.Typer) -> None:
                 s.strip() for s in stages.split(",") if s.strip()
             )
         if task_size < 1:
-            raise _fail("--task-size must be at least 1", 2)
+            raise fail("--task-size must be at least 1", 2)
         options = RunOptions(
             store=store or str(out),
             stages=chosen_stages,
@@ -149,7 +145,7 @@ def register(app: typer.Typer) -> None:
                 progress=progress,
             )
         except (SourcetraceError, InputError) as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
         numbers = summary.to_dict()
         err.print(
             f"{numbers['analysed']} analysed, {numbers['skipped']} already done, "
@@ -173,14 +169,14 @@ def register(app: typer.Typer) -> None:
         try:
             table = store.query(sql)
         except Exception as error:  # noqa: BLE001 - the database's message says what is wrong with the SQL
-            raise _fail(f"query failed: {str(error).splitlines()[0]}", 2) from None
+            raise fail(f"query failed: {str(error).splitlines()[0]}", 2) from None
         if out is not None:
             from sourcetrace.corpus.store import export_table
 
             try:
                 export_table(table, out)
             except SourcetraceError as error:
-                raise _fail(str(error), 2) from None
+                raise fail(str(error), 2) from None
             err.print(f"wrote {table.num_rows} rows to {out}", highlight=False)
             return
         from sourcetrace.corpus.store import _rows
@@ -213,7 +209,7 @@ def register(app: typer.Typer) -> None:
                 offset=offset,
             )
         except SourcetraceError as error:
-            raise _fail(str(error), 2) from None
+            raise fail(str(error), 2) from None
         _print_rows(rows, fmt, out)
 
     @app.command()
@@ -232,14 +228,14 @@ def register(app: typer.Typer) -> None:
             if cluster_id:
                 found = store.cluster(cluster_id)
                 if found is None:
-                    raise _fail(f"no cluster {cluster_id!r}", 1)
+                    raise fail(f"no cluster {cluster_id!r}", 1)
                 _print_rows(found.pop("members"), fmt, out)
                 err.print(json.dumps({k: found[k] for k in ("cluster_id", "label", "first_outlet", "first_published",
                                                              "n_articles", "n_outlets")}, default=str))
                 return
             rows = store.clusters(since=since, limit=limit, min_articles=min_articles)
         except SourcetraceError as error:
-            raise _fail(str(error), 2) from None
+            raise fail(str(error), 2) from None
         if fmt is TableFormat.table and out is None:
             keep = ("cluster_id", "label", "first_outlet", "first_published", "n_articles", "n_independent_articles",
                     "n_outlets", "numbers_changed", "narratives")

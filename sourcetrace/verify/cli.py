@@ -6,14 +6,14 @@ import enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from sourcetrace.console import err, fail
 
 factchecks_app = typer.Typer(
     name="factchecks", help="Import fact-check collections into the local fact-check store (DuckDB).",
     no_args_is_help=True,
 )
 kb_app = typer.Typer(name="kb", help="Build knowledge-base files for the contradiction checks.", no_args_is_help=True)
-err = Console(stderr=True)
 
 
 class FactcheckFormat(str, enum.Enum):
@@ -23,9 +23,6 @@ class FactcheckFormat(str, enum.Enum):
     clef_vclaims = "clef-vclaims"
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
 
 
 @factchecks_app.command("import")
@@ -63,7 +60,7 @@ def import_command(
             total = store.count()
             where = store.path
     except SourcetraceError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     err.print(f"{report.total} fact-checks from {path}: {report.added} new, {report.updated} updated, "
               f"{report.unchanged} unchanged; {total} in {where}", highlight=False)
 
@@ -77,7 +74,7 @@ def stats_command(
 
     path = db or default_db_path()
     if not path.exists():
-        raise _fail(f"{path}: no fact-check store yet (run `sourcetrace factchecks import FILE`)")
+        raise fail(f"{path}: no fact-check store yet (run `sourcetrace factchecks import FILE`)")
     with FactcheckStore(path, read_only=True) as store:
         rows = store.connection.execute(
             "SELECT collection, count(*) FROM factchecks GROUP BY collection ORDER BY collection"
@@ -105,7 +102,7 @@ def import_wikidata_command(
         classes = parse_ids(instance_of, "Q", "--instance-of") if instance_of else None
         written = import_wikidata_kb(dump, props, out, classes, language)
     except InputError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     err.print(f"wrote {written} facts to {out}", highlight=False)
 
 
