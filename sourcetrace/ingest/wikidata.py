@@ -120,21 +120,34 @@ def aliases(entity: dict[str, Any], languages: Iterable[str] = ("en",)) -> list[
     return found
 
 
-def item_values(entity: dict[str, Any], prop: str) -> list[str]:
-    """The item ids (QIDs) a property points to, best rank first, deprecated statements left out."""
-    statements = (entity.get("claims") or {}).get(prop, []) or []
-    preferred: list[str] = []
-    normal: list[str] = []
-    for statement in statements:
+def statement_values(entity: dict[str, Any], prop: str) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(datavalue value, statement) for each valued statement of a property; deprecated ones left out."""
+    for statement in (entity.get("claims") or {}).get(prop, []) or []:
         if not isinstance(statement, dict) or statement.get("rank") == "deprecated":
             continue
         snak = statement.get("mainsnak") or {}
         if snak.get("snaktype") != "value":
             continue
-        value = (snak.get("datavalue") or {}).get("value")
-        qid = value.get("id") if isinstance(value, dict) else None
-        if qid is None and isinstance(value, dict) and "numeric-id" in value:
-            qid = f"Q{value['numeric-id']}"
+        yield (snak.get("datavalue") or {}).get("value"), statement
+
+
+def item_id(value: Any) -> str | None:
+    """The QID of an item value (`{"id": "Q1"}` or the older `{"numeric-id": 1}`), else None."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("id"):
+        return str(value["id"])
+    if "numeric-id" in value:
+        return f"Q{value['numeric-id']}"
+    return None
+
+
+def item_values(entity: dict[str, Any], prop: str) -> list[str]:
+    """The item ids (QIDs) a property points to, best rank first, deprecated statements left out."""
+    preferred: list[str] = []
+    normal: list[str] = []
+    for value, statement in statement_values(entity, prop):
+        qid = item_id(value)
         if qid:
             (preferred if statement.get("rank") == "preferred" else normal).append(qid)
     return preferred + normal

@@ -18,7 +18,14 @@ from typing import Any
 import yaml
 
 from sourcetrace.errors import InputError
-from sourcetrace.ingest.wikidata import aliases, item_values, iter_wikidata_entities, label
+from sourcetrace.ingest.wikidata import (
+    aliases,
+    item_id,
+    item_values,
+    iter_wikidata_entities,
+    label,
+    statement_values,
+)
 from sourcetrace.verify.kb import KnowledgeBase
 
 
@@ -33,15 +40,10 @@ def parse_ids(spec: str, prefix: str, option: str) -> list[str]:
 def _statement_values(entity: dict[str, Any], prop: str) -> list[tuple[str, str | None, str | None]]:
     """(value, start, end) per statement: item ids, or times / strings / quantities as text."""
     out = []
-    for statement in (entity.get("claims") or {}).get(prop, []) or []:
-        if not isinstance(statement, dict) or statement.get("rank") == "deprecated":
-            continue
-        snak = statement.get("mainsnak") or {}
-        if snak.get("snaktype") != "value":
-            continue
-        value = (snak.get("datavalue") or {}).get("value")
-        if isinstance(value, dict) and ("id" in value or "numeric-id" in value):
-            text = value.get("id") or f"Q{value['numeric-id']}"
+    for value, statement in statement_values(entity, prop):
+        qid = item_id(value)
+        if qid:
+            text = qid
         elif isinstance(value, dict) and "time" in value:
             text = _time(value["time"])
         elif isinstance(value, dict) and "amount" in value:
