@@ -163,5 +163,5 @@ def render_html(analysis: Analysis) -> str:
         analysis_json=script_json(analysis.to_dict()),
         script=script,
         script_hash=script_hash,
-        css=_template_text("report.css"),
+        css=_template_text("report.css") + _template_text("layers.css"),
     )

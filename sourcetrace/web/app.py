@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -304,6 +305,13 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
     app.state.templates = templates
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)
+    layers_css = resources.files("sourcetrace.report").joinpath("templates", "layers.css").read_text(encoding="utf-8")
+
+    # The report's layer palette, served rather than copied so both views keep the same colours.
+    @app.get("/static/layers.css", include_in_schema=False)
+    async def layer_palette() -> Response:
+        return Response(layers_css, media_type="text/css")
+
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def wants_html(request: Request) -> bool:

@@ -155,3 +155,13 @@ def test_the_analyse_form_renders_errors_as_a_page(client):
     assert 'role="alert"' in response.text and "empty" in response.text
     response = client.post("/analyse", data={"text": SENTENCE, "published": "soon"})
     assert response.status_code == 422 and "cannot read the date" in response.text
+
+
+def test_the_web_app_and_the_report_share_one_layer_palette(client, example_analysis):
+    from sourcetrace.report.html import render_html
+
+    palette = client.get("/static/layers.css")
+    assert palette.status_code == 200 and palette.headers["content-type"].startswith("text/css")
+    assert ".l-channel" in palette.text and ".l-finding" in palette.text
+    assert 'href="/static/layers.css"' in client.get("/").text
+    assert palette.text in render_html(example_analysis)
