@@ -177,11 +177,20 @@ def _quote_kind(text: str, content: list[tuple[int, int]], regions: list[tuple[i
     inside = [(s, e) for s, e in regions if s < end and start < e]
     if not inside:
         return "indirect"
-    body = text[start:end]
-    body = re.sub(r"^that\s+", "", body)
-    quoted = sum(min(e, end) - max(s, start) for s, e in inside)
-    letters = sum(ch.isalnum() for ch in body)
-    outside = letters - sum(ch.isalnum() for s, e in inside for ch in text[max(s, start):min(e, end)])
+    # letters of the content's fragments (not of the "he said" between two of them) outside every quotation
+    quoted_at = set()
+    for s, e in inside:
+        quoted_at.update(range(s, e))
+    outside = quoted = 0
+    for piece_start, piece_end in content:
+        body = text[piece_start:piece_end]
+        skip = len(body) - len(re.sub(r"^that\s+", "", body)) if piece_start == start else 0
+        for position in range(piece_start + skip, piece_end):
+            if text[position].isalnum():
+                if position in quoted_at:
+                    quoted += 1
+                else:
+                    outside += 1
     if outside <= 0 or (quoted > 0 and outside <= 4):
         return "direct"
     return "mixed"
@@ -190,7 +199,7 @@ def _quote_kind(text: str, content: list[tuple[int, int]], regions: list[tuple[i
 def _paragraph_quotes(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Paragraphs that open with a quotation mark (a follow-on quote, possibly with no closing mark)."""
     result = []
-    for match in re.finditer(r"(?m)^[ \t]*[\"“«].*$", text):
+    for match in re.finditer(r"(?m)^[ \t]*(?:''|[\"“«]).*$", text):
         result.append((match.start(), match.end()))
     return result
 

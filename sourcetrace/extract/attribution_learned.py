@@ -100,11 +100,14 @@ def _option(text: str, ranges: list[tuple[int, int]], kind: str, cue: Any, extra
         "length": f"{kind}|{min(length, 40) // 5}",
         "first": text[start:end].split()[0].lower() if length else "",
         "pieces": len(fragments),
-        "quoted": text[start:end].count("\"") + text[start:end].count("“") > 0,
+        "quoted": any(mark in text[start:end] for mark in ("\"", "“", "''")),
         "gap": min(abs(start - cue.idx), abs(cue.idx - end), 200) / 200,
     }
     features.update(extra)
     return Option(fragments, kind, features)
+
+
+_SOURCE_CUTS = ("relcl", "acl", "appos", "prep", "advmod", "npadvmod", "punct", "amod", "nummod")
 
 
 def source_options(cue: Any, text: str) -> list[Option]:
@@ -115,14 +118,28 @@ def source_options(cue: Any, text: str) -> list[Option]:
         if token is None or token.is_punct or token.is_space:
             return
         span = subtree_range(token)
-        if token.dep_ in ("nsubj", "nsubjpass", "poss") or kind == "head":
-            pass
-        option = _option(text, [span], kind, cue, {"src_pos": f"{kind}|{token.pos_}", "src_ent": token.ent_type_,
-                                                   "src_lower": token.lower_ if token.pos_ == "PRON" else "",
-                                                   "src_tag": token.tag_})
-        if option is not None and (option.fragments[0], option.fragments[-1]) not in seen:
-            seen.add((option.fragments[0], option.fragments[-1]))
-            options.append(option)
+        extra = {"src_pos": f"{kind}|{token.pos_}", "src_ent": token.ent_type_,
+                 "src_lower": token.lower_ if token.pos_ == "PRON" else "", "src_tag": token.tag_}
+        ranges = [(span, kind, extra)]
+        # PolNeAR keeps some modifiers of a source and not others ("Miller, a retired worker" but not ", who
+        # lives in ..."): each cut before a right-hand modifier is an option too
+        for child in token.children:
+            if child.i > token.i and child.dep_ in _SOURCE_CUTS and child.left_edge.i > token.i:
+                cut = (span[0], child.left_edge.idx)
+                ranges.append((cut, f"{kind}~{child.dep_}", {**extra, "cut": child.dep_}))
+        for mark in [t for t in token.doc[token.i + 1 : token.right_edge.i] if t.text in _BREAKS][:2]:
+            following = mark.nbor(1).lower_ if mark.i + 1 < len(mark.doc) else ""
+            ranges.append(((span[0], mark.idx), f"{kind}~break", {**extra, "cut": f"break:{following}"}))
+        for child in token.children:
+            first_word = child.left_edge.i == token.left_edge.i
+            if child.i < token.i and child.dep_ in ("advmod", "preconj", "cc") and first_word:
+                after_modifier = child.right_edge.idx + len(child.right_edge.text)
+                ranges.append(((after_modifier, span[1]), f"{kind}~left", {**extra, "cut": f"left:{child.lower_}"}))
+        for (start, end), option_kind, features in ranges:
+            option = _option(text, [(start, end)], option_kind, cue, features)
+            if option is not None and (option.fragments[0], option.fragments[-1]) not in seen:
+                seen.add((option.fragments[0], option.fragments[-1]))
+                options.append(option)
 
     for child in cue.children:
         if child.dep_ in _SUBJECTS or child.dep_ in ("poss", "expl"):
@@ -160,6 +177,52 @@ def _only_says_when(doc: Any, ranges: list[tuple[int, int]]) -> bool:
     return bool(content_words) and all(t.ent_type_ in ("DATE", "TIME") for t in content_words)
 
 
+_BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")
+_CHAIN_DEPS = ("xcomp", "acomp", "dobj", "attr", "acl", "oprd")
+
+
+def _chain_targets(cue: Any, depth: int = 3) -> list[tuple[Any, str]]:
+    """Objects further down a verb chain: "continue to express X", "was more eager to talk about X",
+    "has a rare chance to show that X", "to provide an opinion on X". PolNeAR's cue is then the whole chain
+    up to X (see `LearnedExtractor`)."""
+    result: list[tuple[Any, str]] = []
+    frontier = [(child, child.dep_) for child in cue.children if child.i > cue.i and child.dep_ in _CHAIN_DEPS]
+    for _ in range(depth):
+        following = []
+        for node, path in frontier:
+            for child in node.children:
+                if child.i < node.i:
+                    continue
+                if child.dep_ in ("ccomp", "dobj") and node.dep_ != "dobj":
+                    result.append((child, f"{path}>{child.dep_}"))
+                if child.dep_ == "prep" and child.i == node.i + 1:
+                    result.extend((g, f"{path}>prep") for g in child.children if g.dep_ in ("pobj", "pcomp"))
+                if child.dep_ in _CHAIN_DEPS:
+                    following.append((child, f"{path}>{child.dep_}"))
+        frontier = following
+    return result
+
+
+def _shorter(head: Any) -> list[tuple[tuple[int, int], str]]:
+    """A subtree without what hangs off its right end after a comma or dash, or without its last phrase.
+
+    PolNeAR's content stops before ", where authorities reported ...", ", including 18% who ...", and before
+    a trailing "in one breath"; the parse attaches those inside the object.
+    """
+    start, end = subtree_range(head)
+    result = []
+    right = [c for c in head.children if c.i > head.i]
+    # the first few commas or dashes right of the head, wherever the parse hung them
+    breaks = [t for t in head.doc[head.i + 1 : head.right_edge.i] if t.text in _BREAKS]
+    for token in breaks[:3]:
+        result.append(((start, token.idx), f"cut:{token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ''}"))
+    if right and right[-1].dep_ in ("prep", "advcl", "npadvmod", "relcl", "acl", "advmod") and right[-1].i > head.i:
+        last = subtree_range(right[-1])
+        if last[0] > start:
+            result.append(((start, last[0]), "drop_last"))
+    return result
+
+
 def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: Candidate | None) -> list[Option]:
     options: list[Option] = []
     seen: set[tuple[tuple[int, int], ...]] = set()
@@ -175,11 +238,17 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
     for child in cue.children:
         if child.dep_ in ("ccomp", "xcomp", "dobj", "advcl", "oprd", "attr", "acomp", "parataxis", "pcomp", "conj"):
             add([subtree_range(child)], f"child:{child.dep_}", {"child_pos": child.pos_})
+            for cut, how in _shorter(child):
+                add([cut], f"child_{how.split(':')[0]}:{child.dep_}", {"child_pos": child.pos_, "cut_before": how})
         if child.dep_ in ("prep", "dative"):
             add([subtree_range(child)], f"prep:{child.lower_}")
             for grandchild in child.children:
                 if grandchild.dep_ in ("pobj", "pcomp"):
                     add([subtree_range(grandchild)], f"prep_obj:{child.lower_}")
+                    for cut, how in _shorter(grandchild):
+                        add([cut], f"prep_obj_{how.split(':')[0]}:{child.lower_}", {"cut_before": how})
+    for target, path in _chain_targets(cue):
+        add([subtree_range(target)], f"deep:{path}", {"deep_lemma": f"{cue.lemma_.lower()}|{path}"})
     # everything the cue governs on its right ("endorsed Sen. Ted Cruz for president", "brand you a liar")
     right = [c for c in cue.children if c.i > cue.i and not c.is_punct and c.dep_ not in ("cc", "conj") + _SUBJECTS]
     if len(right) > 1:
@@ -202,6 +271,14 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
     end_of_cue = cue.idx + len(cue.text)
     add([(end_of_cue, sentence_range[1])], "after_cue")
     add([(sentence_range[0], cue.idx)], "before_cue")
+    # beliefs and hedges ("Other groups are also expected to spend", "X seems to"): the content is the whole
+    # clause, the cue inside it
+    add([subtree_range(cue)], "cue_subtree")
+    # "Sanders was still largely unknown", "it was never mentioned": what is talked about is the subject
+    for child in cue.children:
+        if child.dep_ in _SUBJECTS and child.i < cue.i:
+            add([subtree_range(child)], f"subject:{child.dep_}")
+    add([sentence_range], "sentence_whole")
     for start, end in regions:
         if end <= sentence.start_char - 400 or start >= sentence.end_char + 400:
             continue
@@ -211,7 +288,9 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
         add([(start, end)], "quote", {"quote_side": "left" if end <= cue.idx else "right"})
     # "'First half,' he said. 'Second half.'": both quotations around the cue are one content
     left = [r for r in regions if r[1] <= cue.idx and "\n" not in text[r[1]:cue.idx] and cue.idx - r[1] < 120]
-    right = [r for r in regions if r[0] >= end_of_cue and "\n" not in text[end_of_cue:r[0]] and r[0] - end_of_cue < 60]
+    # the second quotation may follow the whole "said Jaime Harrison, chair of the party." sentence
+    right = [r for r in regions if r[0] >= end_of_cue and "\n" not in text[end_of_cue:r[0]]
+             and (r[0] - end_of_cue < 60 or 0 <= r[0] - sentence.end_char <= 3)]
     if left and right:
         add([left[-1], right[0]], "quote_pair")
     if rule is not None:
@@ -259,15 +338,26 @@ class LearnedExtractor:
     def __init__(self, path: Path = MODEL_FILE, prefer_rules: bool = True) -> None:
         with open(path, "rb") as handle:
             bundle = pickle.load(handle)  # noqa: S301 - our own committed file
+        self.load(bundle)
+        # where a parse rule understood the construction (a quotation beside its cue, "according to"), its
+        # content is kept: the rules get those exactly right more often than the linear ranker
+        self.prefer_rules = prefer_rules
+
+    @classmethod
+    def from_bundle(cls, bundle: dict[str, Any], prefer_rules: bool = True) -> LearnedExtractor:
+        """An extractor over classifiers in memory (training scores its held-out split with this)."""
+        extractor = cls.__new__(cls)
+        extractor.load(bundle)
+        extractor.prefer_rules = prefer_rules
+        return extractor
+
+    def load(self, bundle: dict[str, Any]) -> None:
         self.cue_vectorizer, self.cue_model = bundle["cue"]
         self.source_vectorizer, self.source_model = bundle["source"]
         self.content_vectorizer, self.content_model = bundle["content"]
         self.cue_threshold = float(bundle.get("cue_threshold", 0.5))
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
-        # where a parse rule understood the construction (a quotation beside its cue, "according to"), its
-        # content is kept: the rules get those exactly right more often than the linear ranker
-        self.prefer_rules = prefer_rules
 
     def candidates(
         self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate]
@@ -281,13 +371,15 @@ class LearnedExtractor:
             quoted[start:end] = True
         features = [cue_features(t, bool(quoted[t.idx])) for t in tokens]
         probabilities = self.cue_model.predict_proba(self.cue_vectorizer.transform(features))[:, 1]
+        threshold = self.cue_threshold
         rule_by_token = {c.cue_token.i: c for c in rule_candidates if c.cue_token is not None}
-        chosen_cues = [(t, p) for t, p in zip(tokens, probabilities) if p >= self.cue_threshold]
+        chosen_cues = [(t, p) for t, p in zip(tokens, probabilities) if p >= threshold]
         # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
         content_sets = [content_options(t, text, regions, rule_by_token.get(t.i)) for t, _ in chosen_cues]
         source_sets = [source_options(t, text) for t, _ in chosen_cues]
         content_scores = _score_sets(self.content_vectorizer, self.content_model, content_sets)
         source_scores = _score_sets(self.source_vectorizer, self.source_model, source_sets)
+        source_threshold = self.source_threshold
         quotes = _trimmed(text, regions)
         result = []
         for (token, probability), contents, c_scores, sources, s_scores in zip(
@@ -298,7 +390,9 @@ class LearnedExtractor:
             rule = rule_by_token.get(token.i)
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
-            if self.prefer_rules and rule is not None and (
+            pair_around_rule = chosen.kind == "quote_pair" and rule is not None and all(
+                fragments[0][0] <= s and e <= fragments[-1][1] for s, e in rule.content)
+            if self.prefer_rules and rule is not None and not pair_around_rule and (
                 token.lower_ == "according"
                 or any(s <= q0 and q1 <= e for s, e in rule.content for q0, q1 in quotes)
             ):
@@ -306,7 +400,7 @@ class LearnedExtractor:
             source = None
             if sources:
                 best = int(np.argmax(s_scores))
-                if s_scores[best] >= self.source_threshold:
+                if s_scores[best] >= source_threshold:
                     source = sources[best].fragments[0][0], sources[best].fragments[-1][1]
             cue = cue_range(token)
             if chosen.kind.startswith(("prep_obj:", "prep:")):
@@ -315,6 +409,9 @@ class LearnedExtractor:
                                     and c.lower_ == chosen.kind.split(":", 1)[1]), None)
                 if preposition is not None and preposition.i == token.i + 1:
                     cue = cue[0], preposition.idx + len(preposition.text)
+            if chosen.kind.startswith("deep:") and fragments == chosen.fragments:
+                # "continue to express X", "has a rare chance to show that X": the cue runs up to its object
+                cue = trim(text, cue[0], fragments[0][0])
             channel = None
             if rule is not None and rule.channel is not None:
                 cue, source, channel = rule.cue, rule.source, rule.channel

@@ -40,6 +40,25 @@ def _extent(text: str, fragments: list[tuple[int, int]]) -> tuple[int, int] | No
     return (start, end) if end > start else None
 
 
+def gold_cue_roots(doc: Any, annotated: list[Any]) -> dict[int, list[Any]]:
+    """Token index of each gold cue's head word (union over annotators) -> the gold attributions there."""
+    text = doc.text
+    gold_roots: dict[int, list[Any]] = {}
+    for article in annotated:
+        for gold in article.attributions:
+            cue = _extent(text, gold.cue)
+            if cue is None:
+                continue
+            span = doc.char_span(*cue, alignment_mode="expand")
+            if span is None or len(span) == 0:
+                continue
+            root = span.root
+            if span[0].lower_ == "according":
+                root = span[0]
+            gold_roots.setdefault(root.i, []).append(gold)
+    return gold_roots
+
+
 def build_examples(docs: dict[str, Any], articles: list[Any]) -> dict[str, dict[str, list[Any]]]:
     """Per article name: cue (features, label) rows, source and content (features, label) rows."""
     rules = RuleExtractor(Lexicon())
@@ -56,19 +75,7 @@ def build_examples(docs: dict[str, Any], articles: list[Any]) -> dict[str, dict[
             for i in range(start, end):
                 quoted[i] = True
         rule_by_token = {c.cue_token.i: c for c in rules.candidates(doc) if c.cue_token is not None}
-        gold_roots: dict[int, list[Any]] = {}
-        for article in annotated:
-            for gold in article.attributions:
-                cue = _extent(text, gold.cue)
-                if cue is None:
-                    continue
-                span = doc.char_span(*cue, alignment_mode="expand")
-                if span is None or len(span) == 0:
-                    continue
-                root = span.root
-                if span[0].lower_ == "according":
-                    root = span[0]
-                gold_roots.setdefault(root.i, []).append(gold)
+        gold_roots = gold_cue_roots(doc, annotated)
         rows: dict[str, list[Any]] = {"cue": [], "source": [], "content": []}
         for token in doc:
             if is_cue_candidate(token):
@@ -112,12 +119,50 @@ def best_threshold(vectorizer: Any, model: Any, rows: list[tuple[dict[str, Any],
     return best
 
 
+def heldout_scores(
+    bundle: dict[str, Any], docs: dict[str, Any], articles: list[Any], scores: Any = None
+) -> str:
+    """Exact and relation F1 of the model stage alone (rules + classifiers, no follow-on quotes)."""
+    from sourcetrace.evaluate.attribution import Scores, score_file
+    from sourcetrace.extract.attribution_brat import GoldAttribution
+    from sourcetrace.extract.attribution_learned import LearnedExtractor
+
+    extractor = LearnedExtractor.from_bundle(bundle)
+    rules = RuleExtractor(Lexicon())
+    scores = Scores() if scores is None else scores
+    predicted: dict[str, list[Any]] = {}
+    for article in articles:
+        if article.name not in predicted:
+            doc = docs[article.name]
+            items = []
+            for candidate in extractor.candidates(doc, quote_regions(doc.text), rules.candidates(doc)):
+                item = GoldAttribution()
+                item.content.extend(candidate.content)
+                if candidate.cue:
+                    item.cue.append(candidate.cue)
+                if candidate.source:
+                    item.source.append(candidate.source)
+                items.append(item)
+            predicted[article.name] = items
+        score_file(scores, article.text, article.attributions, predicted[article.name])
+    return summary(scores)
+
+
+def summary(scores: Any) -> str:
+    data = scores.to_dict()
+    exact = " / ".join(f"{data['exact'][role]['f1']:.3f}" for role in ("source", "cue", "content"))
+    token = " / ".join(f"{data['token'][role]['f1']:.3f}" for role in ("source", "cue", "content"))
+    return f"exact F1 source/cue/content {exact}; token F1 {token}; relation {data['relation']['f1']:.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--parsed", type=Path, default=None, help="DocBin of parsed train texts (optional cache)")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation of the classifiers")
+    parser.add_argument("--heldout-scores", action="store_true",
+                        help="also fit on train minus tuning_ids.txt and print exact F1 on those articles")
     args = parser.parse_args()
     if "dev" in args.data.parts or "test" in args.data.parts:
         raise SystemExit("refusing to train on an evaluation split")
@@ -151,6 +196,16 @@ def main() -> None:
     vectorizer, model = fit(rows("cue", lambda n: n not in tuning), args.c)
     cue_threshold, cue_f1 = best_threshold(vectorizer, model, rows("cue", lambda n: n in tuning))
     print(f"cue threshold {cue_threshold} (held-out head-word F1 {cue_f1:.3f}): {time.time() - started:.0f}s")
+    if args.heldout_scores:
+        held_out = {
+            "cue": (vectorizer, model),
+            "source": fit(rows("source", lambda n: n not in tuning), args.c),
+            "content": fit(rows("content", lambda n: n not in tuning), args.c),
+            "cue_threshold": cue_threshold,
+            "source_threshold": 0.3,
+        }
+        tuning_articles = [article for article in articles if article.name in tuning]
+        print("held-out (tuning split) " + heldout_scores(held_out, docs, tuning_articles), flush=True)
     bundle = {
         "cue": fit(rows("cue", lambda n: True), args.c),
         "source": fit(rows("source", lambda n: True), args.c),

@@ -218,3 +218,35 @@ def test_training_builds_examples_from_brat(tmp_path):
     assert sum(label for _, label in examples["content"]) == 2
     vectorizer, model = fit(examples["cue"], 1.0)
     assert model.predict(vectorizer.transform([f for f, _ in examples["cue"]])).sum() >= 1
+
+
+def test_new_york_times_double_apostrophe_quotes():
+    from sourcetrace.extract.attribution_rules import quote_regions
+
+    text = ("''I'll probably still go with Bernie,'' said Courtney Johnson, a social worker. "
+            "''I just didn't hear how Hillary would take the country forward.''")
+    regions = [text[start:end] for start, end in quote_regions(text)]
+    assert regions == ["''I'll probably still go with Bernie,''",
+                       "''I just didn't hear how Hillary would take the country forward.''"]
+
+
+def test_quotation_split_by_a_long_said_clause_is_one_content():
+    analysis = _analyse(
+        "''I'll probably still go with Bernie,'' said Courtney Johnson, 23, a social worker from nearby Osage. "
+        "''I just didn't hear how Hillary would take the country forward.''"
+    )
+    quote = _by_cue(analysis, "said")
+    assert quote.content.text.startswith("I'll probably still go with Bernie")
+    assert quote.content.text.endswith("how Hillary would take the country forward")
+    assert quote.source.text.startswith("Courtney Johnson")
+    assert quote.quote_kind == "direct"
+
+
+def test_cue_runs_down_a_verb_chain_to_its_object():
+    analysis = _analyse(
+        "Though a high percentage of voters in both parties continue to express negative feelings toward each "
+        "candidate, the results were mixed."
+    )
+    feeling = _by_cue(analysis, "continue to express")
+    assert feeling.content.text == "negative feelings toward each candidate"
+    assert feeling.source.text == "a high percentage of voters in both parties"
