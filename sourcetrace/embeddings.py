@@ -27,8 +27,10 @@ MAX_TOKENS = 256
 
 
 
-def onnx_session(model_path: str | Path, threads: int | None = None) -> Any:
+def onnx_session(model_path: str | Path | bytes, threads: int | None = None) -> Any:
     """A CPU onnxruntime session with few threads (SOURCETRACE_EMBED_THREADS, default 2).
+
+    `model_path` is a file, or a serialized ONNX model (bytes) built in memory.
 
     The machines this runs on are shared, and corpus workers set one thread each: every ONNX model in the
     package goes through here so that setting holds for all of them.
@@ -38,7 +40,8 @@ def onnx_session(model_path: str | Path, threads: int | None = None) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads or int(os.environ.get("SOURCETRACE_EMBED_THREADS", "2"))
     options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    model = model_path if isinstance(model_path, bytes) else str(model_path)
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 class SentenceEmbedder:
     """Batched, normalised MiniLM sentence vectors from onnxruntime."""

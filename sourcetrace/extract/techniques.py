@@ -2,14 +2,15 @@
 
 How a span is found and named (weights in `sourcetrace/data/models/techniques/`, see its MODEL_CARD.md):
 
-1. Every word piece gets a contextual vector from all-MiniLM-L6-v2 (int8 ONNX, `technique_encoder.py`).
+1. Every word piece gets a contextual vector from all-MiniLM-L6-v2 (int8 ONNX, `technique_encoder.py`), cut
+   after the number of layers the model was trained on (meta.json `encoder_layers`, 3 of 6).
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
    lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11).
 3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, and with at least one piece
    above a higher seed threshold, become spans, widened to whole words and trimmed of edge punctuation (the
    PTC convention).
 4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
-   length, how often its words recur in the article, quotes, capitals) names the technique.
+   length, how often its words recur in the article, quotes, capitals, hashed words) names the technique.
 5. Score = P(span) x P(technique | span): P(span) is the tagger's mean probability mapped through Platt
    scaling fitted on development articles (does the span overlap a gold span?); P(technique | span) is the
    regression's probability after temperature scaling fitted on the same articles.
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sourcetrace.extract.technique_encoder import MODEL_DIR, EncodedText, PieceEncoder
+from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
 from sourcetrace.model import Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -145,6 +146,27 @@ def article_word_counts(text: str) -> Counter:
     return Counter(w.lower() for w in _WORD.findall(text))
 
 
+@functools.lru_cache(maxsize=1)
+def _bag_of_words(features: int) -> Any:
+    """Hashed word and word-pair counts of a span (no vocabulary to store; the same at training and run time)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(ngram_range=(1, 2), n_features=features, alternate_sign=False, norm="l2")
+
+
+def classifier_inputs(text: str, encoded: EncodedText, spans: Sequence[tuple[int, int]], mean: np.ndarray,
+                      scale: np.ndarray, bow_features: int, bow_weight: float) -> Any:
+    """The classifier's input rows for spans: standardised `span_features`, then the weighted hashed words."""
+    import scipy.sparse
+
+    counts = article_word_counts(text)
+    dense = (np.stack([span_features(text, encoded, s, e, counts) for s, e in spans]) - mean) / scale
+    if not bow_features:
+        return scipy.sparse.csr_matrix(dense)
+    words = _bag_of_words(bow_features).transform([text[s:e] for s, e in spans]) * bow_weight
+    return scipy.sparse.hstack([scipy.sparse.csr_matrix(dense), words]).tocsr()
+
+
 # --- the model ---------------------------------------------------------------------------------------------
 
 def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -164,7 +186,7 @@ class TechniqueModel:
         weights = np.load(model_dir / "weights.npz")
         self.weights = {name: weights[name].astype(np.float32) for name in weights.files}
         self.classes: list[str] = self.meta["classes"]
-        self.encoder = encoder or PieceEncoder()
+        self.encoder = encoder or PieceEncoder(layers=int(self.meta.get("encoder_layers", FULL_LAYERS)))
         self.version = self.meta["version"]
 
     def piece_probabilities(self, encoded: EncodedText) -> np.ndarray:
@@ -202,10 +224,9 @@ class TechniqueModel:
         """P(technique | span) for each span, rows over `self.classes` (PTC labels)."""
         if not spans:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        counts = article_word_counts(text)
-        features = np.stack([span_features(text, encoded, s, e, counts) for s, e in spans])
         w = self.weights
-        features = (features - w["feature_mean"]) / w["feature_scale"]
+        features = classifier_inputs(text, encoded, spans, w["feature_mean"], w["feature_scale"],
+                                     self.meta.get("bow_features", 0), self.meta.get("bow_weight", 0.0))
         logits = (features @ w["classifier.coef"].T + w["classifier.intercept"]) / self.meta["temperature"]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)

@@ -68,3 +68,25 @@ def test_reference_article_techniques_and_html_report(seed_analysis):
     for technique in seed_analysis.techniques:
         assert f"Technique: {technique.technique}" in html
     assert 'id="techniques"' in html
+
+
+def test_encoder_cut_after_three_layers_keeps_pieces_and_offsets():
+    import numpy as np
+
+    from sourcetrace.extract.technique_encoder import PieceEncoder, line_sentences
+
+    text = "The corrupt elites are destroying our nation.\nPatriots must fight back now."
+    full = PieceEncoder(layers=6).encode(text, line_sentences(text))
+    cut = PieceEncoder(layers=3)
+    assert cut.version.endswith("-layers3")
+    encoded = cut.encode(text, line_sentences(text))
+    assert encoded.vectors.shape == full.vectors.shape and encoded.vectors.shape[1] == 384
+    assert (encoded.offsets == full.offsets).all()
+    assert text[encoded.offsets[1, 0]:encoded.offsets[1, 1]] == "corrupt"
+    assert list(encoded.sentence) == list(full.sentence)
+    assert not np.allclose(encoded.vectors, full.vectors, atol=1e-2)  # a different (earlier) layer's output
+
+
+def test_committed_model_reads_the_encoder_depth_it_was_trained_on(technique_pipeline):
+    tagger = technique_pipeline.stages[-1]
+    assert tagger.model.encoder.layers == tagger.model.meta.get("encoder_layers", 6)
