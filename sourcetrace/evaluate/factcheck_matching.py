@@ -7,6 +7,7 @@ claims are imported once into a cache DuckDB file (or `--db`), so later runs onl
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -17,11 +18,12 @@ from sourcetrace.errors import SourcetraceError
 
 
 def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = False,  # noqa: ANN201
-                     with_scorer: bool = True):
+                     with_scorer: bool = True, with_reranker: bool = True):
     """(index, vclaim ids in index order, embedder) for a verified-claims TSV, importing it into `db` once."""
     from sourcetrace.embeddings import load_embedder
     from sourcetrace.verify.clef import cache_db_for
     from sourcetrace.verify.importers import read_factchecks
+    from sourcetrace.verify.reranker import load_reranker
     from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer
     from sourcetrace.verify.store import FactcheckStore
 
@@ -38,8 +40,10 @@ def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = Fal
     rows = [rows[i] for i in keep]
     texts = [f"{row['claim']} {row['title'] or ''}" for row in rows]
     scorer = MatchScorer.load(WEIGHTS_PATH) if with_scorer and WEIGHTS_PATH.exists() else None
+    reranker = load_reranker() if scorer is not None and with_reranker else None
     index = FactcheckIndex(texts, claim_vectors[keep], title_vectors[keep], scorer=scorer,
-                           claims=[row['claim'] for row in rows], titles=[row['title'] or '' for row in rows])
+                           claims=[row['claim'] for row in rows], titles=[row['title'] or '' for row in rows],
+                           reranker=reranker)
     return index, [row["extra"]["vclaim_id"] for row in rows], embedder
 
 
@@ -55,6 +59,11 @@ def evaluate_factcheck_matching(vclaims: Path, queries: Path, qrels: Path, db: P
     texts = [query_texts[q] for q in ids]
     vectors = embedder.encode([clean_query(t) for t in texts])
     systems: dict[str, dict[str, list[str]]] = {"sourcetrace": {}, "bm25": {}, "minilm": {}}
+    if index.reranker is not None:  # the same candidates and scorer without the cross-encoder, for comparison
+        systems["first_scorer"] = {}
+        plain = copy.copy(index)
+        plain.reranker = None
+        first = plain.search(texts, vectors, top_k=5)
     bm25 = index.bm25.scores(texts)
     cos_claim = vectors @ index.claim_vectors.T
     cos_title = vectors @ index.title_vectors.T
@@ -64,6 +73,8 @@ def evaluate_factcheck_matching(vclaims: Path, queries: Path, qrels: Path, db: P
         systems["sourcetrace"][query_id] = [vclaim_ids[m.index] for m in matches[row]]
         systems["bm25"][query_id] = [vclaim_ids[i] for i in np.argsort(-bm25[row])[:5]]
         systems["minilm"][query_id] = [vclaim_ids[i] for i in np.argsort(-cosine[row])[:5]]
+        if "first_scorer" in systems:
+            systems["first_scorer"][query_id] = [vclaim_ids[m.index] for m in first[row]]
     return {name: retrieval_metrics(rankings, relevant) for name, rankings in systems.items()}
 
 
@@ -87,8 +98,8 @@ def register(evaluate_app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(results, indent=2))
             return
-        labels = {"sourcetrace": "sourcetrace (BM25 + MiniLM, re-ranked)", "bm25": "BM25 (claim + title)",
-                  "minilm": "MiniLM cosine only"}
+        labels = {"sourcetrace": "sourcetrace (+ cross-encoder re-ranking)", "bm25": "BM25 (claim + title)",
+                  "minilm": "MiniLM cosine only", "first_scorer": "BM25 + MiniLM features, LR only"}
         typer.echo(f"{'system':42} {'MAP@1':>7} {'MAP@3':>7} {'MAP@5':>7} {'P@1':>7}  queries")
         for name, metrics in results.items():
             typer.echo(f"{labels[name]:42} {metrics['MAP@1']:7.3f} {metrics['MAP@3']:7.3f} {metrics['MAP@5']:7.3f} "

@@ -51,6 +51,7 @@ class FactcheckMatcher:
 
     def _load(self, collections: list[str] | None) -> None:
         from sourcetrace.embeddings import load_embedder
+        from sourcetrace.verify.reranker import load_reranker
         from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer
         from sourcetrace.verify.store import FactcheckStore
 
@@ -65,13 +66,15 @@ class FactcheckMatcher:
         texts = [f"{row['claim']} {row['title'] or ''}" for row in self.rows]
         self.index = FactcheckIndex(texts, claim_vectors, title_vectors, scorer=MatchScorer.load(WEIGHTS_PATH),
                                     claims=[row['claim'] for row in self.rows],
-                                    titles=[row['title'] or '' for row in self.rows])
+                                    titles=[row['title'] or '' for row in self.rows], reranker=load_reranker())
         self.embedder = load_embedder()
 
     def models(self) -> dict[str, str]:
         if self.index is None:
             return {}
-        return {"factcheck_matcher": f"{self.embedder.version} + BM25, re-ranked ({len(self.rows)} fact-checks)"}
+        reranked = " + cross-encoder" if self.index.reranker is not None else ""
+        return {"factcheck_matcher": f"{self.embedder.version} + BM25, re-ranked{reranked} "
+                                     f"({len(self.rows)} fact-checks)"}
 
     def process(self, documents: Sequence[Document]) -> None:
         if self.index is None:

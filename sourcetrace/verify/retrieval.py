@@ -7,7 +7,9 @@
    score: the estimated probability that the fact-check is about the same claim. Weights ship in
    `sourcetrace/data/models/factcheck-matcher/weights.json`, trained on the CheckThat! 2020 Task 2 TRAIN queries
    only (`python -m sourcetrace.train.factcheck_matcher`).
-3. Matches below `threshold` are dropped: the score is a probability, so the threshold reads as one.
+3. The 10 best go through a cross-encoder (`reranker.py`), which reads the claim and the fact-check together;
+   a second small logistic regression combines both into the final probability and order.
+4. Matches below `threshold` are dropped: the score is a probability, so the threshold reads as one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
+
+from sourcetrace.verify.reranker import Reranker
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[1] / "data" / "models" / "factcheck-matcher" / "weights.json"
 MIN_COSINE = 0.3
@@ -128,8 +132,9 @@ class FactcheckIndex:
 
     def __init__(self, texts: Sequence[str], claim_vectors: np.ndarray, title_vectors: np.ndarray | None = None,
                  scorer: MatchScorer | None = None, claims: Sequence[str] | None = None,
-                 titles: Sequence[str] | None = None) -> None:
+                 titles: Sequence[str] | None = None, reranker: Reranker | None = None) -> None:
         self.size = len(texts)
+        self.texts = [t.strip() for t in texts]
         self.bm25 = BM25(texts) if texts else None
         claims = list(texts) if claims is None else list(claims)
         titles = list(texts) if titles is None else [t or c for t, c in zip(titles, claims)]
@@ -139,6 +144,7 @@ class FactcheckIndex:
         self.claim_vectors = np.asarray(claim_vectors, dtype=np.float32)
         self.title_vectors = self.claim_vectors if title_vectors is None else np.asarray(title_vectors, np.float32)
         self.scorer = scorer
+        self.reranker = reranker
 
     def features(self, queries: Sequence[str], query_vectors: np.ndarray, candidates: int = 30,
                  exclude: Sequence[set[int]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -211,7 +217,7 @@ class FactcheckIndex:
         candidate needs an absolute similarity of `min_cosine` too (98% of CheckThat! train matches have 0.3).
         """
         results: list[list[Match]] = []
-        for pool, features in self.features(queries, query_vectors, candidates):
+        for query, (pool, features) in zip(queries, self.features(queries, query_vectors, candidates)):
             if len(pool) == 0:
                 results.append([])
                 continue
@@ -220,7 +226,16 @@ class FactcheckIndex:
             else:  # no learned weights: reciprocal rank fusion of the two rankings
                 scores = features[:, FEATURES.index("dense_rr")] + features[:, FEATURES.index("bm25_rr")]
             scores = np.where(features[:, FEATURES.index("cos_best")] >= min_cosine, scores, 0.0)
-            order = np.argsort(-scores)[:top_k]
+            order = np.argsort(-scores)
+            if self.reranker is not None and self.scorer is not None:
+                head = np.array([i for i in order[: self.reranker.top] if scores[i] > 0], dtype=np.int64)
+                if len(head):
+                    # The re-ranked head keeps its place above the rest (which the cross-encoder did not read).
+                    scores = scores.copy()
+                    scores[head] = self.reranker.probability(clean_query(query), [self.texts[pool[i]] for i in head],
+                                                             scores[head])
+                    order = np.concatenate([head[np.argsort(-scores[head])], order[~np.isin(order, head)]])
+            order = order[:top_k]
             results.append([
                 Match(int(pool[i]), float(scores[i]), float(features[i, FEATURES.index("cos_best")]),
                       float(np.expm1(features[i, FEATURES.index("bm25_log")])))

@@ -54,7 +54,7 @@ def test_cli_prints_map_for_sourcetrace_and_bm25(clef_slice) -> None:
     import json
 
     metrics = json.loads(result.stdout[result.stdout.index("{"):])
-    assert set(metrics) == {"sourcetrace", "bm25", "minilm"}
+    assert set(metrics) == {"sourcetrace", "bm25", "minilm", "first_scorer"}
     assert metrics["sourcetrace"]["queries"] == 12
     # On 100 candidates the right verified claim is nearly always first; a broken ranker falls far below.
     assert metrics["sourcetrace"]["MAP@5"] >= 0.8
