@@ -67,6 +67,9 @@ def test_stage_matches_a_checked_claim_and_stays_silent_otherwise(store_path) ->
     assert match.span.text.startswith("NATO officers") and match.evidence[0].url == "https://fc.example/nato-kharkiv"
     assert match.evidence[0].data["verdict"] == "False" and 0.6 <= match.score <= 1.0
     assert match.evidence[0].data["match"] == "same_claim"
+    assert "cross-encoder" in FactcheckMatcher({"db": str(store_path)}).models()["factcheck_matcher"]
+    plain = FactcheckMatcher({"db": str(store_path), "rerank": False})
+    assert plain.index.reranker is None and "cross-encoder" not in plain.models()["factcheck_matcher"]
     strict = Pipeline(["backbone", "factchecks"],
                       {"factchecks": {"db": str(store_path), "min_cosine": 0.99, "related_cosine": 1.0}})
     assert [f for f in strict.analyze(ArticleInfo(id="a", text=text)).findings if f.kind == "factcheck_match"] == []
