@@ -4,7 +4,10 @@ The model (trained by `python -m sourcetrace.train.checkworthiness` on CLEF Chec
 is a logistic regression over TF-IDF word and character n-grams joined with TF-IDF n-grams of the sentence's
 "shape": its tokens as part-of-speech tags, or as entity labels inside named entities, from the spaCy backbone
 ("We created 22 million jobs" -> "PRP VBD E_CARDINAL E_CARDINAL NNS"), which carries what makes a sentence
-checkable (numbers, dates, named actors, past tense) beyond the words a debate happened to use.
+checkable (numbers, dates, named actors, past tense) beyond the words a debate happened to use. Its probability
+is averaged with that of all-MiniLM-L6-v2 fine-tuned as a classifier on the same data
+(`python -m sourcetrace.train.checkworthiness_minilm`), shipped as int8 ONNX and run with onnxruntime (no torch);
+the weight of each and the threshold were chosen on held-out train sentences.
 Weights and their card live in `sourcetrace/data/models/checkworthiness/`; loading is once per process
 (`load_checkworthiness_model`).
 """
@@ -22,6 +25,8 @@ import numpy as np
 from sourcetrace.errors import ConfigurationError
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthiness"
+# the fine-tuned MiniLM classifier (int8 ONNX) whose probability is averaged with the TF-IDF model's
+MINILM_FILE = "minilm-int8.onnx"
 # only the tagger and the entity recogniser are needed for shapes
 _SHAPE_DISABLED = ("parser", "lemmatizer", "sourcetrace_line_breaks")
 
@@ -38,6 +43,35 @@ def sentence_shapes(texts: Sequence[str], batch_size: int = 256) -> list[str]:
     nlp = load_spacy()
     disabled = [name for name in _SHAPE_DISABLED if name in nlp.pipe_names]
     return [shape_of(doc) for doc in nlp.pipe(texts, batch_size=batch_size, disable=disabled)]
+
+
+class MinilmScorer:
+    """The fine-tuned MiniLM check-worthiness classifier on onnxruntime: texts in, probabilities out."""
+
+    def __init__(self, model_path: Path, max_len: int = 96, threads: int | None = None) -> None:
+        from tokenizers import BertWordPieceTokenizer
+
+        from sourcetrace.embeddings import VOCAB_PATH, onnx_session
+
+        # the same uncased WordPiece vocabulary as all-MiniLM-L6-v2, which the classifier was fine-tuned from
+        self.tokenizer = BertWordPieceTokenizer(str(VOCAB_PATH), lowercase=True)
+        self.tokenizer.enable_truncation(max_length=max_len)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.session = onnx_session(model_path, threads)
+
+    def score(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros(len(texts), dtype=np.float32)
+        # sorted by length so that each batch pads little; results go back to input order
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            encodings = self.tokenizer.encode_batch([texts[i] or " " for i in index])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (probabilities,) = self.session.run(["probability"], {"input_ids": ids, "attention_mask": mask})
+            out[index] = probabilities
+        return out
 
 
 class CheckworthinessModel:
@@ -60,6 +94,10 @@ class CheckworthinessModel:
         self.shape_weight = float(self.config.get("shape_weight", 0.0))
         self.embedding_weight = float(self.config.get("embedding_weight") or 0.0)
         self.threshold = float(self.config.get("threshold", 0.5))
+        minilm = self.config.get("minilm") or {}
+        self.minilm_weight = float(minilm.get("weight", 0.0))
+        self.minilm = MinilmScorer(model_dir / minilm["file"], int(minilm.get("max_len", 96))) \
+            if self.minilm_weight > 0 else None
         self.name = str(self.config.get("name", "checkworthiness"))
         self.version = str(self.config.get("version", "1"))
 
@@ -69,7 +107,11 @@ class CheckworthinessModel:
         if not texts:
             return np.zeros(0, dtype=np.float32)
         features = self.featurize(texts, list(shapes) if shapes is not None else None)
-        return self.classifier.predict_proba(features)[:, 1].astype(np.float32)
+        probabilities = self.classifier.predict_proba(features)[:, 1].astype(np.float32)
+        if self.minilm is not None:
+            # the average (weight chosen on held-out train) of the n-gram model and the fine-tuned MiniLM
+            probabilities = (1 - self.minilm_weight) * probabilities + self.minilm_weight * self.minilm.score(texts)
+        return probabilities.astype(np.float32)
 
     def featurize(self, texts: list[str], shapes: list[str] | None = None):  # noqa: ANN201 - a sparse matrix
         from scipy.sparse import csr_matrix, hstack
