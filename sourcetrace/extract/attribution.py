@@ -37,6 +37,7 @@ from sourcetrace.extract.attribution_rules import (
     RuleExtractor,
     quote_regions,
 )
+from sourcetrace.extract.attribution_tagger import TAGGER_FILE, AttributionTagger
 from sourcetrace.model import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -54,17 +55,31 @@ class AttributionExtractor:
         model_file = Path(config.get("model_path", MODEL_FILE))
         if bool(config.get("model", True)) and model_file.exists():
             self.learned = LearnedExtractor(model_file, prefer_rules=bool(config.get("prefer_rules", True)))
+        # the MiniLM token tagger whose probabilities the stacked ranker reads (`{"tagger": false}`: ranker alone)
+        self.tagger: AttributionTagger | None = None
+        tagger_file = model_file.parent / TAGGER_FILE
+        if self.learned is not None and self.learned.stack is not None and bool(config.get("tagger", True)):
+            if tagger_file.exists():
+                self.tagger = AttributionTagger(tagger_file)
 
     def models(self) -> dict[str, str]:
-        return {"attribution": self.learned.version if self.learned is not None else "rules"}
+        if self.learned is None:
+            return {"attribution": "rules"}
+        if self.learned.stack is not None and self.tagger is None:
+            return {"attribution": self.learned.version.replace("+minilm-tagger", "") + " (no tagger)"}
+        return {"attribution": self.learned.version}
 
     def process(self, documents: Sequence[Document]) -> None:
-        for document in documents:
-            if document.doc is None:
-                continue
+        parsed = [document for document in documents if document.doc is not None]
+        # the tagger runs once over the whole batch (its windows are batched across articles)
+        tagged = None
+        if self.tagger is not None and parsed:
+            tagged = self.tagger.token_probabilities([d.doc for d in parsed])
+        for position, document in enumerate(parsed):
             candidates = self.rules.candidates(document.doc)
             if self.learned is not None:
-                candidates = self.learned.candidates(document.doc, quote_regions(document.text), candidates)
+                tags = tagged[position] if tagged is not None else None
+                candidates = self.learned.candidates(document.doc, quote_regions(document.text), candidates, tags)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
     # --- from candidates to the layer ------------------------------------------------------------------

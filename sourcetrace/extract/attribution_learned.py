@@ -316,6 +316,21 @@ def cue_range(token: Any) -> tuple[int, int]:
     return first.idx, last.idx + len(last.text)
 
 
+def _restack_sets(
+    model: Any, scores: list[np.ndarray], option_sets: list[list[Option]], tagged: np.ndarray, doc: Any, role: str
+) -> list[np.ndarray]:
+    rows = [span_tagger_features(tagged, doc, o.fragments, role) for options in option_sets for o in options]
+    if not rows:
+        return scores
+    flat = np.concatenate([np.asarray(x, dtype=np.float64) for x in scores])
+    stacked = model.predict_proba(stacked_rows(flat, rows))[:, 1]
+    result, first = [], 0
+    for options in option_sets:
+        result.append(stacked[first : first + len(options)])
+        first += len(options)
+    return result
+
+
 def _score_sets(vectorizer: Any, model: Any, option_sets: list[list[Option]]) -> list[np.ndarray]:
     rows = [option.features for options in option_sets for option in options]
     if not rows:
@@ -330,6 +345,67 @@ def _score_sets(vectorizer: Any, model: Any, option_sets: list[list[Option]]) ->
 
 def _trimmed(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [trim(text, start, end) for start, end in regions]
+
+
+ROLE_INDEX = {"source": 0, "cue": 1, "content": 2}
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _token_range(doc: Any, start: int, end: int) -> tuple[int, int]:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return 0, 0
+    return span.start, span.end
+
+
+def span_tagger_features(tagged: np.ndarray, doc: Any, fragments: list[tuple[int, int]], role: str) -> list[float]:
+    """What the token tagger thinks of a candidate span: is it inside a `role` span, does one start at its
+    first word, does one start again inside it (then it is two spans), do its neighbours continue it?"""
+    r = ROLE_INDEX[role]
+    inside = tagged[:, r, 1] + tagged[:, r, 2]
+    begin = tagged[:, r, 1]
+    indices = [i for start, end in fragments for i in range(*_token_range(doc, start, end))
+               if not doc[i].is_space and not doc[i].is_punct]
+    if not indices:
+        return [0.0] * 7
+    first, last = indices[0], indices[-1]
+    before = next((i for i in range(first - 1, max(first - 4, -1), -1) if not doc[i].is_space and not doc[i].is_punct),
+                  None)
+    after = next((i for i in range(last + 1, min(last + 4, len(doc))) if not doc[i].is_space and not doc[i].is_punct),
+                 None)
+    values = inside[indices]
+    return [
+        float(values.mean()),
+        float(values.min()),
+        float(begin[first]),
+        float(begin[indices[1:]].max()) if len(indices) > 1 else 0.0,
+        float(inside[before]) if before is not None else 0.0,
+        float(inside[after] - begin[after]) if after is not None else 0.0,
+        float((values > 0.5).mean()),
+    ]
+
+
+def cue_tagger_features(tagged: np.ndarray, token: Any) -> list[float]:
+    r = ROLE_INDEX["cue"]
+    inside = tagged[:, r, 1] + tagged[:, r, 2]
+    start, end = cue_range(token)
+    indices = [i for i in range(*_token_range(token.doc, start, end)) if not token.doc[i].is_space]
+    near = inside[max(0, token.i - 2) : token.i + 3]
+    return [
+        float(inside[token.i]),
+        float(tagged[token.i, r, 1]),
+        float(inside[indices].mean()) if indices else 0.0,
+        float(near.max()) if len(near) else 0.0,
+    ]
+
+
+def stacked_rows(base: np.ndarray, extra: list[list[float]]) -> np.ndarray:
+    """The stacker's input: the linear ranker's logit beside the tagger's features."""
+    return np.column_stack([_logit(np.asarray(base, dtype=np.float64)), np.asarray(extra, dtype=np.float64)])
 
 
 class LearnedExtractor:
@@ -358,10 +434,16 @@ class LearnedExtractor:
         self.cue_threshold = float(bundle.get("cue_threshold", 0.5))
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
+        # with the token tagger: small logistic regressions over (ranker logit, tagger features), fitted on
+        # articles neither the tagger nor the ranker's held-out copy saw (see the training module)
+        self.stack: dict[str, Any] | None = bundle.get("stack")
 
     def candidates(
-        self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate]
+        self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate],
+        tagged: np.ndarray | None = None,
     ) -> list[Candidate]:
+        """Attributions of one parsed doc; `tagged` is the token tagger's output for it (optional)."""
+        stack = self.stack if tagged is not None else None
         text = doc.text
         tokens = [t for t in doc if is_cue_candidate(t)]
         if not tokens:
@@ -372,6 +454,10 @@ class LearnedExtractor:
         features = [cue_features(t, bool(quoted[t.idx])) for t in tokens]
         probabilities = self.cue_model.predict_proba(self.cue_vectorizer.transform(features))[:, 1]
         threshold = self.cue_threshold
+        if stack is not None:
+            extra = [cue_tagger_features(tagged, t) for t in tokens]
+            probabilities = stack["cue"].predict_proba(stacked_rows(probabilities, extra))[:, 1]
+            threshold = stack["cue_threshold"]
         rule_by_token = {c.cue_token.i: c for c in rule_candidates if c.cue_token is not None}
         chosen_cues = [(t, p) for t, p in zip(tokens, probabilities) if p >= threshold]
         # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
@@ -380,6 +466,10 @@ class LearnedExtractor:
         content_scores = _score_sets(self.content_vectorizer, self.content_model, content_sets)
         source_scores = _score_sets(self.source_vectorizer, self.source_model, source_sets)
         source_threshold = self.source_threshold
+        if stack is not None:
+            content_scores = _restack_sets(stack["content"], content_scores, content_sets, tagged, doc, "content")
+            source_scores = _restack_sets(stack["source"], source_scores, source_sets, tagged, doc, "source")
+            source_threshold = stack["source_threshold"]
         quotes = _trimmed(text, regions)
         result = []
         for (token, probability), contents, c_scores, sources, s_scores in zip(

@@ -59,6 +59,102 @@ def gold_cue_roots(doc: Any, annotated: list[Any]) -> dict[int, list[Any]]:
     return gold_roots
 
 
+def stack_rows(
+    bundle: dict[str, Any], doc: Any, annotated: list[Any], tagged: Any
+) -> dict[str, tuple[list[Any], list[int]]]:
+    """The stackers' rows for one article: (ranker logit + tagger features, label) per cue word and option."""
+    import numpy as np
+
+    from sourcetrace.extract.attribution_learned import (
+        cue_tagger_features,
+        span_tagger_features,
+        stacked_rows,
+    )
+
+    text = doc.text
+    regions = quote_regions(text)
+    quoted = np.zeros(len(text) + 1, dtype=bool)
+    for start, end in regions:
+        quoted[start:end] = True
+    rules = RuleExtractor(Lexicon())
+    rule_by_token = {c.cue_token.i: c for c in rules.candidates(doc) if c.cue_token is not None}
+    gold_roots = gold_cue_roots(doc, annotated)
+    result: dict[str, tuple[list[Any], list[int]]] = {"cue": ([], []), "source": ([], []), "content": ([], [])}
+    tokens = [t for t in doc if is_cue_candidate(t)]
+    if tokens:
+        vectorizer, model = bundle["cue"]
+        base = model.predict_proba(vectorizer.transform([cue_features(t, bool(quoted[t.idx])) for t in tokens]))[:, 1]
+        result["cue"][0].extend(stacked_rows(base, [cue_tagger_features(tagged, t) for t in tokens]))
+        result["cue"][1].extend(int(t.i in gold_roots) for t in tokens)
+    for index, golds in gold_roots.items():
+        token = doc[index]
+        for role, options in (("source", source_options(token, text)),
+                              ("content", content_options(token, text, regions, rule_by_token.get(index)))):
+            if not options:
+                continue
+            wanted = {_extent(text, g.role(role)) for g in golds}
+            vectorizer, model = bundle[role]
+            base = model.predict_proba(vectorizer.transform([o.features for o in options]))[:, 1]
+            extra = [span_tagger_features(tagged, doc, o.fragments, role) for o in options]
+            result[role][0].extend(stacked_rows(base, extra))
+            result[role][1].extend(int((o.fragments[0][0], o.fragments[-1][1]) in wanted) for o in options)
+    return result
+
+
+def fit_stack(rows: dict[str, dict[str, tuple[list[Any], list[int]]]], names: list[str]) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    stack: dict[str, Any] = {"source_threshold": 0.3}
+    for role in ("cue", "source", "content"):
+        features = [x for name in names for x in rows[name][role][0]]
+        labels = [y for name in names for y in rows[name][role][1]]
+        stack[role] = LogisticRegression(C=1.0, max_iter=2000).fit(features, labels)
+    return stack
+
+
+def choose_stack(
+    held_out: dict[str, Any], docs: dict[str, Any], tuning_articles: list[Any], tagger_path: Path
+) -> tuple[dict[str, Any], str]:
+    """Stackers over (ranker logit, tagger features) fitted on the tuning split, their cue threshold and an
+    honest estimate from 2-fold cross-validation over that split's articles."""
+    import numpy as np
+
+    from sourcetrace.evaluate.attribution import Scores
+    from sourcetrace.extract.attribution_tagger import AttributionTagger
+
+    names = sorted({a.name for a in tuning_articles})
+    tagger = AttributionTagger(tagger_path)
+    tagged = dict(zip(names, tagger.token_probabilities([docs[name] for name in names])))
+    by_name: dict[str, list[Any]] = {}
+    for article in tuning_articles:
+        by_name.setdefault(article.name, []).append(article)
+    rows = {name: stack_rows(held_out, docs[name], by_name[name], tagged[name]) for name in names}
+    folds = [names[0::2], names[1::2]]
+    probabilities, labels = [], []
+    for train_names, test_names in (folds, folds[::-1]):
+        stack = fit_stack(rows, train_names)
+        for name in test_names:
+            if rows[name]["cue"][0]:
+                probabilities.extend(stack["cue"].predict_proba(np.asarray(rows[name]["cue"][0]))[:, 1])
+                labels.extend(rows[name]["cue"][1])
+    best = (0.5, 0.0)
+    for threshold in [x / 100 for x in range(20, 81, 5)]:
+        tp = sum(1 for p, y in zip(probabilities, labels) if p >= threshold and y)
+        predicted = sum(1 for p in probabilities if p >= threshold)
+        f1 = 2 * tp / (predicted + sum(labels)) if predicted + sum(labels) else 0.0
+        if f1 > best[1]:
+            best = (threshold, f1)
+    scores = Scores()
+    for train_names, test_names in (folds, folds[::-1]):
+        stack = fit_stack(rows, train_names)
+        stack["cue_threshold"] = best[0]
+        test = [a for a in tuning_articles if a.name in set(test_names)]
+        heldout_scores({**held_out, "stack": stack}, docs, test, tagged, scores)
+    final = fit_stack(rows, names)
+    final["cue_threshold"] = best[0]
+    return final, f"cue threshold {best[0]} (cross-validated head-word F1 {best[1]:.3f}); " + summary(scores)
+
+
 def build_examples(docs: dict[str, Any], articles: list[Any]) -> dict[str, dict[str, list[Any]]]:
     """Per article name: cue (features, label) rows, source and content (features, label) rows."""
     rules = RuleExtractor(Lexicon())
@@ -120,7 +216,8 @@ def best_threshold(vectorizer: Any, model: Any, rows: list[tuple[dict[str, Any],
 
 
 def heldout_scores(
-    bundle: dict[str, Any], docs: dict[str, Any], articles: list[Any], scores: Any = None
+    bundle: dict[str, Any], docs: dict[str, Any], articles: list[Any], tagged: dict[str, Any] | None = None,
+    scores: Any = None,
 ) -> str:
     """Exact and relation F1 of the model stage alone (rules + classifiers, no follow-on quotes)."""
     from sourcetrace.evaluate.attribution import Scores, score_file
@@ -135,7 +232,8 @@ def heldout_scores(
         if article.name not in predicted:
             doc = docs[article.name]
             items = []
-            for candidate in extractor.candidates(doc, quote_regions(doc.text), rules.candidates(doc)):
+            tags = tagged.get(article.name) if tagged is not None else None
+            for candidate in extractor.candidates(doc, quote_regions(doc.text), rules.candidates(doc), tags):
                 item = GoldAttribution()
                 item.content.extend(candidate.content)
                 if candidate.cue:
@@ -161,6 +259,8 @@ def main() -> None:
     parser.add_argument("--parsed", type=Path, default=None, help="DocBin of parsed train texts (optional cache)")
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation of the classifiers")
+    parser.add_argument("--tagger", type=Path, default=None,
+                        help="tagger.onnx (trained without tuning_ids.txt): fit the stackers on the tuning split")
     parser.add_argument("--heldout-scores", action="store_true",
                         help="also fit on train minus tuning_ids.txt and print exact F1 on those articles")
     args = parser.parse_args()
@@ -196,7 +296,8 @@ def main() -> None:
     vectorizer, model = fit(rows("cue", lambda n: n not in tuning), args.c)
     cue_threshold, cue_f1 = best_threshold(vectorizer, model, rows("cue", lambda n: n in tuning))
     print(f"cue threshold {cue_threshold} (held-out head-word F1 {cue_f1:.3f}): {time.time() - started:.0f}s")
-    if args.heldout_scores:
+    stack = None
+    if args.heldout_scores or args.tagger:
         held_out = {
             "cue": (vectorizer, model),
             "source": fit(rows("source", lambda n: n not in tuning), args.c),
@@ -206,13 +307,17 @@ def main() -> None:
         }
         tuning_articles = [article for article in articles if article.name in tuning]
         print("held-out (tuning split) " + heldout_scores(held_out, docs, tuning_articles), flush=True)
+        if args.tagger:
+            stack, report = choose_stack(held_out, docs, tuning_articles, args.tagger)
+            print(f"with the tagger, 2-fold over the tuning split: {report}: {time.time() - started:.0f}s", flush=True)
     bundle = {
         "cue": fit(rows("cue", lambda n: True), args.c),
         "source": fit(rows("source", lambda n: True), args.c),
         "content": fit(rows("content", lambda n: True), args.c),
         "cue_threshold": cue_threshold,
         "source_threshold": 0.3,
-        "version": f"polnear-linear-c{args.c}",
+        "version": f"polnear-linear-c{args.c}" + ("+minilm-tagger" if stack is not None else ""),
+        "stack": stack,
         "trained_on": f"{len(names)} PolNeAR train articles, {len(articles)} annotation files",
     }
     args.out.mkdir(parents=True, exist_ok=True)
