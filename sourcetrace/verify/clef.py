@@ -76,7 +76,11 @@ def cache_db_for(path: str | Path) -> Path:
     """A per-file DuckDB cache for evaluation runs, so vectors of the verified claims are computed once."""
     from sourcetrace.verify.store import default_db_path
 
-    path = Path(path).resolve()
-    stat = path.stat()
-    key = hashlib.sha1(f"{path}\x1f{stat.st_size}\x1f{int(stat.st_mtime)}".encode()).hexdigest()[:12]
+    # keyed on the file's bytes, not its path or mtime: a copy of the same collection reuses the vectors
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    path = Path(path)
+    key = digest.hexdigest()[:12]
     return default_db_path().parent / f"eval-{path.stem}-{key}.duckdb"

@@ -61,3 +61,17 @@ def test_cli_prints_map_for_sourcetrace_and_bm25(clef_slice) -> None:
     assert metrics["sourcetrace"]["MAP@5"] >= metrics["bm25"]["MAP@5"] - 0.05
     table = CliRunner().invoke(app, args)
     assert table.exit_code == 0 and "MAP@5" in table.stdout and "BM25 (claim + title)" in table.stdout
+
+
+def test_the_evaluation_cache_is_keyed_on_the_collection_not_its_path(tmp_path) -> None:
+    from sourcetrace.verify.clef import cache_db_for
+
+    rows = "vclaim_id\tvclaim\ttitle\nvclaim-1\tA claim.\tA title\n"
+    first, copy, other = tmp_path / "a.tsv", tmp_path / "copy" / "a.tsv", tmp_path / "other" / "a.tsv"
+    copy.parent.mkdir()
+    other.parent.mkdir()
+    first.write_text(rows, encoding="utf-8")
+    copy.write_text(rows, encoding="utf-8")
+    other.write_text(rows.replace("A claim.", "Another claim."), encoding="utf-8")
+    assert cache_db_for(first) == cache_db_for(copy)
+    assert cache_db_for(first) != cache_db_for(other)
