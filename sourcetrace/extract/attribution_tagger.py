@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace.embeddings import VOCAB_PATH, onnx_session
+from sourcetrace.embeddings import onnx_session, wordpiece_tokenizer
 
 TAGGER_FILE = "tagger.onnx"
 LABELS_PER_ROLE = 3  # O, B, I
@@ -26,10 +26,8 @@ WINDOW = 254  # word pieces per window, [CLS] and [SEP] make 256 (MiniLM's train
 
 
 def load_tokenizer() -> Any:
-    """The uncased WordPiece tokenizer of MiniLM, with character offsets."""
-    from tokenizers import BertWordPieceTokenizer
-
-    return BertWordPieceTokenizer(str(VOCAB_PATH), lowercase=True)
+    """The uncased WordPiece tokenizer of MiniLM, with character offsets (no truncation: windows are cut here)."""
+    return wordpiece_tokenizer()
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from sourcetrace.embeddings import length_batches, onnx_session, wordpiece_tokenizer
 from sourcetrace.errors import ConfigurationError
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthiness"
@@ -49,23 +50,14 @@ class MinilmScorer:
     """The fine-tuned MiniLM check-worthiness classifier on onnxruntime: texts in, probabilities out."""
 
     def __init__(self, model_path: Path, max_len: int = 96, threads: int | None = None) -> None:
-        from tokenizers import BertWordPieceTokenizer
-
-        from sourcetrace.embeddings import VOCAB_PATH, onnx_session
-
         # the same uncased WordPiece vocabulary as all-MiniLM-L6-v2, which the classifier was fine-tuned from
-        self.tokenizer = BertWordPieceTokenizer(str(VOCAB_PATH), lowercase=True)
-        self.tokenizer.enable_truncation(max_length=max_len)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer = wordpiece_tokenizer(max_len)
         self.session = onnx_session(model_path, threads)
 
     def score(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         texts = list(texts)
         out = np.zeros(len(texts), dtype=np.float32)
-        # sorted by length so that each batch pads little; results go back to input order
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
+        for index in length_batches(texts, batch_size):
             encodings = self.tokenizer.encode_batch([texts[i] or " " for i in index])
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

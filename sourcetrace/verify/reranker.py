@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sourcetrace.embeddings import VOCAB_PATH, onnx_session
+from sourcetrace.embeddings import VOCAB_PATH, onnx_session, wordpiece_tokenizer
 
 RERANKER_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "factcheck-reranker"
 # Claim + fact-check in word pieces; the longer of the two is cut first (tweets and claims are short).
@@ -30,11 +30,7 @@ class CrossEncoder:
 
     def __init__(self, model_path: Path, vocab_path: Path = VOCAB_PATH, max_tokens: int = MAX_TOKENS,
                  threads: int | None = None) -> None:
-        from tokenizers import BertWordPieceTokenizer
-
-        self.tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
-        self.tokenizer.enable_truncation(max_length=max_tokens, strategy="longest_first")
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer = wordpiece_tokenizer(max_tokens, vocab_path)
         self.session = onnx_session(model_path, threads)
 
     def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
