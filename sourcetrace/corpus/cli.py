@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
     def run(
         inputs: list[str] = typer.Argument(..., help="JSONL, CSV, Parquet, WARC files, or folders of .txt/.html."),
         out: Path = typer.Option(..., "--out", "-o", help="Corpus folder: shards, DuckDB database, errors file."),
-        engine: Engine = typer.Option(Engine.pool, help="pool (this machine) or ray (Ray Data, local or a cluster)."),
+        engine: Engine = typer.Option(Engine.pool, help="pool (this machine) or ray (Ray actors, local or a cluster)."),
         address: str | None = typer.Option(None, help="Ray cluster address (with --engine ray); default: local."),  # noqa: UP007
         workers: int | None = typer.Option(  # noqa: UP007
             None, help="Worker processes (ray: actors); default: one per core but one; 0: in this process."

@@ -1,11 +1,11 @@
-"""The Ray engine: the same tasks as the process pool, carried by Ray Data across one machine or a cluster.
+"""The Ray engine: the same tasks as the process pool, carried by Ray actors across one machine or a cluster.
 
-Batches of records become a Ray Dataset; `map_batches` hands each batch to `AnalyzeTask`, a class whose
-actors load the models once (as pool workers do in `init_worker`) and call the shared `process_task`, which
-analyses the batch and writes its shard. The actor pool is kept below the CPU count so that Ray can still
-schedule the read and split tasks. Locally, `ray.init` starts (and at the end stops) a private instance;
-with `--address` it joins a running cluster, whose nodes must all see the output folder (or use
-`--store postgresql://...`).
+Each actor (`AnalyzeActor`, one CPU) loads the models once, as pool workers do in `init_worker`, and calls the
+shared `process_task`, which analyses a batch and writes its shard. The driver streams: it pulls the next batch
+from the reader only when fewer than two batches per actor are in flight, so a corpus of any size passes through
+a driver whose memory holds a few batches, as with the process pool. Locally, `ray.init` starts (and at the end
+stops) a private instance; with `--address` it joins a running cluster, whose nodes must all see the output
+folder (or use `--store postgresql://...`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,14 @@ from sourcetrace.errors import ConfigurationError
 from sourcetrace.model import ArticleInfo
 
 
-class AnalyzeTask:
-    """A Ray Data callable class: built once per actor (models load here), called once per batch."""
+class AnalyzeActor:
+    """Built once per actor (models load here), called once per batch."""
 
     def __init__(self, options: RunOptions) -> None:
         init_worker(options)
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        records = [ArticleInfo.model_validate_json(raw) for raw in batch["record"]]
-        report = process_task(new_task_id(), records)
-        return {key: [value] for key, value in report.items()}
+    def analyze(self, task: str, records: list[ArticleInfo]) -> dict[str, Any]:
+        return process_task(task, records)
 
 
 def run_ray(
@@ -44,32 +42,44 @@ def run_ray(
     except ImportError:
         raise ConfigurationError("--engine ray needs Ray: pip install 'sourcetrace[ray]'") from None
 
-    records = [article.model_dump_json() for batch in batches for article in batch]
-    if not records:
-        return
-    actors = max(1, options.workers)
+    batch_iterator = iter(batches)
+    first = next((batch for batch in batch_iterator if batch), None)
+    if first is None:
+        return  # nothing to analyse: do not start Ray for it
+    size = max(1, options.workers)
     started_here = not ray.is_initialized()
     if started_here:
         if address:
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         else:
-            # One CPU more than actors: reads and splits need a slot too, or the actor pool starves them.
-            ray.init(num_cpus=actors + 1, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+            ray.init(num_cpus=size, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        dataset = ray.data.from_items([{"record": record} for record in records],
-                                      override_num_blocks=max(1, min(len(records) // options.task_size, 4 * actors)))
-        results = dataset.map_batches(
-            AnalyzeTask,
-            fn_constructor_kwargs={"options": options},
-            batch_size=options.task_size,
-            compute=ray.data.ActorPoolStrategy(size=actors),
-            num_cpus=1,
-            batch_format="numpy",
-        )
-        for row in results.iter_rows():
-            on_report({key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()})
+        actor_class = ray.remote(num_cpus=1)(AnalyzeActor)
+        actors = [actor_class.remote(options) for _ in range(size)]
+        in_flight: dict[Any, int] = {}  # result reference -> index of the actor computing it
+        load = [0] * size
+        in_flight_limit = 2 * size  # each actor has its next batch queued; bounded so the driver's memory is too
+
+        def collect_one() -> None:
+            done, _ = ray.wait(list(in_flight), num_returns=1)
+            for reference in done:
+                load[in_flight.pop(reference)] -= 1
+                on_report(ray.get(reference))
+
+        def submit(batch: list[ArticleInfo]) -> None:
+            index = min(range(size), key=load.__getitem__)
+            in_flight[actors[index].analyze.remote(new_task_id(), batch)] = index
+            load[index] += 1
+
+        submit(first)
+        for batch in batch_iterator:
+            if not batch:
+                continue
+            while len(in_flight) >= in_flight_limit:
+                collect_one()
+            submit(batch)
+        while in_flight:
+            collect_one()
     finally:
         if started_here:
             ray.shutdown()

@@ -5,7 +5,7 @@ table out. Both engines call it, through `process_task`, which also stores the t
 step; they differ only in how batches reach it:
 
 - `pool` (default): a process pool on this machine; each worker loads the models once (`init_worker`).
-- `ray`: Ray Data `map_batches` on an actor pool (`sourcetrace.corpus.ray_engine`), for clusters of machines.
+- `ray`: a pool of Ray actors fed batch by batch (`sourcetrace.corpus.ray_engine`), for clusters of machines.
 
 The parent reads the inputs, skips ids already stored (that is the resume), cuts tasks, shows progress, and
 at the end links duplicates, clusters claims and writes the errors file.

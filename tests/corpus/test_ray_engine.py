@@ -60,3 +60,31 @@ def test_ray_engine_stores_every_article_once_and_shuts_down(tmp_path):
     assert {r["article_id"]: r["duplicate_of"] for r in store.articles(limit=10)}["bridge-copy"] == "bridge"
     leftover = {pid for pid in _descendants(os.getpid()) - before if _alive(pid)}
     assert not leftover, f"Ray processes left running: {leftover}"
+
+
+@pytest.mark.slow
+def test_ray_engine_pulls_batches_as_actors_free_up(tmp_path):
+    """The driver streams the corpus: it never holds more than two batches per actor plus the one just read,
+    so a corpus larger than the driver's memory still runs."""
+    from sourcetrace.corpus.ray_engine import run_ray
+    from sourcetrace.corpus.store import open_backend
+    from sourcetrace.model import ArticleInfo
+
+    articles = [ArticleInfo(id=f"a{i}", text=ARTICLES[i % len(ARTICLES)]["text"]) for i in range(6)]
+    pulled, reported = [], []
+
+    def batches():
+        for article in articles:
+            pulled.append(article.id)
+            yield [article]
+
+    def on_report(report):
+        assert len(pulled) <= len(reported) + 2 + 1, f"{len(pulled)} batches read before {len(reported)} reports"
+        reported.append(report)
+
+    store = str(tmp_path / "out")
+    open_backend(store).prepare()
+    run_ray(batches(), RunOptions(store=store, stages=("backbone",), workers=1, embed_claims=False), on_report)
+    assert not ray.is_initialized()
+    assert len(reported) == 6 and sum(report["articles"] for report in reported) == 6
+    assert len(pulled) == 6
