@@ -1,7 +1,7 @@
 """Claim clusters: claims that state the same thing, across articles and outlets, and how they travelled.
 
 Claims are embedded (MiniLM, `sourcetrace.embeddings`; the workers embed each task's claims) and clustered
-incrementally with leader clustering over an approximate-nearest-neighbour index (datasketch's HNSW): claims
+incrementally with leader clustering over an approximate-nearest-neighbour index (faiss's HNSW, C++): claims
 are taken in order of publication; a claim joins the cluster whose leader (its first claim) is the nearest,
 if the cosine similarity is at least `threshold`, else it leads a new cluster. Assignments, once made, never
 change, so a rerun with new articles only places the new claims (`cluster_members` is the state).
@@ -60,24 +60,34 @@ def embed_claim_texts(embedder: Any, claims: Sequence[tuple[str, str]]) -> dict[
 
 
 class LeaderIndex:
-    """Cluster leaders in an HNSW index; `assign` places one vector (cosine on unit vectors)."""
+    """Cluster leaders in a faiss HNSW index (inner product = cosine on unit vectors); `assign` places one vector."""
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
-        from datasketch import HNSW
-
         self.threshold = threshold
-        self.index = HNSW(distance_func=lambda a, b: 1.0 - float(np.dot(a, b)), m=16, ef_construction=64)
+        self.index: Any = None  # built on the first leader, when the dimension is known
+        self.cluster_ids: list[str] = []  # faiss numbers vectors in insertion order
+
+    def __len__(self) -> int:
+        return len(self.cluster_ids)
 
     def add_leader(self, cluster_id: str, vector: np.ndarray) -> None:
-        self.index.insert(cluster_id, vector)
+        if self.index is None:
+            import faiss
+
+            self.index = faiss.IndexHNSWFlat(int(vector.shape[-1]), 16, faiss.METRIC_INNER_PRODUCT)
+            self.index.hnsw.efConstruction = 64
+            self.index.hnsw.efSearch = 48
+        self.index.add(np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1))
+        self.cluster_ids.append(cluster_id)
 
     def assign(self, claim_id: str, vector: np.ndarray) -> tuple[str, float, bool]:
         """(cluster id, similarity to its leader, whether the claim leads a new cluster)."""
-        if len(self.index):
-            (nearest, distance), *_ = self.index.query(vector, k=1, ef=48)
-            similarity = 1.0 - distance
-            if similarity >= self.threshold:
-                return nearest, similarity, False
+        if self.cluster_ids:
+            query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+            similarities, positions = self.index.search(query, 1)
+            similarity, position = float(similarities[0, 0]), int(positions[0, 0])
+            if position >= 0 and similarity >= self.threshold:
+                return self.cluster_ids[position], similarity, False
         cluster_id = stable_id("cl", claim_id)
         self.add_leader(cluster_id, vector)
         return cluster_id, 1.0, True
