@@ -316,6 +316,48 @@ def cue_range(token: Any) -> tuple[int, int]:
     return first.idx, last.idx + len(last.text)
 
 
+_EDGE_LEFT_DEPS = ("advmod", "npadvmod", "det", "amod", "compound", "nmod")
+_EDGE_RIGHT_DEPS = ("prep", "npadvmod", "advmod", "dobj", "dative", "acomp", "prt")
+
+
+def cue_edge_options(
+    token: Any, cue: tuple[int, int], blocked: list[tuple[int, int]]
+) -> list[tuple[str, Any, tuple[int, int], dict[str, Any]]]:
+    """Words that may widen a cue, nearest first on each side: adverbs before it ("also said", "repeatedly
+    warned") and phrases after it ("said in a statement", "said Tuesday", "pushed back"). PolNeAR includes
+    some and not others ("said in Iowa"); `LearnedExtractor` asks a classifier about each, in order, and
+    stops on a side at the first one it leaves out. A phrase that overlaps the content or source is never one."""
+    doc = token.doc
+    span = doc.char_span(*cue, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return []
+    lemma = token.lemma_.lower()
+    options = []
+    for side, deps, children in (
+        ("left", _EDGE_LEFT_DEPS, sorted((c for c in token.children if c.i < span.start), key=lambda c: -c.i)),
+        ("right", _EDGE_RIGHT_DEPS, sorted((c for c in token.children if c.i >= span.end), key=lambda c: c.i)),
+    ):
+        for child in children:
+            if child.dep_ not in deps:
+                break
+            start, end = subtree_range(child)
+            if any(s < end and start < e for s, e in blocked):
+                break
+            obj = next((g for g in child.children if g.dep_ in ("pobj", "pcomp")), None)
+            features = {
+                "side_dep": f"{side}|{child.dep_}",
+                "side_word": f"{side}|{child.lower_}",
+                "side_word_obj": f"{side}|{child.lower_}|{obj.lemma_.lower() if obj is not None else ''}",
+                "obj_ent": obj.ent_type_ if obj is not None else child.ent_type_,
+                "cue_word": f"{side}|{lemma}|{child.lower_}",
+                "length": min(child.right_edge.i - child.left_edge.i + 1, 6),
+                "next": doc[child.right_edge.i + 1].lower_ if child.right_edge.i + 1 < len(doc) else "</s>",
+                "ent": child.ent_type_,
+            }
+            options.append((side, child, (start, end), features))
+    return options
+
+
 def _restack_sets(
     model: Any, scores: list[np.ndarray], option_sets: list[list[Option]], tagged: np.ndarray, doc: Any, role: str
 ) -> list[np.ndarray]:
@@ -437,6 +479,8 @@ class LearnedExtractor:
         # with the token tagger: small logistic regressions over (ranker logit, tagger features), fitted on
         # articles neither the tagger nor the ranker's held-out copy saw (see the training module)
         self.stack: dict[str, Any] | None = bundle.get("stack")
+        # which neighbouring words widen a cue ("also said", "said in a statement"); absent in older bundles
+        self.cue_edges: tuple[Any, Any] | None = bundle.get("cue_edges")
 
     def candidates(
         self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate],
@@ -507,6 +551,29 @@ class LearnedExtractor:
                 cue, source, channel = rule.cue, rule.source, rule.channel
             if source is not None and any(s < source[1] and source[0] < e for s, e in fragments):
                 source = None  # a source inside its own content: the parse went wrong
+            if self.cue_edges is not None and channel is None and token.lower_ != "according":
+                cue = self.widen_cue(token, cue, [*fragments, *([source] if source else [])])
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
                                     channel=channel, score=float(probability), origin="model"))
         return result
+
+    def widen_cue(self, token: Any, cue: tuple[int, int], blocked: list[tuple[int, int]]) -> tuple[int, int]:
+        """The cue with the neighbouring words the edge classifier keeps, nearest first, each side stopping at
+        the first word left out."""
+        if self.cue_edges is None:
+            return cue
+        options = cue_edge_options(token, cue, blocked)
+        if not options:
+            return cue
+        vectorizer, model = self.cue_edges
+        keep = model.predict_proba(vectorizer.transform([o[3] for o in options]))[:, 1] >= 0.5
+        start, end = cue
+        open_sides = {"left", "right"}
+        for (side, _, (s, e), _), wanted in zip(options, keep):
+            if side not in open_sides:
+                continue
+            if not wanted:
+                open_sides.discard(side)
+                continue
+            start, end = min(start, s), max(end, e)
+        return start, end

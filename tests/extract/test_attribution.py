@@ -77,7 +77,8 @@ def test_russia_announced(seed):
 
 
 def test_ministry_statement_is_a_direct_quote(seed):
-    ministry = _by_cue(seed, "said", "the Russian ministry of defense")
+    # PolNeAR's cue convention takes "in a statement" into the cue; the channel is still the statement
+    ministry = _by_cue(seed, "said in a statement", "the Russian ministry of defense")
     assert ministry.source_kind == "named_organization"
     assert ministry.quote_kind == "direct"
     assert ministry.channel.text == "a statement"
@@ -145,6 +146,15 @@ def test_pronoun_resolves_to_the_last_named_speaker():
     assert pronoun.speaker is not None and pronoun.speaker.name == "Oleksii Reznikov"
     first = _by_cue(analysis, "said", "Defence Minister Oleksii Reznikov")
     assert first.speaker.role == "Defence Minister"
+
+
+def test_cue_takes_the_adverbs_and_phrases_polnear_puts_in_it():
+    analysis = _analyse("The ministry also said in a statement that the town had been retaken.")
+    cue = _by_cue(analysis, "also said in a statement")
+    assert cue.content.text.endswith("the town had been retaken")
+    # a place is not part of the cue ("said in Iowa")
+    in_place = _analyse("Clinton said in Des Moines that the race was tightening.")
+    assert _by_cue(in_place, "said").content.text.endswith("the race was tightening")
 
 
 def test_anonymous_officials():
