@@ -24,7 +24,7 @@ def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = Fal
     from sourcetrace.verify.clef import cache_db_for
     from sourcetrace.verify.importers import read_factchecks
     from sourcetrace.verify.reranker import load_reranker
-    from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer
+    from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
     from sourcetrace.verify.store import FactcheckStore
 
     embedder = load_embedder()
@@ -43,7 +43,7 @@ def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = Fal
     reranker = load_reranker() if scorer is not None and with_reranker else None
     index = FactcheckIndex(texts, claim_vectors[keep], title_vectors[keep], scorer=scorer,
                            claims=[row['claim'] for row in rows], titles=[row['title'] or '' for row in rows],
-                           reranker=reranker)
+                           reranker=reranker, duplicate_rows=duplicate_of(rows))
     return index, [row["extra"]["vclaim_id"] for row in rows], embedder
 
 

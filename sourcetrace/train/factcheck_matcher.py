@@ -37,14 +37,16 @@ def train(data: Path, out: Path, db: Path | None = None, c: float = 1.0) -> dict
     ids = [q for q in queries if q in qrels]
     texts = [queries[q] for q in ids]
     vectors = embedder.encode([clean_query(t) for t in texts])
+    # A verified claim stored twice is one candidate, its older copy (`retrieval.duplicate_of`): that is the
+    # right one where the qrels name the younger.
+    row_of = {vclaim: row for row, vclaim in enumerate(vclaim_ids)}
+    gold = [{int(index.original[row_of[v]]) for v in qrels[q] if v in row_of} for q in ids]
     xs, ys = [], []
-    for query_id, (pool, features) in zip(ids, index.features(texts, vectors)):
+    for right, (pool, features) in zip(gold, index.features(texts, vectors)):
         xs.append(features)
-        ys.append(np.array([vclaim_ids[i] in qrels[query_id] for i in pool], dtype=np.int64))
+        ys.append(np.isin(pool, list(right)).astype(np.int64))
     # Every query once more with its verified claim(s) left out of the collection: all candidates are wrong,
     # so the score learns what "no match here" looks like (CheckThat! has a match for every query; news does not).
-    row_of = {vclaim: row for row, vclaim in enumerate(vclaim_ids)}
-    gold = [{row_of[v] for v in qrels[q] if v in row_of} for q in ids]
     for pool, features in index.features(texts, vectors, exclude=gold):
         xs.append(features)
         ys.append(np.zeros(len(pool), dtype=np.int64))

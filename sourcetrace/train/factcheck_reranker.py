@@ -83,7 +83,8 @@ def train(data: Path, out_dir: Path, db: Path | None = None) -> dict:
     row_of = {vclaim: row for row, vclaim in enumerate(vclaim_ids)}
     ids = [q for q in queries if q in qrels and any(v in row_of for v in qrels[q])]
     texts = [queries[q] for q in ids]
-    gold = [{row_of[v] for v in qrels[q] if v in row_of} for q in ids]
+    # a verified claim stored twice is one candidate, its older copy (`retrieval.duplicate_of`)
+    gold = [{int(index.original[row_of[v]]) for v in qrels[q] if v in row_of} for q in ids]
     vectors = load_embedder().encode([clean_query(t) for t in texts])
     ranked = []  # per query: candidate rows best first, with the first scorer's probability
     for pool, features in index.features(texts, vectors):

@@ -55,7 +55,7 @@ class FactcheckMatcher:
     def _load(self, collections: list[str] | None) -> None:
         from sourcetrace.embeddings import load_embedder
         from sourcetrace.verify.reranker import load_reranker
-        from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer
+        from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
         from sourcetrace.verify.store import FactcheckStore
 
         try:
@@ -70,7 +70,8 @@ class FactcheckMatcher:
         self.index = FactcheckIndex(texts, claim_vectors, title_vectors, scorer=MatchScorer.load(WEIGHTS_PATH),
                                     claims=[row['claim'] for row in self.rows],
                                     titles=[row['title'] or '' for row in self.rows],
-                                    reranker=load_reranker() if self.rerank else None)
+                                    reranker=load_reranker() if self.rerank else None,
+                                    duplicate_rows=duplicate_of(self.rows))
         self.embedder = load_embedder()
 
     def models(self) -> dict[str, str]:

@@ -66,6 +66,33 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
 
 
+def _same_text_key(text: str) -> str:
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def _natural_key(text: str) -> str:
+    """Numbers compare by value ("381" before "5657"): digits zero-padded."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(12), text)
+
+
+def duplicate_of(rows: Sequence[dict]) -> list[int]:
+    """Per store row, the row that represents it: itself, or the first copy of the same fact-check.
+
+    A collection can hold one fact-check twice, its claim and title differing only in quotes or punctuation
+    (CheckThat! 2020: 180 pairs among 10,375 verified claims, e.g. 'dark white' and "dark white"). Listing both
+    wastes a place of the top k; the copy dated first (then the lowest source id: CheckThat! marks the older
+    record relevant in 184 of 189 train queries that have a copy) stands for both. Only within a collection.
+    """
+    first: dict[tuple[str, str], int] = {}
+    order = sorted(range(len(rows)), key=lambda i: (rows[i].get("date") or "~", _natural_key(
+        str((rows[i].get("extra") or {}).get("vclaim_id") or rows[i].get("id") or ""))))
+    for i in order:
+        row = rows[i]
+        first.setdefault((row.get("collection") or "", _same_text_key(f"{row['claim']} {row.get('title') or ''}")), i)
+    return [first[(row.get("collection") or "", _same_text_key(f"{row['claim']} {row.get('title') or ''}"))]
+            for row in rows]
+
+
 def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-scores)
     rank = np.empty(len(scores), dtype=np.int64)
@@ -132,7 +159,8 @@ class FactcheckIndex:
 
     def __init__(self, texts: Sequence[str], claim_vectors: np.ndarray, title_vectors: np.ndarray | None = None,
                  scorer: MatchScorer | None = None, claims: Sequence[str] | None = None,
-                 titles: Sequence[str] | None = None, reranker: Reranker | None = None) -> None:
+                 titles: Sequence[str] | None = None, reranker: Reranker | None = None,
+                 duplicate_rows: Sequence[int] | None = None) -> None:
         self.size = len(texts)
         self.texts = [t.strip() for t in texts]
         self.bm25 = BM25(texts) if texts else None
@@ -145,6 +173,9 @@ class FactcheckIndex:
         self.title_vectors = self.claim_vectors if title_vectors is None else np.asarray(title_vectors, np.float32)
         self.scorer = scorer
         self.reranker = reranker
+        # rows that copy an earlier fact-check (`duplicate_of`) are never candidates: their original is
+        self.original = np.arange(self.size) if duplicate_rows is None else np.asarray(duplicate_rows, np.int64)
+        self.copies = self.original != np.arange(self.size)
 
     def features(self, queries: Sequence[str], query_vectors: np.ndarray, candidates: int = 30,
                  exclude: Sequence[set[int]] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -165,6 +196,9 @@ class FactcheckIndex:
                    "bm25_claim": self.bm25_claim.scores(queries), "bm25_title": self.bm25_title.scores(queries)}
         dense = {"cos_claim": vectors @ self.claim_vectors.T, "cos_title": vectors @ self.title_vectors.T}
         dense["cos_best"] = np.maximum(dense["cos_claim"], dense["cos_title"])
+        if self.copies.any():
+            for name, matrix in {**lexical, **dense}.items():
+                matrix[:, self.copies] = -1.0 if name in dense else 0.0
         out = []
         k = min(candidates, self.size)
         for row in range(len(queries)):
@@ -180,7 +214,7 @@ class FactcheckIndex:
                 orders[name], ranks[name] = _ranks(values)
             pool = np.unique(np.concatenate([orders["cos_best"][:k], orders["bm25"][:k],
                                              orders["cos_claim"][:k // 2], orders["bm25_clean"][:k // 2]]))
-            pool = pool[~np.isin(pool, gone)]
+            pool = pool[~np.isin(pool, gone) & ~self.copies[pool]]
             best = orders["cos_best"]
             top_cos = float(scores["cos_best"][best[0]])
             second_cos = float(scores["cos_best"][best[1]]) if self.size > 1 else 0.0

@@ -12,6 +12,7 @@ from sourcetrace.model import ArticleInfo
 from sourcetrace.pipeline import Document, Pipeline
 from sourcetrace.verify.factchecks import FactcheckMatcher
 from sourcetrace.verify.importers import read_factchecks
+from sourcetrace.verify.retrieval import duplicate_of
 from sourcetrace.verify.store import FactcheckStore
 from tests.conftest import SHARED, require_shared
 
@@ -108,3 +109,23 @@ def test_reference_article_nato_claims_match_euvsdisinfo_cases(seed_analysis, tm
     assert not [m for m in matches if "mine clearance" in m.span.text]
     if seed_analysis.claims:
         assert {m.claim for m in matches} <= {c.id for c in seed_analysis.claims}
+
+
+def test_a_fact_check_stored_twice_is_matched_once_as_its_older_copy(tmp_path) -> None:
+    # CheckThat! 2020's collection holds such pairs: the same claim with other quotes, checked once.
+    older = review("https://fc.example/old", 'A Fox affiliate described the suspect as "dark white."')
+    older["datePublished"] = "2017-04-18"
+    newer = review("https://fc.example/new", "A Fox affiliate described the suspect as 'dark white.'")
+    other = review("https://fc.example/other", "A Fox affiliate aired a map that mislabeled Alabama.")
+    source = tmp_path / "reviews.json"
+    source.write_text(json.dumps([newer, older, other, *REVIEWS]), encoding="utf-8")
+    db = tmp_path / "store.duckdb"
+    with FactcheckStore(db) as store:
+        store.import_records(read_factchecks(source), load_embedder())
+    matcher = FactcheckMatcher({"db": str(db)})
+    by_url = {row["url"]: i for i, row in enumerate(matcher.rows)}
+    assert duplicate_of(matcher.rows)[by_url["https://fc.example/new"]] == by_url["https://fc.example/old"]
+    tweet = "Fox affiliate described the murder suspect as 'dark white', unbelievable"
+    (matches,) = matcher.index.search([tweet], matcher.embedder.encode([tweet]), top_k=5)
+    urls = [matcher.rows[m.index]["url"] for m in matches]
+    assert urls[0] == "https://fc.example/old" and "https://fc.example/new" not in urls
