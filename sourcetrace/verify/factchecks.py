@@ -47,6 +47,7 @@ class FactcheckMatcher:
         self.rerank = bool(config.get("rerank", True))
         self.db_path = Path(config["db"]) if config.get("db") else default_db_path()
         self.rows: list[dict[str, Any]] = []
+        self.copies: dict[int, list[int]] = {}  # kept row -> rows merged into it (the same fact-check stored again)
         self.index = None
         self.embedder = None
         if self.db_path.exists():
@@ -67,11 +68,15 @@ class FactcheckMatcher:
         if not self.rows:
             return
         texts = [f"{row['claim']} {row['title'] or ''}" for row in self.rows]
+        originals = duplicate_of(self.rows)
+        for row_index, original in enumerate(originals):
+            if original != row_index:
+                self.copies.setdefault(original, []).append(row_index)
         self.index = FactcheckIndex(texts, claim_vectors, title_vectors, scorer=MatchScorer.load(WEIGHTS_PATH),
                                     claims=[row['claim'] for row in self.rows],
                                     titles=[row['title'] or '' for row in self.rows],
                                     reranker=load_reranker() if self.rerank else None,
-                                    duplicate_rows=duplicate_of(self.rows))
+                                    duplicate_rows=originals)
         self.embedder = load_embedder()
 
     def models(self) -> dict[str, str]:
@@ -124,6 +129,15 @@ class FactcheckMatcher:
         description = f"{row.get('outlet') or row['collection']} ({verdict}"
         description += f", {row['date']})" if row.get("date") else ")"
         description += f": {row['claim']}"
+        # A case recorded again (EUvsDisinfo repeats a case word for word when the claim recurs) is matched as its
+        # first record; the later records stay in the evidence, so that the recurrence is still visible.
+        also_recorded = [
+            {"factcheck_id": copy["id"], "date": copy.get("date"), "outlet": copy.get("outlet"), "url": copy.get("url"),
+             "appeared_in": copy.get("appeared_in")}
+            for copy in (self.rows[i] for i in self.copies.get(match.index, []))
+        ]
+        if also_recorded:
+            description += f" (recorded {len(also_recorded) + 1} times)"
         return Evidence(
             description=description,
             source=f"{row['collection']}: {row.get('outlet') or ''}".rstrip(": "),
@@ -134,6 +148,7 @@ class FactcheckMatcher:
                 "outlet": row.get("outlet"), "url": row.get("url"), "appeared_in": row.get("appeared_in"),
                 "narrative": row.get("narrative"), "score": round(match.score, 4),
                 "cosine": round(match.cosine, 4), "bm25": round(match.bm25, 3),
+                **({"also_recorded": also_recorded} if also_recorded else {}),
             },
         )
 

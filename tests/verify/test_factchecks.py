@@ -129,3 +129,7 @@ def test_a_fact_check_stored_twice_is_matched_once_as_its_older_copy(tmp_path) -
     (matches,) = matcher.index.search([tweet], matcher.embedder.encode([tweet]), top_k=5)
     urls = [matcher.rows[m.index]["url"] for m in matches]
     assert urls[0] == "https://fc.example/old" and "https://fc.example/new" not in urls
+    # the later record is not lost: the evidence of the match names it
+    evidence = matcher._evidence(matches[0])
+    assert [copy["url"] for copy in evidence.data["also_recorded"]] == ["https://fc.example/new"]
+    assert "recorded 2 times" in evidence.description
