@@ -34,6 +34,9 @@ MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "attributi
 MODEL_FILE = MODEL_DIR / "model.pkl"
 CUE_POS = {"VERB", "NOUN", "ADP", "AUX", "ADJ", "PROPN"}
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
+# speech and claim verbs a nested attribution is looked for with (see `LearnedExtractor._with_nested_cues`)
+NESTED_CUE_VERBS = {"say", "tell", "claim", "report", "announce", "state", "insist", "argue", "warn", "confirm",
+                    "deny", "allege", "admit", "acknowledge", "assert", "declare", "write", "reveal", "explain"}
 
 
 def is_cue_candidate(token: Any) -> bool:
@@ -498,12 +501,15 @@ class LearnedExtractor:
         features = [cue_features(t, bool(quoted[t.idx])) for t in tokens]
         probabilities = self.cue_model.predict_proba(self.cue_vectorizer.transform(features))[:, 1]
         threshold = self.cue_threshold
+        ranker_probabilities = probabilities
         if stack is not None:
             extra = [cue_tagger_features(tagged, t) for t in tokens]
             probabilities = stack["cue"].predict_proba(stacked_rows(probabilities, extra))[:, 1]
             threshold = stack["cue_threshold"]
         rule_by_token = {c.cue_token.i: c for c in rule_candidates if c.cue_token is not None}
         chosen_cues = [(t, p) for t, p in zip(tokens, probabilities) if p >= threshold]
+        if stack is not None and self.rescue_nested:
+            chosen_cues = self._with_nested_cues(chosen_cues, tokens, ranker_probabilities)
         # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
         content_sets = [content_options(t, text, regions, rule_by_token.get(t.i)) for t, _ in chosen_cues]
         source_sets = [source_options(t, text) for t, _ in chosen_cues]
@@ -556,6 +562,30 @@ class LearnedExtractor:
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
                                     channel=channel, score=float(probability), origin="model"))
         return result
+
+    # the tagger rarely marks a speech verb inside another attribution's reported clause ("The Kremlin said
+    # that officials had claimed ..."); nested chains are wanted, so the ranker alone decides there
+    rescue_nested = True
+
+    def _with_nested_cues(
+        self, chosen: list[tuple[Any, float]], tokens: list[Any], ranker_probabilities: np.ndarray
+    ) -> list[tuple[Any, float]]:
+        """Add the speech verbs with a subject, inside the complement clause of a chosen cue, that the ranker
+        alone takes (its own threshold) and the stacked tagger did not."""
+        chosen_at = {t.i for t, _ in chosen}
+        added = []
+        for token, probability in zip(tokens, ranker_probabilities):
+            if token.i in chosen_at or probability < self.cue_threshold or token.pos_ != "VERB":
+                continue
+            if token.lemma_.lower() not in NESTED_CUE_VERBS or not any(c.dep_ in _SUBJECTS for c in token.children):
+                continue
+            node = token
+            while node.head is not node and node.dep_ in ("ccomp", "conj", "xcomp"):
+                if node.head.i in chosen_at and node.dep_ == "ccomp":
+                    added.append((token, float(probability)))
+                    break
+                node = node.head
+        return sorted(chosen + added, key=lambda pair: pair[0].i)
 
     def widen_cue(self, token: Any, cue: tuple[int, int], blocked: list[tuple[int, int]]) -> tuple[int, int]:
         """The cue with the neighbouring words the edge classifier keeps, nearest first, each side stopping at
