@@ -13,7 +13,7 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    length, how often its words recur in the article, quotes, capitals, hashed words) names the technique.
 5. Score = P(span) x P(technique | span): P(span) is the tagger's mean probability mapped through Platt
    scaling fitted on development articles (does the span overlap a gold span?); P(technique | span) is the
-   regression's probability after temperature scaling fitted on the same articles.
+   regression's probability after temperature scaling fitted by cross-validation on the training articles.
 
 PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
 2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques
