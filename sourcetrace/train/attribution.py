@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,48 +43,44 @@ def _extent(text: str, fragments: list[tuple[int, int]]) -> tuple[int, int] | No
     return (start, end) if end > start else None
 
 
-def gold_cue_roots(doc: Any, annotated: list[Any]) -> dict[int, list[Any]]:
-    """Token index of each gold cue's head word (union over annotators) -> the gold attributions there."""
-    text = doc.text
-    gold_roots: dict[int, list[Any]] = {}
+def _gold_cues(doc: Any, annotated: list[Any]) -> Iterator[tuple[Any, tuple[int, int], Any]]:
+    """(gold attribution, its cue's character extent, the parse span over it) for every gold cue that aligns."""
     for article in annotated:
         for gold in article.attributions:
-            cue = _extent(text, gold.cue)
+            cue = _extent(doc.text, gold.cue)
             if cue is None:
                 continue
             span = doc.char_span(*cue, alignment_mode="expand")
-            if span is None or len(span) == 0:
-                continue
-            root = span.root
-            if span[0].lower_ == "according":
-                root = span[0]
-            gold_roots.setdefault(root.i, []).append(gold)
+            if span is not None and len(span) > 0:
+                yield gold, cue, span
+
+
+def gold_cue_roots(doc: Any, annotated: list[Any]) -> dict[int, list[Any]]:
+    """Token index of each gold cue's head word (union over annotators) -> the gold attributions there."""
+    gold_roots: dict[int, list[Any]] = {}
+    for gold, _, span in _gold_cues(doc, annotated):
+        root = span[0] if span[0].lower_ == "according" else span.root
+        gold_roots.setdefault(root.i, []).append(gold)
     return gold_roots
 
 
 def cue_edge_rows(doc: Any, annotated: list[Any]) -> list[tuple[dict[str, Any], int]]:
     """For every gold cue: is each neighbouring word the edge classifier is asked about inside the gold cue?
     (Asked in the order it is at run time; on each side up to the first one that is not.)"""
-    text = doc.text
     rows = []
-    for article in annotated:
-        for gold in article.attributions:
-            cue = _extent(text, gold.cue)
-            if cue is None:
+    for gold, cue, span in _gold_cues(doc, annotated):
+        if span[0].lower_ == "according":
+            continue
+        root = span.root
+        blocked = [x for x in (_extent(doc.text, gold.content), _extent(doc.text, gold.source)) if x is not None]
+        closed: set[str] = set()
+        for side, _, (start, end), features in cue_edge_options(root, cue_range(root), blocked):
+            if side in closed:
                 continue
-            span = doc.char_span(*cue, alignment_mode="expand")
-            if span is None or len(span) == 0 or span[0].lower_ == "according":
-                continue
-            root = span.root
-            blocked = [x for x in (_extent(text, gold.content), _extent(text, gold.source)) if x is not None]
-            closed: set[str] = set()
-            for side, _, (start, end), features in cue_edge_options(root, cue_range(root), blocked):
-                if side in closed:
-                    continue
-                inside = cue[0] <= start and end <= cue[1]
-                rows.append((features, int(inside)))
-                if not inside:
-                    closed.add(side)
+            inside = cue[0] <= start and end <= cue[1]
+            rows.append((features, int(inside)))
+            if not inside:
+                closed.add(side)
     return rows
 
 
