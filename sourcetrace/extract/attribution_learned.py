@@ -557,10 +557,14 @@ class LearnedExtractor:
                 cue, source, channel = rule.cue, rule.source, rule.channel
             if source is not None and any(s < source[1] and source[0] < e for s, e in fragments):
                 source = None  # a source inside its own content: the parse went wrong
-            if self.cue_edges is not None and channel is None and token.lower_ != "according":
-                cue = self.widen_cue(token, cue, [*fragments, *([source] if source else [])])
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
                                     channel=channel, score=float(probability), origin="model"))
+        if self.cue_edges is not None:
+            widen = [c for c in result if c.channel is None and c.cue_token.lower_ != "according"]
+            widened = self.widen_cues(
+                [(c.cue_token, c.cue, [*c.content, *([c.source] if c.source else [])]) for c in widen])
+            for candidate, cue in zip(widen, widened):
+                candidate.cue = cue
         return result
 
     # the tagger rarely marks a speech verb inside another attribution's reported clause ("The Kremlin said
@@ -587,23 +591,29 @@ class LearnedExtractor:
                 node = node.head
         return sorted(chosen + added, key=lambda pair: pair[0].i)
 
-    def widen_cue(self, token: Any, cue: tuple[int, int], blocked: list[tuple[int, int]]) -> tuple[int, int]:
-        """The cue with the neighbouring words the edge classifier keeps, nearest first, each side stopping at
-        the first word left out."""
+    def widen_cues(
+        self, requests: list[tuple[Any, tuple[int, int], list[tuple[int, int]]]]
+    ) -> list[tuple[int, int]]:
+        """Each (cue token, cue, blocked ranges) request's cue with the neighbouring words the edge classifier
+        keeps, nearest first, each side stopping at the first word left out; one classifier call for all."""
         if self.cue_edges is None:
-            return cue
-        options = cue_edge_options(token, cue, blocked)
-        if not options:
-            return cue
+            return [cue for _, cue, _ in requests]
+        option_lists = [cue_edge_options(token, cue, blocked) for token, cue, blocked in requests]
+        rows = [features for options in option_lists for _, _, _, features in options]
+        if not rows:
+            return [cue for _, cue, _ in requests]
         vectorizer, model = self.cue_edges
-        keep = model.predict_proba(vectorizer.transform([o[3] for o in options]))[:, 1] >= 0.5
-        start, end = cue
-        open_sides = {"left", "right"}
-        for (side, _, (s, e), _), wanted in zip(options, keep):
-            if side not in open_sides:
-                continue
-            if not wanted:
-                open_sides.discard(side)
-                continue
-            start, end = min(start, s), max(end, e)
-        return start, end
+        keep = model.predict_proba(vectorizer.transform(rows))[:, 1] >= 0.5
+        widened, offset = [], 0
+        for (_, (start, end), _), options in zip(requests, option_lists):
+            open_sides = {"left", "right"}
+            for (side, _, (s, e), _), wanted in zip(options, keep[offset:offset + len(options)]):
+                if side not in open_sides:
+                    continue
+                if not wanted:
+                    open_sides.discard(side)
+                    continue
+                start, end = min(start, s), max(end, e)
+            offset += len(options)
+            widened.append((start, end))
+        return widened
