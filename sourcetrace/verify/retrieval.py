@@ -83,14 +83,13 @@ def duplicate_of(rows: Sequence[dict]) -> list[int]:
     wastes a place of the top k; the copy dated first (then the lowest source id: CheckThat! marks the older
     record relevant in 184 of 189 train queries that have a copy) stands for both. Only within a collection.
     """
-    first: dict[tuple[str, str], int] = {}
+    keys = [(row.get("collection") or "", _same_text_key(f"{row['claim']} {row.get('title') or ''}")) for row in rows]
     order = sorted(range(len(rows)), key=lambda i: (rows[i].get("date") or "~", _natural_key(
         str((rows[i].get("extra") or {}).get("vclaim_id") or rows[i].get("id") or ""))))
+    first: dict[tuple[str, str], int] = {}
     for i in order:
-        row = rows[i]
-        first.setdefault((row.get("collection") or "", _same_text_key(f"{row['claim']} {row.get('title') or ''}")), i)
-    return [first[(row.get("collection") or "", _same_text_key(f"{row['claim']} {row.get('title') or ''}"))]
-            for row in rows]
+        first.setdefault(keys[i], i)
+    return [first[key] for key in keys]
 
 
 def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
