@@ -36,6 +36,7 @@ from sourcetrace.extract.attribution_rules import (
     Lexicon,
     RuleExtractor,
     quote_regions,
+    subtree_range,
 )
 from sourcetrace.extract.attribution_tagger import TAGGER_FILE, AttributionTagger
 from sourcetrace.model import Attribution, Span, Speaker, stable_id
@@ -103,6 +104,12 @@ class AttributionExtractor:
                     speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds)
                 elif speaker is not None:
                     earlier = _same_speaker(speaker, known)
+                    if earlier is None and kind == "named_person":
+                        # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution
+                        earlier = self._full_mention(doc, speaker, candidate.source[0])
+                        if earlier is not None:
+                            known.append(earlier)
+                            kinds[earlier.name] = kind
                     if earlier is not None:
                         speaker = earlier
                         kind = kinds.get(earlier.name, kind)
@@ -131,6 +138,26 @@ class AttributionExtractor:
         _link_parents(result)
         result.sort(key=lambda a: (a.content.start, a.id))
         return result
+
+    def _full_mention(self, doc: Any, speaker: Speaker, before: int) -> Speaker | None:
+        """The first earlier mention of a person whose full name ends with this speaker's name, described with
+        its titles and appositions; None when the article never names them more fully."""
+        words = speaker.name.split()
+        for entity in doc.ents:
+            if entity.start_char >= before:
+                break
+            if entity.label_ != "PERSON" or len(entity) <= len(words):
+                continue
+            root = entity.root
+            start = min([entity.start_char] + [c.left_edge.idx for c in root.lefts if c.dep_ == "compound"])
+            end = max([entity.end_char] + [subtree_range(c)[1] for c in root.rights if c.dep_ == "appos"])
+            described = self.describer.speaker(doc, (start, end), "named_person", entity)
+            if described is None:
+                continue
+            name_words = described[0].split()
+            if len(name_words) > len(words) and name_words[-len(words):] == words:
+                return Speaker(name=described[0], role=described[1])
+        return None
 
     def _follow_on_quotes(
         self, document: Document, found: list[Attribution], regions: list[tuple[int, int]]

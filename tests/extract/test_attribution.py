@@ -148,6 +148,20 @@ def test_pronoun_resolves_to_the_last_named_speaker():
     assert first.speaker.role == "Defence Minister"
 
 
+def test_surname_links_to_a_full_mention_outside_any_attribution():
+    analysis = _analyse(
+        "The claim was made by Col. Viktor Hrebenko, a spokesman for the Lugansk People's Militia, in an "
+        "interview with RIA Novosti. \"We have seen instructors from NATO countries,\" Hrebenko said. "
+        "Hrebenko later repeated the claim, and Olga Petrenko, a local teacher, said she had seen nobody."
+    )
+    quote = _by_cue(analysis, "said", "Hrebenko")
+    assert quote.speaker.name == "Viktor Hrebenko"
+    assert quote.speaker.role == "Col.; spokesman for the Lugansk People's Militia"
+    # a surname is never linked to someone else's full name
+    assert all(a.speaker.name != "Olga Petrenko" for a in analysis.attributions
+               if a.source is not None and a.source.text == "Hrebenko")
+
+
 def test_cue_takes_the_adverbs_and_phrases_polnear_puts_in_it():
     analysis = _analyse("The ministry also said in a statement that the town had been retaken.")
     cue = _by_cue(analysis, "also said in a statement")
