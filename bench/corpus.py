@@ -10,6 +10,7 @@
     python bench/corpus.py                       # everything (long on a small machine)
     python bench/corpus.py --articles 200 --records 100000 --skip-ray
     python bench/corpus.py --json results.json   # also write the numbers as JSON
+    python bench/corpus.py --articles 40 --records 0 --profiles default,fast   # the fast profile beside the default
 
 The shared data is read, never copied into the repository; the script stops with a message if it is absent.
 """
@@ -72,13 +73,16 @@ def bare_parse(texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def run_real(records: list[dict], workers: int, folder: Path) -> dict:
+def run_real(records: list[dict], workers: int, folder: Path, profile: str = "default") -> dict:
+    from sourcetrace.config import load_profile
     from sourcetrace.corpus.runner import RunOptions, run_corpus
 
     source = write_jsonl(records, folder / "articles.jsonl")
-    out = folder / "real"
+    out = folder / f"real-{profile}"
+    config = None if profile == "default" else load_profile(profile)
     started = time.perf_counter()
-    summary = run_corpus([source], out, RunOptions(store=str(out), workers=workers, task_size=16), progress=False)
+    options = RunOptions(store=str(out), workers=workers, task_size=16, config=config)
+    summary = run_corpus([source], out, options, progress=False)
     total = time.perf_counter() - started
     from collections import defaultdict
 
@@ -95,6 +99,26 @@ def run_real(records: list[dict], workers: int, folder: Path) -> dict:
             "finish_seconds": round(total - summary.seconds, 2),
             "stage_share": {k: round(v / spent, 3) for k, v in sorted(stage_seconds.items(), key=lambda kv: -kv[1])},
             "rows": counts}
+
+
+def real_result(real: dict, workers: int, parse_rate: float, articles: int, profile: str) -> dict:
+    """The real run's numbers, printed and as a dict, against the bare parse measured in this process."""
+    rate = real["summary"]["articles_per_second"]
+    per_core = rate / workers
+    print(f"  full analysis ({profile} settings), {workers} worker(s): {rate:.2f} articles/s = {per_core:.2f} "
+          f"per core (x{per_core / parse_rate:.3f} of the bare parse per core); peak memory per worker "
+          f"{real['summary']['peak_rss_mb_per_worker']} MB; duplicates+clusters {real['finish_seconds']} s",
+          flush=True)
+    print(f"  share of analysis time per stage: {real['stage_share']}", flush=True)
+    return {
+        "profile": profile,
+        "articles": articles, "bare_parse_articles_per_s_per_core": round(parse_rate, 2),
+        "full_articles_per_s": rate, "full_articles_per_s_per_core": round(per_core, 2),
+        "full_over_bare_parse_per_core": round(per_core / parse_rate, 3),
+        "peak_rss_mb_per_worker": real["summary"]["peak_rss_mb_per_worker"],
+        "finish_seconds": real["finish_seconds"], "run": real["summary"],
+        "stage_share": real["stage_share"], "rows": real["rows"],
+    }
 
 
 def synthetic(count: int, path: Path) -> Path:
@@ -137,6 +161,8 @@ def main() -> None:
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument("--engines", default="pool,ray", help="engines for the synthetic run (pool,ray)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--profiles", default="default",
+                        help="settings profiles for the real run, comma-separated: default,fast")
     args = parser.parse_args()
 
     from sourcetrace.corpus.runner import default_workers
@@ -152,22 +178,10 @@ def main() -> None:
             print(f"real articles: {len(records)} ({words / len(records):.0f} words on average)", flush=True)
             parse_rate = bare_parse(texts)
             print(f"  bare spaCy parse, 1 process: {parse_rate:.2f} articles/s", flush=True)
-            real = run_real(records, workers, folder)
-            rate = real["summary"]["articles_per_second"]
-            per_core = rate / workers
-            results["real"] = {
-                "articles": len(records), "bare_parse_articles_per_s_per_core": round(parse_rate, 2),
-                "full_articles_per_s": rate, "full_articles_per_s_per_core": round(per_core, 2),
-                "full_over_bare_parse_per_core": round(per_core / parse_rate, 3),
-                "peak_rss_mb_per_worker": real["summary"]["peak_rss_mb_per_worker"],
-                "finish_seconds": real["finish_seconds"], "run": real["summary"],
-                "stage_share": real["stage_share"], "rows": real["rows"],
-            }
-            print(f"  full analysis, {workers} worker(s): {rate:.2f} articles/s = {per_core:.2f} per core "
-                  f"(x{per_core / parse_rate:.3f} of the bare parse per core); peak memory per worker "
-                  f"{real['summary']['peak_rss_mb_per_worker']} MB; duplicates+clusters {real['finish_seconds']} s",
-                  flush=True)
-            print(f"  share of analysis time per stage: {real['stage_share']}", flush=True)
+            for profile in args.profiles.split(","):
+                key = "real" if profile == "default" else f"real_{profile}"
+                results[key] = real_result(run_real(records, workers, folder, profile), workers, parse_rate,
+                                           len(records), profile)
         if args.records:
             path = synthetic(args.records, folder / "synthetic.jsonl")
             reading = read_only(path)

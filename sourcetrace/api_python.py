@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sourcetrace.errors import InputError
 from sourcetrace.model import Analysis, ArticleInfo
@@ -45,15 +46,27 @@ def analyze(
     outlet: str | None = None,
     url: str | None = None,
     stages: Sequence[str] | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Analysis:
-    """Analyse one article's text and return its `Analysis`."""
+    """Analyse one article's text and return its `Analysis`. `config`: stage settings, as in a `--config`
+    file (`sourcetrace.config.load_profile("fast")` is the fast profile)."""
     article = make_article(text, id=id, title=title, published=published, outlet=outlet, url=url)
-    return load_pipeline(stages).analyze(article)
+    return load_pipeline(stages, _checked(config)).analyze(article)
 
 
-def analyze_batch(articles: Sequence[ArticleInfo], stages: Sequence[str] | None = None) -> list[Analysis]:
+def analyze_batch(
+    articles: Sequence[ArticleInfo],
+    stages: Sequence[str] | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[Analysis]:
     """Analyse a batch of article records: the function every corpus engine calls."""
-    return load_pipeline(stages).analyze_batch(list(articles))
+    return load_pipeline(stages, _checked(config)).analyze_batch(list(articles))
+
+
+def _checked(config: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
+    from sourcetrace.config import validate_config
+
+    return validate_config(config, "config") if config else None
 
 
 __all__ = ["analyze", "analyze_batch", "load_pipeline", "make_article"]

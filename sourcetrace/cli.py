@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from sourcetrace.console import err, fail
+from sourcetrace.console import CONFIG_OPTION, PROFILE_OPTION, err, fail
 from sourcetrace.errors import InputError, SourcetraceError
 from sourcetrace.model import Analysis, ArticleInfo
 
@@ -69,8 +69,11 @@ def analyze(
     gazetteer: list[Path] | None = typer.Option(
         None, "--gazetteer", help="Extra gazetteer file (YAML/CSV) for entity linking; repeatable."
     ),
+    profile: str | None = PROFILE_OPTION,
+    config_file: Path | None = CONFIG_OPTION,
 ) -> None:
     """Analyse articles and print or write the evidence-linked analysis."""
+    from sourcetrace.config import settings_from_options
     from sourcetrace.ingest import FieldMap, ReadOptions, read_inputs
     from sourcetrace.ingest.common import normalise_date
     from sourcetrace.pipeline import load_pipeline
@@ -82,7 +85,10 @@ def analyze(
             outlet=outlet,
             url=url,
         )
-    except InputError as error:
+        # settings are checked before any input is read: a typo fails at once, not after the inputs
+        extra = {"entities": {"gazetteer": [str(p) for p in gazetteer]}} if gazetteer else None
+        settings = settings_from_options(profile, config_file, extra)
+    except SourcetraceError as error:
         raise fail(str(error), 2) from None
 
     articles: list[ArticleInfo] = []
@@ -97,8 +103,7 @@ def analyze(
     analyses: list[Analysis] = []
     if articles:
         try:
-            config = {"entities": {"gazetteer": [str(p) for p in gazetteer]}} if gazetteer else None
-            pipeline = load_pipeline(config=config)
+            pipeline = load_pipeline(config=settings)
         except SourcetraceError as error:
             raise fail(str(error)) from None
         analyses = _run_with_progress(pipeline, articles)

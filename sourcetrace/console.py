@@ -12,3 +12,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `error: message` on stderr and return the Exit to raise (`raise fail(...) from None`)."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+# the pipeline settings options shared by `analyze`, `run` and `serve` (read by `sourcetrace.config`)
+PROFILE_OPTION = typer.Option(
+    None, "--profile", help="Shipped settings: 'fast' (no per-word MiniLM pass; see the README for its cost)."
+)
+CONFIG_OPTION = typer.Option(
+    None, "--config", help="Stage settings file (YAML/JSON: stage name -> options), applied after --profile."
+)

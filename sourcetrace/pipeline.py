@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,13 +136,13 @@ class Pipeline:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_pipeline(stages: tuple[str, ...]) -> Pipeline:
-    return Pipeline(stages)
+def _cached_pipeline(stages: tuple[str, ...], config_json: str) -> Pipeline:
+    return Pipeline(stages, json.loads(config_json) if config_json else None)
 
 
 def load_pipeline(stages: Sequence[str] | None = None, config: dict[str, Any] | None = None) -> Pipeline:
-    """The pipeline, built once per process for a given list of stages (resources load once)."""
+    """The pipeline, built once per process for given stages and settings (resources load once)."""
     stages = tuple(stages or DEFAULT_STAGES)
-    if config:
-        return Pipeline(stages, config)
-    return _cached_pipeline(stages)
+    # keyed by the settings' canonical JSON, so that analyze(text, config=...) in a loop loads models once
+    key = json.dumps(config, sort_keys=True, default=str) if config else ""
+    return _cached_pipeline(stages, key)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from sourcetrace.console import err, fail
+from sourcetrace.console import CONFIG_OPTION, PROFILE_OPTION, err, fail
 from sourcetrace.errors import InputError, SourcetraceError
 
 
@@ -117,8 +117,11 @@ def register(app: typer.Typer) -> None:
         published_field: str = typer.Option("published", help="Record field holding the publication date."),
         outlet_field: str = typer.Option("outlet", help="Record field holding the outlet."),
         url_field: str = typer.Option("url", help="Record field holding the URL."),
+        profile: str | None = PROFILE_OPTION,  # noqa: UP007
+        config_file: Path | None = CONFIG_OPTION,  # noqa: UP007
     ) -> None:
         """Analyse a corpus into sharded Parquet tables and a DuckDB database; rerun to resume."""
+        from sourcetrace.config import settings_from_options
         from sourcetrace.corpus.runner import RunOptions, default_workers, run_corpus
         from sourcetrace.ingest import FieldMap, ReadOptions
 
@@ -129,12 +132,17 @@ def register(app: typer.Typer) -> None:
             )
         if task_size < 1:
             raise fail("--task-size must be at least 1", 2)
+        try:
+            settings = settings_from_options(profile, config_file)
+        except SourcetraceError as error:
+            raise fail(str(error), 2) from None
         options = RunOptions(
             store=store or str(out),
             stages=chosen_stages,
             task_size=task_size,
             workers=default_workers() if workers is None else workers,
             embed_claims=not no_embed,
+            config=settings,
         )
         read_options = ReadOptions(
             fields=FieldMap(id_field, text_field, title_field, published_field, outlet_field, url_field)

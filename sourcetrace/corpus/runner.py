@@ -50,6 +50,7 @@ class RunOptions:
     task_size: int = 64
     workers: int = field(default_factory=default_workers)
     embed_claims: bool = True
+    config: dict[str, dict[str, Any]] | None = None  # stage settings (`--profile`, `--config`); None: defaults
 
 
 # --- the analysis core, once per worker process --------------------------------------------------------------
@@ -69,12 +70,12 @@ def _die_with_parent(parent_pid: int | None) -> None:
         os._exit(1)
 
 
-def build_pipeline(stages: tuple[str, ...] | None) -> Any:
+def build_pipeline(stages: tuple[str, ...] | None, config: dict[str, dict[str, Any]] | None = None) -> Any:
     from sourcetrace.pipeline import Pipeline, load_pipeline
 
     if stages is not None and len(stages) == 0:
         return Pipeline(())
-    return load_pipeline(stages)
+    return load_pipeline(stages, config)
 
 
 def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
@@ -87,7 +88,7 @@ def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
     _WORKER.clear()
     _WORKER["options"] = options
     _WORKER["parent_pid"] = parent_pid
-    _WORKER["pipeline"] = build_pipeline(options.stages)
+    _WORKER["pipeline"] = build_pipeline(options.stages, options.config)
     _WORKER["embedder"] = load_default_embedder() if options.embed_claims and options.stages != () else None
     _WORKER["backend"] = open_backend(options.store)
 

@@ -154,6 +154,8 @@ def register(evaluate_app: typer.Typer) -> None:
     def attribution_command(
         gold: Path = typer.Option(..., "--gold", help="PolNeAR-format folder with text/ and attributions/"),
         rules_only: bool = typer.Option(False, "--rules-only", help="the parse rules alone, no trained tagger"),
+        no_tagger: bool = typer.Option(False, "--no-tagger", help="the parse ranker without the MiniLM token "
+                                       "tagger (the fast profile's setting)"),
         limit: int = typer.Option(0, "--limit", help="only the first N annotation files (0: all)"),
         as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
     ) -> None:
@@ -170,7 +172,7 @@ def register(evaluate_app: typer.Typer) -> None:
         if not articles:
             typer.echo(f"error: {gold}: no annotation files in attributions/", err=True)
             raise typer.Exit(2)
-        config = {"attribution": {"model": not rules_only, "author_voice": False}}
+        config = {"attribution": {"model": not rules_only, "tagger": not no_tagger, "author_voice": False}}
         scores, elapsed = evaluate(articles, config)
         if as_json:
             typer.echo(json.dumps({**scores.to_dict(), "seconds": round(elapsed, 1)}, indent=2))

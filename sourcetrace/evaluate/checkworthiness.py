@@ -104,6 +104,8 @@ def register(evaluate_app: typer.Typer) -> None:
         gold: Path = typer.Option(..., "--gold", help="CheckThat! 2024 Task 1 TSV (Sentence_id, Text, class_label)"),
         train: Path = typer.Option(DEFAULT_TRAIN, "--train", help="CT24 train TSV for the baseline"),
         baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="train and score the TF-IDF baseline"),
+        minilm: bool = typer.Option(True, "--minilm/--no-minilm", help="--no-minilm: the n-gram model alone (the "
+                                    "fast profile's setting)"),
     ) -> None:
         """Precision, recall and F1 of the positive class, for our model and the TF-IDF baseline."""
         from sourcetrace.errors import SourcetraceError
@@ -111,7 +113,7 @@ def register(evaluate_app: typer.Typer) -> None:
 
         try:
             rows = read_checkworthy_tsv(gold)
-            model = load_checkworthiness_model()
+            model = load_checkworthiness_model(minilm=minilm)
         except SourcetraceError as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2) from None

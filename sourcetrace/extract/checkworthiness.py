@@ -69,7 +69,7 @@ class MinilmScorer:
 class CheckworthinessModel:
     """Scores sentences; `threshold` is the cut the model was tuned to (on held-out train sentences)."""
 
-    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+    def __init__(self, model_dir: Path = MODEL_DIR, minilm: bool = True) -> None:
         config_path = model_dir / "config.json"
         weights_path = model_dir / "model.joblib"
         if not config_path.is_file() or not weights_path.is_file():
@@ -86,11 +86,16 @@ class CheckworthinessModel:
         self.shape_weight = float(self.config.get("shape_weight", 0.0))
         self.embedding_weight = float(self.config.get("embedding_weight") or 0.0)
         self.threshold = float(self.config.get("threshold", 0.5))
-        minilm = self.config.get("minilm") or {}
-        self.minilm_weight = float(minilm.get("weight", 0.0))
-        self.minilm = MinilmScorer(model_dir / minilm["file"], int(minilm.get("max_len", 96))) \
+        minilm_config = self.config.get("minilm") or {}
+        # minilm=False: the n-gram model alone (no MiniLM pass over every claim; the `fast` profile)
+        self.minilm_weight = float(minilm_config.get("weight", 0.0)) if minilm else 0.0
+        self.minilm = MinilmScorer(model_dir / minilm_config["file"], int(minilm_config.get("max_len", 96))) \
             if self.minilm_weight > 0 else None
         self.name = str(self.config.get("name", "checkworthiness"))
+        if minilm_config and self.minilm is None:
+            self.name = self.name.replace("+minilm", "") + " (no minilm)"
+            # the n-gram model's own cut, chosen on held-out train before the MiniLM was added (version 2)
+            self.threshold = float(self.config.get("ngram_threshold", self.threshold))
         self.version = str(self.config.get("version", "1"))
 
     def score(self, texts: Sequence[str], shapes: Sequence[str] | None = None) -> np.ndarray:
@@ -121,6 +126,6 @@ class CheckworthinessModel:
 
 
 @functools.lru_cache(maxsize=2)
-def load_checkworthiness_model(model_dir: Path = MODEL_DIR) -> CheckworthinessModel:
-    """The model, loaded once per process."""
-    return CheckworthinessModel(model_dir)
+def load_checkworthiness_model(model_dir: Path = MODEL_DIR, minilm: bool = True) -> CheckworthinessModel:
+    """The model, loaded once per process; `minilm=False` leaves out the fine-tuned MiniLM half."""
+    return CheckworthinessModel(model_dir, minilm)

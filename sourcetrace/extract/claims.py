@@ -136,7 +136,7 @@ class ClaimExtractor:
         if config.get("checkworthiness", True):
             from sourcetrace.extract.checkworthiness import load_checkworthiness_model
 
-            self.model = load_checkworthiness_model()
+            self.model = load_checkworthiness_model(minilm=bool(config.get("checkworthiness_minilm", True)))
 
     def models(self) -> dict[str, str]:
         if self.model is None:

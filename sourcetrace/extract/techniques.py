@@ -321,12 +321,15 @@ class TechniqueTagger:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         model_dir = Path(config.get("model_dir", MODEL_DIR))
-        self.model = TechniqueModel(model_dir)
+        # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
+        self.model = TechniqueModel(model_dir) if bool(config.get("model", True)) else None
         self.rules = load_cue_rules(Path(config.get("cues", LEXICON_DIR / "technique_cues.yaml")))
         self.min_score = float(config.get("min_score", 0.0))
         self.languages = set(config.get("languages", ["en"]))
 
     def models(self) -> dict[str, str]:
+        if self.model is None:
+            return {"techniques": "rules"}
         return {"techniques": self.model.version, "techniques_encoder": self.model.encoder.version}
 
     def process(self, documents: Sequence[Document]) -> None:
@@ -337,7 +340,8 @@ class TechniqueTagger:
             found: list[tuple[str, int, int, float, str]] = []
             if language is None or language in self.languages:
                 sentences = [(s.start, s.end) for s in analysis.sentences] or [(0, len(text))]
-                found += [(*item, "model") for item in self.model.predict(text, sentences)]
+                if self.model is not None:
+                    found += [(*item, "model") for item in self.model.predict(text, sentences)]
                 found += [(*item, "rule") for item in rule_matches(text, self.rules)]
             for technique, start, end, score, source in sorted(found, key=lambda item: (item[1], item[2])):
                 if score < self.min_score:

@@ -64,6 +64,7 @@ class WebSettings:
     max_request_bytes: int = 2 * MB
     analysis_timeout_s: float = 120.0
     stages: tuple[str, ...] | None = None  # None: the default pipeline
+    config: dict[str, dict[str, Any]] | None = None  # stage settings (`--profile`, `--config`)
 
 
 class AnalyzeRequest(BaseModel):
@@ -198,7 +199,7 @@ class AnalysisService:
         if self.pipeline is None:
             from sourcetrace.pipeline import load_pipeline
 
-            self.pipeline = load_pipeline(self.settings.stages)
+            self.pipeline = load_pipeline(self.settings.stages, self.settings.config)
 
     async def analyze(self, article: ArticleInfo) -> Analysis:
         loop = asyncio.get_running_loop()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from sourcetrace.console import CONFIG_OPTION, PROFILE_OPTION, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -16,6 +20,8 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     max_request_mb: float = typer.Option(2.0, help="Largest request body accepted, in MB (10^6 bytes)."),
     timeout: float = typer.Option(120.0, help="Seconds one analysis may take before the request gets 504."),
+    profile: str | None = PROFILE_OPTION,  # noqa: UP007
+    config_file: Path | None = CONFIG_OPTION,  # noqa: UP007
 ) -> None:
     """Serve the web app and HTTP API (Analyse page, corpus pages, /api/..., docs at /docs)."""
     import uvicorn
@@ -28,6 +34,14 @@ def serve(
         from sourcetrace.corpus.store import CorpusStore
 
         CorpusStore.open(db).close()  # a clear error now rather than a traceback from the server's startup
-    settings = WebSettings(db=db, max_request_bytes=int(max_request_mb * MB), analysis_timeout_s=timeout)
+    from sourcetrace.config import settings_from_options
+    from sourcetrace.errors import SourcetraceError
+
+    try:
+        stage_settings = settings_from_options(profile, config_file)
+    except SourcetraceError as error:
+        raise fail(str(error), 2) from None
+    settings = WebSettings(db=db, max_request_bytes=int(max_request_mb * MB), analysis_timeout_s=timeout,
+                           config=stage_settings)
     typer.echo(f"sourcetrace: loading the pipeline, then serving on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False)
