@@ -57,3 +57,23 @@ def test_bad_sql_and_missing_corpus_are_one_line_errors(relay_corpus, tmp_path):
     assert missing.exit_code == 1 and "not a corpus folder" in missing.output
     wrong = runner.invoke(app, ["query", "SELECT 1", "--db", str(relay_corpus), "--out", str(tmp_path / "x.xlsx")])
     assert wrong.exit_code == 2 and "export to .csv, .parquet or .jsonl" in wrong.output
+
+
+def test_run_with_the_fast_profile_stores_what_produced_each_analysis(tmp_path):
+    source = tmp_path / "two.jsonl"
+    source.write_text(
+        json.dumps({"id": "a", "text": "Moscow explained the withdrawal as a goodwill gesture, the ministry said."})
+        + "\n" + json.dumps({"id": "b", "text": "Pushilin said there was heavy fighting near Bakhmut on Monday."})
+        + "\n", encoding="utf-8")
+    out = tmp_path / "corpus"
+    result = runner.invoke(app, ["run", str(source), "--out", str(out), "--workers", "0", "--no-embed",
+                                 "--no-progress", "--profile", "fast"])
+    assert result.exit_code == 0, result.output
+    from sourcetrace.corpus.store import CorpusStore
+
+    with CorpusStore.open(out) as store:
+        models = [json.loads(row["analysis"])["meta"]["models"] for row in store.rows("SELECT analysis FROM articles")]
+    assert len(models) == 2
+    assert all("(no tagger)" in m["attribution"] and m["techniques"] == "rules" for m in models)
+    typo = runner.invoke(app, ["run", str(source), "--out", str(tmp_path / "x"), "--profile", "quick"])
+    assert typo.exit_code == 2 and "unknown profile 'quick'" in typo.output
