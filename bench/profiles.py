@@ -1,0 +1,83 @@
+"""The analysis itself (no corpus machinery) against the bare spaCy parse, per settings profile, in one process.
+
+Models are loaded and warmed up before timing, so the numbers are the steady per-article cost a long run
+pays; `bench/corpus.py` adds the corpus engine (workers, shards, claim embeddings for clusters) on top.
+Profiles are timed in turn, each against the bare parse timed just before it, because these machines are
+noisy: read the ratios, not the seconds.
+
+    python bench/profiles.py --articles 40                      # default and fast
+    python bench/profiles.py --articles 40 --profiles fast --json out.json
+
+Articles: PolNeAR train+dev texts, then PTC articles, from ../shared/data (read, never copied).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+
+def time_parse(nlp, texts: list[str]) -> float:  # noqa: ANN001 - a spaCy Language
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=32):
+        pass
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=40)
+    parser.add_argument("--profiles", default="default,fast", help="comma-separated; 'default' is no settings")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    from corpus import real_articles
+
+    from sourcetrace.api_python import make_article
+    from sourcetrace.config import load_profile
+    from sourcetrace.nlp import load_spacy
+    from sourcetrace.pipeline import load_pipeline
+
+    records = real_articles(args.articles)
+    texts = [record["text"] for record in records]
+    articles = [make_article(record["text"], id=record["id"], published=record.get("published"))
+                for record in records]
+    words = sum(len(text.split()) for text in texts)
+    print(f"{len(records)} articles, {words / len(records):.0f} words on average", flush=True)
+    nlp = load_spacy()
+    list(nlp.pipe(texts[:4]))
+    results: dict = {"articles": len(records), "profiles": {}}
+    for profile in args.profiles.split(","):
+        pipeline = load_pipeline(config=None if profile == "default" else load_profile(profile))
+        pipeline.analyze_batch(articles[:2])  # warm up every model
+        parse_seconds = time_parse(nlp, texts)
+        started = time.perf_counter()
+        analyses = pipeline.analyze_batch(articles)
+        seconds = time.perf_counter() - started
+        stages: Counter[str] = Counter()
+        for analysis in analyses:
+            for timing in analysis.meta.timing:
+                stages[timing.stage] += timing.seconds
+        ratio = seconds / parse_seconds
+        results["profiles"][profile] = {
+            "parse_seconds": round(parse_seconds, 2), "analysis_seconds": round(seconds, 2),
+            "analysis_over_parse": round(ratio, 2), "articles_per_second": round(len(records) / seconds, 2),
+            "stage_seconds": {name: round(value, 2) for name, value in stages.most_common()},
+        }
+        print(f"{profile}: the analysis costs {ratio:.2f}x the bare parse ({seconds:.1f} s against "
+              f"{parse_seconds:.1f} s, {len(records) / seconds:.2f} articles/s); stages: "
+              + ", ".join(f"{name} {value:.1f} s" for name, value in stages.most_common()), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
