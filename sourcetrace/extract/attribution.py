@@ -143,7 +143,7 @@ class AttributionExtractor:
         """The first earlier mention of a person whose full name ends with this speaker's name, described with
         its titles and appositions; None when the article never names them more fully."""
         words = speaker.name.split()
-        for entity in doc.ents:
+        for entity in self.describer.entities(doc):
             if entity.start_char >= before:
                 break
             if entity.label_ != "PERSON" or len(entity) <= len(words):
