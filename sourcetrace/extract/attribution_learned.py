@@ -16,6 +16,7 @@ backbone already made, so it costs a few milliseconds per article.
 from __future__ import annotations
 
 import pickle
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,35 @@ def _shorter(head: Any) -> list[tuple[tuple[int, int], str]]:
     return result
 
 
+_WORD_OR_MARK = re.compile(r"''|``|[\w'’]+|[^\w\s]")
+# a sentence break inside a span: end mark, closing quotes, space, opening quotes, a capital
+_SENTENCE_BREAK = re.compile(r"[.?!][\"”'’]*\s+[\"“'‘]*[A-Z]")
+
+
+def content_edge_features(text: str, fragments: list[tuple[int, int]], kind: str) -> dict[str, Any]:
+    """What lies at a content option's edges: the words just after it (", which", ". He"), the word before it,
+    its last word, how many sentences it holds, whether its paragraph ends there. Most content errors are a
+    clause or a sentence too many or too few, which the option's kind alone does not tell apart."""
+    start, end = fragments[0][0], fragments[-1][1]
+    after = _WORD_OR_MARK.findall(text[end : end + 40])[:2]
+    before = _WORD_OR_MARK.findall(text[max(0, start - 40) : start])[-1:]
+    inside = _WORD_OR_MARK.findall(text[start:end])
+    kind = kind.split(":")[0]
+    first_after = after[0].lower() if after else "</d>"
+    sentences = len(_SENTENCE_BREAK.findall(text[start:end]))
+    return {
+        "after1": first_after,
+        "after2": " ".join(word.lower() for word in after) if after else "</d>",
+        "kind_after1": f"{kind}|{first_after}",
+        "before1": before[-1].lower() if before else "<d>",
+        "last": inside[-1].lower() if inside else "",
+        "last_punct": bool(inside) and not inside[-1][0].isalnum(),
+        "sentences": f"{kind}|{min(sentences, 3)}",
+        "paragraph_end": text[end : end + 40].lstrip(" \t\"”'’.,;:!?)").startswith("\n") or end >= len(text.rstrip()),
+        "newline_inside": "\n" in text[start:end],
+    }
+
+
 def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: Candidate | None) -> list[Option]:
     options: list[Option] = []
     seen: set[tuple[tuple[int, int], ...]] = set()
@@ -236,6 +266,7 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
         option = _option(text, ranges, kind, cue, extra or {})
         if option is not None and tuple(option.fragments) not in seen:
             seen.add(tuple(option.fragments))
+            option.features.update(content_edge_features(text, option.fragments, kind))
             options.append(option)
 
     for child in cue.children:

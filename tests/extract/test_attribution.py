@@ -294,3 +294,18 @@ def test_cue_runs_down_a_verb_chain_to_its_object():
     feeling = _by_cue(analysis, "continue to express")
     assert feeling.content.text == "negative feelings toward each candidate"
     assert feeling.source.text == "a high percentage of voters in both parties"
+
+
+def test_content_options_say_what_follows_their_end():
+    from sourcetrace.extract.attribution_learned import content_options
+    from sourcetrace.nlp import load_spacy
+
+    text = ("Mr. Sanders said the plan would raise taxes on the middle class, which angered his rivals. "
+            "He did not say how.")
+    doc = load_spacy()(text)
+    said = next(t for t in doc if t.text == "said")
+    by_text = {text[o.fragments[0][0]:o.fragments[-1][1]]: o.features for o in content_options(said, text, [], None)}
+    complement = by_text["the plan would raise taxes on the middle class, which angered his rivals"]
+    assert complement["after2"] == ". he" and complement["sentences"] == "child|0"
+    cut = by_text["the plan would raise taxes on the middle class"]
+    assert cut["after2"] == ", which" and cut["last"] == "class"
