@@ -77,6 +77,27 @@ def span_prf(predicted: Spans, gold: Spans) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def match_to_gold(predicted: Sequence[tuple[str, int, int]],
+                  gold: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    """(gold index, predicted index) pairs of one article: overlapping spans paired one-to-one, greedily by
+    largest character overlap (ties: closer lengths first)."""
+    pairs = []
+    for g, (_, g_start, g_end) in enumerate(gold):
+        for p, (_, p_start, p_end) in enumerate(predicted):
+            overlap = min(g_end, p_end) - max(g_start, p_start)
+            if overlap > 0:
+                pairs.append((-overlap, abs((g_end - g_start) - (p_end - p_start)), g, p))
+    used_gold: set[int] = set()
+    used_predicted: set[int] = set()
+    matched = []
+    for _, _, g, p in sorted(pairs):
+        if g not in used_gold and p not in used_predicted:
+            used_gold.add(g)
+            used_predicted.add(p)
+            matched.append((g, p))
+    return matched
+
+
 def technique_scores(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
     """Technique classification over predicted spans matched to gold (see the module docstring)."""
     from sourcetrace.extract.techniques import to_2023
@@ -89,19 +110,7 @@ def technique_scores(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
     n_gold = sum(len(v) for v in gold.values())
     for article_id, gold_items in gold.items():
         predicted_items = predicted.get(article_id, [])
-        pairs = []
-        for g, (_, g_start, g_end) in enumerate(gold_items):
-            for p, (_, p_start, p_end) in enumerate(predicted_items):
-                overlap = min(g_end, p_end) - max(g_start, p_start)
-                if overlap > 0:
-                    pairs.append((-overlap, abs((g_end - g_start) - (p_end - p_start)), g, p))
-        used_gold: set[int] = set()
-        used_predicted: set[int] = set()
-        for _, _, g, p in sorted(pairs):
-            if g in used_gold or p in used_predicted:
-                continue
-            used_gold.add(g)
-            used_predicted.add(p)
+        for g, p in match_to_gold(predicted_items, gold_items):
             matched += 1
             allowed = to_2023(gold_items[g][0])
             name = predicted_items[p][0]

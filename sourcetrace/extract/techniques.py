@@ -189,14 +189,25 @@ class TechniqueModel:
         self.encoder = encoder or PieceEncoder(layers=int(self.meta.get("encoder_layers", FULL_LAYERS)))
         self.version = self.meta["version"]
 
+    def tagger_prefixes(self) -> list[str]:
+        """Weight-name prefix of each tagger: one tagger, or an ensemble (meta `taggers`) whose mean is used."""
+        count = int(self.meta.get("taggers", 1))
+        return [""] if count == 1 else [f"tagger{k}." for k in range(count)]
+
     def piece_probabilities(self, encoded: EncodedText) -> np.ndarray:
         if len(encoded.vectors) == 0:
             return np.zeros(0, dtype=np.float32)
         w = self.weights
-        hidden = np.maximum(_conv1d(encoded.vectors, w["conv1.weight"], w["conv1.bias"]), 0)
-        hidden = np.maximum(_conv1d(hidden, w["conv2.weight"], w["conv2.bias"]), 0)
-        logits = hidden @ w["out.weight"][0] + w["out.bias"][0]
-        return 1 / (1 + np.exp(-logits))
+        prefixes = self.tagger_prefixes()
+        # the first layers of all taggers read the same windows: one matrix product for all of them
+        first = np.maximum(_conv1d(encoded.vectors, np.concatenate([w[p + "conv1.weight"] for p in prefixes]),
+                                   np.concatenate([w[p + "conv1.bias"] for p in prefixes])), 0)
+        probabilities = []
+        for prefix, hidden in zip(prefixes, np.split(first, len(prefixes), axis=1)):
+            hidden = np.maximum(_conv1d(hidden, w[prefix + "conv2.weight"], w[prefix + "conv2.bias"]), 0)
+            logits = hidden @ w[prefix + "out.weight"][0] + w[prefix + "out.bias"][0]
+            probabilities.append(1 / (1 + np.exp(-logits)))
+        return np.mean(probabilities, axis=0)
 
     def decode(self, text: str, encoded: EncodedText, probabilities: np.ndarray) -> list[tuple[int, int, float]]:
         """Spans (start, end, mean piece probability) from runs of likely pieces."""

@@ -3,11 +3,16 @@
     python -m sourcetrace.train.techniques --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques
 
 Articles listed in `sourcetrace/data/splits/ptc_heldout.txt` are never read for training. The rest are cut
-into 5 seeded folds: a tagger trained on four folds scores the fifth, and on these out-of-fold probabilities
-the decoding threshold, seed and gap (span F1), Platt scaling, the classifier's regularisation (technique
-micro-F1 over predicted spans matched to gold) and its temperature are chosen. The shipped tagger and
-classifier are then fit on all training articles. Word-piece vectors are cached under --cache (one folder
-per encoder depth).
+into 5 seeded folds (--seed): for each tagger seed (--tagger-seeds) a tagger trained on four folds scores the
+fifth, after each snapshot epoch (--snapshots); the mean over seeds and snapshots is the out-of-fold
+ensemble probability. On it the decoding threshold and gap and the classifier's regularisation are chosen
+(best sum of span F1 and technique micro-F1 over predicted spans matched to gold), then Platt scaling, whether
+out-of-fold predicted spans help as extra classifier rows, and the temperature. The shipped taggers (one
+per seed and snapshot, averaged at run time) and classifier are then fit on all training articles.
+Word-piece vectors and taggers are cached under --cache.
+
+The shipped model (one tagger, see MODEL_CARD.md) is refit with
+`--keep-tagger --tagger-seeds 13 --snapshots 6`.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import json
 import os
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sourcetrace.evaluate.techniques import span_prf, technique_scores
+from sourcetrace.evaluate.techniques import match_to_gold, span_prf, technique_scores
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
 from sourcetrace.extract.techniques import (
     EXTRA_FEATURES,
@@ -38,7 +45,7 @@ BOW_FEATURES = 2**16
 BOW_WEIGHT = 10.0  # hashed words next to ~800 standardised dense features: weighted up to count at all
 CLASSIFIER_C = (0.001, 0.002, 0.005)
 # (piece threshold, gap) tried; a run is kept when a piece reaches threshold + 0.1
-DECODINGS = tuple((t, g) for t in (0.25, 0.3, 0.35, 0.4) for g in (1, 3))
+DECODINGS = tuple((t, g) for t in (0.25, 0.275, 0.3, 0.325, 0.35) for g in (1, 3))
 
 
 def encode_all(articles: dict[str, str], cache: Path, layers: int) -> dict[str, EncodedText]:
@@ -81,8 +88,8 @@ def piece_techniques(encoded: EncodedText, spans: list[tuple[str, int, int]], cl
 
 
 def train_tagger(train: list[tuple[EncodedText, np.ndarray, np.ndarray]], classes: int, epochs: int,
-                 seed: int) -> dict[str, np.ndarray]:
-    """Fit the CNN tagger for a fixed number of epochs (chosen by cross-validation, see the model card).
+                 seed: int, snapshots: Sequence[int] = ()) -> dict[int, dict[str, np.ndarray]]:
+    """Fit the CNN tagger for `epochs` epochs; its weights after each epoch in `snapshots` (default: the last).
 
     A second head names the technique of each piece inside a span (auxiliary loss, not used at run time):
     it makes the shared layers tell techniques apart, which helps the span head.
@@ -108,6 +115,7 @@ def train_tagger(train: list[tuple[EncodedText, np.ndarray, np.ndarray]], classe
 
     order = list(range(len(train)))
     rng = random.Random(seed)
+    kept: dict[int, dict[str, np.ndarray]] = {}
     for epoch in range(epochs):
         rng.shuffle(order)
         total = 0.0
@@ -122,8 +130,61 @@ def train_tagger(train: list[tuple[EncodedText, np.ndarray, np.ndarray]], classe
             optimizer.step()
             total += float(loss.detach())
         print(f"  tagger epoch {epoch + 1}: loss {total / len(order):.4f}", flush=True)
-    return {name: value.detach().numpy().copy() for name, value in model.state_dict().items()
-            if not name.startswith("technique.")}
+        if epoch + 1 in (snapshots or (epochs,)):
+            kept[epoch + 1] = {name: value.detach().numpy().copy() for name, value in model.state_dict().items()
+                               if not name.startswith("technique.")}
+    return kept
+
+
+def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, np.ndarray, np.ndarray]],
+                  encoded: dict[str, EncodedText], folds: list[list[str]], classes: int, args: argparse.Namespace,
+                  seed: int) -> tuple[dict[int, dict[str, np.ndarray]], dict[int, dict[str, np.ndarray]]]:
+    """For one tagger seed and each snapshot epoch: out-of-fold piece probabilities of every training article
+    (`oof[epoch][id]`) and the tagger trained on all of them (`final[epoch]`).
+
+    Both are cached under --cache by encoder depth, epochs, seed and fold seed (the folds come from --seed).
+    """
+    name = f"tagger_l{args.layers}_e{args.epochs}_s{seed}"
+    oof_cache = args.cache / f"{name}_f{args.seed}_oof.npz"
+    final_cache = args.cache / f"{name}_final.npz"
+    ids = sorted(examples)
+    if oof_cache.exists():
+        stored = np.load(oof_cache)
+        oof = {e: {i: stored[f"oof{e}.{i}"].astype(np.float32) for i in ids} for e in args.snapshots}
+    else:
+        oof = {e: {} for e in args.snapshots}
+        for k, test in enumerate(folds):
+            held_fold = set(test)
+            taggers = train_tagger([examples[i] for i in ids if i not in held_fold], classes, args.epochs, seed,
+                                   args.snapshots)
+            for epoch, weights in taggers.items():
+                model.weights = weights
+                oof[epoch].update({i: model.piece_probabilities(encoded[i]) for i in test})
+            print(f"  seed {seed}: fold {k + 1}/{FOLDS} tagged", flush=True)
+        np.savez(oof_cache, **{f"oof{e}.{i}": p for e, probabilities in oof.items() for i, p in probabilities.items()})
+    if final_cache.exists():
+        stored = np.load(final_cache)
+        final = {e: {k.split(".", 1)[1]: stored[k].astype(np.float32) for k in stored.files
+                     if k.startswith(f"final{e}.")} for e in args.snapshots}
+    else:
+        final = train_tagger([examples[i] for i in ids], classes, args.epochs, seed, args.snapshots)
+        np.savez(final_cache, **{f"final{e}.{k}": v for e, weights in final.items() for k, v in weights.items()})
+    return oof, final
+
+
+def _fit_on_used_columns(classifier: Any, features: Any, targets: np.ndarray) -> Any:
+    """Fit on the feature columns some training row uses, then widen the weights back with zeros.
+
+    Most of the 2^16 hashed-word buckets are empty in training; their L2-regularised weights are 0 anyway, but
+    L-BFGS would still carry them (about 20x slower). The fitted model equals a fit on all columns.
+    """
+    used = np.unique(features.indices)
+    classifier.fit(features[:, used], targets)
+    coef = np.zeros((classifier.coef_.shape[0], features.shape[1]), dtype=classifier.coef_.dtype)
+    coef[:, used] = classifier.coef_
+    classifier.coef_ = coef
+    classifier.n_features_in_ = features.shape[1]
+    return classifier
 
 
 def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
@@ -140,7 +201,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/techniques_cache"))
     parser.add_argument("--layers", type=int, default=3, help="MiniLM layers the tagger reads (6 = all)")
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--seed", type=int, default=13, help="seed of the cross-validation folds")
+    parser.add_argument("--tagger-seeds", type=int, nargs="+", default=[14, 15],
+                        help="one tagger training run per seed; the shipped tagger is the mean of all their snapshots")
+    parser.add_argument("--snapshots", type=int, nargs="+", default=[4, 5, 6],
+                        help="epochs whose weights join the ensemble (the last one is --epochs)")
     parser.add_argument("--keep-tagger", action="store_true",
                         help="keep the tagger, its decoding and Platt scaling of the model in --out; refit only "
                              "the technique classifier (C by cross-validation at the kept decoding)")
@@ -166,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     # an empty model to decode with while the taggers train (decoding needs only meta)
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
-        "version": "ptc-cnn-lr-3", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
+        "version": "ptc-cnn-lr-4", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
         "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
@@ -176,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         stored = np.load(args.out / "weights.npz")
         kept = {"weights": {k: stored[k].astype(np.float32) for k in stored.files
                             if not k.startswith(("classifier.", "feature_"))},
-                "meta": {k: kept_meta[k] for k in ("threshold", "seed", "gap", "platt", "tagger_epoch")
+                "meta": {k: kept_meta[k] for k in ("version", "threshold", "seed", "gap", "platt", "tagger_epoch")
                          if k in kept_meta}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     np.savez_compressed(args.out / "weights.npz", placeholder=np.zeros(1))
@@ -184,25 +249,17 @@ def main(argv: list[str] | None = None) -> None:
     examples = {i: (encoded[i], piece_targets(encoded[i], labels.get(i, []), len(articles[i])),
                     piece_techniques(encoded[i], labels.get(i, []), classes)) for i in ids}
 
-    # 1. out-of-fold tagger probabilities (each fold's articles scored by a tagger trained on the other folds)
-    # and the shipped tagger (all training articles); cached, as they are the slow part
-    tagger_cache = args.cache / f"tagger_l{args.layers}_e{args.epochs}_s{args.seed}.npz"
-    if tagger_cache.exists():
-        stored = np.load(tagger_cache)
-        out_of_fold = {i: stored[f"oof.{i}"] for i in ids}
-        weights = {k[len("final."):]: stored[k] for k in stored.files if k.startswith("final.")}
-    else:
-        out_of_fold = {}
-        for k, test in enumerate(folds):
-            held_fold = set(test)
-            model.weights = train_tagger([examples[i] for i in ids if i not in held_fold], len(classes),
-                                         args.epochs, args.seed)
-            out_of_fold.update({i: model.piece_probabilities(encoded[i]) for i in test})
-            print(f"fold {k + 1}/{FOLDS} tagged ({time.time() - started:.0f}s)", flush=True)
-        weights = train_tagger([examples[i] for i in ids], len(classes), args.epochs, args.seed)
-        np.savez(tagger_cache, **{f"oof.{i}": p for i, p in out_of_fold.items()},
-                 **{f"final.{k}": v for k, v in weights.items()})
-    print(f"taggers trained ({time.time() - started:.0f}s)", flush=True)
+    # 1. for each tagger seed and snapshot epoch: out-of-fold probabilities (each fold's articles scored by a
+    # tagger trained on the other folds) and the shipped tagger (all training articles); cached, as they are
+    # the slow part. The ensemble's out-of-fold probability is the mean over all of them, as at run time.
+    member_oof, members = [], []
+    for tagger_seed in args.tagger_seeds:
+        oof, final = _fold_taggers(model, examples, encoded, folds, len(classes), args, tagger_seed)
+        member_oof += [oof[e] for e in args.snapshots]
+        members += [final[e] for e in args.snapshots]
+        print(f"tagger seed {tagger_seed} ready ({time.time() - started:.0f}s)", flush=True)
+    out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in ids}
+    weights = {f"tagger{k}.{name}": value for k, tagger in enumerate(members) for name, value in tagger.items()}
 
     # 2. technique classifiers on the gold spans of four folds, for each C
     with_gold = [i for i in ids if gold_spans[i]]
@@ -217,10 +274,14 @@ def main(argv: list[str] | None = None) -> None:
     gold_rows = {i: inputs(i, gold_spans[i]) for i in with_gold}
     gold_targets = {i: np.array([classes.index(t) for t, _, _ in labels[i]]) for i in with_gold}
 
-    def fit(train_ids: list[str], c: float) -> LogisticRegression:
-        features = scipy.sparse.vstack([gold_rows[i] for i in train_ids if i in gold_rows]).tocsr()
-        targets = np.concatenate([gold_targets[i] for i in train_ids if i in gold_rows])
-        return LogisticRegression(C=c, max_iter=3000).fit(features, targets)
+    matched_rows: dict[str, object] = {}  # out-of-fold predicted spans paired with gold (step 3b)
+    matched_targets: dict[str, np.ndarray] = {}
+
+    def fit(train_ids: list[str], c: float, predicted: bool = False) -> LogisticRegression:
+        sources = [(gold_rows, gold_targets)] + ([(matched_rows, matched_targets)] if predicted else [])
+        features = scipy.sparse.vstack([rows[i] for rows, _ in sources for i in train_ids if i in rows]).tocsr()
+        targets = np.concatenate([y[i] for rows, y in sources for i in train_ids if i in rows])
+        return _fit_on_used_columns(LogisticRegression(C=c, max_iter=3000), features, targets)
 
     fold_of = {i: k for k, test in enumerate(folds) for i in test}
     fold_classifiers = {c: [fit([i for i in ids if fold_of[i] != k], c) for k in range(FOLDS)]
@@ -250,6 +311,31 @@ def main(argv: list[str] | None = None) -> None:
     model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, classifier_c=best_c)
     oof_spans = {i: model.decode(articles[i], encoded[i], out_of_fold[i]) for i in ids}
 
+    # 3b. out-of-fold predicted spans as extra classifier rows: each paired with a gold span the way the metric
+    # pairs them, labelled with that span's technique. They look like run-time spans (edges off gold, often
+    # wider); used only when cross-validation at the chosen decoding says they help.
+    for i in ids:
+        spans = [(s, e) for s, e, _ in oof_spans[i]]
+        pairs = match_to_gold([("", s, e) for s, e in spans], labels.get(i, []))
+        if pairs:
+            matched_rows[i] = inputs(i, [spans[p] for _, p in pairs])
+            matched_targets[i] = np.array([classes.index(labels[i][g][0]) for g, _ in pairs])
+    named = {}
+    for k in range(FOLDS):
+        classifier = fit([i for i in ids if fold_of[i] != k], best_c, predicted=True)
+        for i in folds[k]:
+            spans = [(s, e) for s, e, _ in oof_spans[i]]
+            if spans:
+                named[i] = [(_split_merged(classes[int(c)], articles[i][s:e]), s, e)
+                            for (s, e), c in zip(spans, classifier.predict(inputs(i, spans)))]
+    micro_predicted = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
+    use_predicted = micro_predicted > cv_micro
+    print(f"classifier also trained on out-of-fold predicted spans: cross-validated technique micro-F1 "
+          f"{micro_predicted:.4f} (gold spans only {cv_micro:.4f}); used: {use_predicted}", flush=True)
+    if use_predicted:
+        cv_micro = micro_predicted
+    model.meta.update(classifier_predicted_spans=use_predicted)
+
     # 4. Platt scaling on the out-of-fold spans: does a predicted span overlap gold?
     logits, hits = [], []
     for i in ids:
@@ -262,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     if kept:
         weights = kept["weights"]
         model.meta.update(kept["meta"])
+    else:
+        model.meta.update(taggers=len(members), tagger_seeds=args.tagger_seeds, tagger_snapshots=args.snapshots)
 
     # 5. temperature for the technique probabilities, on the cross-validated logits of the gold spans
     fold_logits, fold_targets = [], []
@@ -282,8 +370,8 @@ def main(argv: list[str] | None = None) -> None:
             best_nll, best_t = nll, float(temperature)
     model.meta["temperature"] = round(best_t, 2)
 
-    # 6. the shipped classifier: gold spans of all training articles
-    classifier = fit(ids, best_c)
+    # 6. the shipped classifier: all training articles (gold spans, and predicted spans when 3b says so)
+    classifier = fit(ids, best_c, predicted=use_predicted)
     weights.update({
         "classifier.coef": classifier.coef_.astype(np.float32),
         "classifier.intercept": classifier.intercept_.astype(np.float32),

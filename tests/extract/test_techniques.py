@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sourcetrace.extract.techniques import FAMILIES, FAMILY_OF, TECHNIQUES, to_2023
@@ -90,3 +91,27 @@ def test_encoder_cut_after_three_layers_keeps_pieces_and_offsets():
 def test_committed_model_reads_the_encoder_depth_it_was_trained_on(technique_pipeline):
     tagger = technique_pipeline.stages[-1]
     assert tagger.model.encoder.layers == tagger.model.meta.get("encoder_layers", 6)
+
+
+def test_ensemble_tagger_is_the_mean_of_its_members(technique_pipeline):
+    model = technique_pipeline.stages[-1].model
+    text = "They are traitors who want to destroy everything we love. The meeting starts at noon."
+    encoded = model.encoder.encode(text, [(0, 58), (59, len(text))])
+
+    def tagger_model(meta: dict, weights: dict):  # the committed model with other tagger weights
+        other = object.__new__(type(model))
+        other.meta, other.weights = {**model.meta, **meta}, weights
+        return other
+
+    single = tagger_model({"taggers": 1}, {k: v for k, v in model.weights.items() if not k.startswith("tagger")})
+    if model.meta.get("taggers", 1) > 1:  # a shipped ensemble: its first member alone
+        single.weights = {k[len("tagger0."):]: v for k, v in model.weights.items() if k.startswith("tagger0.")}
+    shifted = {**single.weights, "out.bias": single.weights["out.bias"] - 1.0}  # a second, less eager member
+    pair = tagger_model({"taggers": 2}, {**{f"tagger0.{k}": v for k, v in single.weights.items()},
+                                         **{f"tagger1.{k}": v for k, v in shifted.items()}})
+    first = single.piece_probabilities(encoded)
+    second = tagger_model({"taggers": 1}, shifted).piece_probabilities(encoded)
+    assert (second < first).all()
+    assert np.allclose(pair.piece_probabilities(encoded), (first + second) / 2, atol=1e-6)
+    loaded = encoded.offsets[:, 0] < 58
+    assert first[loaded].max() > first[~loaded].max()  # "traitors ... destroy" over a meeting time
