@@ -41,9 +41,9 @@ def test_cross_encoder_prefers_the_fact_check_of_the_same_claim() -> None:
                "The U.S. Army raised its maximum enlistment age to 42.",
                "A photograph shows soldiers boarding a plane to Iran."]
     logits = reranker.encoder.logits([(tweet, fact_check) for fact_check in checked])
-    # Its logits are on a small scale (trained with a softmax over 5 candidates): 0.36 / -0.41 / -0.55 here;
-    # the untrained head separates such pairs by about 0.01.
-    assert logits.argmax() == 0 and logits[0] > logits[1] + 0.3
+    # 2.3 / -2.8 / -3.0 here (the cross-encoder of one epoch gave 0.36 / -0.41 / -0.55); the untrained head
+    # separates such pairs by about 0.01.
+    assert logits.argmax() == 0 and logits[0] > logits[1] + 1.0
     # Combined with the first scorer's probability: the same claim stays the most probable.
     probability = reranker.probability(tweet, checked, np.array([0.5, 0.5, 0.5]))
     assert probability.argmax() == 0 and np.all((0 <= probability) & (probability <= 1))
