@@ -41,7 +41,7 @@ def test_cross_encoder_prefers_the_fact_check_of_the_same_claim() -> None:
                "The U.S. Army raised its maximum enlistment age to 42.",
                "A photograph shows soldiers boarding a plane to Iran."]
     logits = reranker.encoder.logits([(tweet, fact_check) for fact_check in checked])
-    # 2.3 / -2.8 / -3.0 here (the cross-encoder of one epoch gave 0.36 / -0.41 / -0.55); the untrained head
+    # 3.1 / -3.8 / -4.2 here (the cross-encoder of one epoch gave 0.36 / -0.41 / -0.55); the untrained head
     # separates such pairs by about 0.01.
     assert logits.argmax() == 0 and logits[0] > logits[1] + 1.0
     # Combined with the first scorer's probability: the same claim stays the most probable.
