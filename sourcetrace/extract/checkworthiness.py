@@ -92,11 +92,12 @@ class CheckworthinessModel:
         self.minilm = MinilmScorer(model_dir / minilm_config["file"], int(minilm_config.get("max_len", 96))) \
             if self.minilm_weight > 0 else None
         self.name = str(self.config.get("name", "checkworthiness"))
+        self.version = str(self.config.get("version", "1"))
         if minilm_config and self.minilm is None:
-            self.name = self.name.replace("+minilm", "") + " (no minilm)"
+            self.name = self.name.replace("+minilm", "")
+            self.version += " (no minilm)"  # meta.models: "checkworthiness-tfidf-shape-lr-3 (no minilm)"
             # the n-gram model's own cut, chosen on held-out train before the MiniLM was added (version 2)
             self.threshold = float(self.config.get("ngram_threshold", self.threshold))
-        self.version = str(self.config.get("version", "1"))
 
     def score(self, texts: Sequence[str], shapes: Sequence[str] | None = None) -> np.ndarray:
         """Probability that each text is check-worthy. `shapes` (from `shape_of` on parsed tokens) saves a parse."""
