@@ -332,6 +332,25 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
     return options
 
 
+# a preposition between a cue and its content belongs to the cue in PolNeAR ("took aim at X", "weighed in on X")
+_CUE_PREPOSITIONS = {"about", "at", "on", "to", "with", "into", "over", "for", "of", "against", "upon", "toward",
+                     "towards"}
+
+
+def _through_preposition(doc: Any, cue: tuple[int, int], content: list[tuple[int, int]]) -> tuple[int, int]:
+    """The cue up to its content when a lone preposition is all that lies between them ("took aim [at] X"; the
+    parse often hangs it elsewhere: "weighed in on", "talked more about")."""
+    if not content or content[0][0] < cue[1]:
+        return cue
+    span = doc.char_span(cue[1], content[0][0], alignment_mode="contract")
+    words = [t for t in span if not t.is_space] if span is not None else []
+    if span is None or doc.text[cue[1]:content[0][0]].strip() != (words[0].text if len(words) == 1 else None):
+        return cue
+    if words[0].pos_ == "ADP" and words[0].lower_ in _CUE_PREPOSITIONS:
+        return cue[0], words[0].idx + len(words[0].text)
+    return cue
+
+
 def cue_range(token: Any) -> tuple[int, int]:
     """The cue's words: the head word with its auxiliaries, negation and adverbs before it and particles after."""
     first = last = token
@@ -596,6 +615,9 @@ class LearnedExtractor:
                 [(c.cue_token, c.cue, [*c.content, *([c.source] if c.source else [])]) for c in widen])
             for candidate, cue in zip(widen, widened):
                 candidate.cue = cue
+        for candidate in result:
+            if candidate.channel is None and candidate.cue_token.lower_ != "according":
+                candidate.cue = _through_preposition(doc, candidate.cue, candidate.content)
         return result
 
     # the tagger rarely marks a speech verb inside another attribution's reported clause ("The Kremlin said
@@ -636,15 +658,17 @@ class LearnedExtractor:
         vectorizer, model = self.cue_edges
         keep = model.predict_proba(vectorizer.transform(rows))[:, 1] >= 0.5
         widened, offset = [], 0
-        for (_, (start, end), _), options in zip(requests, option_lists):
+        for (_, (start, end), blocked), options in zip(requests, option_lists):
             open_sides = {"left", "right"}
             for (side, _, (s, e), _), wanted in zip(options, keep[offset:offset + len(options)]):
                 if side not in open_sides:
                     continue
-                if not wanted:
+                wider = min(start, s), max(end, e)
+                # a phrase past the content ("talks about [immigration] at every rally") would swallow it
+                if not wanted or any(b0 < wider[1] and wider[0] < b1 for b0, b1 in blocked):
                     open_sides.discard(side)
                     continue
-                start, end = min(start, s), max(end, e)
+                start, end = wider
             offset += len(options)
             widened.append((start, end))
         return widened

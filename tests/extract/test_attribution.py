@@ -171,6 +171,21 @@ def test_cue_takes_the_adverbs_and_phrases_polnear_puts_in_it():
     assert _by_cue(in_place, "said").content.text.endswith("the race was tightening")
 
 
+def test_cue_takes_the_preposition_before_its_content_and_never_crosses_it():
+    # PolNeAR: "took aim at X", "weighed in on X"; the parse hangs the preposition elsewhere
+    aim = _by_cue(_analyse("Clinton took aim at Trump's tax plan on Tuesday."), "took aim at")
+    assert aim.content.text == "Trump's tax plan"
+    weighed = _analyse("The senator weighed in on the deal after the vote.")
+    assert _by_cue(weighed, "weighed in on").content.text == "the deal"
+    # a phrase after the content ("at every ... rally", "once directly") never widens the cue over the content
+    sympathetic = _analyse("Some very conservative members of Congress have been sympathetic to free trade arguments "
+                           "in the past, but Representative Brooks doesn't mince words about where he stands.")
+    assert _by_cue(sympathetic, "have been sympathetic to").content.text == "free trade arguments"
+    tangled = _analyse('Ayotte has tangled with Trump once directly, saying she was "appalled" that he would '
+                       '"disparage" the parents of Capt. Humayun Khan.')
+    assert _by_cue(tangled, "has tangled with").content.text == "Trump"
+
+
 def test_anonymous_officials():
     analysis = _analyse("Officials said the talks would resume on Monday.")
     officials = _by_cue(analysis, "said")
