@@ -77,10 +77,12 @@ class AttributionExtractor:
         if self.tagger is not None and parsed:
             tagged = self.tagger.token_probabilities([d.doc for d in parsed])
         for position, document in enumerate(parsed):
-            candidates = self.rules.candidates(document.doc)
+            # the backbone parsed document.text, and spaCy keeps every character: it is doc.text
+            candidates = self.rules.candidates(document.doc, document.text)
             if self.learned is not None:
                 tags = tagged[position] if tagged is not None else None
-                candidates = self.learned.candidates(document.doc, quote_regions(document.text), candidates, tags)
+                candidates = self.learned.candidates(
+                    document.doc, quote_regions(document.text), candidates, tags, text=document.text)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
     # --- from candidates to the layer ------------------------------------------------------------------

@@ -9,8 +9,9 @@
 
 Each is a scikit-learn `LogisticRegression` over `DictVectorizer` features (words, lemmas, parts of speech,
 dependency labels, positions, quotation marks), trained by `python -m sourcetrace.train.attribution` on
-PolNeAR train; weights in `sourcetrace/data/models/attribution/model.pkl`. It runs on the parse the
-backbone already made, so it costs a few milliseconds per article.
+PolNeAR train; weights in `sourcetrace/data/models/attribution/model.pkl`. At run time `LinearScorer` applies
+each pair by looking the weights up (sklearn's vectorizer was most of the ranker's time). It runs on the parse
+the backbone already made.
 """
 
 from __future__ import annotations
@@ -175,10 +176,17 @@ def source_options(cue: Any, text: str) -> list[Option]:
 
 def _only_says_when(doc: Any, ranges: list[tuple[int, int]]) -> bool:
     """'claimed on Monday', 'said in August': a date or time after the cue says when, never what was said."""
-    spans = [doc.char_span(start, end, alignment_mode="expand") for start, end in ranges]
-    words = [t for span in spans if span is not None for t in span if not (t.is_punct or t.is_space)]
-    content_words = [t for t in words if t.pos_ != "ADP"]
-    return bool(content_words) and all(t.ent_type_ in ("DATE", "TIME") for t in content_words)
+    # stops at the first word that is no date: most options are long clauses, and their first word tells
+    any_word = False
+    for start, end in ranges:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        for token in span if span is not None else ():
+            if token.is_punct or token.is_space or token.pos_ == "ADP":
+                continue
+            if token.ent_type_ not in ("DATE", "TIME"):
+                return False
+            any_word = True
+    return any_word
 
 
 _BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")
@@ -426,11 +434,45 @@ def _restack_sets(
     return result
 
 
-def _score_sets(vectorizer: Any, model: Any, option_sets: list[list[Option]]) -> list[np.ndarray]:
+class LinearScorer:
+    """A fitted `DictVectorizer` + binary `LogisticRegression` pair, applied by looking each feature's weight up.
+
+    The same probabilities as `model.predict_proba(vectorizer.transform(rows))[:, 1]` (to float rounding),
+    without building a sparse matrix: sklearn's `DictVectorizer.transform` is pure Python and was the
+    largest part of the ranker's run time. Training keeps the sklearn pair; this only reads it."""
+
+    def __init__(self, vectorizer: Any, model: Any) -> None:
+        if model.coef_.shape[0] != 1:
+            raise ValueError("LinearScorer applies a binary logistic regression only")
+        coefficients = model.coef_[0].tolist()
+        self.weights: dict[str, float] = {name: coefficients[index] for name, index in vectorizer.vocabulary_.items()}
+        self.separator: str = vectorizer.separator
+        self.intercept = float(model.intercept_[0])
+
+    def probabilities(self, rows: list[dict[str, Any]]) -> np.ndarray:
+        weights, separator = self.weights, self.separator
+        decisions = np.empty(len(rows), dtype=np.float64)
+        for position, row in enumerate(rows):
+            total = 0.0
+            for name, value in row.items():
+                if isinstance(value, str):
+                    total += weights.get(f"{name}{separator}{value}", 0.0)
+                elif isinstance(value, (bool, int, float)) or value is None:
+                    # DictVectorizer: a number is the feature's value (None becomes NaN, as there)
+                    weight = weights.get(name)
+                    if weight is not None:
+                        total += weight * (float("nan") if value is None else float(value))
+                else:  # an iterable of strings: one indicator each
+                    total += sum(weights.get(f"{name}{separator}{item}", 0.0) for item in value)
+            decisions[position] = total
+        return 1.0 / (1.0 + np.exp(-(decisions + self.intercept)))
+
+
+def _score_sets(scorer: LinearScorer, option_sets: list[list[Option]]) -> list[np.ndarray]:
     rows = [option.features for options in option_sets for option in options]
     if not rows:
         return [np.zeros(0) for _ in option_sets]
-    scores = model.predict_proba(vectorizer.transform(rows))[:, 1]
+    scores = scorer.probabilities(rows)
     result, first = [], 0
     for options in option_sets:
         result.append(scores[first : first + len(options)])
@@ -523,9 +565,9 @@ class LearnedExtractor:
         return extractor
 
     def load(self, bundle: dict[str, Any]) -> None:
-        self.cue_vectorizer, self.cue_model = bundle["cue"]
-        self.source_vectorizer, self.source_model = bundle["source"]
-        self.content_vectorizer, self.content_model = bundle["content"]
+        self.cue_scorer = LinearScorer(*bundle["cue"])
+        self.source_scorer = LinearScorer(*bundle["source"])
+        self.content_scorer = LinearScorer(*bundle["content"])
         self.cue_threshold = float(bundle.get("cue_threshold", 0.5))
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
@@ -533,15 +575,16 @@ class LearnedExtractor:
         # articles neither the tagger nor the ranker's held-out copy saw (see the training module)
         self.stack: dict[str, Any] | None = bundle.get("stack")
         # which neighbouring words widen a cue ("also said", "said in a statement"); absent in older bundles
-        self.cue_edges: tuple[Any, Any] | None = bundle.get("cue_edges")
+        self.cue_edges: LinearScorer | None = LinearScorer(*bundle["cue_edges"]) if bundle.get("cue_edges") else None
 
     def candidates(
         self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate],
-        tagged: np.ndarray | None = None,
+        tagged: np.ndarray | None = None, text: str | None = None,
     ) -> list[Candidate]:
-        """Attributions of one parsed doc; `tagged` is the token tagger's output for it (optional)."""
+        """Attributions of one parsed doc; `tagged` is the token tagger's output for it (optional), `text` its
+        `doc.text` when the caller has it already."""
         stack = self.stack if tagged is not None else None
-        text = doc.text
+        text = doc.text if text is None else text
         tokens = [t for t in doc if is_cue_candidate(t)]
         if not tokens:
             return []
@@ -549,7 +592,7 @@ class LearnedExtractor:
         for start, end in regions:
             quoted[start:end] = True
         features = [cue_features(t, bool(quoted[t.idx])) for t in tokens]
-        probabilities = self.cue_model.predict_proba(self.cue_vectorizer.transform(features))[:, 1]
+        probabilities = self.cue_scorer.probabilities(features)
         threshold = self.cue_threshold
         ranker_probabilities = probabilities
         if stack is not None:
@@ -563,8 +606,8 @@ class LearnedExtractor:
         # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
         content_sets = [content_options(t, text, regions, rule_by_token.get(t.i)) for t, _ in chosen_cues]
         source_sets = [source_options(t, text) for t, _ in chosen_cues]
-        content_scores = _score_sets(self.content_vectorizer, self.content_model, content_sets)
-        source_scores = _score_sets(self.source_vectorizer, self.source_model, source_sets)
+        content_scores = _score_sets(self.content_scorer, content_sets)
+        source_scores = _score_sets(self.source_scorer, source_sets)
         source_threshold = self.source_threshold
         if stack is not None:
             content_scores = _restack_sets(stack["content"], content_scores, content_sets, tagged, doc, "content")
@@ -655,8 +698,7 @@ class LearnedExtractor:
         rows = [features for options in option_lists for _, _, _, features in options]
         if not rows:
             return [cue for _, cue, _ in requests]
-        vectorizer, model = self.cue_edges
-        keep = model.predict_proba(vectorizer.transform(rows))[:, 1] >= 0.5
+        keep = self.cue_edges.probabilities(rows) >= 0.5
         widened, offset = [], 0
         for (_, (start, end), blocked), options in zip(requests, option_lists):
             open_sides = {"left", "right"}

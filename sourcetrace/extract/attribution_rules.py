@@ -112,8 +112,9 @@ class RuleExtractor:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
 
-    def candidates(self, doc: Any) -> list[Candidate]:
-        text = doc.text
+    def candidates(self, doc: Any, text: str | None = None) -> list[Candidate]:
+        """`text` is `doc.text` when the caller has it already (spaCy joins every token anew on each read)."""
+        text = doc.text if text is None else text
         regions = quote_regions(text)
         found: list[Candidate] = []
         for token in doc:

@@ -22,6 +22,7 @@ inside it, and a check-worthiness score from the model of `sourcetrace.extract.c
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,7 @@ class ClaimExtractor:
 
         claims: list[tuple[Claim, float]] = []
         seen: set[tuple[int, int, str | None]] = set()
+        entities = _EntityIndex(analysis.entities)
         for pieces, attribution in sorted(candidates, key=lambda c: c[0][0]):
             pieces = [_trim(text, s, e) for s, e in pieces]
             pieces = [(s, e) for s, e in pieces if e > s]
@@ -189,7 +191,7 @@ class ClaimExtractor:
             if key in seen:
                 continue
             seen.add(key)
-            claim = self._claim(document, span, attribution)
+            claim = self._claim(document, span, attribution, entities)
             if claim is None:
                 continue
             factor = HEADLINE_FACTOR if self._is_headline(analysis, span) else 1.0
@@ -240,7 +242,9 @@ class ClaimExtractor:
         first_line = text[body_start:line_end].strip()
         return span.start < line_end and not first_line.endswith((".", "!", "?", '"', "”", "’"))
 
-    def _claim(self, document: Document, span: Span, attribution: Attribution | None) -> Claim | None:
+    def _claim(
+        self, document: Document, span: Span, attribution: Attribution | None, entities: _EntityIndex
+    ) -> Claim | None:
         analysis = document.analysis
         tokens = self._tokens(document, span)
         if self._is_non_assertion(span, tokens):
@@ -256,7 +260,7 @@ class ClaimExtractor:
             kind=classify_kind(tokens, quantities, self.lexicon),
             quantities=quantities,
             dates=self._dates(analysis, span, attribution),
-            entities=[entity.id for entity in analysis.entities if _inside(entity.span, span)],
+            entities=entities.inside(span),
         )
 
     @staticmethod
@@ -274,6 +278,26 @@ class ClaimExtractor:
                 if in_sentence and not in_content:
                     dates.append(time)  # in the frame: "X, on September 11th, revealed that ..."
         return sorted(dates, key=lambda t: t.span.start)
+
+
+class _EntityIndex:
+    """The article's entities by start offset: the ids of those inside a claim, in the article's entity order,
+    without a pass over every entity for every claim."""
+
+    def __init__(self, entities: Sequence[Any]) -> None:
+        order = sorted(range(len(entities)), key=lambda position: entities[position].span.start)
+        self.starts = [entities[position].span.start for position in order]
+        self.ends = [entities[position].span.end for position in order]
+        self.order = order
+        self.ids = [entity.id for entity in entities]
+
+    def inside(self, span: Span) -> list[str]:
+        found: set[int] = set()
+        for start, end in _pieces(span):
+            for k in range(bisect_left(self.starts, start), bisect_right(self.starts, end)):
+                if self.ends[k] <= end:
+                    found.add(self.order[k])
+        return [self.ids[position] for position in sorted(found)]
 
 
 def _inside(inner: Span, outer: Span) -> bool:

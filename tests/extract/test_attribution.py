@@ -324,3 +324,34 @@ def test_content_options_say_what_follows_their_end():
     assert complement["after2"] == ". he" and complement["sentences"] == "child|0"
     cut = by_text["the plan would raise taxes on the middle class"]
     assert cut["after2"] == ", which" and cut["last"] == "class"
+
+
+def test_linear_scorer_gives_sklearns_probabilities_on_a_real_sentence():
+    import pickle
+
+    import numpy as np
+
+    from sourcetrace.extract.attribution_learned import (
+        MODEL_FILE,
+        LinearScorer,
+        content_options,
+        cue_features,
+    )
+    from sourcetrace.nlp import load_spacy
+
+    text = ("Lt. Col. Andrei Marochko said on Monday that Ukrainian troops had shelled the town, "
+            "according to information relayed to Sputnik.")
+    doc = load_spacy()(text)
+    with open(MODEL_FILE, "rb") as handle:
+        bundle = pickle.load(handle)  # noqa: S301 - the committed model
+    cue_rows = [cue_features(token, False) for token in doc]
+    said = next(t for t in doc if t.text == "said")
+    content_rows = [option.features for option in content_options(said, text, [], None)]
+    for role, rows in (("cue", cue_rows), ("content", content_rows)):
+        vectorizer, model = bundle[role]
+        expected = model.predict_proba(vectorizer.transform(rows))[:, 1]
+        np.testing.assert_allclose(LinearScorer(vectorizer, model).probabilities(rows), expected, rtol=1e-9)
+    # at the ranker's own threshold "said" is a cue, "town" is not
+    cue_scores = LinearScorer(*bundle["cue"]).probabilities(cue_rows)
+    town = next(t for t in doc if t.text == "town")
+    assert cue_scores[said.i] >= bundle["cue_threshold"] > cue_scores[town.i]
