@@ -345,14 +345,16 @@ _CUE_PREPOSITIONS = {"about", "at", "on", "to", "with", "into", "over", "for", "
                      "towards"}
 
 
-def _through_preposition(doc: Any, cue: tuple[int, int], content: list[tuple[int, int]]) -> tuple[int, int]:
+def _through_preposition(
+    doc: Any, text: str, cue: tuple[int, int], content: list[tuple[int, int]]
+) -> tuple[int, int]:
     """The cue up to its content when a lone preposition is all that lies between them ("took aim [at] X"; the
     parse often hangs it elsewhere: "weighed in on", "talked more about")."""
     if not content or content[0][0] < cue[1]:
         return cue
     span = doc.char_span(cue[1], content[0][0], alignment_mode="contract")
     words = [t for t in span if not t.is_space] if span is not None else []
-    if span is None or doc.text[cue[1]:content[0][0]].strip() != (words[0].text if len(words) == 1 else None):
+    if span is None or text[cue[1]:content[0][0]].strip() != (words[0].text if len(words) == 1 else None):
         return cue
     if words[0].pos_ == "ADP" and words[0].lower_ in _CUE_PREPOSITIONS:
         return cue[0], words[0].idx + len(words[0].text)
@@ -660,7 +662,7 @@ class LearnedExtractor:
                 candidate.cue = cue
         for candidate in result:
             if candidate.channel is None and candidate.cue_token.lower_ != "according":
-                candidate.cue = _through_preposition(doc, candidate.cue, candidate.content)
+                candidate.cue = _through_preposition(doc, text, candidate.cue, candidate.content)
         return result
 
     # the tagger rarely marks a speech verb inside another attribution's reported clause ("The Kremlin said
