@@ -361,6 +361,30 @@ def _through_preposition(
     return cue
 
 
+def _from_chain_top(
+    token: Any, text: str, cue: tuple[int, int], blocked: list[tuple[int, int]]
+) -> tuple[int, int]:
+    """A cue that starts at "to" under the verb its chain hangs from: PolNeAR's cue starts at that verb ("went
+    on to promote", "continue to warn", "has a rare chance to show", "was allowed to speak out about"). Not
+    after an object ("led Priebus to declare"), nor for purpose clauses ("visited NBC to discuss")."""
+    if not re.match(r"(?i)(not )?to\s", text[cue[0]:cue[1]]):
+        return cue
+    head = token.head
+    between = [c.dep_ for c in head.children if head.i < c.i < token.i]
+    if token.dep_ in ("acl", "relcl") and head.dep_ in ("dobj", "attr") and head.head.pos_ in ("VERB", "AUX"):
+        top = head.head  # "has a rare chance to show", "had nothing bad to say about"
+    elif token.dep_ == "xcomp" and head.pos_ in ("VERB", "AUX") and not {"dobj", "dative", "nsubj"} & set(between):
+        top = head  # "continue to warn", "was allowed to speak out about"; not "led Priebus to declare"
+    elif token.dep_ == "advcl" and head.pos_ == "VERB" and between == ["prt"]:
+        top = head  # "went on to promote"; not "visited NBC to discuss"
+    else:
+        return cue
+    start = cue_range(top)[0]
+    if start >= cue[0] or any(s < cue[0] and start < e for s, e in blocked):
+        return cue
+    return start, cue[1]
+
+
 def cue_range(token: Any) -> tuple[int, int]:
     """The cue's words: the head word with its auxiliaries, negation and adverbs before it and particles after."""
     first = last = token
@@ -660,9 +684,17 @@ class LearnedExtractor:
                 [(c.cue_token, c.cue, [*c.content, *([c.source] if c.source else [])]) for c in widen])
             for candidate, cue in zip(widen, widened):
                 candidate.cue = cue
-        for candidate in result:
+        seen: set[tuple[Any, ...]] = set()
+        for candidate in list(result):
             if candidate.channel is None and candidate.cue_token.lower_ != "according":
                 candidate.cue = _through_preposition(doc, text, candidate.cue, candidate.content)
+                candidate.cue = _from_chain_top(candidate.cue_token, text, candidate.cue,
+                                                [*candidate.content, *([candidate.source] if candidate.source else [])])
+            # two cue words of one chain ("continue", "warn") may now give the same attribution twice
+            key = (candidate.cue, tuple(candidate.content), candidate.source)
+            if key in seen:
+                result.remove(candidate)
+            seen.add(key)
         return result
 
     # the tagger rarely marks a speech verb inside another attribution's reported clause ("The Kremlin said
