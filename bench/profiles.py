@@ -25,6 +25,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 
+WARM_UP = "On Sept. the 11th, 2022, officials said the bridge had been closed since late August."
+
+
 def time_parse(nlp, texts: list[str]) -> float:  # noqa: ANN001 - a spaCy Language
     started = time.perf_counter()
     for _ in nlp.pipe(texts, batch_size=32):
@@ -57,7 +60,10 @@ def main() -> None:
     results: dict = {"articles": len(records), "profiles": {}}
     for profile in args.profiles.split(","):
         pipeline = load_pipeline(config=None if profile == "default" else load_profile(profile))
-        pipeline.analyze_batch(articles[:8])  # warm up every model and lazy import (dateparser: seconds)
+        pipeline.analyze_batch(articles[:8])  # warm up every model and lazy import
+        # dateparser builds its parsers on first use (about 1.5 s, once per process): a run over millions pays
+        # it once, so it is warmed up here rather than charged to the articles timed
+        pipeline.analyze(make_article(WARM_UP, id="warm-up"))
         parse_seconds = time_parse(nlp, texts)
         started = time.perf_counter()
         analyses = pipeline.analyze_batch(articles)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,8 @@ def cue_features(token: Any, in_quote: bool) -> dict[str, Any]:
     doc = token.doc
     previous = doc[token.i - 1] if token.i > 0 else None
     following = doc[token.i + 1] if token.i + 1 < len(doc) else None
-    child_deps = sorted({child.dep_ for child in token.children})
+    children = list(token.children)  # read once: each pass builds the Token objects anew
+    child_deps = sorted({child.dep_ for child in children})
     features: dict[str, Any] = {
         "lower": token.lower_,
         "lemma": token.lemma_.lower(),
@@ -69,7 +71,7 @@ def cue_features(token: Any, in_quote: bool) -> dict[str, Any]:
     for dep in child_deps:
         features[f"child={dep}"] = True
         features[f"lemma_child={token.lemma_.lower()}|{dep}"] = True
-    for child in token.children:
+    for child in children:
         if child.dep_ in ("prep", "dative", "prt", "mark", "aux", "neg"):
             features[f"child_word={child.dep_}|{child.lower_}"] = True
     return features
@@ -174,8 +176,38 @@ def source_options(cue: Any, text: str) -> list[Option]:
     return options
 
 
+_BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")
+
+
+class _DocFacts:
+    """What the option builders ask of a document again and again, read once per document: where its
+    DATE/TIME entities lie and which tokens are commas, dashes, semicolons or brackets. Indexing a spaCy
+    doc builds a Token object per word, which made up most of the ranker's time."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self.date_ranges = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("DATE", "TIME")]
+        self.breaks = [token.i for token in doc if token.text in _BREAKS]
+
+
+_last_facts: _DocFacts | None = None
+
+
+def _facts(doc: Any) -> _DocFacts:
+    # one document at a time is analysed, so one entry is kept (a plain dict would keep every doc alive)
+    global _last_facts
+    facts = _last_facts
+    if facts is None or facts.doc is not doc:
+        facts = _last_facts = _DocFacts(doc)
+    return facts
+
+
 def _only_says_when(doc: Any, ranges: list[tuple[int, int]]) -> bool:
     """'claimed on Monday', 'said in August': a date or time after the cue says when, never what was said."""
+    # no DATE/TIME entity touches the ranges: some word is not a date, or there are no words
+    date_ranges = _facts(doc).date_ranges
+    if not any(s < end and start < e for start, end in ranges for s, e in date_ranges):
+        return False
     # stops at the first word that is no date: most options are long clauses, and their first word tells
     any_word = False
     for start, end in ranges:
@@ -189,7 +221,6 @@ def _only_says_when(doc: Any, ranges: list[tuple[int, int]]) -> bool:
     return any_word
 
 
-_BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")
 _CHAIN_DEPS = ("xcomp", "acomp", "dobj", "attr", "acl", "oprd")
 
 
@@ -225,8 +256,11 @@ def _shorter(head: Any) -> list[tuple[tuple[int, int], str]]:
     result = []
     right = [c for c in head.children if c.i > head.i]
     # the first few commas or dashes right of the head, wherever the parse hung them
-    breaks = [t for t in head.doc[head.i + 1 : head.right_edge.i] if t.text in _BREAKS]
-    for token in breaks[:3]:
+    doc = head.doc
+    indices = _facts(doc).breaks
+    first = bisect_left(indices, head.i + 1)
+    breaks = [doc[i] for i in indices[first : bisect_left(indices, head.right_edge.i, first)][:3]]
+    for token in breaks:
         result.append(((start, token.idx), f"cut:{token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ''}"))
     if right and right[-1].dep_ in ("prep", "advcl", "npadvmod", "relcl", "acl", "advmod") and right[-1].i > head.i:
         last = subtree_range(right[-1])
