@@ -119,6 +119,10 @@ def register(app: typer.Typer) -> None:
         url_field: str = typer.Option("url", help="Record field holding the URL."),
         profile: str | None = PROFILE_OPTION,  # noqa: UP007
         config_file: Path | None = CONFIG_OPTION,  # noqa: UP007
+        mixed_settings: bool = typer.Option(
+            False, "--mixed-settings",
+            help="Resume even though the stored articles were analysed with other settings (refused otherwise).",
+        ),
     ) -> None:
         """Analyse a corpus into sharded Parquet tables and a DuckDB database; rerun to resume."""
         from sourcetrace.config import settings_from_options
@@ -150,7 +154,7 @@ def register(app: typer.Typer) -> None:
         try:
             summary = run_corpus(
                 inputs, out, options, engine=engine.value, address=address, read_options=read_options,
-                progress=progress,
+                progress=progress, allow_mixed_settings=mixed_settings,
             )
         except (SourcetraceError, InputError) as error:
             raise fail(str(error)) from None

@@ -335,6 +335,42 @@ def _articles_to_run(
         yield item
 
 
+SETTINGS_FILE = "settings.json"
+
+
+def _settings_record(options: RunOptions) -> dict[str, Any]:
+    """What decides an analysis besides the article: the stages and their settings, as plain JSON."""
+    record = {"stages": list(options.stages) if options.stages is not None else None, "config": options.config or {}}
+    return json.loads(json.dumps(record, sort_keys=True, default=str))
+
+
+def _describe_settings(record: dict[str, Any]) -> str:
+    stages = "all stages" if record.get("stages") is None else "stages " + (",".join(record["stages"]) or "none")
+    config = record.get("config") or {}
+    return stages + (", settings " + json.dumps(config, sort_keys=True) if config else ", default settings")
+
+
+def _check_settings(out: Path, options: RunOptions, done: set[str], allow_mixed: bool) -> None:
+    """One corpus, one set of settings: a resume with another profile, config or stage list would store
+    articles analysed two ways side by side, so it is refused unless asked for (`--mixed-settings`)."""
+    path = out / SETTINGS_FILE
+    current = _settings_record(options)
+    previous = None
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None  # unreadable: the current settings are written anew below
+    if done and previous is not None and previous != current and not allow_mixed:
+        raise ConfigurationError(
+            f"{out} holds {len(done)} articles analysed with {_describe_settings(previous)}; this run asks for "
+            f"{_describe_settings(current)}. Rerun with the same --profile/--config/--stages to resume, write "
+            "to another --out folder, or pass --mixed-settings to go on anyway (each analysis's meta.models "
+            "says what produced it)"
+        )
+    path.write_text(json.dumps(current, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+
+
 def run_corpus(
     inputs: Sequence[str | Path],
     out: str | Path,
@@ -345,8 +381,12 @@ def run_corpus(
     progress: bool = True,
     log: TextIO | None = None,
     finish: bool = True,
+    allow_mixed_settings: bool = False,
 ) -> RunSummary:
-    """Analyse every article of `inputs` not yet stored, then update duplicates, clusters and the database."""
+    """Analyse every article of `inputs` not yet stored, then update duplicates, clusters and the database.
+
+    A resume must use the settings the stored articles were analysed with (`settings.json` in `out`), unless
+    `allow_mixed_settings`."""
     from sourcetrace.ingest import read_inputs
 
     out = Path(out)
@@ -359,6 +399,7 @@ def run_corpus(
         backend: Backend = open_backend(options.store)
         backend.prepare()
         done = backend.done_ids()
+        _check_settings(out, options, done, allow_mixed_settings)
         estimate = estimate_records(inputs)
         bar = _Progress(None if estimate is None else max(0, estimate - len(done)), progress, log)
 

@@ -77,3 +77,14 @@ def test_run_with_the_fast_profile_stores_what_produced_each_analysis(tmp_path):
     assert all("(no tagger)" in m["attribution"] and m["techniques"] == "rules" for m in models)
     typo = runner.invoke(app, ["run", str(source), "--out", str(tmp_path / "x"), "--profile", "quick"])
     assert typo.exit_code == 2 and "unknown profile 'quick'" in typo.output
+
+    # a resume keeps the settings the stored articles were made with
+    common = ["run", str(source), "--out", str(out), "--workers", "0", "--no-embed", "--no-progress"]
+    other = runner.invoke(app, [*common, "--stages", "backbone"])
+    assert other.exit_code == 1 and "2 articles analysed with all stages" in other.output
+    assert "--mixed-settings" in other.output and "Traceback" not in other.output
+    same = runner.invoke(app, [*common, "--profile", "fast"])
+    assert same.exit_code == 0 and "0 analysed, 2 already done" in same.output
+    mixed = runner.invoke(app, [*common, "--stages", "backbone", "--mixed-settings"])
+    assert mixed.exit_code == 0 and "2 already done" in mixed.output
+    assert json.loads((out / "settings.json").read_text())["stages"] == ["backbone"]
