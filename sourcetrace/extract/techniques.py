@@ -37,6 +37,7 @@ import numpy as np
 import yaml
 
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
+from sourcetrace.extract.technique_upper import UpperTagger
 from sourcetrace.model import Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -188,6 +189,8 @@ class TechniqueModel:
         self.classes: list[str] = self.meta["classes"]
         self.encoder = encoder or PieceEncoder(layers=int(self.meta.get("encoder_layers", FULL_LAYERS)))
         self.version = self.meta["version"]
+        # the fine-tuned upper layers (technique_upper.py), blended with the CNN by meta `upper_weight`
+        self.upper = UpperTagger(model_dir / self.meta["upper_tagger"]) if self.meta.get("upper_tagger") else None
 
     def tagger_prefixes(self) -> list[str]:
         """Weight-name prefix of each tagger: one tagger, or an ensemble (meta `taggers`) whose mean is used."""
@@ -195,6 +198,14 @@ class TechniqueModel:
         return [""] if count == 1 else [f"tagger{k}." for k in range(count)]
 
     def piece_probabilities(self, encoded: EncodedText) -> np.ndarray:
+        """P(inside a span) per word piece: the CNN's, blended with the fine-tuned upper layers' when shipped."""
+        probabilities = self.cnn_probabilities(encoded)
+        if self.upper is None or len(probabilities) == 0:
+            return probabilities
+        weight = float(self.meta["upper_weight"])
+        return weight * self.upper.piece_probabilities(encoded) + (1 - weight) * probabilities
+
+    def cnn_probabilities(self, encoded: EncodedText) -> np.ndarray:
         if len(encoded.vectors) == 0:
             return np.zeros(0, dtype=np.float32)
         w = self.weights

@@ -43,13 +43,19 @@ def export_bert_onnx(bert: Any, out: Path, output: str = "last_hidden_state") ->
     axes = {n: {0: "batch", 1: "tokens"} for n in names}
     axes[output] = {0: "batch", 1: "tokens"} if output == "last_hidden_state" else {0: "batch"}
     example = torch.ones(2, 8, dtype=torch.long)
+    return export_module_int8(Output(bert), (example, example, torch.zeros_like(example)), names, output, axes, out)
+
+
+def export_module_int8(module: Any, example: tuple, input_names: list[str], output: str,
+                       dynamic_axes: dict[str, dict[int, str]], out: Path) -> Path:
+    """Write a torch module (its `example` inputs named `input_names`, one output) as weight-only int8 ONNX."""
+    import torch
+
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
-        torch.onnx.export(Output(bert), (example, example, torch.zeros_like(example)), str(fp32),
-                          input_names=names, output_names=[output],
-                          dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(module.eval(), example, str(fp32), input_names=input_names, output_names=[output],
+                          dynamic_axes=dynamic_axes, opset_version=17, dynamo=False)
         quantize_weights_int8(fp32, out)
     return out
 

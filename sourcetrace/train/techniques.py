@@ -241,8 +241,9 @@ def main(argv: list[str] | None = None) -> None:
         stored = np.load(args.out / "weights.npz")
         kept = {"weights": {k: stored[k].astype(np.float32) for k in stored.files
                             if not k.startswith(("classifier.", "feature_"))},
-                "meta": {k: kept_meta[k] for k in ("version", "threshold", "seed", "gap", "platt", "tagger_epoch")
-                         if k in kept_meta}}
+                "meta": {k: v for k, v in kept_meta.items()  # the fine-tuned upper layers too (technique_upper.py)
+                         if k in ("version", "threshold", "seed", "gap", "platt", "tagger_epoch") or
+                         k.startswith("upper_")}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     np.savez_compressed(args.out / "weights.npz", placeholder=np.zeros(1))
     model = TechniqueModel(args.out, encoder=object())  # type: ignore[arg-type]  # encoder unused: cached vectors

@@ -101,6 +101,7 @@ def test_ensemble_tagger_is_the_mean_of_its_members(technique_pipeline):
     def tagger_model(meta: dict, weights: dict):  # the committed model with other tagger weights
         other = object.__new__(type(model))
         other.meta, other.weights = {**model.meta, **meta}, weights
+        other.upper = None  # the CNN taggers alone, without the fine-tuned upper layers
         return other
 
     single = tagger_model({"taggers": 1}, {k: v for k, v in model.weights.items() if not k.startswith("tagger")})
@@ -115,3 +116,35 @@ def test_ensemble_tagger_is_the_mean_of_its_members(technique_pipeline):
     assert np.allclose(pair.piece_probabilities(encoded), (first + second) / 2, atol=1e-6)
     loaded = encoded.offsets[:, 0] < 58
     assert first[loaded].max() > first[~loaded].max()  # "traitors ... destroy" over a meeting time
+
+
+def test_sentence_windows_cover_every_piece_in_whole_sentences():
+    from sourcetrace.extract.technique_upper import sentence_windows
+
+    sentence = np.repeat([0, 1, 2, 3, 5], [100, 200, 600, 10, 3])  # sentence 2 is longer than a window
+    windows = sentence_windows(sentence, limit=254)
+    assert windows[0] == (0, 100) and windows[1] == (100, 300)  # sentences 0 and 1 do not fit in one window
+    assert windows[-1][1] == len(sentence)
+    assert all(a[1] == b[0] for a, b in zip(windows, windows[1:]))  # consecutive, nothing skipped or repeated
+    assert all(0 < end - start <= 254 for start, end in windows)
+    assert sentence_windows(np.zeros(0, dtype=np.int32)) == []
+
+
+def test_fine_tuned_upper_layers_are_blended_with_the_cnn_by_their_weight(technique_pipeline):
+    model = technique_pipeline.stages[-1].model
+    text = ("These treacherous traitors want to destroy everything we love. "
+            "The council meeting starts at noon on Tuesday.")
+    encoded = model.encoder.encode(text, [(0, 62), (63, len(text))])
+    cnn = model.cnn_probabilities(encoded)
+    if model.upper is None:  # the committed model: the CNN alone (MODEL_CARD.md says why)
+        assert np.array_equal(model.piece_probabilities(encoded), cnn)
+
+    class SurePieces:  # stands in for the fine-tuned layers: every piece inside a span
+        def piece_probabilities(self, encoded):
+            return np.ones(len(encoded.offsets), dtype=np.float32)
+
+    blended = object.__new__(type(model))
+    blended.__dict__.update(model.__dict__, upper=SurePieces(), meta={**model.meta, "upper_weight": 0.75})
+    assert np.allclose(blended.piece_probabilities(encoded), 0.75 + 0.25 * cnn, atol=1e-6)
+    loaded = encoded.offsets[:, 0] < 62
+    assert cnn[loaded].max() > cnn[~loaded].max()  # "traitors ... destroy" over a meeting time
