@@ -395,6 +395,24 @@ def _through_preposition(
     return cue
 
 
+def _rule_quotes_its_content(
+    text: str, content: list[tuple[int, int]], quotes: list[tuple[int, int]], ranker_alone: bool
+) -> bool:
+    """Does a parse rule's content hold a quotation, so that it is kept over the ranker's choice? With the tagger,
+    only when the content opens with the quotation (or "that" and the quotation): where the rule ran a reported
+    clause on into the quotation after it ("said that X. \"Y\""), the stacked ranker's choice is better (tuning
+    split, 2-fold: content .570 -> .578, relation .465 -> .472)."""
+    inside = [(q0, q1) for q0, q1 in quotes for s, e in content if s <= q0 and q1 <= e]
+    if not inside:
+        return False
+    if ranker_alone:
+        return True
+    first = min(q0 for q0, _ in inside)
+    opening = [q0 for q0, q1 in quotes if q0 <= content[0][0] < q1]
+    lead = text[content[0][0]:first].strip(" \t\"“”'‘’`").lower()
+    return bool(opening) or lead in ("", "that")
+
+
 def _from_chain_top(
     token: Any, text: str, cue: tuple[int, int], blocked: list[tuple[int, int]]
 ) -> tuple[int, int]:
@@ -686,8 +704,7 @@ class LearnedExtractor:
             pair_around_rule = chosen.kind == "quote_pair" and rule is not None and all(
                 fragments[0][0] <= s and e <= fragments[-1][1] for s, e in rule.content)
             if self.prefer_rules and rule is not None and not pair_around_rule and (
-                token.lower_ == "according"
-                or any(s <= q0 and q1 <= e for s, e in rule.content for q0, q1 in quotes)
+                token.lower_ == "according" or _rule_quotes_its_content(text, rule.content, quotes, stack is None)
             ):
                 fragments = list(rule.content)
             source = None

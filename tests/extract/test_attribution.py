@@ -197,6 +197,17 @@ def test_cue_starts_at_the_verb_its_to_chain_hangs_from():
     assert _by_cue(visit, "to discuss").content.text == "his recent remarks about his rival"
 
 
+def test_reported_clause_stops_before_the_quotation_that_follows_it():
+    # the quotation rule used to stretch an indirect content over the next quotation; PolNeAR stops at the clause
+    friedman = _analyse('Bob Friedman, a talk show host at the oldest black-owned radio station in Alabama, said '
+                        'that he noticed the shift in listener attitudes after Iowa. "I remember a caller who called '
+                        'and said he had never thought he would see it," he said.')
+    assert _by_cue(friedman, "said").content.text == "that he noticed the shift in listener attitudes after Iowa"
+    ohanlon = _analyse("Michael O'Hanlon, a foreign policy expert at the Brookings Institution, says Libya is the "
+                       "biggest trouble spot for Clinton. \"I do think she's got to answer for it.\"")
+    assert _by_cue(ohanlon, "says").content.text == "Libya is the biggest trouble spot for Clinton"
+
+
 def test_anonymous_officials():
     analysis = _analyse("Officials said the talks would resume on Monday.")
     officials = _by_cue(analysis, "said")
