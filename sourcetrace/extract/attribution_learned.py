@@ -497,12 +497,30 @@ def cue_edge_options(
     return options
 
 
+# what `content_options` offers, by the part of its kind before ":"; the content stacker weighs each kind
+# separately (the ranker's logit and the tagger's view do not say equally much for "paragraph_after" and "child")
+CONTENT_KIND_GROUPS = (
+    "child", "child_cut", "child_drop_last", "prep", "prep_obj", "prep_obj_cut", "prep_obj_drop_last", "deep",
+    "right_children", "paragraph_before", "paragraph_after", "host_clause", "sentence_rest", "after_cue",
+    "before_cue", "cue_subtree", "subject", "sentence_whole", "quote", "quote_pair", "rule",
+)
+
+
+def kind_columns(kind: str) -> list[float]:
+    """One-hot of a content option's kind group, for the content stacker."""
+    group = kind.split(":", 1)[0]
+    return [float(group == name) for name in CONTENT_KIND_GROUPS]
+
+
 def _restack_sets(
     model: Any, scores: list[np.ndarray], option_sets: list[list[Option]], tagged: np.ndarray, doc: Any, role: str
 ) -> list[np.ndarray]:
     rows = [span_tagger_features(tagged, doc, o.fragments, role) for options in option_sets for o in options]
     if not rows:
         return scores
+    if role == "content" and getattr(model, "n_features_in_", 0) > len(rows[0]) + 1:  # bundles since session 5
+        kinds = [o.kind for options in option_sets for o in options]
+        rows = [row + kind_columns(kind) for row, kind in zip(rows, kinds)]
     flat = np.concatenate([np.asarray(x, dtype=np.float64) for x in scores])
     stacked = model.predict_proba(stacked_rows(flat, rows))[:, 1]
     result, first = [], 0

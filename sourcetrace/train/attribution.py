@@ -92,6 +92,7 @@ def stack_rows(
 
     from sourcetrace.extract.attribution_learned import (
         cue_tagger_features,
+        kind_columns,
         span_tagger_features,
         stacked_rows,
     )
@@ -121,6 +122,8 @@ def stack_rows(
             vectorizer, model = bundle[role]
             base = model.predict_proba(vectorizer.transform([o.features for o in options]))[:, 1]
             extra = [span_tagger_features(tagged, doc, o.fragments, role) for o in options]
+            if role == "content":
+                extra = [row + kind_columns(o.kind) for row, o in zip(extra, options)]
             result[role][0].extend(stacked_rows(base, extra))
             result[role][1].extend(int((o.fragments[0][0], o.fragments[-1][1]) in wanted) for o in options)
     return result

@@ -208,6 +208,18 @@ def test_reported_clause_stops_before_the_quotation_that_follows_it():
     assert _by_cue(ohanlon, "says").content.text == "Libya is the biggest trouble spot for Clinton"
 
 
+def test_content_stacker_weighs_option_kinds():
+    # a hedge's content is its whole clause (PolNeAR), which the stacker now tells from the infinitive alone
+    expected = _analyse("President Obama is expected to join Clinton on the campaign trail soon.")
+    whole_clause = "President Obama is expected to join Clinton on the campaign trail soon"
+    assert _by_cue(expected, "is expected").content.text == whole_clause
+    from sourcetrace.extract.attribution_learned import CONTENT_KIND_GROUPS, MODEL_FILE, LearnedExtractor
+
+    stack = LearnedExtractor(MODEL_FILE).stack
+    # the ranker's logit, the tagger's 7 span features, one column per kind group
+    assert stack is not None and stack["content"].n_features_in_ == 8 + len(CONTENT_KIND_GROUPS)
+
+
 def test_anonymous_officials():
     analysis = _analyse("Officials said the talks would resume on Monday.")
     officials = _by_cue(analysis, "said")
