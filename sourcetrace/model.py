@@ -144,11 +144,14 @@ class Claim(_Layer):
 
 class Technique(_Layer):
     id: str
-    technique: str = Field(description="SemEval-2023 Task 3 technique name")
+    technique: str = Field(description="SemEval-2023 Task 3 technique name; for uk/ru also Euphoria or "
+                           "Cherry_Picking (UNLP-2025 techniques with no SemEval-2023 counterpart, no family)")
     family: str | None = None
     span: Span
     score: float
     source: Literal["model", "rule"] = "model"
+    original_label: str | None = Field(
+        None, description="the training corpus's own technique label where it differs in scheme (UNLP-2025 for uk/ru)")
 
 
 class TechniqueSummary(_Layer):

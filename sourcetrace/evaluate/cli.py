@@ -11,6 +11,7 @@ TASK_MODULES = (
     "sourcetrace.evaluate.attribution",
     "sourcetrace.evaluate.checkworthiness",
     "sourcetrace.evaluate.techniques",
+    "sourcetrace.evaluate.techniques_unlp",
     "sourcetrace.evaluate.factcheck_matching",
 )
 

@@ -18,7 +18,9 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
 PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
 2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques
 with no training data come from cue phrases in `sourcetrace/data/lexicons/technique_cues.yaml` (source "rule").
-Non-English articles (uk/ru) get no model spans: the tagger is English-only (the model card says why).
+Ukrainian and Russian articles get spans from a separate, torch-free model trained on UNLP-2025 Telegram posts
+(`techniques_unlp.py`): trigger spans named with the techniques predicted for their part of the text, the
+UNLP label kept in `original_label`. Other languages get no spans.
 
 The article also gets `technique_summary`: counts per technique and per family, and per 1,000 words.
 """
@@ -38,6 +40,7 @@ import yaml
 
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
 from sourcetrace.extract.technique_upper import UpperTagger
+from sourcetrace.extract.techniques_unlp import UnlpTechniqueModel
 from sourcetrace.model import Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -348,24 +351,32 @@ class TechniqueTagger:
         self.rules = load_cue_rules(Path(config.get("cues", LEXICON_DIR / "technique_cues.yaml")))
         self.min_score = float(config.get("min_score", 0.0))
         self.languages = set(config.get("languages", ["en"]))
+        # uk/ru: the UNLP-2025 model (hashed n-grams, no MiniLM pass, so it also runs in the `fast` profile)
+        self.unlp_languages = set(config.get("unlp_languages", ["uk", "ru"]))
+        self.unlp_model = UnlpTechniqueModel() if bool(config.get("unlp_model", True)) else None
 
     def models(self) -> dict[str, str]:
-        if self.model is None:
-            return {"techniques": "rules"}
-        return {"techniques": self.model.version, "techniques_encoder": self.model.encoder.version}
+        found = {"techniques": "rules"} if self.model is None else {
+            "techniques": self.model.version, "techniques_encoder": self.model.encoder.version}
+        if self.unlp_model is not None:
+            found["techniques_unlp"] = self.unlp_model.version
+        return found
 
     def process(self, documents: Sequence[Document]) -> None:
         for document in documents:
             analysis = document.analysis
             text = document.text
             language = analysis.article.language
-            found: list[tuple[str, int, int, float, str]] = []
+            found: list[tuple[str, int, int, float, str, str | None]] = []
+            sentences = [(s.start, s.end) for s in analysis.sentences] or [(0, len(text))]
             if language is None or language in self.languages:
-                sentences = [(s.start, s.end) for s in analysis.sentences] or [(0, len(text))]
                 if self.model is not None:
-                    found += [(*item, "model") for item in self.model.predict(text, sentences)]
-                found += [(*item, "rule") for item in rule_matches(text, self.rules)]
-            for technique, start, end, score, source in sorted(found, key=lambda item: (item[1], item[2])):
+                    found += [(*item, "model", None) for item in self.model.predict(text, sentences)]
+                found += [(*item, "rule", None) for item in rule_matches(text, self.rules)]
+            elif language in self.unlp_languages and self.unlp_model is not None:
+                found += [(technique, start, end, score, "model", label)
+                          for technique, label, start, end, score in self.unlp_model.predict(text, sentences)]
+            for technique, start, end, score, source, label in sorted(found, key=lambda item: (item[1], item[2])):
                 if score < self.min_score:
                     continue
                 analysis.techniques.append(
@@ -376,6 +387,7 @@ class TechniqueTagger:
                         span=Span.of(text, start, end),
                         score=score,
                         source=source,  # type: ignore[arg-type]
+                        original_label=label,
                     )
                 )
             analysis.technique_summary = summarize(analysis.techniques, text)

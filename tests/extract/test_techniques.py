@@ -53,11 +53,24 @@ def test_plain_factual_text_gets_few_techniques(technique_pipeline):
     assert len([t for t in analysis.techniques if t.score >= 0.3]) <= 1
 
 
-def test_non_english_article_gets_no_model_spans(technique_pipeline):
-    text = "Ці зрадники знищують нашу велику країну своєю божевільною політикою."
-    analysis = technique_pipeline.analyze(ArticleInfo(id="u", text=text, language="uk"))
+def test_other_languages_get_no_spans_ukrainian_gets_unlp_spans(technique_pipeline):
+    from sourcetrace.extract.techniques_unlp import UNLP_TO_2023
+
+    german = "Diese Verräter zerstören unser großes Land mit ihrer wahnsinnigen Politik."
+    analysis = technique_pipeline.analyze(ArticleInfo(id="d", text=german, language="de"))
     assert analysis.techniques == []
     assert analysis.technique_summary is not None and analysis.technique_summary.per_1000_words == 0
+    text = ("Ці зрадники знищують нашу велику країну своєю божевільною політикою, а кремлівські нелюди "
+            "знову кидають на забій тисячі своїх рабів! Наші герої розгромили ворога вщент.")
+    analysis = technique_pipeline.analyze(ArticleInfo(id="u", text=text, language="uk"))
+    assert analysis.techniques, "no technique span in a loaded Ukrainian paragraph"
+    for t in analysis.techniques:
+        assert t.source == "model" and t.original_label is not None
+        assert t.technique == UNLP_TO_2023[t.original_label] and t.family == FAMILY_OF.get(t.technique)
+        assert t.span.text == text[t.span.start:t.span.end]
+    assert "Loaded_Language" in {t.technique for t in analysis.techniques}
+    assert "techniques_unlp" in technique_pipeline.analyze(
+        ArticleInfo(id="u2", text=text, language="uk")).meta.models
 
 
 def test_reference_article_techniques_and_html_report(seed_analysis):
