@@ -131,13 +131,14 @@ def register(evaluate_app: typer.Typer) -> None:
     @evaluate_app.command("techniques-unlp")
     def techniques_unlp_command(
         data: Path = typer.Option(..., "--data", help="the unlp2025 folder (span_detection/train.parquet)"),
+        ids: Path = typer.Option(None, "--ids", help="score these post ids (one per line) instead of the held-out"),
         as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
     ) -> None:
         """uk/ru techniques (macro/micro-F1) and trigger spans (character P/R/F1) on the held-out UNLP-2025 posts."""
         from sourcetrace.errors import SourcetraceError
 
         try:
-            wanted = heldout_ids()
+            wanted = heldout_ids(ids or HELDOUT_FILE)
             posts = [post for post in read_unlp(data) if post.id in wanted]
         except SourcetraceError as error:
             typer.echo(f"error: {error}", err=True)
@@ -146,7 +147,7 @@ def register(evaluate_app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(results, indent=1))
             return
-        typer.echo(f"{results['posts']} held-out UNLP-2025 posts (sourcetrace/data/splits/unlp2025_heldout.txt)")
+        typer.echo(f"{results['posts']} UNLP-2025 posts ({ids or 'held-out: ' + str(HELDOUT_FILE.name)})")
         for name, result in results.items():
             if not isinstance(result, dict):
                 continue

@@ -97,8 +97,29 @@ def _shape(word: str) -> str:
     return "C" if word[0].isupper() else "l"
 
 
-def token_features(text: str, spans: Sequence[tuple[int, int]]) -> list[list[str]]:
-    """Hashed-string features of each token: itself, affixes, shape, its neighbours and word pairs."""
+_SENTENCE_END = frozenset(".!?…")
+
+
+def sentence_words(text: str, spans: Sequence[tuple[int, int]]) -> list[list[str]]:
+    """For each token, the "sw=" features of the words (3+ letters) of its sentence (split at . ! ? … and newlines)."""
+    groups: list[list[int]] = [[]]
+    for i, (start, end) in enumerate(spans):
+        if i and "\n" in text[spans[i - 1][1]:start] and groups[-1]:
+            groups.append([])
+        groups[-1].append(i)
+        if text[start:end] in _SENTENCE_END:
+            groups.append([])
+    rows: list[list[str]] = [[] for _ in spans]
+    for group in groups:
+        bag = sorted({"sw=" + text[s:e].lower() for s, e in (spans[i] for i in group) if e - s >= 3})
+        for i in group:
+            rows[i] = bag
+    return rows
+
+
+def token_features(text: str, spans: Sequence[tuple[int, int]], sentence_context: bool = False) -> list[list[str]]:
+    """Hashed-string features of each token: itself, affixes, shape, its neighbours and word pairs (and, with
+    `sentence_context`, the words of its sentence: a trigger tends to be a whole clause)."""
     words = [text[s:e] for s, e in spans]
     lower = [w.lower() for w in words]
     padded = ["<s>"] * WINDOW + lower + ["</s>"] * WINDOW
@@ -114,6 +135,9 @@ def token_features(text: str, spans: Sequence[tuple[int, int]]) -> list[list[str
         before = text[spans[i - 1][1]:spans[i][0]] if i else "\n"
         row.append("nl" if "\n" in before else "")
         rows.append(row)
+    if sentence_context:
+        for row, bag in zip(rows, sentence_words(text, spans)):
+            row += bag
     return rows
 
 
@@ -127,9 +151,10 @@ def _token_hasher() -> Any:
 TOKEN_EXTRA = 3
 
 
-def token_matrix(text: str, spans: Sequence[tuple[int, int]], manipulative: float) -> scipy.sparse.csr_matrix:
+def token_matrix(text: str, spans: Sequence[tuple[int, int]], manipulative: float,
+                 sentence_context: bool = False) -> scipy.sparse.csr_matrix:
     """The span tagger's rows for a text's tokens: hashed strings, then P(manipulative) and position."""
-    hashed = _token_hasher().transform(token_features(text, spans))
+    hashed = _token_hasher().transform(token_features(text, spans, sentence_context))
     n = len(spans)
     position = np.arange(n, dtype=np.float32) / max(n - 1, 1)
     extra = np.column_stack([np.full(n, manipulative, dtype=np.float32), position,
@@ -199,7 +224,8 @@ class UnlpTechniqueModel:
     def token_probabilities(self, text: str, spans: Sequence[tuple[int, int]], manipulative: float) -> np.ndarray:
         if not spans:
             return np.zeros(0, dtype=np.float32)
-        logits = token_matrix(text, spans, manipulative) @ self.token_coef + self.token_intercept
+        matrix = token_matrix(text, spans, manipulative, bool(self.meta.get("sentence_context", False)))
+        logits = matrix @ self.token_coef + self.token_intercept
         return 1 / (1 + np.exp(-logits))
 
     def predict_text(self, text: str, offset: int = 0, probabilities: np.ndarray | None = None) -> UnlpPrediction:

@@ -98,3 +98,33 @@ def test_every_sentence_baseline_on_heldout_ptc():
     result = evaluate(sentence_baseline(articles), {k: labels.get(k, []) for k in articles})
     assert result["span"]["recall"] > 0.9  # sentences cover nearly every gold span
     assert 0.05 < result["span"]["precision"] < 0.35
+
+
+def test_evaluate_techniques_unlp_command_on_a_tiny_corpus(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from sourcetrace.cli import app
+
+    loaded = ("Кривавий кремлівський режим знову кидає на забій тисячі своїх рабів, а ці нелюди ще й хизуються "
+              "своїми звірствами! Орки тікають.")
+    plain = "В среду в Минске прошла выставка сельскохозяйственной техники. Её посетили около двух тысяч человек."
+    (tmp_path / "span_detection").mkdir()
+    pd.DataFrame({
+        "id": ["a", "b", "c"], "content": [loaded, plain, plain], "lang": ["uk", "ru", "ru"],
+        "manipulative": [True, False, False], "techniques": [["loaded_language"], None, None],
+        "trigger_words": [[[0, 26]], None, None],
+    }).to_parquet(tmp_path / "span_detection" / "train.parquet")
+    (tmp_path / "ids.txt").write_text("# two of three\na\nb\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "techniques-unlp", "--data", str(tmp_path),
+                                      "--ids", str(tmp_path / "ids.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["posts"] == 2
+    assert scores["model"]["techniques"]["per_technique"]["loaded_language"] == 1.0
+    assert scores["model"]["spans"]["recall"] == 1.0  # the whole of [0, 26) is inside a predicted span
+    assert scores["baseline_whole_post_one_span"]["spans"]["precision"] == pytest.approx(
+        26 / (len(loaded) + len(plain)), abs=1e-4)
+    missing = CliRunner().invoke(app, ["evaluate", "techniques-unlp", "--data", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "not found" in missing.output
