@@ -369,9 +369,58 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
              and (r[0] - end_of_cue < 60 or 0 <= r[0] - sentence.end_char <= 3)]
     if left and right:
         add([left[-1], right[0]], "quote_pair")
+    # '"X," he said. "Y."' where "Y" is missed above: it follows a long "said ..., who ..." clause, or it runs
+    # unclosed to the paragraph's end, or it opens the next paragraph ('X," Clinton said.\n\n"Y."'); PolNeAR's
+    # content then runs from X (or the sentence's start: 'But A is ''B,'' he said. ''C.''') to the end of Y
+    if left:
+        follow = _following_quotation(text, end_of_cue, paragraph_end, regions)
+        if follow is not None:
+            starts = [left[-1]]
+            if sentence_range[0] < left[-1][0]:
+                starts.append((sentence_range[0], left[-1][1]))
+            for first in starts:
+                add([first, follow[0]], f"quote_pair:{follow[1]}")
     if rule is not None:
         add(list(rule.content), "rule", {"rule_origin": True})
     return options
+
+
+_OPENING_QUOTE = re.compile(r"''|[\"“«„]")
+_CLOSING_QUOTE = re.compile(r"''|[\"”»]")
+# an opening quotation mark that starts a sentence: after an end mark (and closing quotes) and a space
+_AFTER_SENTENCE_END = re.compile(r"[.?!][\"”'’]*\s+$")
+
+
+def _following_quotation(
+    text: str, after: int, paragraph_end: int, regions: list[tuple[int, int]]
+) -> tuple[tuple[int, int], str] | None:
+    """The quotation that opens the first sentence after `after` in the same paragraph (closed, or unclosed and
+    running to the paragraph's end), else the one opening the next paragraph when nothing but the end of the
+    cue's sentence lies between; with how it was found. Read from the text only (cheap)."""
+    closed = {start: end for start, end in regions}
+    for match in _OPENING_QUOTE.finditer(text, after, paragraph_end):
+        start = match.start()
+        if not _AFTER_SENTENCE_END.search(text, after, start):
+            continue
+        if start in closed:
+            return (start, closed[start]), "follow"
+        if _CLOSING_QUOTE.search(text, match.end(), paragraph_end) is None:
+            return (start, paragraph_end), "follow_open"
+        return None
+    if text[after:paragraph_end].strip(" \t.,;?!\"”'’") or paragraph_end >= len(text):
+        return None
+    # the next paragraph, when it opens with a quotation mark
+    next_start = paragraph_end + len(text[paragraph_end:]) - len(text[paragraph_end:].lstrip())
+    match = _OPENING_QUOTE.match(text, next_start)
+    if match is None:
+        return None
+    next_end = text.find("\n", next_start)
+    next_end = len(text) if next_end < 0 else next_end
+    if next_start in closed and closed[next_start] <= next_end:
+        return (next_start, closed[next_start]), "next_paragraph"
+    if _CLOSING_QUOTE.search(text, match.end(), next_end) is None:
+        return (next_start, next_end), "next_paragraph_open"
+    return None
 
 
 # a preposition between a cue and its content belongs to the cue in PolNeAR ("took aim at X", "weighed in on X")
@@ -719,7 +768,7 @@ class LearnedExtractor:
             rule = rule_by_token.get(token.i)
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
-            pair_around_rule = chosen.kind == "quote_pair" and rule is not None and all(
+            pair_around_rule = chosen.kind.startswith("quote_pair") and rule is not None and all(
                 fragments[0][0] <= s and e <= fragments[-1][1] for s, e in rule.content)
             if self.prefer_rules and rule is not None and not pair_around_rule and (
                 token.lower_ == "according" or _rule_quotes_its_content(text, rule.content, quotes, stack is None)

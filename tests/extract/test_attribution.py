@@ -389,3 +389,43 @@ def test_linear_scorer_gives_sklearns_probabilities_on_a_real_sentence():
     cue_scores = LinearScorer(*bundle["cue"]).probabilities(cue_rows)
     town = next(t for t in doc if t.text == "town")
     assert cue_scores[said.i] >= bundle["cue_threshold"] > cue_scores[town.i]
+
+
+@pytest.mark.parametrize("text, content, kind", [
+    # the second quotation runs unclosed to its paragraph's end (it goes on in the next one)
+    ('"The stereotyping is unfortunately still strong here," he said. "They think every Arab person is Muslim, '
+     'and that all Muslims are terrorists.\n\n"And they still believe that nothing will change."',
+     "The stereotyping is unfortunately still strong here,\" he said. \"They think every Arab person is Muslim, "
+     "and that all Muslims are terrorists", "quote_pair:follow_open"),
+    # the second quotation opens the next paragraph; the content starts with the cue's sentence
+    ('America needs leaders "who understand that bombastic comments can cause more turbulence," Clinton said.\n\n'
+     '"And that\'s why steady, experienced leadership is so important at times like these."',
+     "America needs leaders \"who understand that bombastic comments can cause more turbulence,\" Clinton said."
+     "\n\n\"And that's why steady, experienced leadership is so important at times like these",
+     "quote_pair:next_paragraph"),
+    # a title quoted inside the said-clause is not the second quotation
+    ('"Let\'s go back six months," Sanders said in an interview aired Monday on "New Day." "No money in the '
+     'campaign, no volunteers."',
+     "Let's go back six months,\" Sanders said in an interview aired Monday on \"New Day.\" \"No money in the "
+     "campaign, no volunteers", "quote_pair:follow"),
+])
+def test_quotation_continued_after_the_said_sentence_is_a_content_option(text, content, kind):
+    from sourcetrace.extract.attribution_learned import content_options
+    from sourcetrace.extract.attribution_rules import quote_regions
+    from sourcetrace.nlp import load_spacy
+
+    doc = load_spacy()(text)
+    said = next(t for t in doc if t.text == "said")
+    options = {text[o.fragments[0][0]:o.fragments[-1][1]]: o.kind
+               for o in content_options(said, text, quote_regions(text), None)}
+    assert options.get(content) == kind, sorted(options.items())
+
+
+def test_quotation_running_on_after_he_said_is_one_content():
+    analysis = _analyse(
+        '"The stereotyping is unfortunately still strong here," he said. "They think every Arab person is Muslim, '
+        'and that all Muslims are terrorists.\n\n"And they still believe that nothing will change."'
+    )
+    said = _by_cue(analysis, "said")
+    assert said.content.text.startswith("The stereotyping is unfortunately still strong here")
+    assert said.content.text.endswith("all Muslims are terrorists")
