@@ -36,19 +36,17 @@ class UnlpPost:
 
 def read_unlp(folder: Path) -> list[UnlpPost]:
     """The UNLP-2025 posts of `folder` (span_detection/train.parquet; it also holds the technique labels)."""
-    import pandas as pd
+    import pyarrow.parquet as pq
 
     from sourcetrace.errors import SourcetraceError
 
     path = folder / "span_detection" / "train.parquet"
     if not path.exists():
         raise SourcetraceError(f"{path} not found: --data must be the unlp2025 folder")
-    frame = pd.read_parquet(path)
     return [
-        UnlpPost(str(row.id), row.content, row.lang, [str(t) for t in (row.techniques if row.techniques is not None
-                                                                          else [])],
-                 [(int(s), int(e)) for s, e in (row.trigger_words if row.trigger_words is not None else [])])
-        for row in frame.itertuples()
+        UnlpPost(str(row["id"]), row["content"], row["lang"], [str(t) for t in row["techniques"] or []],
+                 [(int(s), int(e)) for s, e in row["trigger_words"] or []])
+        for row in pq.read_table(path, columns=["id", "content", "lang", "techniques", "trigger_words"]).to_pylist()
     ]
 
 

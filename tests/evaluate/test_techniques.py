@@ -103,7 +103,8 @@ def test_every_sentence_baseline_on_heldout_ptc():
 def test_evaluate_techniques_unlp_command_on_a_tiny_corpus(tmp_path):
     import json
 
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from sourcetrace.cli import app
 
@@ -111,11 +112,11 @@ def test_evaluate_techniques_unlp_command_on_a_tiny_corpus(tmp_path):
               "своїми звірствами! Орки тікають.")
     plain = "В среду в Минске прошла выставка сельскохозяйственной техники. Её посетили около двух тысяч человек."
     (tmp_path / "span_detection").mkdir()
-    pd.DataFrame({
+    pq.write_table(pa.table({
         "id": ["a", "b", "c"], "content": [loaded, plain, plain], "lang": ["uk", "ru", "ru"],
         "manipulative": [True, False, False], "techniques": [["loaded_language"], None, None],
         "trigger_words": [[[0, 26]], None, None],
-    }).to_parquet(tmp_path / "span_detection" / "train.parquet")
+    }), tmp_path / "span_detection" / "train.parquet")
     (tmp_path / "ids.txt").write_text("# two of three\na\nb\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", "techniques-unlp", "--data", str(tmp_path),
                                       "--ids", str(tmp_path / "ids.txt"), "--json"])
