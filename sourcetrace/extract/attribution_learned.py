@@ -380,9 +380,45 @@ def content_options(cue: Any, text: str, regions: list[tuple[int, int]], rule: C
                 starts.append((sentence_range[0], left[-1][1]))
             for first in starts:
                 add([first, follow[0]], f"quote_pair:{follow[1]}")
+    # 'In a 1963 speech, he declared:\n\n"..."', 'Transcript as follows:\n\n"P1\n\n"P2"': the whole quotation
+    # that opens the next paragraph, over as many paragraphs as it runs
+    block = _colon_quotation(text, end_of_cue, paragraph_end)
+    if block is not None:
+        add([block], "quote:colon_block")
     if rule is not None:
         add(list(rule.content), "rule", {"rule_origin": True})
     return options
+
+
+_QUOTE_AT_END = re.compile(r"(''|[\"”»])\W*$")
+# how many paragraphs a colon-introduced quotation may run (the longest tuning-split one has 6)
+_MAX_QUOTED_PARAGRAPHS = 12
+
+
+def _colon_quotation(text: str, after: int, paragraph_end: int) -> tuple[int, int] | None:
+    """The quotation opening the paragraph after one that ends with a colon ('X declared:'), through the paragraph
+    that closes it; each paragraph of a multi-paragraph quotation opens with a quotation mark and only the last one
+    closes. Read from the text only (cheap)."""
+    if not text[after:paragraph_end].rstrip().endswith(":"):
+        return None
+    start = None
+    position = paragraph_end
+    for _ in range(_MAX_QUOTED_PARAGRAPHS):
+        rest = text[position:]
+        opening = position + len(rest) - len(rest.lstrip())
+        match = _OPENING_QUOTE.match(text, opening)
+        if match is None:
+            return None
+        start = opening if start is None else start
+        end = text.find("\n", opening)
+        end = len(text) if end < 0 else end
+        body = text[match.end():end].rstrip()
+        if body and _QUOTE_AT_END.search(body):
+            return start, match.end() + len(body)
+        if end >= len(text):
+            return None
+        position = end
+    return None
 
 
 _OPENING_QUOTE = re.compile(r"''|[\"“«„]")

@@ -429,3 +429,41 @@ def test_quotation_running_on_after_he_said_is_one_content():
     said = _by_cue(analysis, "said")
     assert said.content.text.startswith("The stereotyping is unfortunately still strong here")
     assert said.content.text.endswith("all Muslims are terrorists")
+
+
+@pytest.mark.parametrize("text, cue, content", [
+    ('In a 1963 speech, he declared:\n\n“It is very appropriate that from this cradle of the Confederacy we sound '
+     'the drum for freedom. I say segregation now, segregation tomorrow, segregation forever.”\n\nThe only people '
+     'in the race are Democrats.',
+     "declared",
+     "It is very appropriate that from this cradle of the Confederacy we sound the drum for freedom. I say "
+     "segregation now, segregation tomorrow, segregation forever"),
+    # a multi-paragraph quotation: each paragraph opens with a quotation mark, only the last one closes
+    ('Transcript as follows:\n\n"Tonight we arrived in Cleveland, and we went to a restaurant.\n\n"We are going to '
+     'go all the way to Cleveland. Thank you very much and God bless!"\n\nFollow Pam Key on Twitter.',
+     "follows",
+     "Tonight we arrived in Cleveland, and we went to a restaurant.\n\n\"We are going to go all the way to "
+     "Cleveland. Thank you very much and God bless"),
+])
+def test_quotation_after_a_colon_is_one_content_option(text, cue, content):
+    from sourcetrace.extract.attribution_learned import content_options
+    from sourcetrace.extract.attribution_rules import quote_regions
+    from sourcetrace.nlp import load_spacy
+
+    doc = load_spacy()(text)
+    token = next(t for t in doc if t.text == cue)
+    options = {text[o.fragments[0][0]:o.fragments[-1][1]]: o.kind
+               for o in content_options(token, text, quote_regions(text), None)}
+    assert options.get(content) == "quote:colon_block", sorted(options.items())
+
+
+def test_quotation_after_a_paragraph_without_a_colon_is_no_colon_block():
+    from sourcetrace.extract.attribution_learned import content_options
+    from sourcetrace.extract.attribution_rules import quote_regions
+    from sourcetrace.nlp import load_spacy
+
+    text = 'Trump issued a statement on Saturday.\n\n“Our prayers are with all those affected.”'
+    doc = load_spacy()(text)
+    issued = next(t for t in doc if t.text == "issued")
+    kinds = {o.kind for o in content_options(issued, text, quote_regions(text), None)}
+    assert "quote:colon_block" not in kinds
