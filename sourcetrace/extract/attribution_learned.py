@@ -30,6 +30,7 @@ from sourcetrace.extract.attribution_rules import (
     Candidate,
     _clause_fragments,
     _widen_hole,
+    select_tokens,
     subtree_range,
 )
 
@@ -42,8 +43,16 @@ NESTED_CUE_VERBS = {"say", "tell", "claim", "report", "announce", "state", "insi
                     "deny", "allege", "admit", "acknowledge", "assert", "declare", "write", "reveal", "explain"}
 
 
+_CUE_ORTH = frozenset({":", "—"})
+
+
 def is_cue_candidate(token: Any) -> bool:
-    return token.pos_ in CUE_POS or token.text in (":", "—") or token.lower_ == "according"
+    return token.pos_ in CUE_POS or token.text in _CUE_ORTH or token.lower_ == "according"
+
+
+def cue_candidates(doc: Any) -> list[Any]:
+    """The doc's tokens for which `is_cue_candidate` holds, read from its attribute arrays."""
+    return select_tokens(doc, pos=frozenset(CUE_POS), orth=_CUE_ORTH, lower=frozenset({"according"}))
 
 
 def cue_features(token: Any, in_quote: bool) -> dict[str, Any]:
@@ -766,7 +775,7 @@ class LearnedExtractor:
         `doc.text` when the caller has it already."""
         stack = self.stack if tagged is not None else None
         text = doc.text if text is None else text
-        tokens = [t for t in doc if is_cue_candidate(t)]
+        tokens = cue_candidates(doc)
         if not tokens:
             return []
         quoted = np.zeros(len(text) + 1, dtype=bool)

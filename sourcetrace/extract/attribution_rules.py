@@ -13,7 +13,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
+from spacy.attrs import LOWER, ORTH, POS
+from spacy.parts_of_speech import IDS as POS_IDS
+from spacy.strings import hash_string
 
 from sourcetrace.extract.attribution_brat import trim
 
@@ -106,6 +110,21 @@ def _clause_fragments(text: str, clause: tuple[int, int], hole: tuple[int, int])
     return pieces
 
 
+def select_tokens(
+    doc: Any, pos: frozenset[str] = frozenset(), orth: frozenset[str] = frozenset(),
+    lower: frozenset[str] = frozenset(),
+) -> list[Any]:
+    """The tokens, in order, whose part of speech is in `pos`, text in `orth` or lowercase form in `lower`,
+    picked from the doc's attribute arrays: a loop over `doc` builds a Token object for every word."""
+    if len(doc) == 0:
+        return []
+    attributes = doc.to_array([POS, ORTH, LOWER])
+    mask = np.isin(attributes[:, 0], [POS_IDS[name] for name in pos])
+    mask |= np.isin(attributes[:, 1], [hash_string(text) for text in orth])
+    mask |= np.isin(attributes[:, 2], [hash_string(text) for text in lower])
+    return [doc[int(i)] for i in np.flatnonzero(mask)]
+
+
 class RuleExtractor:
     """Finds attribution candidates in a parsed document."""
 
@@ -117,7 +136,8 @@ class RuleExtractor:
         text = doc.text if text is None else text
         regions = quote_regions(text)
         found: list[Candidate] = []
-        for token in doc:
+        # only a verb or "according" starts a candidate
+        for token in select_tokens(doc, pos=frozenset({"VERB"}), lower=frozenset({"according"})):
             candidate = None
             if token.lower_ == "according" and any(child.lower_ == "to" for child in token.children):
                 candidate = self._according_to(token, text)
