@@ -30,6 +30,7 @@ from sourcetrace.extract.attribution_rules import (
     Candidate,
     _clause_fragments,
     _widen_hole,
+    doc_facts,
     select_tokens,
     subtree_range,
 )
@@ -143,7 +144,7 @@ def source_options(cue: Any, text: str) -> list[Option]:
             if child.i > token.i and child.dep_ in _SOURCE_CUTS and child.left_edge.i > token.i:
                 cut = (span[0], child.left_edge.idx)
                 ranges.append((cut, f"{kind}~{child.dep_}", {**extra, "cut": child.dep_}))
-        for mark in [t for t in token.doc[token.i + 1 : token.right_edge.i] if t.text in _BREAKS][:2]:
+        for mark in _breaks_inside(token, 2):
             following = mark.nbor(1).lower_ if mark.i + 1 < len(mark.doc) else ""
             ranges.append(((span[0], mark.idx), f"{kind}~break", {**extra, "cut": f"break:{following}"}))
         for child in token.children:
@@ -185,36 +186,18 @@ def source_options(cue: Any, text: str) -> list[Option]:
     return options
 
 
-_BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")
-
-
-class _DocFacts:
-    """What the option builders ask of a document again and again, read once per document: where its
-    DATE/TIME entities lie and which tokens are commas, dashes, semicolons or brackets. Indexing a spaCy
-    doc builds a Token object per word, which made up most of the ranker's time."""
-
-    def __init__(self, doc: Any) -> None:
-        self.doc = doc
-        self.date_ranges = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ("DATE", "TIME")]
-        self.breaks = [token.i for token in doc if token.text in _BREAKS]
-
-
-_last_facts: _DocFacts | None = None
-
-
-def _facts(doc: Any) -> _DocFacts:
-    # one document at a time is analysed, so one entry is kept (a plain dict would keep every doc alive)
-    global _last_facts
-    facts = _last_facts
-    if facts is None or facts.doc is not doc:
-        facts = _last_facts = _DocFacts(doc)
-    return facts
+def _breaks_inside(head: Any, limit: int) -> list[Any]:
+    """The first `limit` commas, dashes, semicolons or brackets after `head` and before its subtree's last word."""
+    doc = head.doc
+    indices = doc_facts(doc).breaks
+    first = bisect_left(indices, head.i + 1)
+    return [doc[i] for i in indices[first : bisect_left(indices, head.right_edge.i, first)][:limit]]
 
 
 def _only_says_when(doc: Any, ranges: list[tuple[int, int]]) -> bool:
     """'claimed on Monday', 'said in August': a date or time after the cue says when, never what was said."""
     # no DATE/TIME entity touches the ranges: some word is not a date, or there are no words
-    date_ranges = _facts(doc).date_ranges
+    date_ranges = doc_facts(doc).date_ranges
     if not any(s < end and start < e for start, end in ranges for s, e in date_ranges):
         return False
     # stops at the first word that is no date: most options are long clauses, and their first word tells
@@ -265,11 +248,7 @@ def _shorter(head: Any) -> list[tuple[tuple[int, int], str]]:
     result = []
     right = [c for c in head.children if c.i > head.i]
     # the first few commas or dashes right of the head, wherever the parse hung them
-    doc = head.doc
-    indices = _facts(doc).breaks
-    first = bisect_left(indices, head.i + 1)
-    breaks = [doc[i] for i in indices[first : bisect_left(indices, head.right_edge.i, first)][:3]]
-    for token in breaks:
+    for token in _breaks_inside(head, 3):
         result.append(((start, token.idx), f"cut:{token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ''}"))
     if right and right[-1].dep_ in ("prep", "advcl", "npadvmod", "relcl", "acl", "advmod") and right[-1].i > head.i:
         last = subtree_range(right[-1])
