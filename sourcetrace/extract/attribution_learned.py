@@ -20,6 +20,7 @@ import pickle
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from numbers import Number
 from pathlib import Path
 from typing import Any
 
@@ -626,7 +627,7 @@ class LinearScorer:
             for name, value in row.items():
                 if isinstance(value, str):
                     total += weights.get(f"{name}{separator}{value}", 0.0)
-                elif isinstance(value, (bool, int, float)) or value is None:
+                elif isinstance(value, Number) or value is None:  # as DictVectorizer: numpy numbers too
                     # DictVectorizer: a number is the feature's value (None becomes NaN, as there)
                     weight = weights.get(name)
                     if weight is not None:

@@ -385,6 +385,11 @@ def test_linear_scorer_gives_sklearns_probabilities_on_a_real_sentence():
         vectorizer, model = bundle[role]
         expected = model.predict_proba(vectorizer.transform(rows))[:, 1]
         np.testing.assert_allclose(LinearScorer(vectorizer, model).probabilities(rows), expected, rtol=1e-9)
+    # numpy numbers count as numbers, as in DictVectorizer
+    numpy_row = [{**content_rows[0], "pieces": np.int64(2), "gap": np.float32(0.25)}]
+    vectorizer, model = bundle["content"]
+    np.testing.assert_allclose(LinearScorer(vectorizer, model).probabilities(numpy_row),
+                               model.predict_proba(vectorizer.transform(numpy_row))[:, 1], rtol=1e-6)
     # at the ranker's own threshold "said" is a cue, "town" is not
     cue_scores = LinearScorer(*bundle["cue"]).probabilities(cue_rows)
     town = next(t for t in doc if t.text == "town")
