@@ -576,14 +576,66 @@ def cue_edge_options(
 CONTENT_KIND_GROUPS = (
     "child", "child_cut", "child_drop_last", "prep", "prep_obj", "prep_obj_cut", "prep_obj_drop_last", "deep",
     "right_children", "paragraph_before", "paragraph_after", "host_clause", "sentence_rest", "after_cue",
-    "before_cue", "cue_subtree", "subject", "sentence_whole", "quote", "quote_pair", "rule",
+    "before_cue", "cue_subtree", "subject", "sentence_whole", "quote", "quote_pair", "rule", "tagger",
 )
 
 
-def kind_columns(kind: str) -> list[float]:
-    """One-hot of a content option's kind group, for the content stacker."""
+def kind_columns(kind: str, width: int = len(CONTENT_KIND_GROUPS)) -> list[float]:
+    """One-hot of a content option's kind group, for the content stacker (`width`: the first groups only, for
+    stackers fitted before the later groups existed)."""
     group = kind.split(":", 1)[0]
-    return [float(group == name) for name in CONTENT_KIND_GROUPS]
+    return [float(group == name) for name in CONTENT_KIND_GROUPS[:width]]
+
+
+TAGGER_RUN_THRESHOLD = 0.3  # inside-probability; on the tuning split, lower thresholds match more gold contents
+
+
+def tagger_content_runs(doc: Any, tagged: np.ndarray, threshold: float | None = None) -> list[tuple[int, int]]:
+    """Character extents of the runs of words the token tagger marks as content (inside-probability at least
+    `threshold`, by default TAGGER_RUN_THRESHOLD; a confident begin starts a new run), edges trimmed as the
+    evaluation trims them."""
+    threshold = TAGGER_RUN_THRESHOLD if threshold is None else threshold
+    r = ROLE_INDEX["content"]
+    inside = tagged[:, r, 1] + tagged[:, r, 2]
+    begins = tagged[:, r, 1]
+    text = doc.text
+    runs: list[tuple[int, int]] = []
+    position, count = 0, len(doc)
+    while position < count:
+        if inside[position] < threshold or doc[position].is_space:
+            position += 1
+            continue
+        end = position + 1
+        while end < count and inside[end] >= threshold and begins[end] < 0.5:
+            end += 1
+        last = doc[end - 1]
+        start, stop = trim(text, doc[position].idx, last.idx + len(last.text))
+        if stop > start:
+            runs.append((start, stop))
+        position = end
+    return runs
+
+
+def tagger_content_options(
+    cue: Any, text: str, runs: list[tuple[int, int]], options: list[Option]
+) -> list[Option]:
+    """The tagger's content runs that start in the cue's sentence or the next one and do not hold the cue word,
+    as content options (kind `tagger:after` / `tagger:before`) where no parse option has the same extent.
+    A fifth of PolNeAR's gold contents are no parse option of their cue; the tagger's runs match a fifth of
+    those exactly (tuning split)."""
+    sentence = cue.sent
+    limit = cue.doc[sentence.end].sent.end_char if sentence.end < len(cue.doc) else sentence.end_char
+    taken = {(o.fragments[0][0], o.fragments[-1][1]) for o in options}
+    added = []
+    for start, end in runs:
+        if start < sentence.start_char or start >= limit or start <= cue.idx < end or (start, end) in taken:
+            continue
+        kind = "tagger:after" if start >= cue.idx else "tagger:before"
+        option = _option(text, [(start, end)], kind, cue, {})
+        if option is not None:
+            option.features.update(content_edge_features(text, option.fragments, kind))
+            added.append(option)
+    return added
 
 
 def _restack_sets(
@@ -592,9 +644,10 @@ def _restack_sets(
     rows = [span_tagger_features(tagged, doc, o.fragments, role) for options in option_sets for o in options]
     if not rows:
         return scores
-    if role == "content" and getattr(model, "n_features_in_", 0) > len(rows[0]) + 1:  # bundles since session 5
+    width = getattr(model, "n_features_in_", 0) - len(rows[0]) - 1  # kind columns: bundles since session 5
+    if role == "content" and width > 0:
         kinds = [o.kind for options in option_sets for o in options]
-        rows = [row + kind_columns(kind) for row, kind in zip(rows, kinds)]
+        rows = [row + kind_columns(kind, width) for row, kind in zip(rows, kinds)]
     flat = np.concatenate([np.asarray(x, dtype=np.float64) for x in scores])
     stacked = model.predict_proba(stacked_rows(flat, rows))[:, 1]
     result, first = [], 0
@@ -710,6 +763,10 @@ def cue_tagger_features(tagged: np.ndarray, token: Any) -> list[float]:
     ]
 
 
+def _overlaps(fragments: list[tuple[int, int]], span: tuple[int, int]) -> bool:
+    return any(start < span[1] and span[0] < end for start, end in fragments)
+
+
 def stacked_rows(base: np.ndarray, extra: list[list[float]]) -> np.ndarray:
     """The stacker's input: the linear ranker's logit beside the tagger's features."""
     return np.column_stack([_logit(np.asarray(base, dtype=np.float64)), np.asarray(extra, dtype=np.float64)])
@@ -775,6 +832,10 @@ class LearnedExtractor:
             chosen_cues = self._with_nested_cues(chosen_cues, tokens, ranker_probabilities)
         # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
         content_sets = [content_options(t, text, regions, rule_by_token.get(t.i)) for t, _ in chosen_cues]
+        if stack is not None and stack.get("tagger_options"):
+            runs = tagger_content_runs(doc, tagged)
+            for (token, _), options in zip(chosen_cues, content_sets):
+                options.extend(tagger_content_options(token, text, runs, options))
         source_sets = [source_options(t, text) for t, _ in chosen_cues]
         content_scores = _score_sets(self.content_scorer, content_sets)
         source_scores = _score_sets(self.source_scorer, source_sets)
@@ -791,6 +852,11 @@ class LearnedExtractor:
             if not contents:
                 continue
             rule = rule_by_token.get(token.i)
+            source = None
+            if sources:
+                best = int(np.argmax(s_scores))
+                if s_scores[best] >= source_threshold:
+                    source = sources[best].fragments[0][0], sources[best].fragments[-1][1]
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
             pair_around_rule = chosen.kind.startswith("quote_pair") and rule is not None and all(
@@ -799,11 +865,6 @@ class LearnedExtractor:
                 token.lower_ == "according" or _rule_quotes_its_content(text, rule.content, quotes, stack is None)
             ):
                 fragments = list(rule.content)
-            source = None
-            if sources:
-                best = int(np.argmax(s_scores))
-                if s_scores[best] >= source_threshold:
-                    source = sources[best].fragments[0][0], sources[best].fragments[-1][1]
             cue = cue_range(token)
             if chosen.kind.startswith(("prep_obj:", "prep:")):
                 # "called for X", "pointed to X": the preposition right after the cue word belongs to the cue
@@ -817,7 +878,7 @@ class LearnedExtractor:
             channel = None
             if rule is not None and rule.channel is not None:
                 cue, source, channel = rule.cue, rule.source, rule.channel
-            if source is not None and any(s < source[1] and source[0] < e for s, e in fragments):
+            if source is not None and _overlaps(fragments, source):
                 source = None  # a source inside its own content: the parse went wrong
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
                                     channel=channel, score=float(probability), origin="model"))

@@ -85,9 +85,10 @@ def cue_edge_rows(doc: Any, annotated: list[Any]) -> list[tuple[dict[str, Any], 
 
 
 def stack_rows(
-    bundle: dict[str, Any], doc: Any, annotated: list[Any], tagged: Any
+    bundle: dict[str, Any], doc: Any, annotated: list[Any], tagged: Any, tagger_options: bool = True
 ) -> dict[str, tuple[list[Any], list[int]]]:
-    """The stackers' rows for one article: (ranker logit + tagger features, label) per cue word and option."""
+    """The stackers' rows for one article: (ranker logit + tagger features, label) per cue word and option;
+    `tagger_options`: the tagger's own content runs are content options too (`tagger_content_options`)."""
     import numpy as np
 
     from sourcetrace.extract.attribution_learned import (
@@ -95,6 +96,8 @@ def stack_rows(
         kind_columns,
         span_tagger_features,
         stacked_rows,
+        tagger_content_options,
+        tagger_content_runs,
     )
 
     text = doc.text
@@ -112,10 +115,12 @@ def stack_rows(
         base = model.predict_proba(vectorizer.transform([cue_features(t, bool(quoted[t.idx])) for t in tokens]))[:, 1]
         result["cue"][0].extend(stacked_rows(base, [cue_tagger_features(tagged, t) for t in tokens]))
         result["cue"][1].extend(int(t.i in gold_roots) for t in tokens)
+    runs = tagger_content_runs(doc, tagged) if tagger_options else []
     for index, golds in gold_roots.items():
         token = doc[index]
-        for role, options in (("source", source_options(token, text)),
-                              ("content", content_options(token, text, regions, rule_by_token.get(index)))):
+        contents = content_options(token, text, regions, rule_by_token.get(index))
+        contents.extend(tagger_content_options(token, text, runs, contents) if tagger_options else [])
+        for role, options in (("source", source_options(token, text)), ("content", contents)):
             if not options:
                 continue
             wanted = {_extent(text, g.role(role)) for g in golds}
@@ -129,10 +134,12 @@ def stack_rows(
     return result
 
 
-def fit_stack(rows: dict[str, dict[str, tuple[list[Any], list[int]]]], names: list[str]) -> dict[str, Any]:
+def fit_stack(
+    rows: dict[str, dict[str, tuple[list[Any], list[int]]]], names: list[str], tagger_options: bool = True
+) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
 
-    stack: dict[str, Any] = {"source_threshold": 0.3}
+    stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options}
     for role in ("cue", "source", "content"):
         features = [x for name in names for x in rows[name][role][0]]
         labels = [y for name in names for y in rows[name][role][1]]
@@ -141,7 +148,8 @@ def fit_stack(rows: dict[str, dict[str, tuple[list[Any], list[int]]]], names: li
 
 
 def choose_stack(
-    held_out: dict[str, Any], docs: dict[str, Any], tuning_articles: list[Any], tagger_path: Path
+    held_out: dict[str, Any], docs: dict[str, Any], tuning_articles: list[Any], tagger_path: Path,
+    tagger_options: bool = True,
 ) -> tuple[dict[str, Any], str]:
     """Stackers over (ranker logit, tagger features) fitted on the tuning split, their cue threshold and an
     honest estimate from 2-fold cross-validation over that split's articles."""
@@ -156,11 +164,12 @@ def choose_stack(
     by_name: dict[str, list[Any]] = {}
     for article in tuning_articles:
         by_name.setdefault(article.name, []).append(article)
-    rows = {name: stack_rows(held_out, docs[name], by_name[name], tagged[name]) for name in names}
+    rows = {name: stack_rows(held_out, docs[name], by_name[name], tagged[name], tagger_options)
+            for name in names}
     folds = [names[0::2], names[1::2]]
     probabilities, labels = [], []
     for train_names, test_names in (folds, folds[::-1]):
-        stack = fit_stack(rows, train_names)
+        stack = fit_stack(rows, train_names, tagger_options)
         for name in test_names:
             if rows[name]["cue"][0]:
                 probabilities.extend(stack["cue"].predict_proba(np.asarray(rows[name]["cue"][0]))[:, 1])
@@ -174,11 +183,11 @@ def choose_stack(
             best = (threshold, f1)
     scores = Scores()
     for train_names, test_names in (folds, folds[::-1]):
-        stack = fit_stack(rows, train_names)
+        stack = fit_stack(rows, train_names, tagger_options)
         stack["cue_threshold"] = best[0]
         test = [a for a in tuning_articles if a.name in set(test_names)]
         heldout_scores({**held_out, "stack": stack}, docs, test, tagged, scores)
-    final = fit_stack(rows, names)
+    final = fit_stack(rows, names, tagger_options)
     final["cue_threshold"] = best[0]
     return final, f"cue threshold {best[0]} (cross-validated head-word F1 {best[1]:.3f}); " + summary(scores)
 
@@ -289,6 +298,8 @@ def main() -> None:
     parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation of the classifiers")
     parser.add_argument("--tagger", type=Path, default=None,
                         help="tagger.onnx (trained without tuning_ids.txt): fit the stackers on the tuning split")
+    parser.add_argument("--no-tagger-options", action="store_true",
+                        help="the tagger's content runs are not content options (bundles before session 6)")
     parser.add_argument("--heldout-scores", action="store_true",
                         help="also fit on train minus tuning_ids.txt and print exact F1 on those articles")
     args = parser.parse_args()
@@ -337,7 +348,8 @@ def main() -> None:
         tuning_articles = [article for article in articles if article.name in tuning]
         print("held-out (tuning split) " + heldout_scores(held_out, docs, tuning_articles), flush=True)
         if args.tagger:
-            stack, report = choose_stack(held_out, docs, tuning_articles, args.tagger)
+            stack, report = choose_stack(held_out, docs, tuning_articles, args.tagger,
+                                         not args.no_tagger_options)
             print(f"with the tagger, 2-fold over the tuning split: {report}: {time.time() - started:.0f}s", flush=True)
     bundle = {
         "cue": fit(rows("cue", lambda n: True), args.c),
