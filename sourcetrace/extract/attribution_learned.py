@@ -657,6 +657,57 @@ def _restack_sets(
     return result
 
 
+class ConditionalLogit:
+    """A linear choice model: a softmax over each cue's options, fitted to put the gold option first
+    (McFadden's conditional logit). The stacker picks one option per cue, so it is trained the way it is used;
+    a binary logistic regression treats every option alone. `predict_proba` reads like sklearn's: its second
+    column is the logistic of the option's score, whose order within a cue's options is the model's choice."""
+
+    def __init__(self, coefficients: np.ndarray, intercept: float = 0.0) -> None:
+        self.coef_ = np.asarray(coefficients, dtype=np.float64)[None, :]
+        self.intercept_ = np.array([intercept])
+        self.n_features_in_ = self.coef_.shape[1]
+
+    @classmethod
+    def fit(cls, features: np.ndarray, labels: np.ndarray, sizes: list[int], l2: float = 1.0) -> ConditionalLogit:
+        """`features` and `labels` of consecutive groups of `sizes` options; groups with no gold option are left
+        out; `l2` weighs the penalty on the (standardised) coefficients."""
+        from scipy.optimize import minimize
+
+        features = np.asarray(features, dtype=np.float64)
+        labels = np.asarray(labels, dtype=bool)
+        starts = np.cumsum([0, *sizes])[:-1]
+        keep = np.zeros(len(labels), dtype=bool)
+        for start, size in zip(starts, sizes):
+            if labels[start : start + size].any():
+                keep[start : start + size] = True
+        kept_sizes = [size for start, size in zip(starts, sizes) if labels[start : start + size].any()]
+        x, y = features[keep], labels[keep]
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale == 0] = 1.0
+        z = (x - mean) / scale
+        group = np.repeat(np.arange(len(kept_sizes)), kept_sizes)
+        firsts = np.cumsum([0, *kept_sizes])[:-1]
+
+        def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
+            scores = z @ weights
+            top = np.maximum.reduceat(scores, firsts)
+            exp = np.exp(scores - top[group])
+            total = np.add.reduceat(exp, firsts)
+            gold = np.add.reduceat(np.where(y, exp, 0.0), firsts)
+            value = float(np.sum(np.log(total) - np.log(gold))) + 0.5 * l2 * float(weights @ weights)
+            share = exp / total[group] - np.where(y, exp, 0.0) / gold[group]
+            return value, z.T @ share + l2 * weights
+
+        weights = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B").x
+        return cls(weights / scale, float(-(weights / scale) @ mean))
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        scores = np.asarray(features, dtype=np.float64) @ self.coef_[0] + self.intercept_[0]
+        positive = 1.0 / (1.0 + np.exp(-scores))
+        return np.column_stack([1.0 - positive, positive])
+
+
 class LinearScorer:
     """A fitted `DictVectorizer` + binary `LogisticRegression` pair, applied by looking each feature's weight up.
 

@@ -108,7 +108,8 @@ def stack_rows(
     rules = RuleExtractor(Lexicon())
     rule_by_token = {c.cue_token.i: c for c in rules.candidates(doc) if c.cue_token is not None}
     gold_roots = gold_cue_roots(doc, annotated)
-    result: dict[str, tuple[list[Any], list[int]]] = {"cue": ([], []), "source": ([], []), "content": ([], [])}
+    result: dict[str, Any] = {"cue": ([], []), "source": ([], []), "content": ([], []),
+                              "sizes": {"source": [], "content": []}}  # options per cue
     tokens = [t for t in doc if is_cue_candidate(t)]
     if tokens:
         vectorizer, model = bundle["cue"]
@@ -130,20 +131,31 @@ def stack_rows(
             if role == "content":
                 extra = [row + kind_columns(o.kind) for row, o in zip(extra, options)]
             result[role][0].extend(stacked_rows(base, extra))
+            result["sizes"][role].append(len(options))
             result[role][1].extend(int((o.fragments[0][0], o.fragments[-1][1]) in wanted) for o in options)
     return result
+
+
+CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit (session 6), not a LogisticRegression
 
 
 def fit_stack(
     rows: dict[str, dict[str, tuple[list[Any], list[int]]]], names: list[str], tagger_options: bool = True
 ) -> dict[str, Any]:
+    import numpy as np
     from sklearn.linear_model import LogisticRegression
+
+    from sourcetrace.extract.attribution_learned import ConditionalLogit
 
     stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options}
     for role in ("cue", "source", "content"):
         features = [x for name in names for x in rows[name][role][0]]
         labels = [y for name in names for y in rows[name][role][1]]
-        stack[role] = LogisticRegression(C=1.0, max_iter=2000).fit(features, labels)
+        if role == "content" and CONTENT_CHOICE_MODEL:
+            sizes = [size for name in names for size in rows[name]["sizes"][role]]
+            stack[role] = ConditionalLogit.fit(np.asarray(features), np.asarray(labels), sizes)
+        else:
+            stack[role] = LogisticRegression(C=1.0, max_iter=2000).fit(features, labels)
     return stack
 
 
