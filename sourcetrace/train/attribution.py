@@ -136,6 +136,7 @@ def stack_rows(
     return result
 
 
+CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choice model
 CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit (session 6), not a LogisticRegression
 
 
@@ -153,7 +154,7 @@ def fit_stack(
         labels = [y for name in names for y in rows[name][role][1]]
         if role == "content" and CONTENT_CHOICE_MODEL:
             sizes = [size for name in names for size in rows[name]["sizes"][role]]
-            stack[role] = ConditionalLogit.fit(np.asarray(features), np.asarray(labels), sizes)
+            stack[role] = ConditionalLogit.fit(np.asarray(features), np.asarray(labels), sizes, CONTENT_L2)
         else:
             stack[role] = LogisticRegression(C=1.0, max_iter=2000).fit(features, labels)
     return stack
