@@ -140,6 +140,31 @@ CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choi
 CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit (session 6), not a LogisticRegression
 
 
+SOURCE_CHOICE_MODEL = True  # the source stacker is a ConditionalLogit with a "no source" option (session 6)
+
+
+def _source_choice(features: Any, labels: Any, sizes: list[int]) -> tuple[Any, float]:
+    """A conditional logit over each cue's source options plus one "no source" option (gold when no option is),
+    returned as a model over the options alone and the probability the "no source" option scores: an option
+    is chosen when it scores above that, as with the binary stacker's threshold."""
+    import numpy as np
+
+    from sourcetrace.extract.attribution_learned import ConditionalLogit
+
+    blocks, targets, first = [], [], 0
+    for size in sizes:
+        options = features[first : first + size]
+        blocks.append(np.column_stack([options, np.zeros(size)]))
+        blocks.append(np.eye(1, options.shape[1] + 1, options.shape[1]))
+        gold = labels[first : first + size]
+        targets.extend([*gold, int(not gold.any())])
+        first += size
+    model = ConditionalLogit.fit(np.vstack(blocks), np.asarray(targets), [size + 1 for size in sizes], CONTENT_L2)
+    coefficients, intercept = model.coef_[0], float(model.intercept_[0])
+    threshold = 1.0 / (1.0 + np.exp(-(coefficients[-1] + intercept)))
+    return ConditionalLogit(coefficients[:-1], intercept), float(threshold)
+
+
 def fit_stack(
     rows: dict[str, dict[str, tuple[list[Any], list[int]]]], names: list[str], tagger_options: bool = True
 ) -> dict[str, Any]:
@@ -152,9 +177,11 @@ def fit_stack(
     for role in ("cue", "source", "content"):
         features = [x for name in names for x in rows[name][role][0]]
         labels = [y for name in names for y in rows[name][role][1]]
+        sizes = [size for name in names for size in rows[name]["sizes"].get(role, [])]
         if role == "content" and CONTENT_CHOICE_MODEL:
-            sizes = [size for name in names for size in rows[name]["sizes"][role]]
             stack[role] = ConditionalLogit.fit(np.asarray(features), np.asarray(labels), sizes, CONTENT_L2)
+        elif role == "source" and SOURCE_CHOICE_MODEL:
+            stack[role], stack["source_threshold"] = _source_choice(np.asarray(features), np.asarray(labels), sizes)
         else:
             stack[role] = LogisticRegression(C=1.0, max_iter=2000).fit(features, labels)
     return stack
