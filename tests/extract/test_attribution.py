@@ -472,3 +472,50 @@ def test_quotation_after_a_paragraph_without_a_colon_is_no_colon_block():
     issued = next(t for t in doc if t.text == "issued")
     kinds = {o.kind for o in content_options(issued, text, quote_regions(text), None)}
     assert "quote:colon_block" not in kinds
+
+
+def test_conditional_logit_learns_which_option_of_each_cue_is_gold():
+    import numpy as np
+
+    from sourcetrace.extract.attribution_learned import ConditionalLogit
+
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(2, 7, 400).tolist()
+    features = rng.normal(size=(sum(sizes), 3))
+    utility = 2.0 * features[:, 0] - features[:, 1]  # the third column says nothing
+    labels = np.zeros(len(features), dtype=int)
+    first = 0
+    for size in sizes:
+        labels[first + int(np.argmax(utility[first : first + size]))] = 1
+        first += size
+    # a cue whose gold is none of its options is left out rather than pushing every option down
+    sizes.append(3)
+    features = np.vstack([features, [[9.0, -9.0, 0.0]] * 3])
+    labels = np.concatenate([labels, [0, 0, 0]])
+    model = ConditionalLogit.fit(features, labels, sizes)
+    weights = model.coef_[0]
+    assert weights[0] > 0 > weights[1] and abs(weights[2]) < 0.2 * weights[0]
+    probabilities = model.predict_proba(features)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    scores = probabilities[:, 1]
+    first = right = 0
+    for size in sizes[:-1]:
+        right += labels[first + int(np.argmax(scores[first : first + size]))]
+        first += size
+    assert right / (len(sizes) - 1) > 0.9
+
+
+def test_content_the_parse_offers_no_option_for_comes_from_the_tagger():
+    # PolNeAR's content here is the object of the infinitive, which no parse option of "searched" is; the
+    # token tagger's own content run is an option too (kind tagger:after) and the stacker takes it
+    from sourcetrace.extract.attribution_learned import content_options
+    from sourcetrace.nlp import load_spacy
+
+    text = "The mayor searched for a metaphor to describe the hopes and anxieties of voters in election years."
+    content = "the hopes and anxieties of voters in election years"
+    searched = next(t for t in load_spacy()(text) if t.text == "searched")
+    parse_options = content_options(searched, text, [], None)
+    assert content not in [text[o.fragments[0][0] : o.fragments[-1][1]] for o in parse_options]
+    attribution = _by_cue(_analyse(text), "searched for a metaphor")
+    assert attribution.content.text == content
+    assert attribution.source is not None and attribution.source.text == "The mayor"
