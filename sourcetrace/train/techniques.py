@@ -5,10 +5,10 @@
 Articles listed in `sourcetrace/data/splits/ptc_heldout.txt` are never read for training. The rest are cut
 into 5 seeded folds (--seed): for each tagger seed (--tagger-seeds) a tagger trained on four folds scores the
 fifth, after each snapshot epoch (--snapshots); the mean over seeds and snapshots is the out-of-fold
-ensemble probability. On it the decoding threshold and gap and the classifier's regularisation are chosen
-(best sum of span F1 and technique micro-F1 over predicted spans matched to gold), then Platt scaling, whether
-out-of-fold predicted spans help as extra classifier rows, and the temperature. The shipped taggers (one
-per seed and snapshot, averaged at run time) and classifier are then fit on all training articles.
+ensemble probability. On it the decoding threshold, gap and split depth and the classifier's regularisation
+are chosen (best sum of span F1 and technique micro-F1 over predicted spans matched to gold), then Platt
+scaling, whether out-of-fold predicted spans help as extra classifier rows, and the temperature. The shipped
+taggers (one per seed and snapshot, averaged at run time) and classifier are then fit on all training articles.
 Word-piece vectors and taggers are cached under --cache.
 
 The shipped model (one tagger, see MODEL_CARD.md) is refit with
@@ -46,6 +46,8 @@ BOW_WEIGHT = 10.0  # hashed words next to ~800 standardised dense features: weig
 CLASSIFIER_C = (0.001, 0.002, 0.005)
 # (piece threshold, gap) tried; a run is kept when a piece reaches threshold + 0.1
 DECODINGS = tuple((t, g) for t in (0.25, 0.275, 0.3, 0.325, 0.35) for g in (1, 3))
+# runs cut at dips this deep between two peaks (None: not cut; TechniqueModel.decode, split_at_valleys)
+SPLIT_DEPTHS = (None, 0.05, 0.1)
 
 
 def encode_all(articles: dict[str, str], cache: Path, layers: int) -> dict[str, EncodedText]:
@@ -291,11 +293,12 @@ def main(argv: list[str] | None = None) -> None:
 
     # 3. decoding and C chosen together on the out-of-fold spans: the best sum of span F1 and technique
     # micro-F1 over spans matched to gold. Span F1 alone prefers many low-probability spans, and those are
-    # the ones whose technique is named worst (the model card has the numbers).
+    # the ones whose technique is named worst (the model card has the numbers). With --keep-tagger only the
+    # split depth and C are chosen (threshold, seed and gap stay the kept tagger's).
     choice: tuple = (-1.0,)
     decodings = ((kept["meta"]["threshold"], kept["meta"]["gap"]),) if kept else DECODINGS
-    for threshold, gap in decodings:
-        model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap)
+    for (threshold, gap), split_depth in ((d, depth) for d in decodings for depth in SPLIT_DEPTHS):
+        model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth)
         spans = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
         span_f1 = span_prf(spans, gold_spans)[2]
         rows = {i: inputs(i, spans[i]) for i in ids if spans[i]}
@@ -304,12 +307,13 @@ def main(argv: list[str] | None = None) -> None:
                          for (s, e), k in zip(spans[i], fold_classifiers[c][fold_of[i]].predict(rows[i]))]
                      for i in rows}
             micro = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
-            print(f"threshold {threshold} gap {gap} C={c}: cross-validated span F1 {span_f1:.4f}, technique "
-                  f"micro-F1 on matched spans {micro:.4f}", flush=True)
+            print(f"threshold {threshold} gap {gap} split {split_depth} C={c}: cross-validated span F1 "
+                  f"{span_f1:.4f}, technique micro-F1 on matched spans {micro:.4f}", flush=True)
             if span_f1 + micro > choice[0]:
-                choice = (span_f1 + micro, threshold, gap, c, span_f1, micro)
-    _, threshold, gap, best_c, cv_span_f1, cv_micro = choice
-    model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, classifier_c=best_c)
+                choice = (span_f1 + micro, threshold, gap, split_depth, c, span_f1, micro)
+    _, threshold, gap, split_depth, best_c, cv_span_f1, cv_micro = choice
+    model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth,
+                      classifier_c=best_c)
     oof_spans = {i: model.decode(articles[i], encoded[i], out_of_fold[i]) for i in ids}
 
     # 3b. out-of-fold predicted spans as extra classifier rows: each paired with a gold span the way the metric

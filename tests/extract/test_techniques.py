@@ -161,3 +161,32 @@ def test_fine_tuned_upper_layers_are_blended_with_the_cnn_by_their_weight(techni
     assert np.allclose(blended.piece_probabilities(encoded), 0.75 + 0.25 * cnn, atol=1e-6)
     loaded = encoded.offsets[:, 0] < 62
     assert cnn[loaded].max() > cnn[~loaded].max()  # "traitors ... destroy" over a meeting time
+
+
+def test_runs_are_cut_at_dips_between_two_peaks():
+    from sourcetrace.extract.techniques import split_at_valleys
+
+    probabilities = np.array([0.4, 0.9, 0.5, 0.36, 0.6, 0.8, 0.4], dtype=np.float32)
+    assert split_at_valleys(probabilities, 0, 6, peak=0.45, depth=0.1) == [(0, 2), (4, 6)]
+    assert split_at_valleys(probabilities, 0, 6, peak=0.45, depth=0.5) == [(0, 6)]  # the dip is only 0.44 deep
+    assert split_at_valleys(probabilities, 0, 6, peak=0.85, depth=0.1) == [(0, 6)]  # one side never reaches 0.85
+    three = np.array([0.9, 0.4, 0.9, 0.3, 0.9], dtype=np.float32)
+    assert split_at_valleys(three, 0, 4, peak=0.45, depth=0.1) == [(0, 0), (2, 2), (4, 4)]
+    assert split_at_valleys(three, 1, 3, peak=0.45, depth=0.1) == [(1, 3)]  # a single peak
+
+
+def test_decoding_cuts_a_run_with_two_peaks_into_two_spans(technique_pipeline):
+    model = technique_pipeline.stages[-1].model
+    text = "They called them traitors and liars in the speech."
+    encoded = model.encoder.encode(text, [(0, len(text))])
+    probabilities = np.full(len(encoded.offsets), 0.1, dtype=np.float32)
+    for word, probability in (("traitors", 0.9), ("and", 0.4), ("liars", 0.8)):  # "and": above the threshold
+        start = text.index(word)
+        probabilities[(encoded.offsets[:, 0] >= start) & (encoded.offsets[:, 1] <= start + len(word))] = probability
+    decoder = object.__new__(type(model))
+    decoder.meta = {**model.meta, "threshold": 0.35, "seed": 0.45, "gap": 1, "split_depth": None}
+    assert [text[s:e] for s, e, _ in decoder.decode(text, encoded, probabilities)] == ["traitors and liars"]
+    decoder.meta["split_depth"] = 0.1
+    spans = decoder.decode(text, encoded, probabilities)
+    assert [text[s:e] for s, e, _ in spans] == ["traitors", "liars"]
+    assert [round(p, 2) for _, _, p in spans] == [0.9, 0.8]
