@@ -814,6 +814,11 @@ def cue_tagger_features(tagged: np.ndarray, token: Any) -> list[float]:
     ]
 
 
+# the label before a linked article's headline ("Read more: Pentagon says ..."), at the start of a line
+_LINK_LABEL = re.compile(r"^[ \t]*(?:read more|read also|also read|see also|related|watch)[ \t]*:[ \t]*",
+                         re.IGNORECASE | re.MULTILINE)
+
+
 def _overlaps(fragments: list[tuple[int, int]], span: tuple[int, int]) -> bool:
     return any(start < span[1] and span[0] < end for start, end in fragments)
 
@@ -930,7 +935,12 @@ class LearnedExtractor:
             if rule is not None and rule.channel is not None:
                 cue, source, channel = rule.cue, rule.source, rule.channel
             if source is not None and _overlaps(fragments, source):
-                source = None  # a source inside its own content: the parse went wrong
+                label = _LINK_LABEL.match(text, fragments[0][0])
+                if label is not None and source[0] >= label.end() and fragments[-1][1] > cue[1]:
+                    # "Read more: Pentagon says was engaged ...": a linked headline, parsed with its label
+                    fragments = [trim(text, cue[1], fragments[-1][1])]
+                else:
+                    source = None  # a source inside its own content: the parse went wrong
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
                                     channel=channel, score=float(probability), origin="model"))
         if self.cue_edges is not None:

@@ -519,3 +519,14 @@ def test_content_the_parse_offers_no_option_for_comes_from_the_tagger():
     attribution = _by_cue(_analyse(text), "searched for a metaphor")
     assert attribution.content.text == content
     assert attribution.source is not None and attribution.source.text == "The mayor"
+
+
+def test_linked_headline_after_read_more_keeps_its_source(seed):
+    pentagon = _by_cue(seed, "says", "Pentagon")
+    assert pentagon.content.text == "was closely engaged with Kiev ahead of Kharkov offensive"
+    assert pentagon.source_kind == "named_organization"
+    related = _analyse("Shelling continued overnight near the city, residents said.\n\n"
+                       "Related: Kremlin says talks with Kyiv have stalled\n\n"
+                       "The governor said power had been restored to most homes.")
+    kremlin = _by_cue(related, "says", "Kremlin")
+    assert kremlin.content.text.startswith("talks with Kyiv")
