@@ -587,6 +587,18 @@ def kind_columns(kind: str, width: int = len(CONTENT_KIND_GROUPS)) -> list[float
     return [float(group == name) for name in CONTENT_KIND_GROUPS[:width]]
 
 
+# what `source_options` offers: where the candidate hangs from the cue, and where it was cut ("Miller, who ...")
+SOURCE_KIND_GROUPS = ("child", "pobj", "relay_agent", "head_subject", "head", "grandhead_subject")
+SOURCE_CUT_GROUPS = ("", *_SOURCE_CUTS, "break", "left")
+
+
+def source_kind_columns(kind: str) -> list[float]:
+    """One-hot of a source option's origin and of its cut, for the source stacker (bundles since session 6)."""
+    base, _, cut = kind.partition("~")
+    group = base.split(":", 1)[0]
+    return [float(group == name) for name in SOURCE_KIND_GROUPS] + [float(cut == name) for name in SOURCE_CUT_GROUPS]
+
+
 TAGGER_RUN_THRESHOLD = 0.3  # inside-probability; on the tuning split, lower thresholds match more gold contents
 
 
@@ -648,6 +660,9 @@ def _restack_sets(
     if role == "content" and width > 0:
         kinds = [o.kind for options in option_sets for o in options]
         rows = [row + kind_columns(kind, width) for row, kind in zip(rows, kinds)]
+    elif role == "source" and width > 0:
+        kinds = [o.kind for options in option_sets for o in options]
+        rows = [row + source_kind_columns(kind) for row, kind in zip(rows, kinds)]
     flat = np.concatenate([np.asarray(x, dtype=np.float64) for x in scores])
     stacked = model.predict_proba(stacked_rows(flat, rows))[:, 1]
     result, first = [], 0

@@ -94,6 +94,7 @@ def stack_rows(
     from sourcetrace.extract.attribution_learned import (
         cue_tagger_features,
         kind_columns,
+        source_kind_columns,
         span_tagger_features,
         stacked_rows,
         tagger_content_options,
@@ -130,12 +131,15 @@ def stack_rows(
             extra = [span_tagger_features(tagged, doc, o.fragments, role) for o in options]
             if role == "content":
                 extra = [row + kind_columns(o.kind) for row, o in zip(extra, options)]
+            elif SOURCE_KINDS:
+                extra = [row + source_kind_columns(o.kind) for row, o in zip(extra, options)]
             result[role][0].extend(stacked_rows(base, extra))
             result["sizes"][role].append(len(options))
             result[role][1].extend(int((o.fragments[0][0], o.fragments[-1][1]) in wanted) for o in options)
     return result
 
 
+SOURCE_KINDS = True  # the source stacker sees the option's origin and cut (session 6)
 CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choice model
 CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit (session 6), not a LogisticRegression
 
