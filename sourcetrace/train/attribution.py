@@ -99,6 +99,8 @@ def stack_rows(
         stacked_rows,
         tagger_content_options,
         tagger_content_runs,
+        tagger_runs,
+        tagger_source_options,
     )
 
     text = doc.text
@@ -118,11 +120,14 @@ def stack_rows(
         result["cue"][0].extend(stacked_rows(base, [cue_tagger_features(tagged, t) for t in tokens]))
         result["cue"][1].extend(int(t.i in gold_roots) for t in tokens)
     runs = tagger_content_runs(doc, tagged) if tagger_options else []
+    source_runs = tagger_runs(doc, tagged, "source") if TAGGER_SOURCES else []
     for index, golds in gold_roots.items():
         token = doc[index]
         contents = content_options(token, text, regions, rule_by_token.get(index))
         contents.extend(tagger_content_options(token, text, runs, contents) if tagger_options else [])
-        for role, options in (("source", source_options(token, text)), ("content", contents)):
+        sources = source_options(token, text)
+        sources.extend(tagger_source_options(token, text, source_runs, sources) if TAGGER_SOURCES else [])
+        for role, options in (("source", sources), ("content", contents)):
             if not options:
                 continue
             wanted = {_extent(text, g.role(role)) for g in golds}
@@ -139,6 +144,7 @@ def stack_rows(
     return result
 
 
+TAGGER_SOURCES = True  # the tagger's source runs are source options too (session 6)
 SOURCE_KINDS = True  # the source stacker sees the option's origin and cut (session 6)
 CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choice model
 CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit (session 6), not a LogisticRegression
@@ -177,7 +183,8 @@ def fit_stack(
 
     from sourcetrace.extract.attribution_learned import ConditionalLogit
 
-    stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options}
+    stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options,
+                             "tagger_sources": TAGGER_SOURCES}
     for role in ("cue", "source", "content"):
         features = [x for name in names for x in rows[name][role][0]]
         labels = [y for name in names for y in rows[name][role][1]]
