@@ -218,6 +218,12 @@ def test_content_stacker_weighs_option_kinds():
     stack = LearnedExtractor(MODEL_FILE).stack
     # the ranker's logit, the tagger's 7 span features, one column per kind group
     assert stack is not None and stack["content"].n_features_in_ == 8 + len(CONTENT_KIND_GROUPS)
+    # session 6: the source stacker sees the option's origin and cut, and the tagger's runs are options too
+    from sourcetrace.extract.attribution_learned import SOURCE_CUT_GROUPS, SOURCE_KIND_GROUPS
+
+    assert stack["source"].n_features_in_ == 8 + len(SOURCE_KIND_GROUPS) + len(SOURCE_CUT_GROUPS)
+    assert stack["tagger_options"] and stack["tagger_sources"]
+    assert 0.0 < stack["source_threshold"] < 1.0
 
 
 def test_anonymous_officials():
