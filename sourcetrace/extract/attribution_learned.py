@@ -609,9 +609,13 @@ def tagger_content_runs(doc: Any, tagged: np.ndarray, threshold: float | None = 
     return tagger_runs(doc, tagged, "content", threshold)
 
 
-def tagger_runs(doc: Any, tagged: np.ndarray, role: str, threshold: float | None = None) -> list[tuple[int, int]]:
-    """Character extents of the runs of words the token tagger marks as `role` (see tagger_content_runs)."""
+def tagger_runs(
+    doc: Any, tagged: np.ndarray, role: str, threshold: float | None = None, split_at_begins: bool = True
+) -> list[tuple[int, int]]:
+    """Character extents of the runs of words the token tagger marks as `role` (see tagger_content_runs);
+    without `split_at_begins`, a confident begin inside a run does not start a new one."""
     threshold = TAGGER_RUN_THRESHOLD if threshold is None else threshold
+    split = 0.5 if split_at_begins else 2.0  # a begin-probability never reaches 2
     r = ROLE_INDEX[role]
     inside = tagged[:, r, 1] + tagged[:, r, 2]
     begins = tagged[:, r, 1]
@@ -623,7 +627,7 @@ def tagger_runs(doc: Any, tagged: np.ndarray, role: str, threshold: float | None
             position += 1
             continue
         end = position + 1
-        while end < count and inside[end] >= threshold and begins[end] < 0.5:
+        while end < count and inside[end] >= threshold and begins[end] < split:
             end += 1
         last = doc[end - 1]
         start, stop = trim(text, doc[position].idx, last.idx + len(last.text))
@@ -631,6 +635,12 @@ def tagger_runs(doc: Any, tagged: np.ndarray, role: str, threshold: float | None
             runs.append((start, stop))
         position = end
     return runs
+
+
+def tagger_source_runs(doc: Any, tagged: np.ndarray) -> list[tuple[int, int]]:
+    """The tagger's source runs, not split where a begin is likely: its begin-probability often rises inside a
+    name ("Senator | Ted | Cruz"), which split runs cut into pieces (tuning split: source .752 -> .756)."""
+    return tagger_runs(doc, tagged, "source", split_at_begins=False)
 
 
 def tagger_source_options(cue: Any, text: str, runs: list[tuple[int, int]], options: list[Option]) -> list[Option]:
@@ -932,7 +942,7 @@ class LearnedExtractor:
                 options.extend(tagger_content_options(token, text, runs, options))
         source_sets = [source_options(t, text) for t, _ in chosen_cues]
         if stack is not None and stack.get("tagger_sources"):
-            runs = tagger_runs(doc, tagged, "source")
+            runs = tagger_source_runs(doc, tagged)
             for (token, _), options in zip(chosen_cues, source_sets):
                 options.extend(tagger_source_options(token, text, runs, options))
         content_scores = _score_sets(self.content_scorer, content_sets)

@@ -99,8 +99,8 @@ def stack_rows(
         stacked_rows,
         tagger_content_options,
         tagger_content_runs,
-        tagger_runs,
         tagger_source_options,
+        tagger_source_runs,
     )
 
     text = doc.text
@@ -120,7 +120,7 @@ def stack_rows(
         result["cue"][0].extend(stacked_rows(base, [cue_tagger_features(tagged, t) for t in tokens]))
         result["cue"][1].extend(int(t.i in gold_roots) for t in tokens)
     runs = tagger_content_runs(doc, tagged) if tagger_options else []
-    source_runs = tagger_runs(doc, tagged, "source") if TAGGER_SOURCES else []
+    source_runs = tagger_source_runs(doc, tagged) if TAGGER_SOURCES else []
     for index, golds in gold_roots.items():
         token = doc[index]
         contents = content_options(token, text, regions, rule_by_token.get(index))
