@@ -8,7 +8,8 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11).
 3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, and with at least one piece
    above a higher seed threshold, become spans, widened to whole words and trimmed of edge punctuation (the
-   PTC convention).
+   PTC convention). A learned edge chooser (`technique_edges.py`, since ptc-cnn-lr-5) then moves each span's
+   start and end by up to 3 tokens where the gold spans of the training articles would put them.
 4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
    length, how often its words recur in the article, quotes, capitals, hashed words) names the technique.
 5. Score = P(span) x P(technique | span): P(span) is the tagger's mean probability mapped through Platt
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sourcetrace.extract.technique_edges import EdgeChooser
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
 from sourcetrace.extract.technique_upper import UpperTagger
 from sourcetrace.extract.techniques_unlp import UnlpTechniqueModel
@@ -194,6 +196,11 @@ class TechniqueModel:
         self.version = self.meta["version"]
         # the fine-tuned upper layers (technique_upper.py), blended with the CNN by meta `upper_weight`
         self.upper = UpperTagger(model_dir / self.meta["upper_tagger"]) if self.meta.get("upper_tagger") else None
+        # the learned edge chooser (technique_edges.py); a model without its weights keeps the decoded edges
+        self.edges = (EdgeChooser(int(self.meta["edge_moves"]), self.weights["edges.components"],
+                                  self.weights["edges.center"], self.weights["edges.start_weights"],
+                                  self.weights["edges.end_weights"])
+                      if "edges.start_weights" in self.weights and self.meta.get("edge_moves") else None)
 
     def tagger_prefixes(self) -> list[str]:
         """Weight-name prefix of each tagger: one tagger, or an ensemble (meta `taggers`) whose mean is used."""
@@ -254,6 +261,18 @@ class TechniqueModel:
         close()
         return spans
 
+    def move_edges(self, text: str, encoded: EncodedText, probabilities: np.ndarray,
+                   spans: Sequence[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+        """Decoded spans with the edges the edge chooser prefers (the mean probability stays the decoded
+        run's: Platt scaling was fitted on it)."""
+        if self.edges is None or not spans:
+            return list(spans)
+        moved = self.edges.move(text, encoded, probabilities, [(s, e) for s, e, _ in spans])
+        found: dict[tuple[int, int], float] = {}
+        for extent, (_, _, mean_p) in zip(moved, spans):
+            found.setdefault(extent, mean_p)  # two spans moved onto the same words: one span (14 in 4,394)
+        return [(start, end, mean_p) for (start, end), mean_p in found.items()]
+
     def classify(self, text: str, encoded: EncodedText, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         """P(technique | span) for each span, rows over `self.classes` (PTC labels)."""
         if not spans:
@@ -275,7 +294,9 @@ class TechniqueModel:
     def predict(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
         """(2023 technique, start, end, score) for each detected span."""
         encoded = self.encoder.encode(text, sentences)
-        spans = self.decode(text, encoded, self.piece_probabilities(encoded))
+        piece_probabilities = self.piece_probabilities(encoded)
+        spans = self.move_edges(text, encoded, piece_probabilities,
+                                self.decode(text, encoded, piece_probabilities))
         probabilities = self.classify(text, encoded, [(s, e) for s, e, _ in spans])
         found = []
         for (start, end, mean_p), row in zip(spans, probabilities):

@@ -6,9 +6,10 @@ Articles listed in `sourcetrace/data/splits/ptc_heldout.txt` are never read for 
 into 5 seeded folds (--seed): for each tagger seed (--tagger-seeds) a tagger trained on four folds scores the
 fifth, after each snapshot epoch (--snapshots); the mean over seeds and snapshots is the out-of-fold
 ensemble probability. On it the decoding threshold, gap and split depth and the classifier's regularisation
-are chosen (best sum of span F1 and technique micro-F1 over predicted spans matched to gold), then Platt
-scaling, whether out-of-fold predicted spans help as extra classifier rows, and the temperature. The shipped
-taggers (one per seed and snapshot, averaged at run time) and classifier are then fit on all training articles.
+are chosen (best sum of span F1 and technique micro-F1 over predicted spans matched to gold), then the
+span-edge chooser (kept when it raises that sum), Platt scaling, whether out-of-fold predicted spans help as
+extra classifier rows, and the temperature. The shipped taggers (one per seed and snapshot, averaged at run
+time) and classifier are then fit on all training articles.
 Word-piece vectors and taggers are cached under --cache.
 
 The shipped model (one tagger, see MODEL_CARD.md) is refit with
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from sourcetrace.evaluate.techniques import match_to_gold, span_prf, technique_scores
+from sourcetrace.extract.technique_edges import EdgeChooser, EdgeOptions, edge_options
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
 from sourcetrace.extract.techniques import (
     EXTRA_FEATURES,
@@ -48,6 +50,51 @@ CLASSIFIER_C = (0.001, 0.002, 0.005)
 DECODINGS = tuple((t, g) for t in (0.25, 0.275, 0.3, 0.325, 0.35) for g in (1, 3))
 # runs cut at dips this deep between two peaks (None: not cut; TechniqueModel.decode, split_at_valleys)
 SPLIT_DEPTHS = (None, 0.05, 0.1)
+# the learned edge chooser (technique_edges.py): tokens an edge may move, principal components of the piece
+# vectors it reads, L2 weight of its conditional logits (chosen by cross-validation in session 6, MODEL_CARD.md)
+EDGE_MOVES, EDGE_COMPONENTS, EDGE_L2 = 3, 16, 1.0
+
+
+def edge_groups(articles: dict[str, str], encoded: dict[str, EncodedText], probabilities: dict[str, np.ndarray],
+                spans: dict[str, list[tuple[int, int]]], labels: dict[str, list[tuple[str, int, int]]],
+                moves: int = EDGE_MOVES) -> dict[str, list[tuple[EdgeOptions, int | None, int | None]]]:
+    """Each decoded span's candidate edges with the gold start and end of the gold span the evaluation pairs
+    it with (None when unpaired)."""
+    groups: dict[str, list[tuple[EdgeOptions, int | None, int | None]]] = {}
+    for i, found in spans.items():
+        paired = {p: g for g, p in match_to_gold([("", s, e) for s, e in found], labels.get(i, []))}
+        groups[i] = []
+        for p, (start, end) in enumerate(found):
+            options = edge_options(articles[i], encoded[i], probabilities[i], start, end, moves)
+            if options is not None:
+                gold = labels[i][paired[p]] if p in paired else None
+                groups[i].append((options, gold[1] if gold else None, gold[2] if gold else None))
+    return groups
+
+
+def fit_edge_chooser(groups: Sequence[tuple[EdgeOptions, int | None, int | None]], components: np.ndarray,
+                     center: np.ndarray, moves: int = EDGE_MOVES, l2: float = EDGE_L2) -> EdgeChooser:
+    """Start and end conditional logits, each trained to put the paired gold edge first (spans whose gold edge
+    is not among the candidates are left out)."""
+    from sourcetrace.extract.attribution_learned import ConditionalLogit
+
+    chooser = EdgeChooser(moves, components, center, np.zeros(0), np.zeros(0))
+    start_x = np.concatenate([chooser.inputs(o.start_features, o.start_vectors) for o, _, _ in groups])
+    start_y = np.concatenate([[x == gold for x in o.starts] for o, gold, _ in groups])
+    end_x = np.concatenate([chooser.inputs(o.end_features, o.end_vectors) for o, _, _ in groups])
+    end_y = np.concatenate([[x == gold for x in o.ends] for o, _, gold in groups])
+    chooser.start_weights = ConditionalLogit.fit(start_x, start_y, [len(o.starts) for o, _, _ in groups], l2).coef_[0]
+    chooser.end_weights = ConditionalLogit.fit(end_x, end_y, [len(o.ends) for o, _, _ in groups], l2).coef_[0]
+    return chooser
+
+
+def edge_projection(encoded: dict[str, EncodedText], ids: Sequence[str],
+                    components: int = EDGE_COMPONENTS) -> tuple[np.ndarray, np.ndarray]:
+    """Principal components (and mean) of the training articles' piece vectors (every 7th piece)."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(components, random_state=0).fit(np.concatenate([encoded[i].vectors[::7] for i in ids]))
+    return pca.components_.astype(np.float32), pca.mean_.astype(np.float32)
 
 
 def encode_all(articles: dict[str, str], cache: Path, layers: int) -> dict[str, EncodedText]:
@@ -316,6 +363,33 @@ def main(argv: list[str] | None = None) -> None:
                       classifier_c=best_c)
     oof_spans = {i: model.decode(articles[i], encoded[i], out_of_fold[i]) for i in ids}
 
+    # 3c. the learned edge chooser (technique_edges.py): fitted on four folds' out-of-fold spans, moving the
+    # fifth's, which that fold's classifier then names; kept when the sum of the two scores rises
+    decoded = {i: [(s, e) for s, e, _ in oof_spans[i]] for i in ids}
+    groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
+    components, center = edge_projection(encoded, ids)
+    moved = {}
+    for k in range(FOLDS):
+        chooser = fit_edge_chooser([g for i in ids if fold_of[i] != k for g in groups[i]], components, center)
+        moved.update({i: chooser.move(articles[i], encoded[i], out_of_fold[i], decoded[i]) for i in folds[k]})
+    moved_rows = {i: inputs(i, moved[i]) for i in ids if moved[i]}
+    named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
+                 for (s, e), k in zip(moved[i], fold_classifiers[best_c][fold_of[i]].predict(moved_rows[i]))]
+             for i in moved_rows}
+    edge_span_f1 = span_prf(moved, gold_spans)[2]
+    edge_micro = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
+    use_edges = edge_span_f1 + edge_micro > cv_span_f1 + cv_micro
+    print(f"edge chooser: cross-validated span F1 {edge_span_f1:.4f}, technique micro-F1 {edge_micro:.4f} "
+          f"(decoded edges {cv_span_f1:.4f}, {cv_micro:.4f}); used: {use_edges}", flush=True)
+    edge_weights: dict[str, np.ndarray] = {}
+    if use_edges:
+        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], components, center)
+        edge_weights = {"edges.components": components, "edges.center": center,
+                        "edges.start_weights": chooser.start_weights, "edges.end_weights": chooser.end_weights}
+        model.meta.update(edge_moves=EDGE_MOVES)
+        oof_spans = {i: [(s, e, p) for (s, e), (_, _, p) in zip(moved[i], oof_spans[i])] for i in ids}
+        cv_span_f1, cv_micro = edge_span_f1, edge_micro
+
     # 3b. out-of-fold predicted spans as extra classifier rows: each paired with a gold span the way the metric
     # pairs them, labelled with that span's technique. They look like run-time spans (edges off gold, often
     # wider); used only when cross-validation at the chosen decoding says they help.
@@ -351,7 +425,7 @@ def main(argv: list[str] | None = None) -> None:
     platt = LogisticRegression(C=100.0).fit(np.array(logits), hits)
     model.meta["platt"] = [float(platt.coef_[0][0]), float(platt.intercept_[0])]
     if kept:
-        weights = kept["weights"]
+        weights = {k: v for k, v in kept["weights"].items() if not k.startswith("edges.")}
         model.meta.update(kept["meta"])
     else:
         model.meta.update(taggers=len(members), tagger_seeds=args.tagger_seeds, tagger_snapshots=args.snapshots)
@@ -381,6 +455,7 @@ def main(argv: list[str] | None = None) -> None:
         "classifier.coef": classifier.coef_.astype(np.float32),
         "classifier.intercept": classifier.intercept_.astype(np.float32),
         "feature_mean": mean.astype(np.float32), "feature_scale": scale.astype(np.float32),
+        **edge_weights,
     })
     np.savez_compressed(args.out / "weights.npz", **{k: v.astype(np.float16) for k, v in weights.items()})
     if not kept:

@@ -190,3 +190,45 @@ def test_decoding_cuts_a_run_with_two_peaks_into_two_spans(technique_pipeline):
     spans = decoder.decode(text, encoded, probabilities)
     assert [text[s:e] for s, e, _ in spans] == ["traitors", "liars"]
     assert [round(p, 2) for _, _, p in spans] == [0.9, 0.8]
+
+
+def test_edge_candidates_move_by_tokens_inside_the_sentence_and_line(technique_pipeline):
+    from sourcetrace.extract.technique_edges import edge_options
+
+    model = technique_pipeline.stages[-1].model
+    text = 'Officials met on Monday. Then he said the "corrupt elites" are ruining it\nNext line.'
+    sentences = [(0, 24), (25, 73), (74, len(text))]
+    encoded = model.encoder.encode(text, sentences)
+    probabilities = np.full(len(encoded.offsets), 0.5, dtype=np.float32)
+    start, end = text.index("corrupt"), text.index("elites") + len("elites")
+    options = edge_options(text, encoded, probabilities, start, end, moves=3)
+    assert [text[s:end] for s in options.starts] == [
+        'said the "corrupt elites', 'the "corrupt elites', '"corrupt elites', "corrupt elites", "elites"]
+    assert [text[start:e] for e in options.ends] == [
+        "corrupt", "corrupt elites", 'corrupt elites"', 'corrupt elites" are', 'corrupt elites" are ruining']
+    # at the sentence's first word and the line's last, the edges stop there
+    options = edge_options(text, encoded, probabilities, text.index("Then"), text.index("\n"), moves=3)
+    assert min(options.starts) == text.index("Then") and max(options.ends) == text.index("\n")
+    assert options.start_features.shape[0] == len(options.starts) == options.start_vectors.shape[0]
+    assert options.start_vectors.shape[1] == 2 * encoded.vectors.shape[1]
+
+
+def test_committed_edge_chooser_moves_span_edges_onto_whole_phrases(technique_pipeline):
+    model = technique_pipeline.stages[-1].model
+    assert model.edges is not None and model.meta["edge_moves"] == 3
+    text = 'Critics called the plan "a disaster for working families" and "a gift to the billionaires".'
+    encoded = model.encoder.encode(text, [(0, len(text))])
+    probabilities = model.piece_probabilities(encoded)
+    start = text.index('"a disaster')
+    decoded = [(start, text.index(" families"), 0.6)]  # an opening quote too many, a word too few
+    assert [text[s:e] for s, e, _ in model.move_edges(text, encoded, probabilities, decoded)] == [
+        "a disaster for working families"]
+    # without the chooser's weights (models before ptc-cnn-lr-5) the decoded edges stay
+    plain = object.__new__(type(model))
+    plain.__dict__.update(model.__dict__, edges=None)
+    assert plain.move_edges(text, encoded, probabilities, decoded) == decoded
+    # two spans moved onto the same words become one
+    gift = text.index('"a gift')
+    twice = [(gift, gift + len('"a gift'), 0.5), (text.index("the billionaires"), text.index('".'), 0.4)]
+    assert [(text[s:e], p) for s, e, p in model.move_edges(text, encoded, probabilities, twice)] == [
+        ("a gift to the billionaires", 0.5)]
