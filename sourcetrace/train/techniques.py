@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     # an empty model to decode with while the taggers train (decoding needs only meta)
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
-        "version": "ptc-cnn-lr-4", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
+        "version": "ptc-cnn-lr-5", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
         "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
