@@ -689,13 +689,14 @@ def _restack_sets(
     rows = [span_tagger_features(tagged, doc, o.fragments, role) for options in option_sets for o in options]
     if not rows:
         return scores
-    width = getattr(model, "n_features_in_", 0) - len(rows[0]) - 1  # kind columns: bundles since session 5
-    if role == "content" and width > 0:
+    # kind columns: content stackers since session 5, source stackers since session 6
+    width = getattr(model, "n_features_in_", 0) - len(rows[0]) - 1
+    if width > 0:
         kinds = [o.kind for options in option_sets for o in options]
-        rows = [row + kind_columns(kind, width) for row, kind in zip(rows, kinds)]
-    elif role == "source" and width > 0:
-        kinds = [o.kind for options in option_sets for o in options]
-        rows = [row + source_kind_columns(kind) for row, kind in zip(rows, kinds)]
+        if role == "content":
+            rows = [row + kind_columns(kind, width) for row, kind in zip(rows, kinds)]
+        else:
+            rows = [row + source_kind_columns(kind) for row, kind in zip(rows, kinds)]
     flat = np.concatenate([np.asarray(x, dtype=np.float64) for x in scores])
     stacked = model.predict_proba(stacked_rows(flat, rows))[:, 1]
     result, first = [], 0
@@ -725,11 +726,9 @@ class ConditionalLogit:
         features = np.asarray(features, dtype=np.float64)
         labels = np.asarray(labels, dtype=bool)
         starts = np.cumsum([0, *sizes])[:-1]
-        keep = np.zeros(len(labels), dtype=bool)
-        for start, size in zip(starts, sizes):
-            if labels[start : start + size].any():
-                keep[start : start + size] = True
-        kept_sizes = [size for start, size in zip(starts, sizes) if labels[start : start + size].any()]
+        has_gold = [bool(labels[start : start + size].any()) for start, size in zip(starts, sizes)]
+        keep = np.repeat(has_gold, sizes)
+        kept_sizes = [size for size, gold in zip(sizes, has_gold) if gold]
         x, y = features[keep], labels[keep]
         mean, scale = x.mean(axis=0), x.std(axis=0)
         scale[scale == 0] = 1.0

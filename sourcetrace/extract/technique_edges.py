@@ -23,7 +23,7 @@ import numpy as np
 from sourcetrace.extract.technique_encoder import EncodedText
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
-_QUOTE = set("\"'“”‘’«»")
+QUOTE_MARKS = "\"'“”‘’«»"  # also the technique classifier's quote cue (techniques.py)
 _ARTICLES = {"the", "a", "an"}
 _LINKS = {"and", "or", "but", "that", "which", "who", "of", "to", "in", "for", "on", "by", "with", "as", "at", "from"}
 _SENTENCE_END = set(".!?")
@@ -33,9 +33,9 @@ def _kind(token: str | None) -> list[float]:
     """Small one-hot of what a token is (None: no token, the sentence or line ends there)."""
     if token is None:
         return [1.0, 0, 0, 0, 0, 0, 0, 0]
-    other_punctuation = (not token[0].isalnum() and token not in _QUOTE and token not in _SENTENCE_END
+    other_punctuation = (not token[0].isalnum() and token not in QUOTE_MARKS and token not in _SENTENCE_END
                          and token not in ",;:")
-    return [0.0, float(token in _QUOTE), float(token in _SENTENCE_END), float(token in ",;:"),
+    return [0.0, float(token in QUOTE_MARKS), float(token in _SENTENCE_END), float(token in ",;:"),
             float(other_punctuation), float(token.lower() in _ARTICLES), float(token.lower() in _LINKS),
             float(token[0].isupper())]
 

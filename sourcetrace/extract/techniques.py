@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sourcetrace.extract.technique_edges import EdgeChooser
+from sourcetrace.extract.technique_edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
 from sourcetrace.extract.technique_upper import UpperTagger
 from sourcetrace.extract.techniques_unlp import UnlpTechniqueModel
@@ -119,7 +119,6 @@ def _split_merged(ptc_label: str, span_text: str) -> str:
 # --- span features for the technique classifier (shared with training) ---------------------------------------
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_QUOTES = "\"'“”‘’«»"
 EXTRA_FEATURES = 8
 
 
@@ -139,7 +138,7 @@ def span_features(text: str, encoded: EncodedText, start: int, end: int, word_co
     occurrences = text.lower().count(span_text.lower()) if span_text.strip() else 0
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    quoted = float(before in _QUOTES or after in _QUOTES or span_text[:1] in _QUOTES)
+    quoted = float(before in QUOTE_MARKS or after in QUOTE_MARKS or span_text[:1] in QUOTE_MARKS)
     capitals = sum(1 for w in _WORD.findall(span_text) if w[:1].isupper()) / max(len(words), 1)
     extra = np.array([
         np.log1p(len(span_text)) / 5, np.log1p(len(words)) / 3, recurring, np.log1p(max(occurrences - 1, 0)),
