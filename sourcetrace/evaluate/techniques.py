@@ -26,6 +26,16 @@ such as `Whataboutism,Straw_Men,Red_Herring` accepts any of its members):
                       FN = gold X (its first 2023 name when wrong) and predicted something else
     end-to-end micro P = correct / all predicted, R = correct / all gold labels
 
+Calibration of the scores (model spans; rule spans carry fixed prior scores and are left out). A span's score
+claims the probability that it is a propaganda span of its technique; the event checked is that the span
+overlaps (by a character or more) a gold span whose label stands for its technique. Over the n model spans,
+with score p_i and outcome y_i in {0, 1}:
+
+    Brier = 1/n * sum (p_i - y_i)^2
+    ECE   = sum over 10 equal-width score bins b of |b|/n * |mean p in b - mean y in b|
+
+and a reliability table (per bin: spans, mean score, share correct).
+
 `--gold-spans` adds the SemEval-2020 TC setting: the model names the technique of each gold span, and
 micro-F1 = accuracy over all gold labels. `--baseline` scores the trivial system: every sentence (line) is one
 span, labelled with the most frequent technique, Loaded_Language.
@@ -157,17 +167,49 @@ def sentence_baseline(articles: Mapping[str, str]) -> dict[str, list[tuple[str, 
     return {i: [("Loaded_Language", s, e) for s, e in line_sentences(text)] for i, text in articles.items()}
 
 
-def run_model(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int]]]:
-    """Technique spans from the real pipeline (backbone + techniques)."""
+def run_model(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int, float, str]]]:
+    """Technique spans from the real pipeline (backbone + techniques): (technique, start, end, score, source)."""
     from sourcetrace.model import ArticleInfo
     from sourcetrace.pipeline import load_pipeline
 
     pipeline = load_pipeline(["backbone", "techniques"])
-    found: dict[str, list[tuple[str, int, int]]] = {}
+    found: dict[str, list[tuple[str, int, int, float, str]]] = {}
     for article_id, text in articles.items():
         analysis = pipeline.analyze(ArticleInfo(id=article_id, text=text, language="en"))
-        found[article_id] = [(t.technique, t.span.start, t.span.end) for t in analysis.techniques]
+        found[article_id] = [(t.technique, t.span.start, t.span.end, t.score, t.source)
+                             for t in analysis.techniques]
     return found
+
+
+def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gold: Labelled,
+                bins: int = 10) -> dict[str, Any]:
+    """Brier score, expected calibration error and reliability table of span scores (see the module docstring)."""
+    from sourcetrace.extract.techniques import to_2023
+
+    scores, outcomes = [], []
+    for article_id, items in scored.items():
+        gold_items = [(to_2023(label), start, end) for label, start, end in gold.get(article_id, [])]
+        for technique, start, end, score in items:
+            scores.append(score)
+            outcomes.append(any(technique in allowed and g_start < end and start < g_end
+                                for allowed, g_start, g_end in gold_items))
+    n = len(scores)
+    table = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [k for k, p in enumerate(scores) if low <= p < high or (b == bins - 1 and p == 1.0)]
+        if members:
+            table.append({"low": low, "high": high, "spans": len(members),
+                          "mean_score": sum(scores[k] for k in members) / len(members),
+                          "share_correct": sum(outcomes[k] for k in members) / len(members)})
+    return {
+        "spans": n,
+        "mean_score": sum(scores) / n if n else 0.0,
+        "share_correct": sum(outcomes) / n if n else 0.0,
+        "brier": sum((p - y) ** 2 for p, y in zip(scores, outcomes)) / n if n else 0.0,
+        "ece": sum(row["spans"] / n * abs(row["mean_score"] - row["share_correct"]) for row in table) if n else 0.0,
+        "reliability": table,
+    }
 
 
 def evaluate(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
@@ -186,6 +228,14 @@ def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
     typer.echo(f"  technique micro-F1 over {tech['matched']} spans matched to gold: {tech['micro_f1']:.4f}")
     e2e = tech["end_to_end"]
     typer.echo(f"  technique end-to-end: P {e2e['precision']:.4f}  R {e2e['recall']:.4f}  F1 {e2e['f1']:.4f}")
+    if "calibration" in result:
+        cal = result["calibration"]
+        typer.echo(f"  score calibration over {cal['spans']} model spans (right technique overlapping gold): "
+                   f"mean score {cal['mean_score']:.3f}, share correct {cal['share_correct']:.3f}, "
+                   f"Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}")
+        for row in cal["reliability"]:
+            typer.echo(f"    score {row['low']:.1f}-{row['high']:.1f}: {row['spans']:4d} spans, mean score "
+                       f"{row['mean_score']:.3f}, share correct {row['share_correct']:.3f}")
     if "gold_span_micro_f1" in result:
         typer.echo(f"  technique micro-F1 on gold spans (SemEval-2020 TC): {result['gold_span_micro_f1']:.4f}")
     if per_technique:
@@ -230,7 +280,10 @@ def register(evaluate_app: typer.Typer) -> None:
                 predicted = read_labels(predictions)
                 results["predictions"] = evaluate({k: predicted.get(k, []) for k in texts}, gold_here)
             else:
-                results["sourcetrace"] = evaluate(run_model(texts), gold_here)
+                found = run_model(texts)
+                results["sourcetrace"] = evaluate({k: [item[:3] for item in v] for k, v in found.items()}, gold_here)
+                results["sourcetrace"]["calibration"] = calibration(
+                    {k: [item[:4] for item in v if item[4] == "model"] for k, v in found.items()}, gold_here)
                 if gold_spans:
                     results["sourcetrace"]["gold_span_micro_f1"] = gold_span_accuracy(
                         _name_gold_spans(texts, gold_here), gold_here)

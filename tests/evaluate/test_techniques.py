@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sourcetrace.evaluate.techniques import (
+    calibration,
     evaluate,
     merge_spans,
     sentence_baseline,
@@ -48,6 +49,22 @@ def test_technique_scores_match_one_to_one_and_accept_merged_classes():
     assert scores["per_technique"]["Loaded_Language"]["f1"] == 1.0
 
 
+def test_calibration_checks_the_technique_not_just_the_span():
+    gold = {"a": [("Loaded_Language", 0, 10), ("Doubt", 50, 60)]}
+    scored = {"a": [("Loaded_Language", 2, 8, 0.9),    # right technique, overlapping: correct
+                    ("Slogans", 50, 60, 0.45),         # overlaps gold of another technique: wrong
+                    ("Loaded_Language", 70, 80, 0.05)]}  # no gold there: wrong
+    result = calibration(scored, gold)
+    assert result["spans"] == 3
+    assert result["share_correct"] == pytest.approx(1 / 3)
+    assert result["brier"] == pytest.approx((0.1**2 + 0.45**2 + 0.05**2) / 3)
+    # three occupied bins, each off by |score - outcome|, weighted by 1/3
+    assert result["ece"] == pytest.approx((0.1 + 0.45 + 0.05) / 3)
+    assert [row["spans"] for row in result["reliability"]] == [1, 1, 1]
+    assert result["reliability"][-1]["low"] == pytest.approx(0.9)
+    assert calibration({}, gold)["spans"] == 0
+
+
 def _write_corpus(folder):
     articles = folder / "articles"
     articles.mkdir()
@@ -73,6 +90,22 @@ def test_evaluate_command_scores_a_predictions_file(tmp_path):
     assert "P 1.0000  R 0.6667  F1 0.8000" in result.output
     assert "technique micro-F1 over 2 spans matched to gold: 0.5000" in result.output
     assert "baseline_every_sentence" in result.output
+
+
+def test_evaluate_command_runs_the_model_and_reports_calibration(tmp_path):
+    import json
+
+    from sourcetrace.cli import app
+
+    articles, gold = _write_corpus(tmp_path)
+    result = CliRunner().invoke(app, ["evaluate", "techniques", "--articles", str(articles), "--labels", str(gold),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    model = json.loads(result.output)["sourcetrace"]
+    cal = model["calibration"]
+    assert cal["spans"] == sum(row["spans"] for row in cal["reliability"])
+    assert cal["spans"] >= 1  # "traitors", "a total catastrophe!" are loaded
+    assert 0.0 <= cal["ece"] <= 1.0 and 0.0 <= cal["brier"] <= 1.0
 
 
 def test_bad_labels_line_is_one_clear_error(tmp_path):
