@@ -11,6 +11,8 @@ Metric, micro-averaged over all annotation files:
   span for that role (each distinct span once per file). Precision, recall, F1.
 - token, per role: the words (`\\w+` runs) covered by the role's fragments; precision and recall over words.
 - relation: an attribution counts when its source (or its absence), cue and content all match exactly.
+- calibration of the attributions' scores (the stacked cue probability): an attribution is true for a file when
+  its cue overlaps a cue of that file; Brier score, ECE and reliability table (`calibration.py`).
 Author-voice items (source_kind "author") are not attributions in PolNeAR's sense and are left out.
 """
 
@@ -56,14 +58,21 @@ class Scores:
     token: dict[str, Counts] = field(default_factory=lambda: {role: Counts() for role in ROLES})
     relation: Counts = field(default_factory=Counts)
     files: int = 0
+    scores: list[float] = field(default_factory=list)  # model-scored attributions, once per annotation file
+    cue_found: list[bool] = field(default_factory=list)  # ... and whether their cue overlaps a gold cue
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        from sourcetrace.evaluate.calibration import calibration_report
+
+        result = {
             "files": self.files,
             "exact": {role: self.exact[role].prf() for role in ROLES},
             "token": {role: self.token[role].prf() for role in ROLES},
             "relation": self.relation.prf(),
         }
+        if self.scores:
+            result["calibration"] = calibration_report(self.scores, self.cue_found)
+        return result
 
 
 def extent(text: str, fragments: Sequence[tuple[int, int]]) -> Extent | None:
@@ -82,21 +91,32 @@ def _words(text: str, fragments: Iterable[tuple[int, int]]) -> set[int]:
 
 def predicted_roles(analysis: Any) -> list[GoldAttribution]:
     """The analysis's attributions in the gold's shape (author-voice items left out)."""
-    result = []
-    for attribution in analysis.attributions:
-        if attribution.source_kind == "author":
-            continue
-        item = GoldAttribution()
-        for role in ROLES:
-            span = getattr(attribution, role)
-            if span is not None:
-                item.role(role).extend(span.fragments or [(span.start, span.end)])
-        result.append(item)
-    return result
+    return [_roles(attribution) for attribution in analysis.attributions if attribution.source_kind != "author"]
 
 
-def score_file(scores: Scores, text: str, gold: list[GoldAttribution], predicted: list[GoldAttribution]) -> None:
+def predicted_scores(analysis: Any) -> list[float | None]:
+    """The model score of each attribution `predicted_roles` returns (None where a rule made it)."""
+    return [attribution.score for attribution in analysis.attributions if attribution.source_kind != "author"]
+
+
+def _roles(attribution: Any) -> GoldAttribution:
+    item = GoldAttribution()
+    for role in ROLES:
+        span = getattr(attribution, role)
+        if span is not None:
+            item.role(role).extend(span.fragments or [(span.start, span.end)])
+    return item
+
+
+def score_file(scores: Scores, text: str, gold: list[GoldAttribution], predicted: list[GoldAttribution],
+               predicted_score: Sequence[float | None] = ()) -> None:
     scores.files += 1
+    gold_cues = [f for g in gold for f in g.cue]
+    for item, score in zip(predicted, predicted_score):
+        if score is not None and item.cue:
+            scores.scores.append(score)
+            scores.cue_found.append(any(start < g_end and g_start < end
+                                        for start, end in item.cue for g_start, g_end in gold_cues))
     for role in ROLES:
         gold_spans = {extent(text, g.role(role)) for g in gold} - {None}
         predicted_spans = {extent(text, p.role(role)) for p in predicted} - {None}
@@ -123,6 +143,7 @@ def evaluate(
     pipeline = Pipeline(("backbone", "attribution"), config or {})
     texts = {article.name: article.text for article in articles}
     predictions: dict[str, list[GoldAttribution]] = {}
+    scored: dict[str, list[float | None]] = {}
     started = time.perf_counter()
     names = list(texts)
     for first in range(0, len(names), batch_size):
@@ -130,10 +151,11 @@ def evaluate(
         records = [make_article(texts[name], id=name) for name in chunk]
         for name, analysis in zip(chunk, pipeline.analyze_batch(records)):
             predictions[name] = predicted_roles(analysis)
+            scored[name] = predicted_scores(analysis)
     elapsed = time.perf_counter() - started
     scores = Scores()
     for article in articles:
-        score_file(scores, article.text, article.attributions, predictions[article.name])
+        score_file(scores, article.text, article.attributions, predictions[article.name], scored[article.name])
     return scores, elapsed
 
 
@@ -146,6 +168,10 @@ def format_table(scores: Scores) -> str:
             lines.append(f"{role:<9}{kind:<7}{values['precision']:>8.3f}{values['recall']:>8.3f}{values['f1']:>8.3f}")
     values = data["relation"]
     lines.append(f"{'relation':<9}{'exact':<7}{values['precision']:>8.3f}{values['recall']:>8.3f}{values['f1']:>8.3f}")
+    if "calibration" in data:
+        from sourcetrace.evaluate.calibration import format_report
+
+        lines += format_report(data["calibration"], "model attributions (true: the cue overlaps a gold cue)", "")
     return "\n".join(lines)
 
 

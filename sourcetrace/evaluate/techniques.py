@@ -28,13 +28,8 @@ such as `Whataboutism,Straw_Men,Red_Herring` accepts any of its members):
 
 Calibration of the scores (model spans; rule spans carry fixed prior scores and are left out). A span's score
 claims the probability that it is a propaganda span of its technique; the event checked is that the span
-overlaps (by a character or more) a gold span whose label stands for its technique. Over the n model spans,
-with score p_i and outcome y_i in {0, 1}:
-
-    Brier = 1/n * sum (p_i - y_i)^2
-    ECE   = sum over 10 equal-width score bins b of |b|/n * |mean p in b - mean y in b|
-
-and a reliability table (per bin: spans, mean score, share correct).
+overlaps (by a character or more) a gold span whose label stands for its technique. Brier score, expected
+calibration error over 10 equal-width bins and a reliability table (`sourcetrace/evaluate/calibration.py`).
 
 `--gold-spans` adds the SemEval-2020 TC setting: the model names the technique of each gold span, and
 micro-F1 = accuracy over all gold labels. `--baseline` scores the trivial system: every sentence (line) is one
@@ -181,9 +176,10 @@ def run_model(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int
     return found
 
 
-def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gold: Labelled,
-                bins: int = 10) -> dict[str, Any]:
-    """Brier score, expected calibration error and reliability table of span scores (see the module docstring)."""
+def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gold: Labelled) -> dict[str, Any]:
+    """Calibration of span scores (see the module docstring): the outcome of a span is whether it overlaps a gold
+    span whose label stands for its technique."""
+    from sourcetrace.evaluate.calibration import calibration_report
     from sourcetrace.extract.techniques import to_2023
 
     scores, outcomes = [], []
@@ -193,23 +189,7 @@ def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gol
             scores.append(score)
             outcomes.append(any(technique in allowed and g_start < end and start < g_end
                                 for allowed, g_start, g_end in gold_items))
-    n = len(scores)
-    table = []
-    for b in range(bins):
-        low, high = b / bins, (b + 1) / bins
-        members = [k for k, p in enumerate(scores) if low <= p < high or (b == bins - 1 and p == 1.0)]
-        if members:
-            table.append({"low": low, "high": high, "spans": len(members),
-                          "mean_score": sum(scores[k] for k in members) / len(members),
-                          "share_correct": sum(outcomes[k] for k in members) / len(members)})
-    return {
-        "spans": n,
-        "mean_score": sum(scores) / n if n else 0.0,
-        "share_correct": sum(outcomes) / n if n else 0.0,
-        "brier": sum((p - y) ** 2 for p, y in zip(scores, outcomes)) / n if n else 0.0,
-        "ece": sum(row["spans"] / n * abs(row["mean_score"] - row["share_correct"]) for row in table) if n else 0.0,
-        "reliability": table,
-    }
+    return calibration_report(scores, outcomes)
 
 
 def evaluate(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
@@ -229,13 +209,10 @@ def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
     e2e = tech["end_to_end"]
     typer.echo(f"  technique end-to-end: P {e2e['precision']:.4f}  R {e2e['recall']:.4f}  F1 {e2e['f1']:.4f}")
     if "calibration" in result:
-        cal = result["calibration"]
-        typer.echo(f"  score calibration over {cal['spans']} model spans (right technique overlapping gold): "
-                   f"mean score {cal['mean_score']:.3f}, share correct {cal['share_correct']:.3f}, "
-                   f"Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}")
-        for row in cal["reliability"]:
-            typer.echo(f"    score {row['low']:.1f}-{row['high']:.1f}: {row['spans']:4d} spans, mean score "
-                       f"{row['mean_score']:.3f}, share correct {row['share_correct']:.3f}")
+        from sourcetrace.evaluate.calibration import format_report
+
+        for line in format_report(result["calibration"], "model spans (true: overlaps gold of its technique)"):
+            typer.echo(line)
     if "gold_span_micro_f1" in result:
         typer.echo(f"  technique micro-F1 on gold spans (SemEval-2020 TC): {result['gold_span_micro_f1']:.4f}")
     if per_technique:

@@ -73,6 +73,20 @@ def test_scores_perfect_and_partial_predictions():
     assert data["relation"]["f1"] == 0.0
 
 
+def test_calibration_counts_scored_attributions_whose_cue_is_gold():
+    gold = [GoldAttribution(source=[(0, 9)], cue=[(10, 14)], content=[(15, 36)])]
+    scores = Scores()
+    predicted = [GoldAttribution(source=[(0, 9)], cue=[(10, 14)], content=[(15, 36)]),   # cue right
+                 GoldAttribution(source=[(56, 65)], cue=[(66, 70)], content=[(39, 53)]),  # no gold cue there
+                 GoldAttribution(cue=[(66, 70)], content=[(39, 53)])]                     # rule: no score
+    score_file(scores, TEXT, gold, predicted, [0.9, 0.4, None])
+    calibration = scores.to_dict()["calibration"]
+    assert calibration["items"] == 2
+    assert calibration["share_true"] == 0.5
+    assert calibration["brier"] == pytest.approx((0.1**2 + 0.4**2) / 2)
+    assert "calibration" not in Scores().to_dict()  # nothing scored: no report
+
+
 def test_command_scores_each_annotation_file(tmp_path):
     result = CliRunner().invoke(app, ["evaluate", "attribution", "--gold", str(_gold_dir(tmp_path)), "--json"])
     assert result.exit_code == 0, result.output
@@ -83,6 +97,7 @@ def test_command_scores_each_annotation_file(tmp_path):
     # "Officials said the bridge was closed" is found exactly by any working extractor
     assert data["exact"]["source"]["recall"] > 0.5
     assert data["exact"]["cue"]["recall"] > 0.5
+    assert data["calibration"]["items"] >= 2  # scored once per annotation file
 
 
 def test_command_reports_a_missing_folder(tmp_path):

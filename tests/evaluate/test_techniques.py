@@ -55,14 +55,14 @@ def test_calibration_checks_the_technique_not_just_the_span():
                     ("Slogans", 50, 60, 0.45),         # overlaps gold of another technique: wrong
                     ("Loaded_Language", 70, 80, 0.05)]}  # no gold there: wrong
     result = calibration(scored, gold)
-    assert result["spans"] == 3
-    assert result["share_correct"] == pytest.approx(1 / 3)
+    assert result["items"] == 3
+    assert result["share_true"] == pytest.approx(1 / 3)
     assert result["brier"] == pytest.approx((0.1**2 + 0.45**2 + 0.05**2) / 3)
     # three occupied bins, each off by |score - outcome|, weighted by 1/3
     assert result["ece"] == pytest.approx((0.1 + 0.45 + 0.05) / 3)
-    assert [row["spans"] for row in result["reliability"]] == [1, 1, 1]
+    assert [row["items"] for row in result["reliability"]] == [1, 1, 1]
     assert result["reliability"][-1]["low"] == pytest.approx(0.9)
-    assert calibration({}, gold)["spans"] == 0
+    assert calibration({}, gold)["items"] == 0
 
 
 def _write_corpus(folder):
@@ -103,8 +103,8 @@ def test_evaluate_command_runs_the_model_and_reports_calibration(tmp_path):
     assert result.exit_code == 0, result.output
     model = json.loads(result.output)["sourcetrace"]
     cal = model["calibration"]
-    assert cal["spans"] == sum(row["spans"] for row in cal["reliability"])
-    assert cal["spans"] >= 1  # "traitors", "a total catastrophe!" are loaded
+    assert cal["items"] == sum(row["items"] for row in cal["reliability"])
+    assert cal["items"] >= 1  # "traitors", "a total catastrophe!" are loaded
     assert 0.0 <= cal["ece"] <= 1.0 and 0.0 <= cal["brier"] <= 1.0
 
 
