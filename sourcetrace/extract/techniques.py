@@ -12,9 +12,11 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    start and end by up to 3 tokens where the gold spans of the training articles would put them.
 4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
    length, how often its words recur in the article, quotes, capitals, hashed words) names the technique.
-5. Score = P(span) x P(technique | span): P(span) is the tagger's mean probability mapped through Platt
-   scaling fitted on development articles (does the span overlap a gold span?); P(technique | span) is the
-   regression's probability after temperature scaling fitted by cross-validation on the training articles.
+5. Score: the probability that the span overlaps a real span of its technique. Since ptc-cnn-lr-6 a logistic
+   regression fitted to exactly that event on out-of-fold spans of the training articles (meta
+   `score_calibration`) reads P(span) (the tagger's mean probability through Platt scaling), P(technique | span)
+   (the regression's, temperature-scaled), how far the best technique leads the second, and the span's length;
+   older models score P(span) x P(technique | span).
 
 PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
 2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques
@@ -183,6 +185,22 @@ def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return windows.reshape(len(x), -1) @ weight.reshape(weight.shape[0], -1).T + bias
 
 
+SCORE_INPUTS = ("span_logit", "technique_logit", "technique_margin", "log_chars")
+
+
+def _logit(probability: float) -> float:
+    p = min(max(float(probability), 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def score_inputs(span_probability: float, technique_probabilities: np.ndarray, chars: int) -> np.ndarray:
+    """What the score calibration reads (`SCORE_INPUTS`): the span's Platt probability and its best technique's
+    probability as logits, how far that technique leads the second, and the span's length (log characters)."""
+    top = np.sort(np.asarray(technique_probabilities, dtype=np.float64))[::-1]
+    second = top[1] if len(top) > 1 else 0.0
+    return np.array([_logit(span_probability), _logit(top[0]), top[0] - second, np.log(max(chars, 1))])
+
+
 class TechniqueModel:
     """The trained tagger and classifier (numpy + onnxruntime at run time)."""
 
@@ -287,8 +305,18 @@ class TechniqueModel:
     def span_score(self, mean_probability: float) -> float:
         """Platt-scaled probability that a predicted span overlaps a real technique span."""
         a, b = self.meta["platt"]
-        p = min(max(mean_probability, 1e-6), 1 - 1e-6)
-        return float(1 / (1 + np.exp(-(a * np.log(p / (1 - p)) + b))))
+        return float(1 / (1 + np.exp(-(a * _logit(mean_probability) + b))))
+
+    def score(self, mean_probability: float, technique_probabilities: np.ndarray, chars: int) -> float:
+        """The probability that a span is one of its technique: with meta `score_calibration` (a logistic
+        regression fitted on out-of-fold spans to that very event), else P(span) x P(technique | span)."""
+        span_probability = self.span_score(mean_probability)
+        calibration = self.meta.get("score_calibration")
+        if not calibration:
+            return span_probability * float(technique_probabilities.max())
+        inputs = score_inputs(span_probability, technique_probabilities, chars)
+        z = float(np.dot(calibration["coef"], inputs) + calibration["intercept"])
+        return float(1 / (1 + np.exp(-z)))
 
     def predict(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
         """(2023 technique, start, end, score) for each detected span."""
@@ -301,7 +329,7 @@ class TechniqueModel:
         for (start, end, mean_p), row in zip(spans, probabilities):
             best = int(row.argmax())
             technique = _split_merged(self.classes[best], text[start:end])
-            found.append((technique, start, end, round(self.span_score(mean_p) * float(row[best]), 4)))
+            found.append((technique, start, end, round(self.score(mean_p, row, end - start), 4)))
         return found
 
     def classify_gold(self, text: str, sentences: Sequence[tuple[int, int]],

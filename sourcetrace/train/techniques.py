@@ -236,6 +236,56 @@ def _fit_on_used_columns(classifier: Any, features: Any, targets: np.ndarray) ->
     return classifier
 
 
+def _score_calibration(model: TechniqueModel, articles: dict[str, str], encoded: dict[str, EncodedText],
+                       spans: dict[str, list[tuple[int, int, float]]], labels: dict[str, list[tuple[str, int, int]]],
+                       inputs: Any, classifiers: list[Any], fold_of: dict[str, int],
+                       classes: list[str]) -> dict[str, Any]:
+    """Logistic regression from `score_inputs` to "the span overlaps a gold span of its technique", fitted on
+    out-of-fold spans named by their fold's classifier (meta `score_calibration`). Prints the cross-validated
+    Brier score and calibration error of the product score and of the fitted one."""
+    from sklearn.linear_model import LogisticRegression
+
+    from sourcetrace.extract.techniques import SCORE_INPUTS, score_inputs, to_2023
+
+    rows, outcomes, products, row_folds = [], [], [], []
+    temperature = float(model.meta["temperature"])
+    for i, found in spans.items():
+        if not found:
+            continue
+        classifier = classifiers[fold_of[i]]
+        z = np.full((len(found), len(classes)), -30.0)
+        z[:, classifier.classes_] = classifier.decision_function(inputs(i, [(s, e) for s, e, _ in found]))
+        z = z / temperature
+        probabilities = np.exp(z - z.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        gold = [(to_2023(label), start, end) for label, start, end in labels.get(i, [])]
+        for (start, end, mean_p), row in zip(found, probabilities):
+            name = _split_merged(classes[int(row.argmax())], articles[i][start:end])
+            span_probability = model.span_score(mean_p)
+            rows.append(score_inputs(span_probability, row, end - start))
+            products.append(span_probability * float(row.max()))
+            outcomes.append(any(name in allowed and g_start < end and start < g_end
+                                for allowed, g_start, g_end in gold))
+            row_folds.append(fold_of[i])
+    x, y, folds = np.array(rows), np.array(outcomes, dtype=float), np.array(row_folds)
+    fitted = np.zeros(len(y))
+    for k in range(FOLDS):
+        calibrator = LogisticRegression(C=1.0, max_iter=2000).fit(x[folds != k], y[folds != k])
+        fitted[folds == k] = calibrator.predict_proba(x[folds == k])[:, 1]
+
+    def report(scores: np.ndarray) -> str:
+        bins = np.minimum((scores * 10).astype(int), 9)
+        ece = sum((bins == b).mean() * abs(scores[bins == b].mean() - y[bins == b].mean())
+                  for b in range(10) if (bins == b).any())
+        return f"Brier {np.mean((scores - y) ** 2):.4f}, ECE {ece:.4f}, mean {scores.mean():.3f}"
+
+    print(f"score calibration over {len(y)} out-of-fold spans ({y.mean():.3f} of them right): P(span) x "
+          f"P(technique) {report(np.array(products))}; fitted, cross-validated {report(fitted)}", flush=True)
+    calibrator = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
+    return {"inputs": list(SCORE_INPUTS), "coef": [round(float(c), 6) for c in calibrator.coef_[0]],
+            "intercept": round(float(calibrator.intercept_[0]), 6)}
+
+
 def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
     """The training articles in `folds` seeded folds for cross-validation."""
     shuffled = sorted(ids)
@@ -280,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     # an empty model to decode with while the taggers train (decoding needs only meta)
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
-        "version": "ptc-cnn-lr-5", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
+        "version": "ptc-cnn-lr-6", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
         "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
@@ -448,6 +498,11 @@ def main(argv: list[str] | None = None) -> None:
         if nll < best_nll:
             best_nll, best_t = nll, float(temperature)
     model.meta["temperature"] = round(best_t, 2)
+
+    # 5b. score calibration: one logistic regression, on the out-of-fold spans as the stage emits them, for the
+    # event the score claims (the span overlaps a gold span of its technique); cross-validated report first
+    model.meta["score_calibration"] = _score_calibration(model, articles, encoded, oof_spans, labels, inputs,
+                                                         fold_classifiers[best_c], fold_of, classes)
 
     # 6. the shipped classifier: all training articles (gold spans, and predicted spans when 3b says so)
     classifier = fit(ids, best_c, predicted=use_predicted)

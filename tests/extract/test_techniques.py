@@ -46,6 +46,23 @@ def test_loaded_propaganda_sentence_gets_techniques(technique_pipeline):
     assert summary.per_1000_words == pytest.approx(len(analysis.techniques) * 1000 / 31, abs=0.01)
 
 
+def test_score_is_the_calibrated_probability_of_a_right_technique_span():
+    from sourcetrace.extract.techniques import TechniqueModel, score_inputs
+
+    model = TechniqueModel(encoder=object())  # scoring needs no encoder
+    calibration = model.meta["score_calibration"]
+    technique = np.array([0.7, 0.2, 0.1])
+    inputs = score_inputs(model.span_score(0.6), technique, 24)
+    expected = 1 / (1 + np.exp(-(np.dot(calibration["coef"], inputs) + calibration["intercept"])))
+    assert model.score(0.6, technique, 24) == pytest.approx(expected)
+    # surer of the span or of its technique: a higher score
+    assert model.score(0.8, technique, 24) > model.score(0.5, technique, 24)
+    assert model.score(0.6, np.array([0.9, 0.05, 0.05]), 24) > model.score(0.6, np.array([0.4, 0.35, 0.25]), 24)
+    # a model without calibration keeps P(span) x P(technique)
+    del model.meta["score_calibration"]
+    assert model.score(0.6, technique, 24) == pytest.approx(model.span_score(0.6) * 0.7)
+
+
 def test_plain_factual_text_gets_few_techniques(technique_pipeline):
     text = ("The city council met on Tuesday to discuss the budget for next year. "
             "The meeting lasted two hours and the minutes will be published on Friday.")
