@@ -39,6 +39,7 @@ from sourcetrace.extract.attribution_rules import (
     subtree_range,
 )
 from sourcetrace.extract.attribution_tagger import TAGGER_FILE, AttributionTagger
+from sourcetrace.extract.person_gender import Gender, pronoun_gender, speaker_gender
 from sourcetrace.model import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -92,6 +93,7 @@ class AttributionExtractor:
         regions = quote_regions(text)
         known: list[Speaker] = []  # named speakers so far, for "Marochko said" and "he said"
         kinds: dict[str, str] = {}
+        genders: dict[str, Gender | None] = {}  # "he" / "she" can only stand for a speaker of that gender
         result: list[Attribution] = []
         for candidate in candidates:
             content = Span.of_fragments(text, candidate.content)
@@ -103,7 +105,8 @@ class AttributionExtractor:
                 described = self.describer.speaker(doc, candidate.source, kind, name_span)
                 speaker = Speaker(name=described[0], role=described[1]) if described else None
                 if kind == "pronoun":
-                    speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds)
+                    speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds,
+                                               genders)
                 elif speaker is not None:
                     earlier = _same_speaker(speaker, known)
                     if earlier is None and kind == "named_person":
@@ -118,6 +121,10 @@ class AttributionExtractor:
                     else:
                         known.append(speaker)
                         kinds[speaker.name] = kind
+                    if kind == "named_person" and speaker.name not in genders:
+                        genders[speaker.name] = speaker_gender(
+                            speaker.name, text[candidate.source[0]:candidate.source[1]], speaker.role,
+                            self.lexicon.male_words, self.lexicon.female_words)
             elif candidate.extras.get("follow_on") is not None:
                 previous = candidate.extras["follow_on"]
                 kind, speaker = previous.source_kind, previous.speaker
@@ -248,11 +255,17 @@ def _paragraph_quotes(text: str, regions: list[tuple[int, int]]) -> list[tuple[i
     return result
 
 
-def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str]) -> Speaker | None:
+def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
+                     genders: dict[str, Gender | None]) -> Speaker | None:
+    """The last named speaker the pronoun can stand for: a person for "he"/"she" (not one known to be of the
+    other gender), an organisation for "it"/"they"."""
     word = pronoun.strip().lower()
     wanted = "named_person" if word in PERSON_PRONOUNS else "named_organization" if word in GROUP_PRONOUNS else None
+    gender = pronoun_gender(word)
     for speaker in reversed(known):
         kind = kinds.get(speaker.name)
+        if gender is not None and genders.get(speaker.name) not in (None, gender):
+            continue
         if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
             return speaker
     return None

@@ -411,6 +411,7 @@ def _colon_quotation(text: str, after: int, paragraph_end: int) -> tuple[int, in
 
 
 _OPENING_QUOTE = re.compile(r"''|[\"“«„]")
+_WORD_AFTER = re.compile(r"\w")
 _CLOSING_QUOTE = re.compile(r"''|[\"”»]")
 # an opening quotation mark that starts a sentence: after an end mark (and closing quotes) and a space
 _AFTER_SENTENCE_END = re.compile(r"[.?!][\"”'’]*\s+$")
@@ -442,6 +443,8 @@ def _following_quotation(
     next_end = text.find("\n", next_start)
     next_end = len(text) if next_end < 0 else next_end
     if next_start in closed and closed[next_start] <= next_end:
+        if _WORD_AFTER.search(text, closed[next_start], next_end):
+            return None  # '"Why now?" she asked.': the quotation has its own speaker
         return (next_start, closed[next_start]), "next_paragraph"
     if _CLOSING_QUOTE.search(text, match.end(), next_end) is None:
         return (next_start, next_end), "next_paragraph_open"

@@ -45,6 +45,8 @@ class Lexicon:
         self.outlets = {w.lower() for w in data["outlets"]}
         self.platforms = {w.lower() for w in data["platforms"]}
         self.medium_nouns = {w.lower() for w in data["medium_nouns"]}
+        self.male_words = {w.lower() for w in data.get("male_words", [])}
+        self.female_words = {w.lower() for w in data.get("female_words", [])}
 
 
 @dataclass
@@ -215,6 +217,8 @@ class RuleExtractor:
             # quote right before the "X said" clause (allowing a comma) or right after "X said:", same paragraph
             between_before = text[end:clause[0]]
             before = end <= clause[0] and "\n" not in between_before and not between_before.strip(" ,—–-")
+            if before and content and _ENDS_SENTENCE.search(text[start:end]):
+                before = False  # '"... a disaster." She said the numbers were clear': her own words follow
             between_after = text[clause[1]:start]
             after = clause[1] <= start and "\n" not in between_after and not between_after.strip(" :,—–-")
             after = after or (verb.idx < start <= clause[1] and "\n" not in text[verb.idx:start]
@@ -265,6 +269,25 @@ class RuleExtractor:
 
 
 _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
+
+
+# a quotation whose words end a sentence: '"... plan."', '"Why?"' (closing mark '' or " or ”)
+_ENDS_SENTENCE = re.compile(r"[.?!]\s*(''|[\"”»])$")
+
+
+# lower-case parts of names ("Ursula von der Leyen", "Ahmed bin Salman")
+_NAME_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "al", "el",
+                   "bin", "ibn", "ben"}
+
+
+def _through_head(entity: Any, head: Any) -> Any:
+    """A person entity the small model cut short, run on to the head of its noun phrase: the model labels
+    "Ursula von der" PERSON and "Leyen" GPE."""
+    if entity.end <= head.i < entity.end + 2 and head.pos_ == "PROPN" and all(
+        t.pos_ == "PROPN" or t.lower_ in _NAME_PARTICLES for t in entity.doc[entity.end : head.i + 1]
+    ):
+        return entity.doc[entity.start : head.i + 1]
+    return entity
 
 
 def _has_subject(token: Any) -> bool:
@@ -396,11 +419,13 @@ class Describer:
             return "named_organization", head, span
         if head_entity is not None and head_entity.label_ == "PERSON":
             return "named_person", head, head_entity
+        if head_entity is not None and head_entity.label_ in ("ORG", "GPE") and self._person_named_as_org(head_entity):
+            return "named_person", head, head_entity
         if people and head.lemma_.lower() not in self.lexicon.organization_heads:
             # "the leader of the DPR, Denis Pushilin" (apposition), "Lt. Col. Andrei Marochko, an officer"
             appositive = [e for e in people if any(t.dep_ == "appos" or t.head == head for t in e)]
             if appositive or head.lemma_.lower() in self.lexicon.anonymous_heads | self.lexicon.titles:
-                return "named_person", head, (appositive or people)[0]
+                return "named_person", head, _through_head((appositive or people)[0], head)
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
             return "named_organization", head, head_entity
         organization_heads = self.lexicon.organization_heads
@@ -417,6 +442,19 @@ class Describer:
         if organisations and head_entity is not None:
             return "named_organization", head, head_entity
         return "other", head, None
+
+    def _person_named_as_org(self, entity: Any) -> bool:
+        """A person the small model labelled ORG or GPE: "Chancellor [Olaf Scholz]", "[Olaf Scholz] said" - a
+        name of two to four capitalised words after a title, or opening with a first name of known gender."""
+        from sourcetrace.extract.person_gender import first_name_genders
+
+        words = [t for t in entity if t.lower_ not in _NAME_PARTICLES]
+        if not 2 <= len(entity) <= 4 or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in words):
+            return False
+        before = entity.doc[entity.start - 1] if entity.start > 0 else None
+        titled = before is not None and before.lower_.rstrip(".") in self.lexicon.titles
+        first_name = entity[0].lower_ not in _NAME_PARTICLES and entity[0].text in first_name_genders()
+        return titled or first_name  # not "Al Qaeda": "al" is a particle before it is a first name
 
     def speaker(self, doc: Any, source: tuple[int, int], kind: str, name_span: Any) -> tuple[str, str | None] | None:
         """(name, role) of the source, from the name, the titles before it and its appositions."""

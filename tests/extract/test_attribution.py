@@ -148,6 +148,57 @@ def test_pronoun_resolves_to_the_last_named_speaker():
     assert first.speaker.role == "Defence Minister"
 
 
+@pytest.mark.parametrize("text, pronoun, speaker", [
+    # a first name that is one gender ("Donald"), an ambiguous one ("Hillary"): "she" skips the known man
+    ('Hillary Clinton said on Monday that the plan would cut costs for families. Donald Trump said the plan '
+     'was "a disaster." She said the numbers were clear.', "She", "Hillary Clinton"),
+    # titles and gendered role words, with no first name to go on
+    ("Ms. Alvarez, the committee chair, said the vote would go ahead. Mr. Okafor said he would oppose it. "
+     "She added that the bill had enough support.", "She", "Alvarez"),
+    # the small model labels "Ursula von der" PERSON, "Leyen" GPE and "Olaf Scholz" ORG
+    ("European Commission President Ursula von der Leyen said the sanctions would stay. German Chancellor Olaf "
+     "Scholz said Berlin agreed. She said more measures were coming.", "She", "Ursula von der Leyen"),
+    # and "he" still finds the last man
+    ("Mr. Okafor said the vote would go ahead. Ms. Alvarez said she would oppose it. "
+     "He added that the bill had enough support.", "He", "Okafor"),
+])
+def test_he_or_she_resolves_to_the_last_speaker_of_that_gender(text, pronoun, speaker):
+    analysis = _analyse(text)
+    resolved = [a for a in analysis.attributions if a.source is not None and a.source.text == pronoun]
+    assert resolved and resolved[0].source_kind == "pronoun"
+    assert resolved[0].speaker is not None and resolved[0].speaker.name == speaker
+
+
+def test_people_the_small_model_labels_as_places_or_organisations():
+    analysis = _analyse("European Commission President Ursula von der Leyen said the sanctions would stay. "
+                        "German Chancellor Olaf Scholz said Berlin agreed. Goldman Sachs said it would comply. "
+                        "Al Qaeda said it carried out the attack.")
+    leyen = _by_cue(analysis, "said", "European Commission President Ursula von der Leyen")
+    assert leyen.source_kind == "named_person" and leyen.speaker.name == "Ursula von der Leyen"
+    assert leyen.speaker.role == "European Commission President"
+    scholz = _by_cue(analysis, "said", "German Chancellor Olaf Scholz")
+    assert scholz.source_kind == "named_person" and scholz.speaker.name == "Olaf Scholz"
+    assert _by_cue(analysis, "said", "Goldman Sachs").source_kind == "named_organization"
+    assert _by_cue(analysis, "said", "Al Qaeda").source_kind != "named_person"
+
+
+def test_speaker_gender_evidence():
+    from sourcetrace.extract.attribution_rules import Lexicon
+    from sourcetrace.extract.person_gender import speaker_gender
+
+    lexicon = Lexicon()
+
+    def gender(name, mention, role=None):
+        return speaker_gender(name, mention, role, lexicon.male_words, lexicon.female_words)
+
+    assert gender("Donald Trump", "Donald Trump") == "male"
+    assert gender("Ursula von der Leyen", "Ursula von der Leyen") == "female"
+    assert gender("Hillary Clinton", "Hillary Clinton") is None  # listed both ways: unknown, never excluded
+    assert gender("Marochko", "Marochko") is None  # a surname alone says nothing
+    assert gender("Kim Lee", "Kim Lee", "spokeswoman for the ministry") == "female"
+    assert gender("Okafor", "Mr. Okafor") == "male"
+
+
 def test_surname_links_to_a_full_mention_outside_any_attribution():
     analysis = _analyse(
         "The claim was made by Col. Viktor Hrebenko, a spokesman for the Lugansk People's Militia, in an "
@@ -430,6 +481,21 @@ def test_quotation_continued_after_the_said_sentence_is_a_content_option(text, c
     options = {text[o.fragments[0][0]:o.fragments[-1][1]]: o.kind
                for o in content_options(said, text, quote_regions(text), None)}
     assert options.get(content) == kind, sorted(options.items())
+
+
+@pytest.mark.parametrize("text, cue, content", [
+    # a sentence-final quotation before "She said X" is not her content: X is
+    ('Donald Trump said the plan was "a disaster." She said the numbers were clear.', "said",
+     "the numbers were clear"),
+    ('Dmytro Kuleba told CNN that the counteroffensive was "going according to plan." He added that Western tanks '
+     'would arrive "within weeks."', "added", 'that Western tanks would arrive "within weeks'),
+    # the quotation opening the next paragraph has a speaker of its own
+    ('"We will not retreat," Marochko said.\n\n"Why now?" she asked.', "said", "We will not retreat"),
+])
+def test_quotation_of_another_sentence_or_speaker_is_not_the_content(text, cue, content):
+    analysis = _analyse(text)
+    found = [a for a in analysis.attributions if a.cue is not None and a.cue.text == cue]
+    assert found[-1].content.text == content
 
 
 def test_quotation_running_on_after_he_said_is_one_content():
