@@ -143,6 +143,8 @@ class RuleExtractor:
             candidate = None
             if token.lower_ == "according" and any(child.lower_ == "to" for child in token.children):
                 candidate = self._according_to(token, text)
+            elif token.lemma_.lower() == "quote" and _as_saying(token) is not None:
+                candidate = self._quoted_as_saying(token, text)
             elif token.lemma_.lower() in self.lexicon.cue_verbs and token.pos_ == "VERB":
                 candidate = self._cue_verb(token, text, regions)
             if candidate is not None and candidate.content:
@@ -237,6 +239,34 @@ class RuleExtractor:
             return _merge(merged, text)
         return _merge(sorted(pieces), text)
 
+    # --- "X was quoted by TASS as saying Y", "TASS quoted X as saying Y" ------------------------------------
+    def _quoted_as_saying(self, quoted: Any, text: str) -> Candidate | None:
+        """The speaker is the one quoted, the outlet that quotes is the channel, the content is what "saying"
+        reports; the cue runs from "quoted" (with its auxiliaries) to "saying"."""
+        saying = _as_saying(quoted)
+        complement = next((c for c in saying.children if c.dep_ in ("ccomp", "dobj", "xcomp")), None)
+        if complement is None:
+            return None
+        passive = next((c for c in quoted.children if c.dep_ == "nsubjpass"), None)
+        if passive is not None:  # "X was quoted [by Y] as saying"
+            speaker = passive
+            agent = next((c for c in quoted.children if c.dep_ == "agent"), None)
+            outlet = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+            first = min([quoted, *(c for c in quoted.children if c.dep_ in ("auxpass", "aux") and c.i < quoted.i)],
+                        key=lambda t: t.i)
+        else:  # "Y quoted X as saying"
+            speaker = next((c for c in quoted.children if c.dep_ == "dobj"), None)
+            outlet = next((c for c in quoted.children if c.dep_ == "nsubj"), None)
+            first = saying.head  # "as saying": the quoting outlet is the subject, outside the cue
+        if speaker is None:
+            return None
+        content = [trim(text, *subtree_range(complement))]
+        content = self._with_quotes(saying, content, quote_regions(text), text)
+        return Candidate(content=content, source=trim(text, *subtree_range(speaker)),
+                         cue=(first.idx, saying.idx + len(saying.text)), cue_token=quoted,
+                         channel=trim(text, *subtree_range(outlet)) if outlet is not None else None,
+                         extras={"cue_tokens": [saying.i]})
+
     # --- "according to X", "according to information relayed to Sputnik by X" ------------------------
     def _according_to(self, according: Any, text: str) -> Candidate | None:
         to = next(child for child in according.children if child.lower_ == "to")
@@ -271,10 +301,21 @@ class RuleExtractor:
 _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
 
 
+def _as_saying(quoted: Any) -> Any:
+    """The "saying" of "quoted ... as saying" (also "as telling", "as writing"), or None."""
+    for preposition in quoted.children:
+        if preposition.dep_ == "prep" and preposition.lower_ == "as":
+            for child in preposition.children:
+                if child.dep_ == "pcomp" and child.lemma_.lower() in ("say", "tell", "write", "state", "add"):
+                    return child
+    return None
+
+
 # a quotation whose words end a sentence: '"... plan."', '"Why?"' (closing mark '' or " or ”)
 _ENDS_SENTENCE = re.compile(r"[.?!]\s*(''|[\"”»])$")
 
 
+_RELATIVE = re.compile(r"(who|whom|whose|which|that|where|when)\b", re.IGNORECASE)
 # lower-case parts of names ("Ursula von der Leyen", "Ahmed bin Salman")
 _NAME_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "al", "el",
                    "bin", "ibn", "ben"}
@@ -429,6 +470,11 @@ class Describer:
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
             return "named_organization", head, head_entity
         organization_heads = self.lexicon.organization_heads
+        anonymous_heads = self.lexicon.anonymous_heads
+        anonymous_head = head.lemma_.lower() in anonymous_heads or head.lower_ in anonymous_heads
+        if anonymous_head and head.lemma_.lower() not in organization_heads and not people:
+            # "a spokesperson for the German government", "officials at the ministry": unnamed people
+            return "anonymous", head, None
         if head.lemma_.lower() in organization_heads or lower.split()[-1] in organization_heads:
             if span[0].lower_ == "the" or organisations or any(t.pos_ == "PROPN" for t in span):
                 return "named_organization", head, span
@@ -487,7 +533,7 @@ class Describer:
             if after.strip().startswith(","):
                 role = re.sub(r"^(the|a|an)\s+", "", after.strip().lstrip(",").strip().rstrip(","),
                               flags=re.IGNORECASE)
-                if role:
+                if role and not _RELATIVE.match(role):  # "Zelensky, who visited the front": no role
                     roles.append(role)
         role_text = "; ".join(roles) if roles else None
         # normalised: typographic apostrophes and spaces made plain, so names compare across articles

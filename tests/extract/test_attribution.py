@@ -182,6 +182,33 @@ def test_people_the_small_model_labels_as_places_or_organisations():
     assert _by_cue(analysis, "said", "Al Qaeda").source_kind != "named_person"
 
 
+def test_quoted_as_saying_names_speaker_and_outlet():
+    analysis = _analyse('Russian Foreign Minister Sergei Lavrov was quoted by TASS as saying that the West was '
+                        '"playing with fire." Interfax quoted a source as saying that the plane had crashed.')
+    lavrov = _by_cue(analysis, "was quoted by TASS as saying")
+    assert lavrov.speaker.name == "Sergei Lavrov" and lavrov.speaker.role == "Russian Foreign Minister"
+    assert lavrov.channel.text == "TASS"
+    assert lavrov.content.text == 'that the West was "playing with fire'
+    source = _by_cue(analysis, "as saying", "a source")
+    assert source.source_kind == "anonymous" and source.channel.text == "Interfax"
+    assert source.content.text == "that the plane had crashed"
+
+
+def test_unnamed_spokesperson_is_anonymous_and_a_relative_clause_is_no_role():
+    analysis = _analyse("A spokesperson for the German government said Berlin would not send the missiles. "
+                        "Zelensky, who visited the front on Tuesday, told reporters that the army needed more shells.")
+    assert _by_cue(analysis, "said", "A spokesperson for the German government").source_kind == "anonymous"
+    zelensky = _by_cue(analysis, "told", "Zelensky, who visited the front on Tuesday")
+    assert zelensky.speaker.name == "Zelensky" and zelensky.speaker.role is None
+
+
+def test_a_cue_never_takes_the_content_of_the_next_paragraphs_cue():
+    analysis = _analyse("Reuters reported, citing two sources familiar with the talks, that the deal was close.\n"
+                        "The mayor's office said on Facebook that power had been restored to most homes.")
+    restored = [a for a in analysis.attributions if a.content.text == "that power had been restored to most homes"]
+    assert [a.cue.text for a in restored] == ["said on Facebook"]
+
+
 def test_speaker_gender_evidence():
     from sourcetrace.extract.attribution_rules import Lexicon
     from sourcetrace.extract.person_gender import speaker_gender
