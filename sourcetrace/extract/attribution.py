@@ -84,6 +84,8 @@ class AttributionExtractor:
                 tags = tagged[position] if tagged is not None else None
                 candidates = self.learned.candidates(
                     document.doc, quote_regions(document.text), candidates, tags, text=document.text)
+            candidates += [c for c in self.rules.colon_lines(document.doc, document.text)
+                           if not any(_touches(c, other) for other in candidates)]
             document.analysis.attributions.extend(self.describe(document, candidates))
 
     # --- from candidates to the layer ------------------------------------------------------------------
@@ -221,6 +223,13 @@ class AttributionExtractor:
                 content=Span.of(text, sentence.start, sentence.end), source_kind="author", quote_kind="indirect",
             ))
         return result
+
+
+def _touches(candidate: Candidate, other: Candidate) -> bool:
+    """Whether two candidates share any character of cue or content."""
+    spans = [*candidate.content, *([candidate.cue] if candidate.cue else [])]
+    others = [*other.content, *([other.cue] if other.cue else [])]
+    return any(s < e2 and s2 < e for s, e in spans for s2, e2 in others)
 
 
 def _quote_kind(text: str, content: list[tuple[int, int]], regions: list[tuple[int, int]]) -> str:

@@ -239,6 +239,36 @@ class RuleExtractor:
             return _merge(merged, text)
         return _merge(sorted(pieces), text)
 
+    # --- headline style 'Zelensky: "We will liberate every inch"', 'Pentagon: no troops in Ukraine' -------------
+    def colon_lines(self, doc: Any, text: str) -> list[Candidate]:
+        """A line that opens with a person or organisation, a colon, then what they said. The name must be all
+        that stands before the colon (titles allowed): 'Kharkiv: five killed' (a place) and 'Read more: ...'
+        are not attributions."""
+        found = []
+        for line in _COLON_LINE.finditer(text):
+            name_start, name_end = line.start("name"), line.end("name")
+            said_start, said_end = trim(text, line.start("said"), line.end("said"))
+            if len(text[said_start:said_end].split()) < 2 or len(text[name_start:name_end].split()) > 6:
+                continue
+            name = doc.char_span(name_start, name_end, alignment_mode="expand")
+            if name is None or (name.start_char, name.end_char) != (name_start, name_end):
+                continue
+            entities = [e for e in doc_facts(doc).entities if e.start >= name.start and e.end <= name.end]
+            # a person or organisation; a place only as a seat of power ("The Kremlin", "The White House")
+            person_or_org = [e for e in entities if e.label_ == "PERSON" or (e.label_ == "ORG" and len(e) <= 3) or (
+                e.text.lower().removeprefix("the ") in self.lexicon.organization_heads)]  # not a 5-word "ORG" title
+            if not person_or_org or person_or_org[-1].end != name.end:
+                continue
+            if not _only_titles(text[name_start:person_or_org[0].start_char], self.lexicon.titles | {"the"}):
+                continue
+            colon = line.start("colon")
+            colon_token = next((t for t in doc[name.end : name.end + 2] if t.idx == colon), None)
+            if colon_token is None:
+                continue
+            found.append(Candidate(content=[(said_start, said_end)], source=(name_start, name_end),
+                                   cue=(colon, colon + 1), cue_token=colon_token))
+        return found
+
     # --- "X was quoted by TASS as saying Y", "TASS quoted X as saying Y" ------------------------------------
     def _quoted_as_saying(self, quoted: Any, text: str) -> Candidate | None:
         """The speaker is the one quoted, the outlet that quotes is the channel, the content is what "saying"
@@ -299,6 +329,18 @@ class RuleExtractor:
 
 
 _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
+
+
+# a line (headline, subhead or paragraph) "Name: what was said"
+_COLON_LINE = re.compile(r"(?m)^[ \t]*(?P<name>[^\n:]{2,80}?)[ \t]*(?P<colon>:)[ \t]*(?P<said>[^\n]+)$")
+
+
+def _only_titles(words: str, titles: set[str]) -> bool:
+    """Whether everything before the name is titles ("Lt. Col.", "President") or nothing."""
+    rest = words.strip()
+    for word in sorted(titles, key=len, reverse=True):
+        rest = re.sub(rf"\b{re.escape(word)}\.?(\s+|$)", " ", rest, flags=re.IGNORECASE).strip()
+    return not rest
 
 
 def _as_saying(quoted: Any) -> Any:

@@ -209,6 +209,19 @@ def test_a_cue_never_takes_the_content_of_the_next_paragraphs_cue():
     assert [a.cue.text for a in restored] == ["said on Facebook"]
 
 
+def test_headline_name_colon_is_an_attribution_and_a_place_colon_is_not():
+    analysis = _analyse('Zelensky: "We will liberate every inch of our land"\n'
+                        "The Kremlin: talks with Kyiv are not on the agenda\n"
+                        "Kharkiv: five killed in overnight strike\n"
+                        "UPDATE: the vote was delayed until Friday.\n")
+    zelensky = _by_cue(analysis, ":", "Zelensky")
+    assert zelensky.source_kind == "named_person" and zelensky.quote_kind == "direct"
+    assert zelensky.content.text == "We will liberate every inch of our land"
+    assert _by_cue(analysis, ":", "The Kremlin").content.text == "talks with Kyiv are not on the agenda"
+    sources = {a.source.text for a in analysis.attributions if a.source is not None}
+    assert not sources & {"Kharkiv", "UPDATE"}
+
+
 def test_speaker_gender_evidence():
     from sourcetrace.extract.attribution_rules import Lexicon
     from sourcetrace.extract.person_gender import speaker_gender
