@@ -322,13 +322,26 @@ class RuleExtractor:
         phrase = subtree_range(according)
         sentence = according.sent
         clause = trim(text, sentence.start_char, sentence.end_char)
-        content = _clause_fragments(text, clause, _widen_hole(text, phrase))
         source = trim(text, *subtree_range(source_token))
+        # "According to the Institute for the Study of War, a US-based think tank, ...": the parse often hangs
+        # the apposition elsewhere; it describes the source and is no part of the content
+        apposition = _APPOSITION.match(text, source[1])
+        if apposition is not None and source[1] == phrase[1] and not _has_finite_verb(
+                according.doc.char_span(apposition.start(1), apposition.end(1), alignment_mode="expand")):
+            source = (source[0], apposition.end(1))
+            phrase = (phrase[0], apposition.end(1))
+        content = _clause_fragments(text, clause, _widen_hole(text, phrase))
         return Candidate(content=content, source=source, cue=(according.idx, cue_end), cue_token=according,
                          channel=channel)
 
 
 _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
+# ", a US-based think tank," right after a source: group 1 is the source with its apposition
+_APPOSITION = re.compile(r"(\s*,\s*(?:an?|the)\s[^,;:.\"“”\n]{1,60}?)\s*,\s")
+
+
+def _has_finite_verb(span: Any) -> bool:
+    return span is None or any("Fin" in t.morph.get("VerbForm") for t in span)
 
 
 # a line (headline, subhead or paragraph) "Name: what was said"

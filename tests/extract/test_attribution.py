@@ -222,6 +222,14 @@ def test_headline_name_colon_is_an_attribution_and_a_place_colon_is_not():
     assert not sources & {"Kharkiv", "UPDATE"}
 
 
+def test_according_to_leaves_the_sources_apposition_out_of_the_content():
+    analysis = _analyse("According to the Institute for the Study of War, a US-based think tank, Russian troops are "
+                        "running short of ammunition.")
+    according = _by_cue(analysis, "According to")
+    assert according.content.text == "Russian troops are running short of ammunition"
+    assert according.source.text.startswith("the Institute for the Study of War")
+
+
 def test_speaker_gender_evidence():
     from sourcetrace.extract.attribution_rules import Lexicon
     from sourcetrace.extract.person_gender import speaker_gender
