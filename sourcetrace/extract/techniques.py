@@ -421,6 +421,15 @@ def summarize(techniques: Sequence[Technique], text: str) -> TechniqueSummary:
     )
 
 
+def _probability_option(config: dict[str, Any], name: str) -> float:
+    from sourcetrace.errors import ConfigurationError
+
+    value = config[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+        raise ConfigurationError(f"techniques: {name} must be a number from 0 to 1, found {value!r}")
+    return float(value)
+
+
 class TechniqueTagger:
     name = "techniques"
 
@@ -429,6 +438,11 @@ class TechniqueTagger:
         model_dir = Path(config.get("model_dir", MODEL_DIR))
         # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
         self.model = TechniqueModel(model_dir) if bool(config.get("model", True)) else None
+        if self.model is not None and "threshold" in config:
+            # more spans for triage (or fewer): the run threshold, and the peak a run must reach (default +0.1)
+            threshold = _probability_option(config, "threshold")
+            seed = _probability_option(config, "seed") if "seed" in config else min(threshold + 0.1, 1.0)
+            self.model.meta.update(threshold=threshold, seed=max(seed, threshold))
         self.rules = load_cue_rules(Path(config.get("cues", LEXICON_DIR / "technique_cues.yaml")))
         self.min_score = float(config.get("min_score", 0.0))
         self.languages = set(config.get("languages", ["en"]))

@@ -63,6 +63,25 @@ def test_score_is_the_calibrated_probability_of_a_right_technique_span():
     assert model.score(0.6, technique, 24) == pytest.approx(model.span_score(0.6) * 0.7)
 
 
+def test_a_lower_threshold_finds_more_spans_for_triage():
+    from sourcetrace import analyze
+    from sourcetrace.errors import ConfigurationError
+
+    text = ("The Kiev regime and its Western puppet masters have once again shown their true face. Neo-Nazi "
+            "battalions shelled peaceful Donetsk, killing innocent civilians, while the so-called free press "
+            "remained silent.")
+
+    def spans(config):
+        analysis = analyze(text, id="t", stages=("backbone", "techniques"), config=config)
+        return [t for t in analysis.techniques if t.source == "model"]
+
+    shipped, triage = spans({}), spans({"techniques": {"threshold": 0.25}})
+    assert len(triage) >= 3 and len(triage) > len(shipped)
+    assert any("puppet masters" in t.span.text for t in triage)
+    with pytest.raises(ConfigurationError, match="threshold must be a number from 0 to 1"):
+        spans({"techniques": {"threshold": "high"}})
+
+
 def test_plain_factual_text_gets_few_techniques(technique_pipeline):
     text = ("The city council met on Tuesday to discuss the budget for next year. "
             "The meeting lasted two hours and the minutes will be published on Friday.")
