@@ -371,6 +371,7 @@ _ENDS_SENTENCE = re.compile(r"[.?!]\s*(''|[\"”»])$")
 
 
 _RELATIVE = re.compile(r"(who|whom|whose|which|that|where|when)\b", re.IGNORECASE)
+_PARTICIPLE = re.compile(r"[a-z]+(ing|ed)\b")  # lower case: "speaking at", "quoted by"; not "Acting Director"
 # lower-case parts of names ("Ursula von der Leyen", "Ahmed bin Salman")
 _NAME_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "al", "el",
                    "bin", "ibn", "ben"}
@@ -507,6 +508,14 @@ class Describer:
             return "pronoun", head, None
         if head.pos_ == "PRON" and head.lower_ in PERSON_PRONOUNS | GROUP_PRONOUNS and head.i == span.start:
             return "pronoun", head, None
+        if head.lemma_.lower() in self.lexicon.medium_nouns | self.lexicon.relay_nouns:
+            # "A statement from the Russian embassy said": who issued it is what the source is
+            issuer = next((g for c in head.children if c.dep_ == "prep" and c.lower_ in ("from", "by", "of")
+                           for g in c.children if g.dep_ == "pobj"), None)
+            if issuer is not None:
+                issued = self.source_kind(doc, subtree_range(issuer))
+                if issued[0] in ("named_person", "named_organization", "anonymous"):
+                    return issued
         entities = self.span_entities(span)
         people = [e for e in entities if e.label_ == "PERSON"]
         organisations = [e for e in entities if e.label_ in ("ORG", "GPE", "NORP", "FAC")]
@@ -588,7 +597,8 @@ class Describer:
             if after.strip().startswith(","):
                 role = re.sub(r"^(the|a|an)\s+", "", after.strip().lstrip(",").strip().rstrip(","),
                               flags=re.IGNORECASE)
-                if role and not _RELATIVE.match(role):  # "Zelensky, who visited the front": no role
+                if role and not _RELATIVE.match(role) and not _PARTICIPLE.match(after.strip().lstrip(",").strip()):
+                    # not "Zelensky, who visited the front" nor "Lavrov, speaking at a press conference"
                     roles.append(role)
         role_text = "; ".join(roles) if roles else None
         # normalised: typographic apostrophes and spaces made plain, so names compare across articles

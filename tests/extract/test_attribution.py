@@ -196,10 +196,16 @@ def test_quoted_as_saying_names_speaker_and_outlet():
 
 def test_unnamed_spokesperson_is_anonymous_and_a_relative_clause_is_no_role():
     analysis = _analyse("A spokesperson for the German government said Berlin would not send the missiles. "
-                        "Zelensky, who visited the front on Tuesday, told reporters that the army needed more shells.")
+                        "Zelensky, who visited the front on Tuesday, told reporters that the army needed more shells. "
+                        "Lavrov, speaking at a press conference in Moscow, said the West had declared war. "
+                        'A statement from the Russian embassy in Washington said the sanctions were "illegal."')
     assert _by_cue(analysis, "said", "A spokesperson for the German government").source_kind == "anonymous"
     zelensky = _by_cue(analysis, "told", "Zelensky, who visited the front on Tuesday")
     assert zelensky.speaker.name == "Zelensky" and zelensky.speaker.role is None
+    lavrov = _by_cue(analysis, "said", "Lavrov, speaking at a press conference in Moscow")
+    assert lavrov.speaker.name == "Lavrov" and lavrov.speaker.role is None
+    embassy = _by_cue(analysis, "said", "A statement from the Russian embassy in Washington")
+    assert embassy.source_kind == "named_organization" and embassy.speaker.name == "Russian embassy in Washington"
 
 
 def test_a_cue_never_takes_the_content_of_the_next_paragraphs_cue():
