@@ -371,7 +371,6 @@ _ENDS_SENTENCE = re.compile(r"[.?!]\s*(''|[\"”»])$")
 
 
 _RELATIVE = re.compile(r"(who|whom|whose|which|that|where|when)\b", re.IGNORECASE)
-_PARTICIPLE = re.compile(r"[a-z]+(ing|ed)\b")  # lower case: "speaking at", "quoted by"; not "Acting Director"
 # lower-case parts of names ("Ursula von der Leyen", "Ahmed bin Salman")
 _NAME_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "al", "el",
                    "bin", "ibn", "ben"}
@@ -597,7 +596,10 @@ class Describer:
             if after.strip().startswith(","):
                 role = re.sub(r"^(the|a|an)\s+", "", after.strip().lstrip(",").strip().rstrip(","),
                               flags=re.IGNORECASE)
-                if role and not _RELATIVE.match(role) and not _PARTICIPLE.match(after.strip().lstrip(",").strip()):
+                first = doc.char_span(name_span.end_char, end, alignment_mode="expand")
+                first = next((t for t in first if not t.is_punct and not t.is_space), None) if first else None
+                participle = first is not None and first.tag_ in ("VBG", "VBN")
+                if role and not _RELATIVE.match(role) and not participle:
                     # not "Zelensky, who visited the front" nor "Lavrov, speaking at a press conference"
                     roles.append(role)
         role_text = "; ".join(roles) if roles else None

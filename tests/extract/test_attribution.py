@@ -204,6 +204,8 @@ def test_unnamed_spokesperson_is_anonymous_and_a_relative_clause_is_no_role():
     assert zelensky.speaker.name == "Zelensky" and zelensky.speaker.role is None
     lavrov = _by_cue(analysis, "said", "Lavrov, speaking at a press conference in Moscow")
     assert lavrov.speaker.name == "Lavrov" and lavrov.speaker.role is None
+    king = _by_cue(_analyse("Charles, king of the United Kingdom, said the talks would continue."), "said")
+    assert king.speaker.role == "king of the United Kingdom"  # a noun, not a participle
     embassy = _by_cue(analysis, "said", "A statement from the Russian embassy in Washington")
     assert embassy.source_kind == "named_organization" and embassy.speaker.name == "Russian embassy in Washington"
 
