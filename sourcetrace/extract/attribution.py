@@ -39,7 +39,7 @@ from sourcetrace.extract.attribution_rules import (
     subtree_range,
 )
 from sourcetrace.extract.attribution_tagger import TAGGER_FILE, AttributionTagger
-from sourcetrace.extract.person_gender import Gender, pronoun_gender, speaker_gender
+from sourcetrace.extract.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
 from sourcetrace.model import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline import Document, register_stage
 
@@ -53,6 +53,7 @@ class AttributionExtractor:
         self.rules = RuleExtractor(self.lexicon)
         self.describer = Describer(self.lexicon)
         self.author_voice = bool(config.get("author_voice", True))
+        first_name_genders()  # read Faker's name lists now (0.3 s), not inside the first article's analysis
         self.learned: LearnedExtractor | None = None
         model_file = Path(config.get("model_path", MODEL_FILE))
         if bool(config.get("model", True)) and model_file.exists():
