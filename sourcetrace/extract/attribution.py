@@ -35,6 +35,7 @@ from sourcetrace.extract.attribution_rules import (
     Describer,
     Lexicon,
     RuleExtractor,
+    has_finite_verb,
     quote_regions,
     subtree_range,
 )
@@ -215,7 +216,7 @@ class AttributionExtractor:
             if sentence.start == 0 and not sentence.text.rstrip().endswith((".", "!", "\"", "”")):
                 continue  # the headline
             span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
-            if span is None or not any("Fin" in t.morph.get("VerbForm") for t in span):
+            if span is None or not has_finite_verb(span):
                 continue  # no finite verb: a caption, a dateline, a fragment
             if re.match(r"^(read more|see also|follow us|subscribe|related)\b", sentence.text, re.IGNORECASE):
                 continue

@@ -20,6 +20,7 @@ from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.strings import hash_string
 
 from sourcetrace.extract.attribution_brat import trim
+from sourcetrace.extract.person_gender import first_name_genders
 
 LEXICON_PATH = Path(__file__).resolve().parents[1] / "data" / "attribution" / "lexicon.yaml"
 
@@ -239,6 +240,10 @@ class RuleExtractor:
             return _merge(merged, text)
         return _merge(sorted(pieces), text)
 
+    @cached_property
+    def _titles_or_nothing(self) -> re.Pattern[str]:
+        return titles_pattern(self.lexicon.titles | {"the"}, "*")
+
     # --- headline style 'Zelensky: "We will liberate every inch"', 'Pentagon: no troops in Ukraine' -------------
     def colon_lines(self, doc: Any, text: str) -> list[Candidate]:
         """A line that opens with a person or organisation, a colon, then what they said. The name must be all
@@ -259,8 +264,8 @@ class RuleExtractor:
                 e.text.lower().removeprefix("the ") in self.lexicon.organization_heads)]  # not a 5-word "ORG" title
             if not person_or_org or person_or_org[-1].end != name.end:
                 continue
-            if not _only_titles(text[name_start:person_or_org[0].start_char], self.lexicon.titles | {"the"}):
-                continue
+            if not self._titles_or_nothing.fullmatch(text[name_start:person_or_org[0].start_char]):
+                continue  # only titles (or "the") may stand before the name
             colon = line.start("colon")
             colon_token = next((t for t in doc[name.end : name.end + 2] if t.idx == colon), None)
             if colon_token is None:
@@ -326,7 +331,7 @@ class RuleExtractor:
         # "According to the Institute for the Study of War, a US-based think tank, ...": the parse often hangs
         # the apposition elsewhere; it describes the source and is no part of the content
         apposition = _APPOSITION.match(text, source[1])
-        if apposition is not None and source[1] == phrase[1] and not _has_finite_verb(
+        if apposition is not None and source[1] == phrase[1] and not has_finite_verb(
                 according.doc.char_span(apposition.start(1), apposition.end(1), alignment_mode="expand")):
             source = (source[0], apposition.end(1))
             phrase = (phrase[0], apposition.end(1))
@@ -340,7 +345,8 @@ _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "s
 _APPOSITION = re.compile(r"(\s*,\s*(?:an?|the)\s[^,;:.\"“”\n]{1,60}?)\s*,\s")
 
 
-def _has_finite_verb(span: Any) -> bool:
+def has_finite_verb(span: Any) -> bool:
+    """Whether a span holds a finite verb (None, a span spaCy could not cut, counts as holding one)."""
     return span is None or any("Fin" in t.morph.get("VerbForm") for t in span)
 
 
@@ -348,12 +354,10 @@ def _has_finite_verb(span: Any) -> bool:
 _COLON_LINE = re.compile(r"(?m)^[ \t]*(?P<name>[^\n:]{2,80}?)[ \t]*(?P<colon>:)[ \t]*(?P<said>[^\n]+)$")
 
 
-def _only_titles(words: str, titles: set[str]) -> bool:
-    """Whether everything before the name is titles ("Lt. Col.", "President") or nothing."""
-    rest = words.strip()
-    for word in sorted(titles, key=len, reverse=True):
-        rest = re.sub(rf"\b{re.escape(word)}\.?(\s+|$)", " ", rest, flags=re.IGNORECASE).strip()
-    return not rest
+def titles_pattern(titles: set[str], repeat: str) -> re.Pattern[str]:
+    """Titles from the lexicon ("Lt. Col. ", "President "), each followed by space, `repeat` times ("+", "*")."""
+    words = sorted(titles, key=len, reverse=True)
+    return re.compile(r"^(?:(?:{})\.?\s+){}".format("|".join(re.escape(w) for w in words), repeat), re.IGNORECASE)
 
 
 def _as_saying(quoted: Any) -> Any:
@@ -493,8 +497,7 @@ class Describer:
 
     @cached_property
     def _title_pattern(self) -> re.Pattern[str]:
-        words = sorted(self.lexicon.titles, key=len, reverse=True)
-        return re.compile(r"^(?:(?:{})\.?\s+)+".format("|".join(re.escape(w) for w in words)), re.IGNORECASE)
+        return titles_pattern(self.lexicon.titles, "+")
 
     def source_kind(self, doc: Any, source: tuple[int, int]) -> tuple[str, Any, Any]:
         """(kind, head token, the PERSON/ORG entity the name comes from) of a source span."""
@@ -555,8 +558,6 @@ class Describer:
     def _person_named_as_org(self, entity: Any) -> bool:
         """A person the small model labelled ORG or GPE: "Chancellor [Olaf Scholz]", "[Olaf Scholz] said" - a
         name of two to four capitalised words after a title, or opening with a first name of known gender."""
-        from sourcetrace.extract.person_gender import first_name_genders
-
         words = [t for t in entity if t.lower_ not in _NAME_PARTICLES]
         if not 2 <= len(entity) <= 4 or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in words):
             return False
