@@ -28,6 +28,7 @@ from typing import Any
 
 import typer
 
+from sourcetrace.evaluate.calibration import calibration_report, format_report
 from sourcetrace.extract.attribution_brat import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir, trim
 
 _WORD = re.compile(r"\w+")
@@ -62,8 +63,6 @@ class Scores:
     cue_found: list[bool] = field(default_factory=list)  # ... and whether their cue overlaps a gold cue
 
     def to_dict(self) -> dict[str, Any]:
-        from sourcetrace.evaluate.calibration import calibration_report
-
         result = {
             "files": self.files,
             "exact": {role: self.exact[role].prf() for role in ROLES},
@@ -169,8 +168,6 @@ def format_table(scores: Scores) -> str:
     values = data["relation"]
     lines.append(f"{'relation':<9}{'exact':<7}{values['precision']:>8.3f}{values['recall']:>8.3f}{values['f1']:>8.3f}")
     if "calibration" in data:
-        from sourcetrace.evaluate.calibration import format_report
-
         lines += format_report(data["calibration"], "model attributions (true: the cue overlaps a gold cue)", "")
     return "\n".join(lines)
 

@@ -46,6 +46,8 @@ from typing import Any
 
 import typer
 
+from sourcetrace.evaluate.calibration import calibration_report, format_report
+
 Spans = Mapping[str, Sequence[tuple[int, int]]]
 Labelled = Mapping[str, Sequence[tuple[str, int, int]]]
 
@@ -179,7 +181,6 @@ def run_model(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int
 def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gold: Labelled) -> dict[str, Any]:
     """Calibration of span scores (see the module docstring): the outcome of a span is whether it overlaps a gold
     span whose label stands for its technique."""
-    from sourcetrace.evaluate.calibration import calibration_report
     from sourcetrace.extract.techniques import to_2023
 
     scores, outcomes = [], []
@@ -209,8 +210,6 @@ def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
     e2e = tech["end_to_end"]
     typer.echo(f"  technique end-to-end: P {e2e['precision']:.4f}  R {e2e['recall']:.4f}  F1 {e2e['f1']:.4f}")
     if "calibration" in result:
-        from sourcetrace.evaluate.calibration import format_report
-
         for line in format_report(result["calibration"], "model spans (true: overlaps gold of its technique)"):
             typer.echo(line)
     if "gold_span_micro_f1" in result:

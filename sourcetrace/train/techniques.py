@@ -236,6 +236,13 @@ def _fit_on_used_columns(classifier: Any, features: Any, targets: np.ndarray) ->
     return classifier
 
 
+def _class_logits(classifier: Any, rows: Any, classes: int) -> np.ndarray:
+    """A fold classifier's logits over all `classes`; a class missing from its four folds gets -30 (never)."""
+    z = np.full((rows.shape[0], classes), -30.0)
+    z[:, classifier.classes_] = classifier.decision_function(rows)
+    return z
+
+
 def _score_calibration(model: TechniqueModel, articles: dict[str, str], encoded: dict[str, EncodedText],
                        spans: dict[str, list[tuple[int, int, float]]], labels: dict[str, list[tuple[str, int, int]]],
                        inputs: Any, classifiers: list[Any], fold_of: dict[str, int],
@@ -253,9 +260,7 @@ def _score_calibration(model: TechniqueModel, articles: dict[str, str], encoded:
         if not found:
             continue
         classifier = classifiers[fold_of[i]]
-        z = np.full((len(found), len(classes)), -30.0)
-        z[:, classifier.classes_] = classifier.decision_function(inputs(i, [(s, e) for s, e, _ in found]))
-        z = z / temperature
+        z = _class_logits(classifier, inputs(i, [(s, e) for s, e, _ in found]), len(classes)) / temperature
         probabilities = np.exp(z - z.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         gold = [(to_2023(label), start, end) for label, start, end in labels.get(i, [])]
@@ -484,9 +489,7 @@ def main(argv: list[str] | None = None) -> None:
     fold_logits, fold_targets = [], []
     for i in with_gold:
         classifier = fold_classifiers[best_c][fold_of[i]]
-        z = np.full((len(gold_targets[i]), len(classes)), -30.0)  # a class missing from four folds: never
-        z[:, classifier.classes_] = classifier.decision_function(gold_rows[i])
-        fold_logits.append(z)
+        fold_logits.append(_class_logits(classifier, gold_rows[i], len(classes)))
         fold_targets.append(gold_targets[i])
     logits_array, targets_array = np.concatenate(fold_logits), np.concatenate(fold_targets)
     print(f"cross-validated technique accuracy on gold spans {(logits_array.argmax(1) == targets_array).mean():.4f}")
