@@ -145,7 +145,7 @@ class RuleExtractor:
             if token.lower_ == "according" and any(child.lower_ == "to" for child in token.children):
                 candidate = self._according_to(token, text)
             elif token.lemma_.lower() == "quote" and _as_saying(token) is not None:
-                candidate = self._quoted_as_saying(token, text)
+                candidate = self._quoted_as_saying(token, text, regions)
             elif token.lemma_.lower() in self.lexicon.cue_verbs and token.pos_ == "VERB":
                 candidate = self._cue_verb(token, text, regions)
             if candidate is not None and candidate.content:
@@ -275,7 +275,7 @@ class RuleExtractor:
         return found
 
     # --- "X was quoted by TASS as saying Y", "TASS quoted X as saying Y" ------------------------------------
-    def _quoted_as_saying(self, quoted: Any, text: str) -> Candidate | None:
+    def _quoted_as_saying(self, quoted: Any, text: str, regions: list[tuple[int, int]]) -> Candidate | None:
         """The speaker is the one quoted, the outlet that quotes is the channel, the content is what "saying"
         reports; the cue runs from "quoted" (with its auxiliaries) to "saying"."""
         saying = _as_saying(quoted)
@@ -296,7 +296,7 @@ class RuleExtractor:
         if speaker is None:
             return None
         content = [trim(text, *subtree_range(complement))]
-        content = self._with_quotes(saying, content, quote_regions(text), text)
+        content = self._with_quotes(saying, content, regions, text)
         return Candidate(content=content, source=trim(text, *subtree_range(speaker)),
                          cue=(first.idx, saying.idx + len(saying.text)), cue_token=quoted,
                          channel=trim(text, *subtree_range(outlet)) if outlet is not None else None,
