@@ -12,11 +12,13 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    start and end by up to 3 tokens where the gold spans of the training articles would put them.
 4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
    length, how often its words recur in the article, quotes, capitals, hashed words) names the technique.
-5. Score: the probability that the span overlaps a real span of its technique. Since ptc-cnn-lr-6 a logistic
-   regression fitted to exactly that event on out-of-fold spans of the training articles (meta
-   `score_calibration`) reads P(span) (the tagger's mean probability through Platt scaling), P(technique | span)
-   (the regression's, temperature-scaled), how far the best technique leads the second, and the span's length;
-   older models score P(span) x P(technique | span).
+5. Score: the probability that the span overlaps a real span of its technique. A logistic regression fitted to
+   exactly that event on out-of-fold spans of the training articles (meta `score_calibration`) reads
+   `span_evidence`: P(span) (the tagger's mean probability through Platt scaling), the highest and lowest
+   piece probability in the span and in its sentence, its length, and the classifier's probability of every
+   technique (ptc-cnn-lr-6 read only P(span), P(technique), the lead over the second technique and the
+   length; models without calibration score P(span) x P(technique | span)). Spans scoring under meta
+   `min_score` (cross-validated, ptc-cnn-lr-7) are not emitted: the model's own doubt is the last filter.
 
 PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
 2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques
@@ -185,7 +187,11 @@ def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return windows.reshape(len(x), -1) @ weight.reshape(weight.shape[0], -1).T + bias
 
 
+# what the score calibration (meta `score_calibration`, a logistic regression) may read about a span; its
+# `inputs` names the ones it uses, so older models (the first four only) keep working
 SCORE_INPUTS = ("span_logit", "technique_logit", "technique_margin", "log_chars")
+SPAN_EVIDENCE = SCORE_INPUTS + ("max_piece_logit", "min_piece_logit", "log_pieces", "sentence_mean_logit",
+                                "sentence_max_logit", "share_above_threshold", "words")
 
 
 def _logit(probability: float) -> float:
@@ -194,11 +200,34 @@ def _logit(probability: float) -> float:
 
 
 def score_inputs(span_probability: float, technique_probabilities: np.ndarray, chars: int) -> np.ndarray:
-    """What the score calibration reads (`SCORE_INPUTS`): the span's Platt probability and its best technique's
+    """The first four score inputs (`SCORE_INPUTS`): the span's Platt probability and its best technique's
     probability as logits, how far that technique leads the second, and the span's length (log characters)."""
     top = np.sort(np.asarray(technique_probabilities, dtype=np.float64))[::-1]
     second = top[1] if len(top) > 1 else 0.0
     return np.array([_logit(span_probability), _logit(top[0]), top[0] - second, np.log(max(chars, 1))])
+
+
+def span_evidence(text: str, encoded: EncodedText, probabilities: np.ndarray, start: int, end: int,
+                  span_probability: float, technique_probabilities: np.ndarray, classes: Sequence[str],
+                  threshold: float) -> dict[str, float]:
+    """Everything the score calibration may read about one span (`SPAN_EVIDENCE`, then one `is:` and one
+    `log_p:` input per class): how sure the tagger is inside the span and in its sentence, how long it is, and
+    what the classifier thinks of every technique."""
+    evidence = dict(zip(SCORE_INPUTS, score_inputs(span_probability, technique_probabilities, end - start)))
+    inside = np.flatnonzero((encoded.offsets[:, 0] < end) & (encoded.offsets[:, 1] > start))
+    pieces = probabilities[inside] if len(inside) else np.array([span_probability])
+    sentence = probabilities[encoded.sentence == encoded.sentence[inside[0]]] if len(inside) else pieces
+    evidence.update({
+        "max_piece_logit": _logit(pieces.max()), "min_piece_logit": _logit(pieces.min()),
+        "log_pieces": float(np.log(len(inside) + 1)), "sentence_mean_logit": _logit(sentence.mean()),
+        "sentence_max_logit": _logit(sentence.max()), "share_above_threshold": float((pieces >= threshold).mean()),
+        "words": float(len(text[start:end].split())),
+    })
+    best = int(np.argmax(technique_probabilities))
+    for k, name in enumerate(classes):
+        evidence[f"is:{name}"] = float(k == best)
+        evidence[f"log_p:{name}"] = float(np.log(technique_probabilities[k] + 1e-6))
+    return evidence
 
 
 class TechniqueModel:
@@ -307,30 +336,36 @@ class TechniqueModel:
         a, b = self.meta["platt"]
         return float(1 / (1 + np.exp(-(a * _logit(mean_probability) + b))))
 
-    def score(self, mean_probability: float, technique_probabilities: np.ndarray, chars: int) -> float:
-        """The probability that a span is one of its technique: with meta `score_calibration` (a logistic
-        regression fitted on out-of-fold spans to that very event), else P(span) x P(technique | span)."""
-        span_probability = self.span_score(mean_probability)
+    def score(self, evidence: dict[str, float]) -> float:
+        """The probability that a span is one of its technique, from its `span_evidence`: with meta
+        `score_calibration` (a logistic regression fitted on out-of-fold spans to that very event), else
+        P(span) x P(technique | span)."""
         calibration = self.meta.get("score_calibration")
         if not calibration:
-            return span_probability * float(technique_probabilities.max())
-        inputs = score_inputs(span_probability, technique_probabilities, chars)
+            return float(1 / (1 + np.exp(-evidence["span_logit"])) * np.exp(max(
+                v for k, v in evidence.items() if k.startswith("log_p:"))))
+        inputs = np.array([evidence[name] for name in calibration["inputs"]])
         z = float(np.dot(calibration["coef"], inputs) + calibration["intercept"])
         return float(1 / (1 + np.exp(-z)))
 
+    def scored_spans(self, text: str, encoded: EncodedText,
+                     probabilities: np.ndarray) -> list[tuple[int, int, np.ndarray, float]]:
+        """(start, end, P(technique | span), score) of each span found in one text, before `min_score`."""
+        spans = self.move_edges(text, encoded, probabilities, self.decode(text, encoded, probabilities))
+        technique_probabilities = self.classify(text, encoded, [(s, e) for s, e, _ in spans])
+        return [(start, end, row,
+                 self.score(span_evidence(text, encoded, probabilities, start, end, self.span_score(mean_p), row,
+                                          self.classes, self.meta["threshold"])))
+                for (start, end, mean_p), row in zip(spans, technique_probabilities)]
+
     def predict(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
-        """(2023 technique, start, end, score) for each detected span."""
+        """(2023 technique, start, end, score) for each detected span whose score reaches meta `min_score`
+        (chosen by cross-validation: spans the model itself doubts are not shown)."""
         encoded = self.encoder.encode(text, sentences)
-        piece_probabilities = self.piece_probabilities(encoded)
-        spans = self.move_edges(text, encoded, piece_probabilities,
-                                self.decode(text, encoded, piece_probabilities))
-        probabilities = self.classify(text, encoded, [(s, e) for s, e, _ in spans])
-        found = []
-        for (start, end, mean_p), row in zip(spans, probabilities):
-            best = int(row.argmax())
-            technique = _split_merged(self.classes[best], text[start:end])
-            found.append((technique, start, end, round(self.score(mean_p, row, end - start), 4)))
-        return found
+        min_score = float(self.meta.get("min_score", 0.0))
+        return [(_split_merged(self.classes[int(row.argmax())], text[start:end]), start, end, round(score, 4))
+                for start, end, row, score in self.scored_spans(text, encoded, self.piece_probabilities(encoded))
+                if score >= min_score]
 
     def classify_gold(self, text: str, sentences: Sequence[tuple[int, int]],
                       spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -439,12 +474,16 @@ class TechniqueTagger:
         # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
         self.model = TechniqueModel(model_dir) if bool(config.get("model", True)) else None
         if self.model is not None and "threshold" in config:
-            # more spans for triage (or fewer): the run threshold, and the peak a run must reach (default +0.1)
+            # more spans for triage (or fewer): the run threshold, and the peak a run must reach (by default
+            # as far above it as in the shipped decoding)
             threshold = _probability_option(config, "threshold")
-            seed = _probability_option(config, "seed") if "seed" in config else min(threshold + 0.1, 1.0)
+            lead = self.model.meta.get("seed", self.model.meta["threshold"]) - self.model.meta["threshold"]
+            seed = _probability_option(config, "seed") if "seed" in config else min(threshold + lead, 1.0)
             self.model.meta.update(threshold=threshold, seed=max(seed, threshold))
         self.rules = load_cue_rules(Path(config.get("cues", LEXICON_DIR / "technique_cues.yaml")))
-        self.min_score = float(config.get("min_score", 0.0))
+        self.min_score = _probability_option(config, "min_score") if "min_score" in config else 0.0
+        if self.model is not None and "min_score" in config:
+            self.model.meta["min_score"] = self.min_score  # the user's cut replaces the model's own
         self.languages = set(config.get("languages", ["en"]))
         # uk/ru: the UNLP-2025 model (hashed n-grams, no MiniLM pass, so it also runs in the `fast` profile)
         self.unlp_languages = set(config.get("unlp_languages", ["uk", "ru"]))

@@ -53,6 +53,9 @@ SPLIT_DEPTHS = (None, 0.05, 0.1)
 # the learned edge chooser (technique_edges.py): tokens an edge may move, principal components of the piece
 # vectors it reads, L2 weight of its conditional logits (chosen by cross-validation in session 6, MODEL_CARD.md)
 EDGE_MOVES, EDGE_COMPONENTS, EDGE_L2 = 3, 16, 1.0
+# how far above the threshold a run's peak must reach (the seed), and the score cuts tried (step 5b)
+SEED_LEADS = (0.0, 0.05, 0.1)
+MIN_SCORES = tuple(round(0.01 * k, 2) for k in range(31))
 
 
 def edge_groups(articles: dict[str, str], encoded: dict[str, EncodedText], probabilities: dict[str, np.ndarray],
@@ -243,52 +246,67 @@ def _class_logits(classifier: Any, rows: Any, classes: int) -> np.ndarray:
     return z
 
 
-def _score_calibration(model: TechniqueModel, articles: dict[str, str], encoded: dict[str, EncodedText],
-                       spans: dict[str, list[tuple[int, int, float]]], labels: dict[str, list[tuple[str, int, int]]],
-                       inputs: Any, classifiers: list[Any], fold_of: dict[str, int],
-                       classes: list[str]) -> dict[str, Any]:
-    """Logistic regression from `score_inputs` to "the span overlaps a gold span of its technique", fitted on
-    out-of-fold spans named by their fold's classifier (meta `score_calibration`). Prints the cross-validated
-    Brier score and calibration error of the product score and of the fitted one."""
-    from sklearn.linear_model import LogisticRegression
+def _evidence_rows(model: TechniqueModel, articles: dict[str, str], encoded: dict[str, EncodedText],
+                   probabilities: dict[str, np.ndarray], spans: dict[str, list[tuple[int, int, float]]],
+                   labels: dict[str, list[tuple[str, int, int]]], inputs: Any, classifiers: list[Any],
+                   fold_of: dict[str, int], classes: list[str]) -> dict[str, Any]:
+    """Out-of-fold spans as the stage would emit them (named by their fold's classifier): their `span_evidence`
+    rows (`SPAN_EVIDENCE` then the per-class inputs), P(span) x P(technique), whether they overlap a gold span of
+    their technique, their fold, and (article, start, end, 2023 name) to score them with."""
+    from sourcetrace.extract.techniques import SPAN_EVIDENCE, span_evidence, to_2023
 
-    from sourcetrace.extract.techniques import SCORE_INPUTS, score_inputs, to_2023
-
-    rows, outcomes, products, row_folds = [], [], [], []
+    names = list(SPAN_EVIDENCE) + [f"is:{c}" for c in classes] + [f"log_p:{c}" for c in classes]
+    rows, products, outcomes, row_folds, found_spans = [], [], [], [], []
     temperature = float(model.meta["temperature"])
     for i, found in spans.items():
         if not found:
             continue
-        classifier = classifiers[fold_of[i]]
-        z = _class_logits(classifier, inputs(i, [(s, e) for s, e, _ in found]), len(classes)) / temperature
-        probabilities = np.exp(z - z.max(axis=1, keepdims=True))
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        z = _class_logits(classifiers[fold_of[i]], inputs(i, [(s, e) for s, e, _ in found]), len(classes))
+        z = z / temperature
+        technique_probabilities = np.exp(z - z.max(axis=1, keepdims=True))
+        technique_probabilities /= technique_probabilities.sum(axis=1, keepdims=True)
         gold = [(to_2023(label), start, end) for label, start, end in labels.get(i, [])]
-        for (start, end, mean_p), row in zip(found, probabilities):
+        for (start, end, mean_p), row in zip(found, technique_probabilities):
             name = _split_merged(classes[int(row.argmax())], articles[i][start:end])
             span_probability = model.span_score(mean_p)
-            rows.append(score_inputs(span_probability, row, end - start))
+            evidence = span_evidence(articles[i], encoded[i], probabilities[i], start, end, span_probability, row,
+                                     classes, model.meta["threshold"])
+            rows.append([evidence[n] for n in names])
             products.append(span_probability * float(row.max()))
             outcomes.append(any(name in allowed and g_start < end and start < g_end
                                 for allowed, g_start, g_end in gold))
             row_folds.append(fold_of[i])
-    x, y, folds = np.array(rows), np.array(outcomes, dtype=float), np.array(row_folds)
-    fitted = np.zeros(len(y))
+            found_spans.append((i, start, end, name))
+    return {"names": names, "x": np.array(rows), "y": np.array(outcomes, dtype=float), "products": np.array(products),
+            "folds": np.array(row_folds), "spans": found_spans}
+
+
+def _fit_score_calibration(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression (C=1) on standardised inputs, returned as weights and intercept on the raw inputs."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a class never predicted: its inputs are constant
+    regression = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
+    coef = regression.coef_[0] / scale
+    return coef, float(regression.intercept_[0] - np.dot(coef, mean))
+
+
+def _cross_validated_scores(evidence: dict[str, Any]) -> np.ndarray:
+    """Each out-of-fold span's score from a calibration fitted on the other folds' spans."""
+    x, y, folds = evidence["x"], evidence["y"], evidence["folds"]
+    scores = np.zeros(len(y))
     for k in range(FOLDS):
-        calibrator = LogisticRegression(C=1.0, max_iter=2000).fit(x[folds != k], y[folds != k])
-        fitted[folds == k] = calibrator.predict_proba(x[folds == k])[:, 1]
+        coef, intercept = _fit_score_calibration(x[folds != k], y[folds != k])
+        scores[folds == k] = 1 / (1 + np.exp(-(x[folds == k] @ coef + intercept)))
+    return scores
 
-    def report(scores: np.ndarray) -> str:
-        bins = np.minimum((scores * 10).astype(int), 9)
-        ece = sum((bins == b).mean() * abs(scores[bins == b].mean() - y[bins == b].mean())
-                  for b in range(10) if (bins == b).any())
-        return f"Brier {np.mean((scores - y) ** 2):.4f}, ECE {ece:.4f}, mean {scores.mean():.3f}"
 
-    print(f"score calibration over {len(y)} out-of-fold spans ({y.mean():.3f} of them right): P(span) x "
-          f"P(technique) {report(np.array(products))}; fitted, cross-validated {report(fitted)}", flush=True)
-    calibrator = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)
-    return {"inputs": list(SCORE_INPUTS), "coef": [round(float(c), 6) for c in calibrator.coef_[0]],
-            "intercept": round(float(calibrator.intercept_[0]), 6)}
+def _calibration_report(scores: np.ndarray, y: np.ndarray) -> str:
+    bins = np.minimum((scores * 10).astype(int), 9)
+    ece = sum((bins == b).mean() * abs(scores[bins == b].mean() - y[bins == b].mean())
+              for b in range(10) if (bins == b).any())
+    return f"Brier {np.mean((scores - y) ** 2):.4f}, ECE {ece:.4f}, mean {scores.mean():.3f}"
 
 
 def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
@@ -424,9 +442,11 @@ def main(argv: list[str] | None = None) -> None:
     groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
     components, center = edge_projection(encoded, ids)
     moved = {}
+    fold_choosers = [fit_edge_chooser([g for i in ids if fold_of[i] != k for g in groups[i]], components, center)
+                     for k in range(FOLDS)]
     for k in range(FOLDS):
-        chooser = fit_edge_chooser([g for i in ids if fold_of[i] != k for g in groups[i]], components, center)
-        moved.update({i: chooser.move(articles[i], encoded[i], out_of_fold[i], decoded[i]) for i in folds[k]})
+        moved.update({i: fold_choosers[k].move(articles[i], encoded[i], out_of_fold[i], decoded[i])
+                      for i in folds[k]})
     moved_rows = {i: inputs(i, moved[i]) for i in ids if moved[i]}
     named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
                  for (s, e), k in zip(moved[i], fold_classifiers[best_c][fold_of[i]].predict(moved_rows[i]))]
@@ -502,10 +522,48 @@ def main(argv: list[str] | None = None) -> None:
             best_nll, best_t = nll, float(temperature)
     model.meta["temperature"] = round(best_t, 2)
 
-    # 5b. score calibration: one logistic regression, on the out-of-fold spans as the stage emits them, for the
-    # event the score claims (the span overlaps a gold span of its technique); cross-validated report first
-    model.meta["score_calibration"] = _score_calibration(model, articles, encoded, oof_spans, labels, inputs,
-                                                         fold_classifiers[best_c], fold_of, classes)
+    # 5b. the score, the seed and the cut. For each seed (the peak a run must reach, SEED_LEADS above the
+    # threshold): the out-of-fold spans as the stage would emit them (decoded, edges moved by their fold's
+    # chooser, named by their fold's classifier), scored by a logistic regression fitted on the other folds'
+    # spans to the event the score claims (the span overlaps a gold span of its technique). The seed and the
+    # cut (`min_score`) with the best end-to-end F1 (right-technique spans over all emitted and over all gold)
+    # win: technique micro-F1 over matched spans only rises as doubtful spans are dropped, so it cannot choose
+    # the cut. The shipped calibration is then fitted on all five folds' spans of the chosen seed.
+    gold_labels = {i: labels.get(i, []) for i in ids}
+    best: tuple = (-1.0,)
+    shipped_edges = model.edges
+    for lead in SEED_LEADS:
+        model.meta.update(seed=round(threshold + lead, 2))
+        emitted = {}
+        for i in ids:
+            model.edges = fold_choosers[fold_of[i]] if use_edges else None
+            emitted[i] = model.move_edges(articles[i], encoded[i], out_of_fold[i],
+                                          model.decode(articles[i], encoded[i], out_of_fold[i]))
+        evidence = _evidence_rows(model, articles, encoded, out_of_fold, emitted, labels, inputs,
+                                  fold_classifiers[best_c], fold_of, classes)
+        scores = _cross_validated_scores(evidence)
+        print(f"seed {model.meta['seed']}: {len(scores)} out-of-fold spans ({evidence['y'].mean():.3f} right); "
+              f"P(span) x P(technique) {_calibration_report(evidence['products'], evidence['y'])}; "
+              f"fitted, cross-validated {_calibration_report(scores, evidence['y'])}", flush=True)
+        for cut in MIN_SCORES:
+            kept_spans: dict[str, list[tuple[str, int, int]]] = {i: [] for i in ids}
+            for (i, start, end, name), score in zip(evidence["spans"], scores):
+                if score >= cut:
+                    kept_spans[i].append((name, start, end))
+            span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()}, gold_spans)[2]
+            result = technique_scores(kept_spans, gold_labels)
+            end_to_end = result["end_to_end"]["f1"]
+            print(f"  min_score {cut:.2f}: span F1 {span_f1:.4f}, technique micro-F1 {result['micro_f1']:.4f}, "
+                  f"end-to-end F1 {end_to_end:.4f}", flush=True)
+            if end_to_end > best[0]:
+                best = (end_to_end, model.meta["seed"], cut, evidence, span_f1, result["micro_f1"])
+    model.edges = shipped_edges
+    _, seed, cut, evidence, cv_span_f1, cv_micro = best
+    coef, intercept = _fit_score_calibration(evidence["x"], evidence["y"])
+    model.meta.update(seed=seed, min_score=cut, cv_end_to_end_f1=round(best[0], 4), score_calibration={
+        "inputs": evidence["names"], "coef": [round(float(c), 6) for c in coef], "intercept": round(intercept, 6)})
+    print(f"chosen: seed {seed}, min_score {cut} (span F1 {cv_span_f1:.4f}, technique micro-F1 {cv_micro:.4f}, "
+          f"end-to-end F1 {best[0]:.4f})", flush=True)
 
     # 6. the shipped classifier: all training articles (gold spans, and predicted spans when 3b says so)
     classifier = fit(ids, best_c, predicted=use_predicted)

@@ -47,20 +47,37 @@ def test_loaded_propaganda_sentence_gets_techniques(technique_pipeline):
 
 
 def test_score_is_the_calibrated_probability_of_a_right_technique_span():
-    from sourcetrace.extract.techniques import TechniqueModel, score_inputs
+    from sourcetrace.extract.technique_encoder import EncodedText
+    from sourcetrace.extract.techniques import TechniqueModel, span_evidence
 
     model = TechniqueModel(encoder=object())  # scoring needs no encoder
     calibration = model.meta["score_calibration"]
-    technique = np.array([0.7, 0.2, 0.1])
-    inputs = score_inputs(model.span_score(0.6), technique, 24)
-    expected = 1 / (1 + np.exp(-(np.dot(calibration["coef"], inputs) + calibration["intercept"])))
-    assert model.score(0.6, technique, 24) == pytest.approx(expected)
+    text = "Patriots must fight these traitors now."
+    # four word pieces of one sentence: "patriots", "must", "fight", "traitors"
+    encoded = EncodedText(np.array([[0, 8], [9, 13], [14, 19], [26, 34]]), np.zeros((4, 384), np.float32),
+                          np.zeros(4, dtype=int))
+    classes = model.classes
+    technique = np.full(len(classes), 0.02)
+    technique[classes.index("Name_Calling,Labeling")] = 1 - 0.02 * (len(classes) - 1)
+
+    def evidence(piece_probabilities, technique_probabilities, start=26, end=34):
+        return span_evidence(text, encoded, np.array(piece_probabilities), start, end,
+                             model.span_score(float(np.mean(piece_probabilities[3:]))), technique_probabilities,
+                             classes, model.meta["threshold"])
+
+    sure = evidence([0.1, 0.1, 0.3, 0.8], technique)
+    assert sure["max_piece_logit"] == pytest.approx(np.log(0.8 / 0.2))
+    assert sure["words"] == 1 and sure["is:Name_Calling,Labeling"] == 1 and sure["share_above_threshold"] == 1
+    expected = 1 / (1 + np.exp(-(np.dot(calibration["coef"], [sure[n] for n in calibration["inputs"]])
+                                 + calibration["intercept"])))
+    assert model.score(sure) == pytest.approx(expected)
     # surer of the span or of its technique: a higher score
-    assert model.score(0.8, technique, 24) > model.score(0.5, technique, 24)
-    assert model.score(0.6, np.array([0.9, 0.05, 0.05]), 24) > model.score(0.6, np.array([0.4, 0.35, 0.25]), 24)
+    assert model.score(sure) > model.score(evidence([0.1, 0.1, 0.3, 0.4], technique))
+    unsure = np.full(len(classes), 1 / len(classes))
+    assert model.score(sure) > model.score(evidence([0.1, 0.1, 0.3, 0.8], unsure))
     # a model without calibration keeps P(span) x P(technique)
     del model.meta["score_calibration"]
-    assert model.score(0.6, technique, 24) == pytest.approx(model.span_score(0.6) * 0.7)
+    assert model.score(sure) == pytest.approx(model.span_score(0.8) * technique.max(), rel=1e-4)
 
 
 def test_a_lower_threshold_finds_more_spans_for_triage():
@@ -80,6 +97,19 @@ def test_a_lower_threshold_finds_more_spans_for_triage():
     assert any("puppet masters" in t.span.text for t in triage)
     with pytest.raises(ConfigurationError, match="threshold must be a number from 0 to 1"):
         spans({"techniques": {"threshold": "high"}})
+
+    # the model's own cut (meta min_score, cross-validated) hides the spans it doubts; min_score replaces it
+    from sourcetrace.extract.techniques import TechniqueModel
+
+    cut = TechniqueModel(encoder=object()).meta["min_score"]
+    assert cut > 0 and all(t.score >= cut for t in shipped)
+    text = ("Critics say the senator's reckless plan will wreck small businesses, though supporters call it a bold "
+            "and long overdue step to rescue the economy from a decade of decline.")
+    doubted, everything = spans({}), spans({"techniques": {"min_score": 0}})
+    assert len(everything) > len(doubted) and any(t.score < cut for t in everything)
+    assert {(t.span.start, t.span.end) for t in doubted} <= {(t.span.start, t.span.end) for t in everything}
+    with pytest.raises(ConfigurationError, match="min_score must be a number from 0 to 1"):
+        spans({"techniques": {"min_score": 2}})
 
 
 def test_plain_factual_text_gets_few_techniques(technique_pipeline):
