@@ -5,7 +5,8 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
 1. Every word piece gets a contextual vector from all-MiniLM-L6-v2 (int8 ONNX, `technique_encoder.py`), cut
    after the number of layers the model was trained on (meta.json `encoder_layers`, 3 of 6).
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
-   lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11).
+   lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). Since ptc-cnn-lr-8 that
+   probability is blended with how often the piece's word lies inside a gold span (`technique_words.py`).
 3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, and with at least one piece
    above a higher seed threshold, become spans, widened to whole words and trimmed of edge punctuation (the
    PTC convention). A learned edge chooser (`technique_edges.py`, since ptc-cnn-lr-5) then moves each span's
@@ -46,6 +47,7 @@ import yaml
 from sourcetrace.extract.technique_edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
 from sourcetrace.extract.technique_upper import UpperTagger
+from sourcetrace.extract.technique_words import WordRates
 from sourcetrace.extract.techniques_unlp import UnlpTechniqueModel
 from sourcetrace.model import Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.pipeline import Document, register_stage
@@ -242,6 +244,9 @@ class TechniqueModel:
         self.version = self.meta["version"]
         # the fine-tuned upper layers (technique_upper.py), blended with the CNN by meta `upper_weight`
         self.upper = UpperTagger(model_dir / self.meta["upper_tagger"]) if self.meta.get("upper_tagger") else None
+        # word span rates blended into the piece probabilities (technique_words.py, since ptc-cnn-lr-8)
+        self.word_rates = (WordRates(model_dir / "word_rates.npz", self.meta["word_rate_blend"])
+                           if self.meta.get("word_rate_blend") else None)
         # the learned edge chooser (technique_edges.py); a model without its weights keeps the decoded edges
         self.edges = (EdgeChooser(int(self.meta["edge_moves"]), self.weights["edges.components"],
                                   self.weights["edges.center"], self.weights["edges.start_weights"],
@@ -362,10 +367,12 @@ class TechniqueModel:
         """(2023 technique, start, end, score) for each detected span whose score reaches meta `min_score`
         (chosen by cross-validation: spans the model itself doubts are not shown)."""
         encoded = self.encoder.encode(text, sentences)
+        probabilities = self.piece_probabilities(encoded)
+        if self.word_rates is not None:
+            probabilities = self.word_rates.blend(text, encoded, probabilities)
         min_score = float(self.meta.get("min_score", 0.0))
         return [(_split_merged(self.classes[int(row.argmax())], text[start:end]), start, end, round(score, 4))
-                for start, end, row, score in self.scored_spans(text, encoded, self.piece_probabilities(encoded))
-                if score >= min_score]
+                for start, end, row, score in self.scored_spans(text, encoded, probabilities) if score >= min_score]
 
     def classify_gold(self, text: str, sentences: Sequence[tuple[int, int]],
                       spans: Sequence[tuple[int, int]]) -> list[str]:

@@ -32,6 +32,7 @@ import numpy as np
 from sourcetrace.evaluate.techniques import match_to_gold, span_prf, technique_scores
 from sourcetrace.extract.technique_edges import EdgeChooser, EdgeOptions, edge_options
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
+from sourcetrace.extract.technique_words import blend_inputs, save_counts, word_counts
 from sourcetrace.extract.techniques import (
     EXTRA_FEATURES,
     TechniqueModel,
@@ -55,6 +56,9 @@ SPLIT_DEPTHS = (None, 0.05, 0.1)
 EDGE_MOVES, EDGE_COMPONENTS, EDGE_L2 = 3, 16, 1.0
 # how far above the threshold a run's peak must reach (the seed), and the score cuts tried (step 5b)
 SEED_LEADS = (0.0, 0.05, 0.1)
+# run thresholds tried with them (step 5b; word span rates change the probabilities' scale)
+FINAL_THRESHOLDS = (0.25, 0.3, 0.35)
+WORD_ALPHA = 5.0  # smoothing of the word span rates toward the corpus rate (pseudo-occurrences)
 MIN_SCORES = tuple(round(0.01 * k, 2) for k in range(31))
 
 
@@ -331,6 +335,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-tagger", action="store_true",
                         help="keep the tagger, its decoding and Platt scaling of the model in --out; refit only "
                              "the technique classifier (C by cross-validation at the kept decoding)")
+    parser.add_argument("--no-word-rates", dest="word_rates", action="store_false",
+                        help="do not blend the tagger's probabilities with word span rates (technique_words.py)")
     args = parser.parse_args(argv)
     started = time.time()
 
@@ -364,7 +370,8 @@ def main(argv: list[str] | None = None) -> None:
         kept = {"weights": {k: stored[k].astype(np.float32) for k in stored.files
                             if not k.startswith(("classifier.", "feature_"))},
                 "meta": {k: v for k, v in kept_meta.items()  # the fine-tuned upper layers too (technique_upper.py)
-                         if k in ("version", "threshold", "seed", "gap", "platt", "tagger_epoch") or
+                         if k in ("version", "threshold", "seed", "gap", "tagger_epoch") or
+                         (k == "platt" and not args.word_rates) or
                          k.startswith("upper_")}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     np.savez_compressed(args.out / "weights.npz", placeholder=np.zeros(1))
@@ -383,6 +390,32 @@ def main(argv: list[str] | None = None) -> None:
         print(f"tagger seed {tagger_seed} ready ({time.time() - started:.0f}s)", flush=True)
     out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in ids}
     weights = {f"tagger{k}.{name}": value for k, tagger in enumerate(members) for name, value in tagger.items()}
+    fold_of = {i: k for k, test in enumerate(folds) for i in test}
+
+    # 1b. word span rates (technique_words.py): each fold's pieces get their words' rates counted on the other
+    # folds and are blended by a regression fitted on the other folds' pieces, so everything chosen below sees
+    # out-of-fold blended probabilities, as the held-out articles will; the shipped counts use all articles
+    word_blend: dict[str, Any] = {}
+    if args.word_rates:
+        fold_counts = [word_counts((articles[i], gold_spans[i]) for i in ids if fold_of[i] != k)
+                       for k in range(FOLDS)]
+        blend_rows = {i: blend_inputs(articles[i], encoded[i], out_of_fold[i], *fold_counts[fold_of[i]],
+                                      WORD_ALPHA) for i in ids}
+
+        def fit_blend(train_ids: list[str]) -> LogisticRegression:
+            return LogisticRegression(C=1.0, max_iter=3000).fit(
+                np.concatenate([blend_rows[i] for i in train_ids]),
+                np.concatenate([examples[i][1] for i in train_ids]))
+
+        blended = {}
+        for k in range(FOLDS):
+            regression = fit_blend([i for i in ids if fold_of[i] != k])
+            blended.update({i: regression.predict_proba(blend_rows[i])[:, 1].astype(np.float32) for i in folds[k]})
+        regression = fit_blend(ids)
+        word_blend = {"alpha": WORD_ALPHA, "coef": [round(float(c), 6) for c in regression.coef_[0]],
+                      "intercept": round(float(regression.intercept_[0]), 6)}
+        out_of_fold = blended
+        print(f"word span rates blended: {word_blend}", flush=True)
 
     # 2. technique classifiers on the gold spans of four folds, for each C
     with_gold = [i for i in ids if gold_spans[i]]
@@ -406,7 +439,6 @@ def main(argv: list[str] | None = None) -> None:
         targets = np.concatenate([y[i] for rows, y in sources for i in train_ids if i in rows])
         return _fit_on_used_columns(LogisticRegression(C=c, max_iter=3000), features, targets)
 
-    fold_of = {i: k for k, test in enumerate(folds) for i in test}
     fold_classifiers = {c: [fit([i for i in ids if fold_of[i] != k], c) for k in range(FOLDS)]
                         for c in CLASSIFIER_C}
     print(f"fold classifiers trained ({time.time() - started:.0f}s)", flush=True)
@@ -475,8 +507,10 @@ def main(argv: list[str] | None = None) -> None:
             matched_rows[i] = inputs(i, [spans[p] for _, p in pairs])
             matched_targets[i] = np.array([classes.index(labels[i][g][0]) for g, _ in pairs])
     named = {}
+    predicted_fold_classifiers = []
     for k in range(FOLDS):
         classifier = fit([i for i in ids if fold_of[i] != k], best_c, predicted=True)
+        predicted_fold_classifiers.append(classifier)
         for i in folds[k]:
             spans = [(s, e) for s, e, _ in oof_spans[i]]
             if spans:
@@ -522,48 +556,62 @@ def main(argv: list[str] | None = None) -> None:
             best_nll, best_t = nll, float(temperature)
     model.meta["temperature"] = round(best_t, 2)
 
-    # 5b. the score, the seed and the cut. For each seed (the peak a run must reach, SEED_LEADS above the
-    # threshold): the out-of-fold spans as the stage would emit them (decoded, edges moved by their fold's
-    # chooser, named by their fold's classifier), scored by a logistic regression fitted on the other folds'
-    # spans to the event the score claims (the span overlaps a gold span of its technique). The seed and the
-    # cut (`min_score`) with the best end-to-end F1 (right-technique spans over all emitted and over all gold)
-    # win: technique micro-F1 over matched spans only rises as doubtful spans are dropped, so it cannot choose
-    # the cut. The shipped calibration is then fitted on all five folds' spans of the chosen seed.
+    # 5b. the threshold, seed, score and cut. For each run threshold and seed (the peak a run must reach,
+    # SEED_LEADS above the threshold): the out-of-fold spans as the stage would emit them (decoded, edges moved
+    # by their fold's chooser, fitted at that threshold as in 3c, named by their fold's classifier), scored by
+    # a logistic regression fitted on the other folds' spans to the event the score claims (the span overlaps
+    # a gold span of its technique). The threshold, seed and cut (`min_score`) with the best end-to-end F1
+    # (right-technique spans over all emitted and over all gold) win: technique micro-F1 over matched spans
+    # only rises as doubtful spans are dropped, so it cannot choose the cut. The shipped calibration (and edge
+    # chooser) are then fitted on all five folds' spans at the chosen threshold and seed.
     gold_labels = {i: labels.get(i, []) for i in ids}
+    naming = predicted_fold_classifiers if use_predicted else fold_classifiers[best_c]  # as shipped (3b)
     best: tuple = (-1.0,)
     shipped_edges = model.edges
-    for lead in SEED_LEADS:
-        model.meta.update(seed=round(threshold + lead, 2))
-        emitted = {}
-        for i in ids:
-            model.edges = fold_choosers[fold_of[i]] if use_edges else None
-            emitted[i] = model.move_edges(articles[i], encoded[i], out_of_fold[i],
-                                          model.decode(articles[i], encoded[i], out_of_fold[i]))
-        evidence = _evidence_rows(model, articles, encoded, out_of_fold, emitted, labels, inputs,
-                                  fold_classifiers[best_c], fold_of, classes)
-        scores = _cross_validated_scores(evidence)
-        print(f"seed {model.meta['seed']}: {len(scores)} out-of-fold spans ({evidence['y'].mean():.3f} right); "
-              f"P(span) x P(technique) {_calibration_report(evidence['products'], evidence['y'])}; "
-              f"fitted, cross-validated {_calibration_report(scores, evidence['y'])}", flush=True)
-        for cut in MIN_SCORES:
-            kept_spans: dict[str, list[tuple[str, int, int]]] = {i: [] for i in ids}
-            for (i, start, end, name), score in zip(evidence["spans"], scores):
-                if score >= cut:
-                    kept_spans[i].append((name, start, end))
-            span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()}, gold_spans)[2]
-            result = technique_scores(kept_spans, gold_labels)
-            end_to_end = result["end_to_end"]["f1"]
-            print(f"  min_score {cut:.2f}: span F1 {span_f1:.4f}, technique micro-F1 {result['micro_f1']:.4f}, "
-                  f"end-to-end F1 {end_to_end:.4f}", flush=True)
-            if end_to_end > best[0]:
-                best = (end_to_end, model.meta["seed"], cut, evidence, span_f1, result["micro_f1"])
+    for run_threshold in FINAL_THRESHOLDS:
+        model.meta.update(threshold=run_threshold, seed=round(run_threshold + 0.1, 2))
+        decoded = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
+        groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
+        fold_choosers = [fit_edge_chooser([g for i in ids if fold_of[i] != k for g in groups[i]], components,
+                                          center) for k in range(FOLDS)]
+        for lead in SEED_LEADS:
+            model.meta.update(seed=round(run_threshold + lead, 2))
+            emitted = {}
+            for i in ids:
+                model.edges = fold_choosers[fold_of[i]] if use_edges else None
+                emitted[i] = model.move_edges(articles[i], encoded[i], out_of_fold[i],
+                                              model.decode(articles[i], encoded[i], out_of_fold[i]))
+            evidence = _evidence_rows(model, articles, encoded, out_of_fold, emitted, labels, inputs, naming,
+                                      fold_of, classes)
+            scores = _cross_validated_scores(evidence)
+            print(f"threshold {run_threshold} seed {model.meta['seed']}: {len(scores)} out-of-fold spans "
+                  f"({evidence['y'].mean():.3f} right); P(span) x P(technique) "
+                  f"{_calibration_report(evidence['products'], evidence['y'])}; fitted, cross-validated "
+                  f"{_calibration_report(scores, evidence['y'])}", flush=True)
+            for cut in MIN_SCORES:
+                kept_spans: dict[str, list[tuple[str, int, int]]] = {i: [] for i in ids}
+                for (i, start, end, name), score in zip(evidence["spans"], scores):
+                    if score >= cut:
+                        kept_spans[i].append((name, start, end))
+                span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()}, gold_spans)[2]
+                result = technique_scores(kept_spans, gold_labels)
+                end_to_end = result["end_to_end"]["f1"]
+                print(f"  min_score {cut:.2f}: span F1 {span_f1:.4f}, technique micro-F1 "
+                      f"{result['micro_f1']:.4f}, end-to-end F1 {end_to_end:.4f}", flush=True)
+                if end_to_end > best[0]:
+                    best = (end_to_end, run_threshold, model.meta["seed"], cut, evidence, groups, span_f1,
+                            result["micro_f1"])
     model.edges = shipped_edges
-    _, seed, cut, evidence, cv_span_f1, cv_micro = best
+    _, threshold, seed, cut, evidence, groups, cv_span_f1, cv_micro = best
     coef, intercept = _fit_score_calibration(evidence["x"], evidence["y"])
-    model.meta.update(seed=seed, min_score=cut, cv_end_to_end_f1=round(best[0], 4), score_calibration={
-        "inputs": evidence["names"], "coef": [round(float(c), 6) for c in coef], "intercept": round(intercept, 6)})
-    print(f"chosen: seed {seed}, min_score {cut} (span F1 {cv_span_f1:.4f}, technique micro-F1 {cv_micro:.4f}, "
-          f"end-to-end F1 {best[0]:.4f})", flush=True)
+    model.meta.update(threshold=threshold, seed=seed, min_score=cut, cv_end_to_end_f1=round(best[0], 4),
+                      score_calibration={"inputs": evidence["names"], "coef": [round(float(c), 6) for c in coef],
+                                         "intercept": round(intercept, 6)})
+    if use_edges:
+        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], components, center)
+        edge_weights.update({"edges.start_weights": chooser.start_weights, "edges.end_weights": chooser.end_weights})
+    print(f"chosen: threshold {threshold}, seed {seed}, min_score {cut} (span F1 {cv_span_f1:.4f}, technique "
+          f"micro-F1 {cv_micro:.4f}, end-to-end F1 {best[0]:.4f})", flush=True)
 
     # 6. the shipped classifier: all training articles (gold spans, and predicted spans when 3b says so)
     classifier = fit(ids, best_c, predicted=use_predicted)
@@ -574,6 +622,11 @@ def main(argv: list[str] | None = None) -> None:
         **edge_weights,
     })
     np.savez_compressed(args.out / "weights.npz", **{k: v.astype(np.float16) for k, v in weights.items()})
+    (args.out / "word_rates.npz").unlink(missing_ok=True)
+    model.meta.pop("word_rate_blend", None)
+    if word_blend:
+        save_counts(args.out / "word_rates.npz", *word_counts((articles[i], gold_spans[i]) for i in ids))
+        model.meta["word_rate_blend"] = word_blend
     if not kept:
         model.meta["tagger_epochs"] = args.epochs
     model.meta.update(cv_span_f1=round(cv_span_f1, 4),

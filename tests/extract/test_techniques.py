@@ -80,7 +80,7 @@ def test_score_is_the_calibrated_probability_of_a_right_technique_span():
     assert model.score(sure) == pytest.approx(model.span_score(0.8) * technique.max(), rel=1e-4)
 
 
-def test_a_lower_threshold_finds_more_spans_for_triage():
+def test_a_lower_score_cut_finds_more_spans_for_triage():
     from sourcetrace import analyze
     from sourcetrace.errors import ConfigurationError
 
@@ -92,9 +92,11 @@ def test_a_lower_threshold_finds_more_spans_for_triage():
         analysis = analyze(text, id="t", stages=("backbone", "techniques"), config=config)
         return [t for t in analysis.techniques if t.source == "model"]
 
-    shipped, triage = spans({}), spans({"techniques": {"threshold": 0.25}})
-    assert len(triage) >= 3 and len(triage) > len(shipped)
-    assert any("puppet masters" in t.span.text for t in triage)
+    shipped = spans({})
+    assert len(shipped) >= 3 and any("puppet masters" in t.span.text for t in shipped)
+    # triage: a lower score cut shows more spans; a higher run threshold finds fewer
+    assert len(spans({"techniques": {"min_score": 0.1}})) > len(shipped)
+    assert len(spans({"techniques": {"threshold": 0.6}})) < len(shipped)
     with pytest.raises(ConfigurationError, match="threshold must be a number from 0 to 1"):
         spans({"techniques": {"threshold": "high"}})
 
@@ -103,11 +105,9 @@ def test_a_lower_threshold_finds_more_spans_for_triage():
 
     cut = TechniqueModel(encoder=object()).meta["min_score"]
     assert cut > 0 and all(t.score >= cut for t in shipped)
-    text = ("Critics say the senator's reckless plan will wreck small businesses, though supporters call it a bold "
-            "and long overdue step to rescue the economy from a decade of decline.")
-    doubted, everything = spans({}), spans({"techniques": {"min_score": 0}})
-    assert len(everything) > len(doubted) and any(t.score < cut for t in everything)
-    assert {(t.span.start, t.span.end) for t in doubted} <= {(t.span.start, t.span.end) for t in everything}
+    everything = spans({"techniques": {"min_score": 0}})
+    assert len(everything) > len(shipped) and any(t.score < cut for t in everything)
+    assert {(t.span.start, t.span.end) for t in shipped} <= {(t.span.start, t.span.end) for t in everything}
     with pytest.raises(ConfigurationError, match="min_score must be a number from 0 to 1"):
         spans({"techniques": {"min_score": 2}})
 
