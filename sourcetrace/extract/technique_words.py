@@ -57,14 +57,18 @@ def blend_inputs(text: str, encoded: EncodedText, probabilities: np.ndarray, ins
     prior = float(inside.sum() / max(total.sum(), 1))
     rate = np.full(len(probabilities), prior)
     seen = np.zeros(len(probabilities))
-    words = [(m.start(), m.end(), word_bucket(m.group())) for m in WORD.finditer(text)]
-    ends = np.array([end for _, end, _ in words], dtype=np.int64)
-    for k, start in enumerate(encoded.offsets[:, 0]):
-        j = int(np.searchsorted(ends, start, side="right"))
-        if j < len(words) and words[j][0] <= start:
-            bucket = words[j][2]
-            rate[k] = (inside[bucket] + alpha * prior) / (total[bucket] + alpha)
-            seen[k] = total[bucket]
+    words = list(WORD.finditer(text))
+    if words:
+        starts = np.array([m.start() for m in words])
+        ends = np.array([m.end() for m in words])
+        buckets = np.array([word_bucket(m.group()) for m in words])
+        # the word each piece starts in: the first word ending after the piece's start, if it begins by then
+        index = np.minimum(np.searchsorted(ends, encoded.offsets[:, 0], side="right"), len(words) - 1)
+        in_word = starts[index] <= encoded.offsets[:, 0]
+        in_word &= encoded.offsets[:, 0] < ends[index]
+        bucket = buckets[index[in_word]]
+        rate[in_word] = (inside[bucket] + alpha * prior) / (total[bucket] + alpha)
+        seen[in_word] = total[bucket]
     rate_logit, log_seen = _logit(rate), np.log1p(seen)
     padded = np.pad(rate_logit, WINDOW, mode="edge")
     nearby = np.lib.stride_tricks.sliding_window_view(padded, 2 * WINDOW + 1).max(axis=1)
