@@ -5,11 +5,13 @@
 Articles listed in `sourcetrace/data/splits/ptc_heldout.txt` are never read for training. The rest are cut
 into 5 seeded folds (--seed): for each tagger seed (--tagger-seeds) a tagger trained on four folds scores the
 fifth, after each snapshot epoch (--snapshots); the mean over seeds and snapshots is the out-of-fold
-ensemble probability. On it the decoding threshold, gap and split depth and the classifier's regularisation
-are chosen (best sum of span F1 and technique micro-F1 over predicted spans matched to gold), then the
-span-edge chooser (kept when it raises that sum), Platt scaling, whether out-of-fold predicted spans help as
-extra classifier rows, and the temperature. The shipped taggers (one per seed and snapshot, averaged at run
-time) and classifier are then fit on all training articles.
+ensemble probability, blended with word span rates counted on the other folds (technique_words.py; off with
+--no-word-rates). On it the decoding gap and split depth and the classifier's regularisation are chosen (best
+sum of span F1 and technique micro-F1 over predicted spans matched to gold), then the span-edge chooser (kept
+when it raises that sum), Platt scaling, whether out-of-fold predicted spans help as extra classifier rows,
+the temperature, and last the run threshold, seed, score calibration and score cut (`min_score`, by end-to-end
+F1). The shipped taggers (one per seed and snapshot, averaged at run time), word counts and classifier are
+then fit on all training articles.
 Word-piece vectors and taggers are cached under --cache.
 
 The shipped model (one tagger, see MODEL_CARD.md) is refit with
@@ -56,6 +58,9 @@ SPLIT_DEPTHS = (None, 0.05, 0.1)
 EDGE_MOVES, EDGE_COMPONENTS, EDGE_L2 = 3, 16, 1.0
 # how far above the threshold a run's peak must reach (the seed), and the score cuts tried (step 5b)
 SEED_LEADS = (0.0, 0.05, 0.1)
+# with --keep-tagger, steps 3-3c decide at this threshold (the kept tagger's own from the development articles,
+# so a rerun on a model whose threshold step 5b moved decides the same)
+KEPT_TAGGER_THRESHOLD = 0.35
 # run thresholds tried with them (step 5b; word span rates change the probabilities' scale)
 FINAL_THRESHOLDS = (0.25, 0.3, 0.35)
 WORD_ALPHA = 5.0  # smoothing of the word span rates toward the corpus rate (pseudo-occurrences)
@@ -93,6 +98,13 @@ def fit_edge_chooser(groups: Sequence[tuple[EdgeOptions, int | None, int | None]
     chooser.start_weights = ConditionalLogit.fit(start_x, start_y, [len(o.starts) for o, _, _ in groups], l2).coef_[0]
     chooser.end_weights = ConditionalLogit.fit(end_x, end_y, [len(o.ends) for o, _, _ in groups], l2).coef_[0]
     return chooser
+
+
+def _fold_edge_choosers(groups: dict[str, list[tuple[EdgeOptions, int | None, int | None]]], fold_of: dict[str, int],
+                        components: np.ndarray, center: np.ndarray) -> list[EdgeChooser]:
+    """For each fold, the edge chooser fitted on the other folds' spans."""
+    return [fit_edge_chooser([g for i, found in groups.items() if fold_of[i] != k for g in found], components, center)
+            for k in range(FOLDS)]
 
 
 def edge_projection(encoded: dict[str, EncodedText], ids: Sequence[str],
@@ -446,9 +458,9 @@ def main(argv: list[str] | None = None) -> None:
     # 3. decoding and C chosen together on the out-of-fold spans: the best sum of span F1 and technique
     # micro-F1 over spans matched to gold. Span F1 alone prefers many low-probability spans, and those are
     # the ones whose technique is named worst (the model card has the numbers). With --keep-tagger only the
-    # split depth and C are chosen (threshold, seed and gap stay the kept tagger's).
+    # split depth and C are chosen (at KEPT_TAGGER_THRESHOLD and the kept gap); step 5b then sets the threshold.
     choice: tuple = (-1.0,)
-    decodings = ((kept["meta"]["threshold"], kept["meta"]["gap"]),) if kept else DECODINGS
+    decodings = ((KEPT_TAGGER_THRESHOLD, kept["meta"]["gap"]),) if kept else DECODINGS
     for (threshold, gap), split_depth in ((d, depth) for d in decodings for depth in SPLIT_DEPTHS):
         model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth)
         spans = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
@@ -474,11 +486,8 @@ def main(argv: list[str] | None = None) -> None:
     groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
     components, center = edge_projection(encoded, ids)
     moved = {}
-    fold_choosers = [fit_edge_chooser([g for i in ids if fold_of[i] != k for g in groups[i]], components, center)
-                     for k in range(FOLDS)]
-    for k in range(FOLDS):
-        moved.update({i: fold_choosers[k].move(articles[i], encoded[i], out_of_fold[i], decoded[i])
-                      for i in folds[k]})
+    for k, chooser in enumerate(_fold_edge_choosers(groups, fold_of, components, center)):
+        moved.update({i: chooser.move(articles[i], encoded[i], out_of_fold[i], decoded[i]) for i in folds[k]})
     moved_rows = {i: inputs(i, moved[i]) for i in ids if moved[i]}
     named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
                  for (s, e), k in zip(moved[i], fold_classifiers[best_c][fold_of[i]].predict(moved_rows[i]))]
@@ -572,8 +581,7 @@ def main(argv: list[str] | None = None) -> None:
         model.meta.update(threshold=run_threshold, seed=round(run_threshold + 0.1, 2))
         decoded = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
         groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
-        fold_choosers = [fit_edge_chooser([g for i in ids if fold_of[i] != k for g in groups[i]], components,
-                                          center) for k in range(FOLDS)]
+        fold_choosers = _fold_edge_choosers(groups, fold_of, components, center)
         for lead in SEED_LEADS:
             model.meta.update(seed=round(run_threshold + lead, 2))
             emitted = {}
