@@ -298,3 +298,21 @@ def test_committed_edge_chooser_moves_span_edges_onto_whole_phrases(technique_pi
     twice = [(gift, gift + len('"a gift'), 0.5), (text.index("the billionaires"), text.index('".'), 0.4)]
     assert [(text[s:e], p) for s, e, p in model.move_edges(text, encoded, probabilities, twice)] == [
         ("a gift to the billionaires", 0.5)]
+
+
+def test_spans_never_show_half_a_quotation():
+    from sourcetrace.extract.techniques import balance_quotes
+
+    text = 'Kremlin spokesman Dmitry Peskov said the claims were "absurd". He called it “pure fiction” again.'
+
+    def balanced(fragment):
+        start = text.index(fragment)
+        s, e = balance_quotes(text, start, start + len(fragment))
+        return text[s:e]
+
+    assert balanced('absurd"') == '"absurd"'  # the opening mark stands just before: taken in
+    assert balanced('"absurd') == '"absurd"'
+    assert balanced("pure fiction”") == "“pure fiction”"
+    assert balanced('claims were "absurd') == 'claims were "absurd"'
+    assert balanced("absurd") == "absurd" and balanced('"absurd"') == '"absurd"'
+    assert balanced('Peskov said the claims were "') == "Peskov said the claims were "  # no closing mark after
