@@ -188,9 +188,15 @@ def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gol
         gold_items = [(to_2023(label), start, end) for label, start, end in gold.get(article_id, [])]
         for technique, start, end, score in items:
             scores.append(score)
-            outcomes.append(any(technique in allowed and g_start < end and start < g_end
-                                for allowed, g_start, g_end in gold_items))
+            outcomes.append(overlaps_its_technique(technique, start, end, gold_items))
     return calibration_report(scores, outcomes)
+
+
+def overlaps_its_technique(technique: str, start: int, end: int,
+                           gold_items: Sequence[tuple[tuple[str, ...], int, int]]) -> bool:
+    """The event a span's score claims: it overlaps a gold span whose label stands for its technique (gold items
+    as (2023 names of the label, start, end))."""
+    return any(technique in allowed and g_start < end and start < g_end for allowed, g_start, g_end in gold_items)
 
 
 def evaluate(predicted: Labelled, gold: Labelled) -> dict[str, Any]:

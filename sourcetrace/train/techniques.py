@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace.evaluate.techniques import match_to_gold, span_prf, technique_scores
+from sourcetrace.evaluate.calibration import calibration_report
+from sourcetrace.evaluate.techniques import match_to_gold, overlaps_its_technique, span_prf, technique_scores
 from sourcetrace.extract.technique_edges import EdgeChooser, EdgeOptions, edge_options
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
 from sourcetrace.extract.technique_words import blend_inputs, save_counts, word_counts
@@ -289,8 +290,7 @@ def _evidence_rows(model: TechniqueModel, articles: dict[str, str], encoded: dic
                                      classes, model.meta["threshold"])
             rows.append([evidence[n] for n in names])
             products.append(span_probability * float(row.max()))
-            outcomes.append(any(name in allowed and g_start < end and start < g_end
-                                for allowed, g_start, g_end in gold))
+            outcomes.append(overlaps_its_technique(name, start, end, gold))
             row_folds.append(fold_of[i])
             found_spans.append((i, start, end, name))
     return {"names": names, "x": np.array(rows), "y": np.array(outcomes, dtype=float), "products": np.array(products),
@@ -318,11 +318,9 @@ def _cross_validated_scores(evidence: dict[str, Any]) -> np.ndarray:
     return scores
 
 
-def _calibration_report(scores: np.ndarray, y: np.ndarray) -> str:
-    bins = np.minimum((scores * 10).astype(int), 9)
-    ece = sum((bins == b).mean() * abs(scores[bins == b].mean() - y[bins == b].mean())
-              for b in range(10) if (bins == b).any())
-    return f"Brier {np.mean((scores - y) ** 2):.4f}, ECE {ece:.4f}, mean {scores.mean():.3f}"
+def _calibration_summary(scores: np.ndarray, outcomes: np.ndarray) -> str:
+    report = calibration_report([float(p) for p in scores], [bool(y) for y in outcomes])
+    return f"Brier {report['brier']:.4f}, ECE {report['ece']:.4f}, mean {report['mean_score']:.3f}"
 
 
 def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
@@ -594,8 +592,8 @@ def main(argv: list[str] | None = None) -> None:
             scores = _cross_validated_scores(evidence)
             print(f"threshold {run_threshold} seed {model.meta['seed']}: {len(scores)} out-of-fold spans "
                   f"({evidence['y'].mean():.3f} right); P(span) x P(technique) "
-                  f"{_calibration_report(evidence['products'], evidence['y'])}; fitted, cross-validated "
-                  f"{_calibration_report(scores, evidence['y'])}", flush=True)
+                  f"{_calibration_summary(evidence['products'], evidence['y'])}; fitted, cross-validated "
+                  f"{_calibration_summary(scores, evidence['y'])}", flush=True)
             for cut in MIN_SCORES:
                 kept_spans: dict[str, list[tuple[str, int, int]]] = {i: [] for i in ids}
                 for (i, start, end, name), score in zip(evidence["spans"], scores):
