@@ -323,6 +323,21 @@ def _calibration_summary(scores: np.ndarray, outcomes: np.ndarray) -> str:
     return f"Brier {report['brier']:.4f}, ECE {report['ece']:.4f}, mean {report['mean_score']:.3f}"
 
 
+def _upper_runs(args: argparse.Namespace) -> list[Path]:
+    """The out-of-fold probabilities of the fine-tuned upper layers, one file per fold; exits naming what is
+    missing (before the slow steps) when `technique_upper` has not been run for these folds and epochs."""
+    from sourcetrace.train.technique_upper import UPPER_FILE, run_folder
+
+    runs = run_folder(args.cache, args.seed, args.upper_epochs)
+    needed = [runs / f"f{k}" / f"oof{args.upper_epochs}.npz" for k in range(FOLDS)]
+    missing = [str(path) for path in [*needed, args.out / UPPER_FILE] if not path.exists()]
+    if missing:
+        raise SystemExit(f"--upper-weight needs the runs of `python -m sourcetrace.train.technique_upper --epochs "
+                         f"{args.upper_epochs} --seed {args.seed} --cache {args.cache} --out {args.out}` first; "
+                         f"missing: {', '.join(missing)}")
+    return needed
+
+
 def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
     """The training articles in `folds` seeded folds for cross-validation."""
     shuffled = sorted(ids)
@@ -345,10 +360,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-tagger", action="store_true",
                         help="keep the tagger, its decoding and Platt scaling of the model in --out; refit only "
                              "the technique classifier (C by cross-validation at the kept decoding)")
+    parser.add_argument("--upper-weight", type=float, default=0.0,
+                        help="mix the fine-tuned upper layers (technique_upper.py) with the CNN by this weight")
+    parser.add_argument("--upper-epochs", type=int, default=2, help="which technique_upper runs to read")
     parser.add_argument("--no-word-rates", dest="word_rates", action="store_false",
                         help="do not blend the tagger's probabilities with word span rates (technique_words.py)")
     args = parser.parse_args(argv)
     started = time.time()
+    upper_runs = _upper_runs(args) if args.upper_weight else []
 
     import scipy.sparse
     import torch
@@ -379,10 +398,9 @@ def main(argv: list[str] | None = None) -> None:
         stored = np.load(args.out / "weights.npz")
         kept = {"weights": {k: stored[k].astype(np.float32) for k in stored.files
                             if not k.startswith(("classifier.", "feature_"))},
-                "meta": {k: v for k, v in kept_meta.items()  # the fine-tuned upper layers too (technique_upper.py)
+                "meta": {k: v for k, v in kept_meta.items()  # the upper layers come from --upper-weight
                          if k in ("version", "threshold", "seed", "gap", "tagger_epoch") or
-                         (k == "platt" and not args.word_rates) or
-                         k.startswith("upper_")}}
+                         (k == "platt" and not args.word_rates)}}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     np.savez_compressed(args.out / "weights.npz", placeholder=np.zeros(1))
     model = TechniqueModel(args.out, encoder=object())  # type: ignore[arg-type]  # encoder unused: cached vectors
@@ -401,6 +419,16 @@ def main(argv: list[str] | None = None) -> None:
     out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in ids}
     weights = {f"tagger{k}.{name}": value for k, tagger in enumerate(members) for name, value in tagger.items()}
     fold_of = {i: k for k, test in enumerate(folds) for i in test}
+
+    # 1a. the fine-tuned upper layers (technique_upper.py), mixed with the CNN as the stage mixes them: each
+    # fold's articles get the probabilities of the run fine-tuned on the other four folds
+    if args.upper_weight:
+        upper = {}
+        for k in range(FOLDS):
+            stored = np.load(upper_runs[k])
+            upper.update({i: stored[i] for i in folds[k]})
+        out_of_fold = {i: args.upper_weight * upper[i] + (1 - args.upper_weight) * out_of_fold[i] for i in ids}
+        print(f"upper layers mixed in with weight {args.upper_weight}", flush=True)
 
     # 1b. word span rates (technique_words.py): each fold's pieces get their words' rates counted on the other
     # folds and are blended by a regression fitted on the other folds' pieces, so everything chosen below sees
@@ -635,6 +663,10 @@ def main(argv: list[str] | None = None) -> None:
         model.meta["word_rate_blend"] = word_blend
     if not kept:
         model.meta["tagger_epochs"] = args.epochs
+    if args.upper_weight:
+        from sourcetrace.train.technique_upper import UPPER_FILE  # not at the top: it imports this module
+
+        model.meta.update(upper_tagger=UPPER_FILE, upper_weight=args.upper_weight, upper_epochs=args.upper_epochs)
     model.meta.update(cv_span_f1=round(cv_span_f1, 4),
                       cv_technique_micro_f1=round(cv_micro, 4), training_seconds=round(time.time() - started))
     (args.out / "meta.json").write_text(json.dumps(model.meta, indent=1), encoding="utf-8")
