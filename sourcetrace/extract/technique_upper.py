@@ -11,6 +11,7 @@ windows at training and run time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,27 @@ def batched_windows(vectors: np.ndarray, windows: list[tuple[int, int]]) -> tupl
     return hidden, mask
 
 
+def window_probabilities(encoded: EncodedText, logits_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                         batch_size: int | None = None) -> np.ndarray:
+    """P(inside a span) per word piece from a span head's logits over `sentence_windows`, `batch_size` windows
+    at a time (all at once when None): the stage's ONNX tagger and the training's torch model read the same."""
+    probabilities = np.zeros(len(encoded.vectors), dtype=np.float32)
+    windows = sentence_windows(encoded.sentence)
+    step = batch_size or max(len(windows), 1)
+    for first in range(0, len(windows), step):
+        batch = windows[first : first + step]
+        hidden, mask = batched_windows(encoded.vectors, batch)
+        logits = logits_of(hidden, mask)
+        for row, (start, end) in enumerate(batch):
+            probabilities[start:end] = 1 / (1 + np.exp(-logits[row, : end - start]))
+    return probabilities
+
+
+def mix_with_cnn(cnn: np.ndarray, upper: np.ndarray, weight: float) -> np.ndarray:
+    """The two taggers' piece probabilities mixed by meta `upper_weight`, at run time and in training."""
+    return weight * upper + (1 - weight) * cnn
+
+
 class UpperTagger:
     """Per-piece span probabilities from the fine-tuned upper layers. Load once (it holds an ONNX session)."""
 
@@ -57,12 +79,7 @@ class UpperTagger:
         self.batch_size = batch_size
 
     def piece_probabilities(self, encoded: EncodedText) -> np.ndarray:
-        probabilities = np.zeros(len(encoded.vectors), dtype=np.float32)
-        windows = sentence_windows(encoded.sentence)
-        for first in range(0, len(windows), self.batch_size):
-            batch = windows[first : first + self.batch_size]
-            hidden, mask = batched_windows(encoded.vectors, batch)
-            (logits,) = self.session.run(["logits"], {"hidden": hidden, "attention_mask": mask})
-            for row, (start, end) in enumerate(batch):
-                probabilities[start:end] = 1 / (1 + np.exp(-logits[row, : end - start]))
-        return probabilities
+        def logits(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            return self.session.run(["logits"], {"hidden": hidden, "attention_mask": mask})[0]
+
+        return window_probabilities(encoded, logits, self.batch_size)

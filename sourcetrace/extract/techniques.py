@@ -46,7 +46,7 @@ import yaml
 
 from sourcetrace.extract.technique_edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
-from sourcetrace.extract.technique_upper import UpperTagger
+from sourcetrace.extract.technique_upper import UpperTagger, mix_with_cnn
 from sourcetrace.extract.technique_words import WordRates
 from sourcetrace.extract.techniques_unlp import UnlpTechniqueModel
 from sourcetrace.model import Span, Technique, TechniqueSummary, stable_id
@@ -263,8 +263,7 @@ class TechniqueModel:
         probabilities = self.cnn_probabilities(encoded)
         if self.upper is None or len(probabilities) == 0:
             return probabilities
-        weight = float(self.meta["upper_weight"])
-        return weight * self.upper.piece_probabilities(encoded) + (1 - weight) * probabilities
+        return mix_with_cnn(probabilities, self.upper.piece_probabilities(encoded), float(self.meta["upper_weight"]))
 
     def cnn_probabilities(self, encoded: EncodedText) -> np.ndarray:
         if len(encoded.vectors) == 0:

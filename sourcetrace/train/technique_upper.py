@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from sourcetrace.extract.technique_encoder import EncodedText
-from sourcetrace.extract.technique_upper import batched_windows, sentence_windows
+from sourcetrace.extract.technique_upper import batched_windows, sentence_windows, window_probabilities
 from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
 from sourcetrace.train.techniques import FOLDS, encode_all, fold_ids, piece_targets, piece_techniques
 
@@ -134,12 +134,9 @@ def train_upper(windows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], classe
 
 def piece_probabilities(model: Any, encoded: EncodedText, torch: Any) -> np.ndarray:
     """The tuned tagger's P(inside a span) per word piece (torch; the stage runs the int8 ONNX export)."""
-    windows = sentence_windows(encoded.sentence)
-    hidden, mask = batched_windows(encoded.vectors, windows)
     with torch.no_grad():
-        logits = model(torch.from_numpy(hidden), torch.from_numpy(mask)).numpy()
-    return np.concatenate([1 / (1 + np.exp(-logits[row, : b - a])) for row, (a, b) in enumerate(windows)]
-                          ).astype(np.float32)
+        return window_probabilities(
+            encoded, lambda hidden, mask: model(torch.from_numpy(hidden), torch.from_numpy(mask)).numpy())
 
 
 def run_folder(cache: Path, seed: int, epochs: int) -> Path:

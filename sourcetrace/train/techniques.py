@@ -35,6 +35,7 @@ from sourcetrace.evaluate.calibration import calibration_report
 from sourcetrace.evaluate.techniques import match_to_gold, overlaps_its_technique, span_prf, technique_scores
 from sourcetrace.extract.technique_edges import EdgeChooser, EdgeOptions, edge_options
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
+from sourcetrace.extract.technique_upper import mix_with_cnn
 from sourcetrace.extract.technique_words import blend_inputs, save_counts, word_counts
 from sourcetrace.extract.techniques import (
     EXTRA_FEATURES,
@@ -427,7 +428,7 @@ def main(argv: list[str] | None = None) -> None:
         for k in range(FOLDS):
             stored = np.load(upper_runs[k])
             upper.update({i: stored[i] for i in folds[k]})
-        out_of_fold = {i: args.upper_weight * upper[i] + (1 - args.upper_weight) * out_of_fold[i] for i in ids}
+        out_of_fold = {i: mix_with_cnn(out_of_fold[i], upper[i], args.upper_weight) for i in ids}
         print(f"upper layers mixed in with weight {args.upper_weight}", flush=True)
 
     # 1b. word span rates (technique_words.py): each fold's pieces get their words' rates counted on the other
