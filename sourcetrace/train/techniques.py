@@ -21,9 +21,11 @@ The shipped model (one tagger, see MODEL_CARD.md) is refit with
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
+import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +48,7 @@ from sourcetrace.extract.techniques import (
     span_features,
 )
 from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
+from sourcetrace.train.technique_encoder_export import ENCODER_FILE, ENCODER_TOKENIZER
 
 FOLDS = 5
 BOW_FEATURES = 2**16
@@ -118,20 +121,34 @@ def edge_projection(encoded: dict[str, EncodedText], ids: Sequence[str],
     return pca.components_.astype(np.float32), pca.mean_.astype(np.float32)
 
 
-def encode_all(articles: dict[str, str], cache: Path, layers: int) -> dict[str, EncodedText]:
-    folder = cache if layers == FULL_LAYERS else cache / f"l{layers}"
+def encode_all(articles: dict[str, str], cache: Path, layers: int,
+               encoder_file: Path | None = None) -> dict[str, EncodedText]:
+    """Word-piece vectors of every article, cached under `cache` by encoder (the packaged MiniLM cut after
+    `layers`, or an exported `encoder_file` with its tokenizer beside it, cached by the file's content)."""
+    folder = cache / encoder_tag(layers, encoder_file)
+    if encoder_file is None and layers == FULL_LAYERS:
+        folder = cache
     folder.mkdir(parents=True, exist_ok=True)
     encoder = None
     encoded = {}
     for article_id, text in articles.items():
         path = folder / f"{article_id}.npz"
         if not path.exists():
-            encoder = encoder or PieceEncoder(layers=layers)
+            encoder = encoder or (PieceEncoder(layers=layers) if encoder_file is None else PieceEncoder(
+                layers=layers, model_file=encoder_file, tokenizer_file=encoder_file.parent / ENCODER_TOKENIZER))
             result = encoder.encode(text, line_sentences(text))
             np.savez(path, offsets=result.offsets, vectors=result.vectors.astype(np.float16), sentence=result.sentence)
         data = np.load(path)
         encoded[article_id] = EncodedText(data["offsets"], data["vectors"].astype(np.float32), data["sentence"])
     return encoded
+
+
+def encoder_tag(layers: int, encoder_file: Path | None) -> str:
+    """Names the cached vectors and taggers of one encoder: `l3` for MiniLM's layer 3 (as before exported
+    encoders), `enc-<hash of the file>` for an exported encoder."""
+    if encoder_file is None:
+        return f"l{layers}"
+    return "enc-" + hashlib.sha256(encoder_file.read_bytes()).hexdigest()[:12]
 
 
 def piece_targets(encoded: EncodedText, spans: list[tuple[str, int, int]], length: int) -> np.ndarray:
@@ -168,7 +185,7 @@ def train_tagger(train: list[tuple[EncodedText, np.ndarray, np.ndarray]], classe
 
     torch.manual_seed(seed)
     model = torch.nn.ModuleDict({
-        "conv1": torch.nn.Conv1d(384, 128, 3, padding=1),
+        "conv1": torch.nn.Conv1d(train[0][0].vectors.shape[1], 128, 3, padding=1),
         "conv2": torch.nn.Conv1d(128, 64, 5, padding=2),
         "out": torch.nn.Linear(64, 1),
         "technique": torch.nn.Linear(64, classes),
@@ -214,7 +231,7 @@ def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, 
 
     Both are cached under --cache by encoder depth, epochs, seed and fold seed (the folds come from --seed).
     """
-    name = f"tagger_l{args.layers}_e{args.epochs}_s{seed}"
+    name = f"tagger_{encoder_tag(args.layers, args.encoder_file)}_e{args.epochs}_s{seed}"
     oof_cache = args.cache / f"{name}_f{args.seed}_oof.npz"
     final_cache = args.cache / f"{name}_final.npz"
     ids = sorted(examples)
@@ -352,6 +369,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("sourcetrace/data/models/techniques"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/techniques_cache"))
     parser.add_argument("--layers", type=int, default=3, help="MiniLM layers the tagger reads (6 = all)")
+    parser.add_argument("--encoder-file", type=Path, default=None,
+                        help="an exported encoder (technique_encoder_export.py; its tokenizer beside it) instead of "
+                             "MiniLM; --layers then records how many layers it kept")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=13, help="seed of the cross-validation folds")
     parser.add_argument("--tagger-seeds", type=int, nargs="+", default=[14, 15],
@@ -361,6 +381,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep-tagger", action="store_true",
                         help="keep the tagger, its decoding and Platt scaling of the model in --out; refit only "
                              "the technique classifier (C by cross-validation at the kept decoding)")
+    parser.add_argument("--version", default="ptc-cnn-lr-6",
+                        help="meta.json `version` of the new model (with --keep-tagger the kept model's stays)")
     parser.add_argument("--upper-weight", type=float, default=0.0,
                         help="mix the fine-tuned upper layers (technique_upper.py) with the CNN by this weight")
     parser.add_argument("--upper-epochs", type=int, default=2, help="which technique_upper runs to read")
@@ -368,6 +390,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="do not blend the tagger's probabilities with word span rates (technique_words.py)")
     args = parser.parse_args(argv)
     started = time.time()
+    if args.upper_weight and args.encoder_file is not None:
+        parser.error("--upper-weight mixes MiniLM's fine-tuned layers, whose word pieces are MiniLM's: it cannot be "
+                     "used with --encoder-file")
     upper_runs = _upper_runs(args) if args.upper_weight else []
 
     import scipy.sparse
@@ -381,7 +406,7 @@ def main(argv: list[str] | None = None) -> None:
     ids = sorted(articles)
     folds = fold_ids(ids, args.seed)
     print(f"{len(ids)} training articles in {FOLDS} folds, {len(held)} held out", flush=True)
-    encoded = encode_all(articles, args.cache, args.layers)
+    encoded = encode_all(articles, args.cache, args.layers, args.encoder_file)
     print(f"encoded in {time.time() - started:.0f}s", flush=True)
     classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
     gold_spans = {i: [(s, e) for _, s, e in labels.get(i, [])] for i in ids}
@@ -389,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     # an empty model to decode with while the taggers train (decoding needs only meta)
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
-        "version": "ptc-cnn-lr-6", "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
+        "version": args.version, "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
         "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
@@ -664,6 +689,13 @@ def main(argv: list[str] | None = None) -> None:
         model.meta["word_rate_blend"] = word_blend
     if not kept:
         model.meta["tagger_epochs"] = args.epochs
+    if args.encoder_file is not None:  # the exported encoder travels with the model it was trained on
+        for source, name in ((args.encoder_file, ENCODER_FILE), (args.encoder_file.parent / ENCODER_TOKENIZER,
+                                                                 ENCODER_TOKENIZER)):
+            if source.resolve() != (args.out / name).resolve():
+                shutil.copyfile(source, args.out / name)
+        model.meta.update(encoder_file=ENCODER_FILE, encoder_tokenizer=ENCODER_TOKENIZER,
+                          encoder_name=f"all-mpnet-base-v2-layers{args.layers}-onnx-int8")
     if args.upper_weight:
         from sourcetrace.train.technique_upper import UPPER_FILE  # not at the top: it imports this module
 
