@@ -257,8 +257,9 @@ class TechniqueModel:
 
     def tagger_prefixes(self) -> list[str]:
         """Weight-name prefix of each tagger: one tagger, or an ensemble (meta `taggers`) whose mean is used."""
-        count = int(self.meta.get("taggers", 1))
-        return [""] if count == 1 else [f"tagger{k}." for k in range(count)]
+        if "conv1.weight" in self.weights:  # one tagger saved without a prefix (kept from ptc-cnn-lr-2)
+            return [""]
+        return [f"tagger{k}." for k in range(int(self.meta.get("taggers", 1)))]  # the training saves these
 
     def piece_probabilities(self, encoded: EncodedText) -> np.ndarray:
         """P(inside a span) per word piece: the CNN's, blended with the fine-tuned upper layers' when shipped."""

@@ -172,6 +172,17 @@ def test_committed_model_reads_the_encoder_depth_it_was_trained_on(technique_pip
     assert tagger.model.encoder.layers == tagger.model.meta.get("encoder_layers", 6)
 
 
+def test_committed_model_reads_vectors_as_wide_as_its_tagger_was_trained_on(technique_pipeline):
+    model = technique_pipeline.stages[-1].model
+    text = "The regime's puppets keep lying to the nation."
+    encoded = model.encoder.encode(text, [(0, len(text))])
+    first_layer = model.weights[model.tagger_prefixes()[0] + "conv1.weight"]  # (channels, width, kernel)
+    assert encoded.vectors.shape[1] == first_layer.shape[1]
+    if model.meta.get("encoder_file"):  # an exported encoder ships in the model folder, tokenizer beside it
+        assert model.encoder.version == model.meta["encoder_name"]
+        assert [text[s:e] for s, e in encoded.offsets][:2] == ["The", "regime"]
+
+
 def test_ensemble_tagger_is_the_mean_of_its_members(technique_pipeline):
     model = technique_pipeline.stages[-1].model
     text = "They are traitors who want to destroy everything we love. The meeting starts at noon."
@@ -184,7 +195,7 @@ def test_ensemble_tagger_is_the_mean_of_its_members(technique_pipeline):
         return other
 
     single = tagger_model({"taggers": 1}, {k: v for k, v in model.weights.items() if not k.startswith("tagger")})
-    if model.meta.get("taggers", 1) > 1:  # a shipped ensemble: its first member alone
+    if "tagger0.conv1.weight" in model.weights:  # saved by the training (ensemble or not): its first member alone
         single.weights = {k[len("tagger0."):]: v for k, v in model.weights.items() if k.startswith("tagger0.")}
     shifted = {**single.weights, "out.bias": single.weights["out.bias"] - 1.0}  # a second, less eager member
     pair = tagger_model({"taggers": 2}, {**{f"tagger0.{k}": v for k, v in single.weights.items()},
@@ -293,11 +304,10 @@ def test_committed_edge_chooser_moves_span_edges_onto_whole_phrases(technique_pi
     plain = object.__new__(type(model))
     plain.__dict__.update(model.__dict__, edges=None)
     assert plain.move_edges(text, encoded, probabilities, decoded) == decoded
-    # two spans moved onto the same words become one
-    gift = text.index('"a gift')
-    twice = [(gift, gift + len('"a gift'), 0.5), (text.index("the billionaires"), text.index('".'), 0.4)]
+    # two spans moved onto the same words become one, with the first one's probability
+    twice = [*decoded, (start + 1, text.index('" and'), 0.4)]
     assert [(text[s:e], p) for s, e, p in model.move_edges(text, encoded, probabilities, twice)] == [
-        ("a gift to the billionaires", 0.5)]
+        ("a disaster for working families", 0.6)]
 
 
 def test_spans_never_show_half_a_quotation():
