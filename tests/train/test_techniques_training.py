@@ -32,3 +32,21 @@ def test_classifier_fit_on_used_columns_equals_a_fit_on_all_columns():
     assert used.coef_.shape == full.coef_.shape
     assert np.allclose(used.coef_, full.coef_, atol=1e-4)
     assert (used.predict(features) == full.predict(features)).all()
+
+
+def test_keeping_a_tagger_trained_on_an_exported_encoder_needs_that_encoder(tmp_path, capsys):
+    import shutil
+
+    import pytest
+
+    from sourcetrace.extract.technique_encoder import MODEL_DIR
+    from sourcetrace.train.techniques import main
+
+    model = tmp_path / "techniques"
+    shutil.copytree(MODEL_DIR, model, ignore=shutil.ignore_patterns("encoder.onnx"))
+    assert '"encoder_file": "encoder.onnx"' in (model / "meta.json").read_text()  # ptc-mpnet-9's
+    before = {f.name: f.read_bytes() for f in model.iterdir()}
+    with pytest.raises(SystemExit):
+        main(["--keep-tagger", "--out", str(model), "--cache", str(tmp_path / "cache")])
+    assert "the kept tagger reads encoder.onnx; pass it as --encoder-file" in capsys.readouterr().err
+    assert {f.name: f.read_bytes() for f in model.iterdir()} == before  # nothing overwritten
