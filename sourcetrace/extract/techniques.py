@@ -511,12 +511,27 @@ def _probability_option(config: dict[str, Any], name: str) -> float:
     return float(value)
 
 
+def _model_folder(config: dict[str, Any]) -> Path:
+    """`model_dir`: a folder holding a techniques model, or the name of one shipped in sourcetrace/data/models/
+    (`techniques_minilm`: ptc-cnn-lr-8, the MiniLM model, cheaper than the default)."""
+    from sourcetrace.errors import ConfigurationError
+
+    value = config.get("model_dir", MODEL_DIR)
+    folder = Path(str(value))
+    if not folder.is_absolute() and not folder.exists() and (MODEL_DIR.parent / folder).is_dir():
+        folder = MODEL_DIR.parent / folder
+    if not (folder / "meta.json").is_file():
+        raise ConfigurationError(f"techniques: model_dir {str(value)!r} holds no techniques model (meta.json); give "
+                                 "a folder, or the name of a shipped one such as techniques_minilm")
+    return folder
+
+
 class TechniqueTagger:
     name = "techniques"
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
-        model_dir = Path(config.get("model_dir", MODEL_DIR))
+        model_dir = _model_folder(config)
         # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
         self.model = TechniqueModel(model_dir) if bool(config.get("model", True)) else None
         if self.model is not None and "threshold" in config:

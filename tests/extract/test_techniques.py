@@ -326,3 +326,26 @@ def test_spans_never_show_half_a_quotation():
     assert balanced('claims were "absurd') == 'claims were "absurd"'
     assert balanced("absurd") == "absurd" and balanced('"absurd"') == '"absurd"'
     assert balanced('Peskov said the claims were "') == "Peskov said the claims were "  # no closing mark after
+
+
+def test_the_cheaper_minilm_model_is_chosen_by_name_and_still_finds_loaded_language():
+    pipeline = load_pipeline(["backbone", "techniques"], {"techniques": {"model_dir": "techniques_minilm"}})
+    model = pipeline.stages[-1].model
+    assert model.version == "ptc-cnn-lr-8"
+    assert model.encoder.version.endswith("-layers3") and "MiniLM" in model.encoder.version
+    text = "These treacherous traitors want to destroy everything we love, and the cowardly elites cheer them on."
+    analysis = pipeline.analyze(ArticleInfo(id="m", text=text, language="en"))
+    assert analysis.meta.models["techniques"] == "ptc-cnn-lr-8"
+    model_spans = [t for t in analysis.techniques if t.source == "model"]
+    assert model_spans and all(0 <= t.span.start < t.span.end <= len(text) for t in model_spans)
+    assert any(t.technique in ("Loaded_Language", "Name_Calling-Labeling") for t in model_spans)
+
+
+def test_a_model_dir_without_a_model_is_a_clear_configuration_error(tmp_path):
+    from sourcetrace.errors import ConfigurationError
+    from sourcetrace.extract.techniques import TechniqueTagger
+
+    with pytest.raises(ConfigurationError, match="model_dir 'techniques_mini' holds no techniques model"):
+        TechniqueTagger({"model_dir": "techniques_mini"})
+    with pytest.raises(ConfigurationError, match="holds no techniques model"):
+        TechniqueTagger({"model_dir": str(tmp_path)})
