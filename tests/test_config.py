@@ -72,4 +72,14 @@ def test_cli_refuses_a_bad_settings_file_before_reading_inputs(tmp_path):
 def test_cli_unknown_profile_lists_the_known_ones():
     result = runner.invoke(app, ["analyze", str(EXAMPLE_ARTICLE), "--profile", "fastest"])
     assert result.exit_code == 2
-    assert "unknown profile 'fastest'; known: fast" in result.output
+    assert "unknown profile 'fastest'; known: balanced, fast" in result.output
+
+
+def test_balanced_profile_runs_the_minilm_techniques_model():
+    text = EXAMPLE_ARTICLE.read_text(encoding="utf-8")
+    assert load_profile("balanced") == {"techniques": {"model_dir": "techniques_minilm"}}
+    models = analyze(text, published="2022-10-05", config=load_profile("balanced")).meta.models
+    default = analyze(text, published="2022-10-05").meta.models
+    assert models["techniques"] == "ptc-cnn-lr-8" and "MiniLM" in models["techniques_encoder"]
+    assert default["techniques"] != models["techniques"] and "mpnet" in default["techniques_encoder"]
+    assert models["attribution"] == default["attribution"]  # every other model as in the default
