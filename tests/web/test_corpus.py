@@ -163,14 +163,15 @@ def corpus_server(corpus_dir, pipeline):
 @pytest.mark.browser
 def test_claims_page_filters_in_the_browser(browser, corpus_server, all_claims):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     browser.get(corpus_server.url + "/corpus/claims")
     browser.find_element(By.ID, "f-search").send_keys("Kharkov")
     Select(browser.find_element(By.ID, "f-finding")).select_by_value("")
     browser.find_element(By.ID, "f-since").send_keys("09142022")  # the date input takes the locale's digits
     browser.find_element(By.CSS_SELECTOR, ".filters button[type=submit]").click()
-    assert "search=Kharkov" in browser.current_url
+    # the click starts a navigation; reading the URL at once raced it (seen once on a busy CI machine)
+    WebDriverWait(browser, 10).until(lambda driver: "search=Kharkov" in driver.current_url)
     table = browser.find_element(By.ID, "claims-table")
     rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     expected = [c for c in all_claims if "kharkov" in c["text"].lower() and c["published"] >= "2022-09-14"]
