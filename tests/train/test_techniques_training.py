@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sourcetrace.train.techniques import FOLDS, fold_ids
+from sourcetrace.train.techniques import FOLDS, OperatingPoint, choose_operating_point, fold_ids
 
 
 def test_folds_partition_the_training_articles_the_same_way_every_time():
@@ -50,3 +50,17 @@ def test_keeping_a_tagger_trained_on_an_exported_encoder_needs_that_encoder(tmp_
         main(["--keep-tagger", "--out", str(model), "--cache", str(tmp_path / "cache")])
     assert "the kept tagger reads encoder_graph.onnx; pass it as --encoder-file" in capsys.readouterr().err
     assert {f.name: f.read_bytes() for f in model.iterdir()} == before  # nothing overwritten
+
+
+def test_operating_point_is_the_best_span_f1_above_the_micro_floor():
+    # rows of the ptc-mpnet-9 training log (threshold, seed, cut, span F1, micro-F1, end-to-end F1)
+    points = [OperatingPoint(0.25, 0.3, 0.07, 0.4468, 0.5710, 0.2647),  # best span F1, micro under the floor
+              OperatingPoint(0.25, 0.3, 0.10, 0.4442, 0.5841, 0.2761),
+              OperatingPoint(0.3, 0.3, 0.08, 0.4422, 0.5887, 0.2764),
+              OperatingPoint(0.3, 0.3, 0.17, 0.4158, 0.6402, 0.2973)]  # best end to end
+    assert choose_operating_point(points, micro_floor=0.58).cut == 0.10
+    # within the tie margin the higher micro-F1 wins
+    assert choose_operating_point(points, micro_floor=0.58, tie=0.003).threshold == 0.3
+    assert choose_operating_point(points, micro_floor=0.5).cut == 0.07
+    # no point reaches the floor: the closest to it
+    assert choose_operating_point(points, micro_floor=0.7).cut == 0.17
