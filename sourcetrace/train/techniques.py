@@ -10,8 +10,9 @@ ensemble probability, blended with word span rates counted on the other folds (t
 sum of span F1 and technique micro-F1 over predicted spans matched to gold), then the span-edge chooser (kept
 when it raises that sum), Platt scaling, whether out-of-fold predicted spans help as extra classifier rows,
 the temperature, and last the run threshold, seed, score calibration and score cut (`min_score`: the best span
-F1 whose technique micro-F1 stays >= MICRO_FLOOR; the best end-to-end cut there is kept in meta too). The shipped taggers (one per seed and snapshot, averaged at run time), word counts and classifier are
-then fit on all training articles.
+F1 whose technique micro-F1 stays >= MICRO_FLOOR; the best end-to-end cut there is kept in meta too). The
+shipped taggers (one per seed and snapshot, averaged at run time), word counts and classifier are then fit on all
+training articles.
 Word-piece vectors and taggers are cached under --cache.
 
 Word-piece vectors come from MiniLM cut after --layers, or from an exported encoder (--encoder-file, written by
@@ -51,6 +52,7 @@ from sourcetrace.extract.techniques import (
     _split_merged,
     article_word_counts,
     classifier_inputs,
+    merge_same_technique,
     span_features,
 )
 from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
@@ -695,10 +697,12 @@ def main(argv: list[str] | None = None) -> None:
                   f"{_calibration_summary(evidence['products'], evidence['y'])}; fitted, cross-validated "
                   f"{_calibration_summary(scores, evidence['y'])}", flush=True)
             for cut in MIN_SCORES:
-                kept_spans: dict[str, list[tuple[str, int, int]]] = {i: [] for i in ids}
+                above: dict[str, list[tuple[str, int, int, float]]] = {i: [] for i in ids}
                 for (i, start, end, name), score in zip(evidence["spans"], scores):
                     if score >= cut:
-                        kept_spans[i].append((name, start, end))
+                        above[i].append((name, start, end, float(score)))
+                kept_spans = {i: [(name, start, end) for name, start, end, _ in
+                                  merge_same_technique(articles[i], found)] for i, found in above.items()}
                 span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()}, gold_spans)[2]
                 result = technique_scores(kept_spans, gold_labels)
                 end_to_end = result["end_to_end"]["f1"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sourcetrace.extract.techniques import FAMILIES, FAMILY_OF, TECHNIQUES, to_2023
+from sourcetrace.extract.techniques import FAMILIES, FAMILY_OF, TECHNIQUES, merge_same_technique, to_2023
 from sourcetrace.model import ArticleInfo
 from sourcetrace.pipeline import load_pipeline
 
@@ -94,16 +94,21 @@ def test_a_lower_score_cut_finds_more_spans_for_triage():
 
     shipped = spans({})
     assert len(shipped) >= 3 and any("puppet masters" in t.span.text for t in shipped)
-    # triage: a lower score cut shows more spans; a higher run threshold finds fewer
-    assert len(spans({"techniques": {"min_score": 0.1}})) > len(shipped)
+    # fewer, better-named spans: the cut with the best cross-validated end-to-end F1 (meta) shows a subset;
+    # a higher run threshold finds fewer
+    from sourcetrace.extract.techniques import TechniqueModel
+
+    meta = TechniqueModel(encoder=object()).meta
+    assert meta["end_to_end_min_score"] > meta["min_score"]
+    fewer = spans({"techniques": {"min_score": meta["end_to_end_min_score"]}})
+    assert 0 < len(fewer) < len(shipped)
+    assert {(t.span.start, t.span.end) for t in fewer} < {(t.span.start, t.span.end) for t in shipped}
     assert len(spans({"techniques": {"threshold": 0.6}})) < len(shipped)
     with pytest.raises(ConfigurationError, match="threshold must be a number from 0 to 1"):
         spans({"techniques": {"threshold": "high"}})
 
     # the model's own cut (meta min_score, cross-validated) hides the spans it doubts; min_score replaces it
-    from sourcetrace.extract.techniques import TechniqueModel
-
-    cut = TechniqueModel(encoder=object()).meta["min_score"]
+    cut = meta["min_score"]
     assert cut > 0 and all(t.score >= cut for t in shipped)
     everything = spans({"techniques": {"min_score": 0}})
     assert len(everything) > len(shipped) and any(t.score < cut for t in everything)
@@ -349,3 +354,25 @@ def test_a_model_dir_without_a_model_is_a_clear_configuration_error(tmp_path):
         TechniqueTagger({"model_dir": "techniques_mini"})
     with pytest.raises(ConfigurationError, match="holds no techniques model"):
         TechniqueTagger({"model_dir": str(tmp_path)})
+
+
+def test_overlapping_spans_of_one_technique_are_shown_once():
+    text = ("Washington drew a red line that must not be crossed, and the rogue kingdom's despotic leader "
+            "crossed it.")
+
+    def at(phrase: str) -> tuple[int, int]:
+        return text.index(phrase), text.index(phrase) + len(phrase)
+
+    spans = [("Loaded_Language", *at("red line"), 0.31),
+             ("Loaded_Language", *at("red line that must not be crossed"), 0.18),
+             ("Name_Calling-Labeling", *at("rogue kingdom's despotic leader"), 0.12),
+             ("Name_Calling-Labeling", *at("despotic leader"), 0.44),
+             ("Loaded_Language", *at("despotic"), 0.2)]  # another technique on the same words stays
+    merged = merge_same_technique(text, spans)
+    assert [(name, text[start:end], score) for name, start, end, score in merged] == [
+        ("Loaded_Language", "red line that must not be crossed", 0.31),
+        ("Name_Calling-Labeling", "rogue kingdom's despotic leader", 0.44),
+        ("Loaded_Language", "despotic", 0.2)]
+    # spans that only touch are two spans
+    assert len(merge_same_technique(text, [("Loaded_Language", *at("red line"), 0.3),
+                                           ("Loaded_Language", *at(" that must"), 0.3)])) == 2
