@@ -22,6 +22,10 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    technique (ptc-cnn-lr-6 read only P(span), P(technique), the lead over the second technique and the
    length; models without calibration score P(span) x P(technique | span)). Spans scoring under meta
    `min_score` (cross-validated, ptc-cnn-lr-7) are not emitted: the model's own doubt is the last filter.
+   Since ptc-mpnet-10 the cut (and run threshold) is the best cross-validated span F1 whose technique
+   micro-F1 stays >= 0.58; meta `end_to_end_min_score` is the higher cut for fewer, better-named spans.
+6. Overlapping spans of one technique are shown once: their union, with the highest score
+   (`merge_same_technique`).
 
 PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
 2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques

@@ -16,13 +16,13 @@ training articles.
 Word-piece vectors and taggers are cached under --cache.
 
 Word-piece vectors come from MiniLM cut after --layers, or from an exported encoder (--encoder-file, written by
-`technique_encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-9
+`technique_encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-10
 (one tagger, see MODEL_CARD.md), is trained with
 
     python -m sourcetrace.train.technique_encoder_export --layers 6 --out sourcetrace/data/models/techniques
     python -m sourcetrace.train.techniques --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques \
         --encoder-file sourcetrace/data/models/techniques/encoder.onnx --layers 6 --tagger-seeds 13 \
-        --snapshots 6 --version ptc-mpnet-9
+        --snapshots 6 --version ptc-mpnet-10
 """
 
 from __future__ import annotations
