@@ -164,12 +164,14 @@ def sentence_baseline(articles: Mapping[str, str]) -> dict[str, list[tuple[str, 
     return {i: [("Loaded_Language", s, e) for s, e in line_sentences(text)] for i, text in articles.items()}
 
 
-def run_model(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int, float, str]]]:
-    """Technique spans from the real pipeline (backbone + techniques): (technique, start, end, score, source)."""
+def run_model(articles: Mapping[str, str], settings: dict[str, Any] | None = None,
+              ) -> dict[str, list[tuple[str, int, int, float, str]]]:
+    """Technique spans from the real pipeline (backbone + techniques): (technique, start, end, score, source).
+    `settings`: the techniques stage's (`model_dir`, `min_score`, ...), as in a config file."""
     from sourcetrace.model import ArticleInfo
     from sourcetrace.pipeline import load_pipeline
 
-    pipeline = load_pipeline(["backbone", "techniques"])
+    pipeline = load_pipeline(["backbone", "techniques"], {"techniques": settings} if settings else None)
     found: dict[str, list[tuple[str, int, int, float, str]]] = {}
     for article_id, text in articles.items():
         analysis = pipeline.analyze(ArticleInfo(id=article_id, text=text, language="en"))
@@ -238,12 +240,20 @@ def register(evaluate_app: typer.Typer) -> None:
         gold_spans: bool = typer.Option(False, "--gold-spans", help="also name the technique of each gold span"),
         per_technique: bool = typer.Option(True, "--per-technique/--no-per-technique"),
         as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
+        model_dir: str = typer.Option(None, "--model-dir",
+                                      help="a techniques model folder, or a shipped one's name (techniques_minilm)"),
+        min_score: float = typer.Option(None, "--min-score", help="the score a span needs (default: the model's)"),
     ) -> None:
         """Span P/R/F1 (SemEval-2020 partial overlap), technique micro-F1 and per-technique F1."""
         from sourcetrace.errors import SourcetraceError
         from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
 
+        settings = {k: v for k, v in (("model_dir", model_dir), ("min_score", min_score)) if v is not None}
         try:
+            if model_dir is not None:
+                from sourcetrace.extract.techniques import _model_folder
+
+                settings["model_dir"] = str(_model_folder(settings))  # a clear error before any article is read
             texts = read_articles(articles)
             gold = read_labels(labels)
             wanted: set[str] | None = None
@@ -262,13 +272,13 @@ def register(evaluate_app: typer.Typer) -> None:
                 predicted = read_labels(predictions)
                 results["predictions"] = evaluate({k: predicted.get(k, []) for k in texts}, gold_here)
             else:
-                found = run_model(texts)
+                found = run_model(texts, settings)
                 results["sourcetrace"] = evaluate({k: [item[:3] for item in v] for k, v in found.items()}, gold_here)
                 results["sourcetrace"]["calibration"] = calibration(
                     {k: [item[:4] for item in v if item[4] == "model"] for k, v in found.items()}, gold_here)
                 if gold_spans:
                     results["sourcetrace"]["gold_span_micro_f1"] = gold_span_accuracy(
-                        _name_gold_spans(texts, gold_here), gold_here)
+                        _name_gold_spans(texts, gold_here, settings.get("model_dir")), gold_here)
             if baseline:
                 results["baseline_every_sentence"] = evaluate(sentence_baseline(texts), gold_here)
         except SourcetraceError as error:
@@ -283,11 +293,12 @@ def register(evaluate_app: typer.Typer) -> None:
                 _print(name, results[name], per_technique and name != "baseline_every_sentence")
 
 
-def _name_gold_spans(texts: Mapping[str, str], gold: Labelled) -> dict[str, list[tuple[str, int, int]]]:
+def _name_gold_spans(texts: Mapping[str, str], gold: Labelled,
+                     model_dir: str | None = None) -> dict[str, list[tuple[str, int, int]]]:
     from sourcetrace.extract.technique_encoder import line_sentences
     from sourcetrace.extract.techniques import TechniqueModel
 
-    model = TechniqueModel()
+    model = TechniqueModel(Path(model_dir)) if model_dir else TechniqueModel()
     named = {}
     for article_id, text in texts.items():
         spans = [(s, e) for _, s, e in gold.get(article_id, [])]

@@ -162,3 +162,22 @@ def test_evaluate_techniques_unlp_command_on_a_tiny_corpus(tmp_path):
         26 / (len(loaded) + len(plain)), abs=1e-4)
     missing = CliRunner().invoke(app, ["evaluate", "techniques-unlp", "--data", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "not found" in missing.output
+
+
+def test_evaluate_command_scores_another_model_and_cut(tmp_path):
+    import json
+
+    from sourcetrace.cli import app
+
+    articles, gold = _write_corpus(tmp_path)
+    base = ["evaluate", "techniques", "--articles", str(articles), "--labels", str(gold), "--json"]
+
+    def model_spans(*options: str) -> int:
+        result = CliRunner().invoke(app, base + list(options))
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["sourcetrace"]["calibration"]["items"]
+
+    assert model_spans("--model-dir", "techniques_minilm") >= 1  # the MiniLM model also finds "traitors"
+    assert model_spans("--min-score", "0.99") == 0  # no span is that sure
+    result = CliRunner().invoke(app, base + ["--model-dir", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "nowhere" in result.output and "Traceback" not in result.output
