@@ -105,3 +105,36 @@ def test_hostile_report_runs_no_script(browser, hostile_html, tmp_path):
     # the page's own script still works: the toggles respond
     browser.find_element(By.CSS_SELECTOR, ".toggles input").click()
     assert "hide-" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+
+
+@pytest.mark.browser
+def test_reader_raises_the_technique_score_in_a_real_browser(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    text = ("The Kiev regime and its Western puppet masters have once again shown their true face. Neo-Nazi "
+            "battalions shelled peaceful Donetsk, killing innocent civilians, while the so-called free press "
+            "remained silent.")
+    analysis = analyze(text, id="loaded")
+    scores = sorted(t.score for t in analysis.techniques)
+    assert len(scores) >= 3 and scores[0] < 0.5 <= scores[-1]
+    page = tmp_path / "loaded.html"
+    page.write_text(render_html(analysis), encoding="utf-8")
+    browser.get(page.as_uri())
+
+    def highlighted() -> set[str]:
+        return {m.text for m in browser.find_elements(By.CSS_SELECTOR, "#article .m.l-technique")}
+
+    def set_score(value: float) -> None:  # as dragging the slider does: a new value, then an input event
+        browser.execute_script("var s = document.getElementById('technique-min-score'); s.value = arguments[0];"
+                               "s.dispatchEvent(new Event('input'));", str(value))
+
+    everything = highlighted()
+    assert any("puppet masters" in piece for piece in everything)
+    set_score(0.5)
+    surest = highlighted()
+    assert surest and surest < everything and any("puppet masters" in piece for piece in surest)
+    shown = sum(score >= 0.5 for score in scores)
+    assert browser.find_element(By.ID, "technique-shown").text == f"{shown} of {len(scores)} highlighted."
+    assert browser.find_element(By.ID, "technique-min-score-value").text == "0.50"
+    set_score(0)
+    assert highlighted() == everything

@@ -48,6 +48,23 @@
     var el = event.target.closest(".m");
     if (el) show((el.dataset.items || "").split(" ").filter(Boolean));
   });
+  // technique highlights under the reader's score are unstyled (the class comes off: other layers keep theirs)
+  var scoreInput = document.getElementById("technique-min-score");
+  if (scoreInput) {
+    var techniqueMarks = Array.prototype.slice.call(document.querySelectorAll("#article .m.l-technique"));
+    var techniqueIds = Object.keys(items).filter(function (id) { return items[id].layer === "technique"; });
+    scoreInput.addEventListener("input", function () {
+      var least = parseFloat(scoreInput.value);
+      var kept = function (id) { return items[id] && items[id].layer === "technique" && items[id].score >= least; };
+      techniqueMarks.forEach(function (el) {
+        el.classList.toggle("l-technique", (el.dataset.items || "").split(" ").some(kept));
+      });
+      document.getElementById("technique-min-score-value").textContent = least.toFixed(2);
+      document.getElementById("technique-shown").textContent =
+        techniqueIds.filter(kept).length + " of " + techniqueIds.length + " highlighted.";
+    });
+  }
+
   document.querySelectorAll("aside li[data-item]").forEach(function (li) {
     li.addEventListener("click", function () { focusItem(li.dataset.item); });
     li.addEventListener("keydown", function (event) { if (event.key === "Enter") focusItem(li.dataset.item); });
