@@ -164,8 +164,8 @@ def sentence_baseline(articles: Mapping[str, str]) -> dict[str, list[tuple[str, 
     return {i: [("Loaded_Language", s, e) for s, e in line_sentences(text)] for i, text in articles.items()}
 
 
-def run_model(articles: Mapping[str, str], settings: dict[str, Any] | None = None,
-              ) -> dict[str, list[tuple[str, int, int, float, str]]]:
+def run_model(articles: Mapping[str, str],
+              settings: dict[str, Any] | None = None) -> dict[str, list[tuple[str, int, int, float, str]]]:
     """Technique spans from the real pipeline (backbone + techniques): (technique, start, end, score, source).
     `settings`: the techniques stage's (`model_dir`, `min_score`, ...), as in a config file."""
     from sourcetrace.model import ArticleInfo
@@ -251,9 +251,9 @@ def register(evaluate_app: typer.Typer) -> None:
         settings = {k: v for k, v in (("model_dir", model_dir), ("min_score", min_score)) if v is not None}
         try:
             if model_dir is not None:
-                from sourcetrace.extract.techniques import _model_folder
+                from sourcetrace.extract.techniques import model_folder
 
-                settings["model_dir"] = str(_model_folder(settings))  # a clear error before any article is read
+                settings["model_dir"] = str(model_folder(settings))  # a clear error before any article is read
             texts = read_articles(articles)
             gold = read_labels(labels)
             wanted: set[str] | None = None

@@ -399,17 +399,18 @@ def merge_same_technique(text: str, spans: Sequence[tuple[str, int, int, float]]
     A run cut at a valley and the edge chooser can leave a span inside or across another of the same technique
     ("red line" in "red line that must not be crossed"); PTC's annotators almost never do (2 of 6,128 labels),
     and a reader or a per-family count should see one. The union is what SemEval's span scorer, which merges
-    overlapping predictions, sees anyway; the highest score is a lower bound of the union's. Sorted by start.
+    overlapping predictions, sees anyway; the highest score is a lower bound of the union's. A union's quotes
+    are balanced again (`balance_quotes`); the other spans come as they were. Sorted by start.
     """
     merged: list[tuple[str, int, int, float]] = []
     for technique, start, end, score in sorted(spans, key=lambda span: (span[0], span[1], -span[2])):
         if merged and merged[-1][0] == technique and start < merged[-1][2]:
             _, first_start, first_end, first_score = merged[-1]
-            merged[-1] = (technique, first_start, max(first_end, end), max(first_score, score))
+            union = balance_quotes(text, first_start, max(first_end, end))
+            merged[-1] = (technique, *union, max(first_score, score))
         else:
             merged.append((technique, start, end, score))
-    balanced = [(technique, *balance_quotes(text, start, end), score) for technique, start, end, score in merged]
-    return sorted(balanced, key=lambda span: (span[1], span[2], span[0]))
+    return sorted(merged, key=lambda span: (span[1], span[2], span[0]))
 
 
 def balance_quotes(text: str, start: int, end: int) -> tuple[int, int]:
@@ -535,7 +536,7 @@ def _probability_option(config: dict[str, Any], name: str) -> float:
     return float(value)
 
 
-def _model_folder(config: dict[str, Any]) -> Path:
+def model_folder(config: dict[str, Any]) -> Path:
     """`model_dir`: a folder holding a techniques model, or the name of one shipped in sourcetrace/data/models/
     (`techniques_minilm`: ptc-cnn-lr-8, the MiniLM model, cheaper than the default)."""
     from sourcetrace.errors import ConfigurationError
@@ -555,7 +556,7 @@ class TechniqueTagger:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
-        model_dir = _model_folder(config)
+        model_dir = model_folder(config)
         # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
         self.model = TechniqueModel(model_dir) if bool(config.get("model", True)) else None
         if self.model is not None and "threshold" in config:
