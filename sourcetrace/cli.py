@@ -15,10 +15,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sourcetrace.console import CONFIG_OPTION, PROFILE_OPTION, err, fail
 from sourcetrace.errors import InputError, SourcetraceError
 from sourcetrace.model import Analysis, ArticleInfo
+from sourcetrace.report.coverage import failure_lines
 
 app = typer.Typer(
     name="sourcetrace",
@@ -123,11 +125,26 @@ def analyze(
         with errors.open("w", encoding="utf-8") as stream:
             for failure in failures:
                 stream.write(json.dumps(failure.to_dict(), ensure_ascii=False) + "\n")
-    if failures:
-        if len(paths) > 1 or len(failures) > 1 or analyses:
-            err.print(f"[bold red]{len(failures)} input(s) failed[/], {len(analyses)} analysed:", highlight=False)
+    stage_failures = [line for analysis in analyses for line in failure_lines(analysis)]
+    for line in stage_failures:
+        err.print(f"[red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    if errors is not None:
+        with errors.open("a", encoding="utf-8") as stream:
+            for analysis in analyses:
+                for problem in analysis.meta.failed_stages:
+                    stream.write(json.dumps({"source": analysis.article.id, "line": None, "record": analysis.article.id,
+                                             "stage": problem.stage, "error": problem.reason},
+                                            ensure_ascii=False) + "\n")
+    if failures or stage_failures:
+        if len(paths) > 1 or len(failures) + len(stage_failures) > 1 or analyses:
+            failed_articles = sum(1 for analysis in analyses if analysis.meta.failed_stages)
+            err.print(f"[bold red]{len(failures)} input(s) failed[/], {len(analyses)} analysed"
+                      f"{f', {failed_articles} of them with a failed stage' if failed_articles else ''}:",
+                      highlight=False)
             for failure in failures:
                 err.print(f"  {failure}", highlight=False, soft_wrap=True, markup=False)
+            for line in stage_failures:
+                err.print(f"  {line}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(1)
 
 

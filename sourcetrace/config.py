@@ -64,14 +64,15 @@ def load_config(path: Path) -> StageConfig:
 def validate_config(data: Mapping[str, Any], source: str = "<settings>",
                     lines: Mapping[str, int] | None = None) -> StageConfig:
     """Check that every key names a registered stage and every value is a mapping of options."""
-    from sourcetrace.pipeline import registered_stages
+    from sourcetrace.pipeline import LIMITS_SECTION, registered_stages
 
     known = registered_stages()
     config: StageConfig = {}
     for stage, options in data.items():
         where = f"{source}:{lines[stage]}" if lines and stage in lines else source
-        if stage not in known:
-            raise ConfigurationError(f"{where}: unknown stage {stage!r}; known: {', '.join(known)}")
+        if stage not in known and stage != LIMITS_SECTION:
+            raise ConfigurationError(
+                f"{where}: unknown stage {stage!r}; known: {', '.join(known)} (and {LIMITS_SECTION})")
         if options is None:
             options = {}
         if not isinstance(options, Mapping):

@@ -195,10 +195,24 @@ class StageTiming(_Layer):
     seconds: float
 
 
+class StageProblem(_Layer):
+    """A stage that failed on this article, or was skipped for it, and why."""
+
+    stage: str
+    reason: str = Field(description="one line: the cause of the failure, or why the stage did not run")
+
+
 class Meta(_Layer):
     sourcetrace_version: str
     models: dict[str, str] = Field(default_factory=dict, description="model name -> version")
     timing: list[StageTiming] = Field(default_factory=list)
+    language: str | None = Field(default=None, description="the language the stages were chosen for (ISO 639-1)")
+    failed_stages: list[StageProblem] = Field(
+        default_factory=list, description="stages that failed on this article; their layers are empty")
+    skipped_stages: list[StageProblem] = Field(
+        default_factory=list, description="stages not run on this article (unsupported language, a failed "
+        "stage they need); their layers are empty")
+    warnings: list[str] = Field(default_factory=list, description="problems with the input that did not stop it")
 
 
 class Analysis(_Layer):

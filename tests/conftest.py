@@ -12,12 +12,17 @@ SHARED = REPO.parent / "shared"
 SEED_ARTICLE = SHARED / "seed" / "article.txt"
 POLNEAR = SHARED / "data" / "polnear"
 EXAMPLE_ARTICLE = REPO / "examples" / "article.txt"
+IN_CI = os.environ.get("CI") == "true"
 
 
 def require_shared(path: Path) -> Path:
-    """Skip, with a message, when ../shared (the development data) is not beside the repository."""
+    """The development data under ../shared: in CI its absence fails the test (CI always has it); elsewhere
+    the test is skipped with a message."""
     if not path.exists():
-        pytest.skip(f"{path} is absent: the development data in ../shared is not available here")
+        message = f"{path} is absent: the development data in ../shared is not available here"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 
@@ -45,6 +50,3 @@ def example_analysis():
     from sourcetrace import analyze
 
     return analyze(EXAMPLE_ARTICLE.read_text(encoding="utf-8"), id="article", published="2022-10-05")
-
-
-IN_CI = os.environ.get("CI") == "true"

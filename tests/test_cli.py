@@ -98,3 +98,54 @@ def test_readme_first_command_runs_as_a_real_process(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "article.json").exists() and (tmp_path / "article.html").exists()
     assert "sourcetrace · article" in result.stdout
+
+
+def test_one_article_that_breaks_a_stage_does_not_stop_the_folder(tmp_path, monkeypatch):
+    from sourcetrace.extract.framing import FramingMarkers
+
+    original = FramingMarkers.process
+
+    def breaks_on_one(self, documents):
+        if any(d.analysis.article.id == "broken" for d in documents):
+            raise ValueError("span [107, 38) outside a text of 203 characters")
+        return original(self, documents)
+
+    monkeypatch.setattr(FramingMarkers, "process", breaks_on_one)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "fine.txt").write_text("Moscow explained the withdrawal, officials said.", encoding="utf-8")
+    (folder / "broken.txt").write_text("The ministry was criticised, the senator said.", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", str(folder), "--out", f"{out}/", "--format", "json"])
+    assert result.exit_code == 1
+    assert "broken: stage framing failed: ValueError: span [107, 38)" in result.output
+    assert "Traceback" not in result.output
+    fine = json.loads((out / "fine.json").read_text())
+    broken = json.loads((out / "broken.json").read_text())
+    assert fine["meta"]["failed_stages"] == []
+    assert [p["stage"] for p in broken["meta"]["failed_stages"]] == ["framing"]
+    assert broken["attributions"], "the layers before the failure are kept"
+
+
+def test_the_inverted_sentence_that_crashed_framing_is_analysed(tmp_path):
+    path = tmp_path / "inverted.txt"
+    path.write_text("The news arrived on Monday.\n\nContained within the hundreds of pages released in the latest "
+                    "cache of emails were multiple requests from foundation donors, routed through the foundation "
+                    "to a longtime aide.\n", encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(path), "--format", "json", "--out", str(tmp_path / "o.json")])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "o.json").read_text())["meta"]["failed_stages"] == []
+
+
+def test_russian_text_summary_says_first_which_layers_did_not_run(tmp_path):
+    from tests.test_pipeline import RUSSIAN
+
+    path = tmp_path / "ru.txt"
+    path.write_text(RUSSIAN, encoding="utf-8")
+    result = runner.invoke(app, ["analyze", str(path), "--format", "text"])
+    assert result.exit_code == 0, result.output
+    first = result.output.strip().splitlines()[0]
+    assert first.startswith("Language: Russian (ru). Not analysed for this language:")
+    html = tmp_path / "ru.html"
+    assert runner.invoke(app, ["analyze", str(path), "--format", "html", "--out", str(html)]).exit_code == 0
+    assert 'class="coverage"' in html.read_text() and "Not analysed for this language" in html.read_text()

@@ -152,11 +152,15 @@ class FramingMarkers:
             start_token = min([s.left_edge for s in subjects] + [token], key=lambda t: t.i)
             if start_token.i > token.i:  # the auxiliary comes first; keep the clause start at the earlier word
                 start_token = token
-            last = max([verb] + [c for c in verb.children if c.dep_ == "prt"], key=lambda t: t.i)  # "carried out"
-            end_char = last.idx + len(last.text)
-            start_char = start_token.idx
+            particles = [c for c in verb.children if c.dep_ == "prt"]  # "carried out"
+            last = max([verb, token, *particles], key=lambda t: t.i)
+            # inverted order ("Contained within ... were requests") puts the participle before the auxiliary
+            first = min(start_token, verb, key=lambda t: t.i)
+            start_char, end_char = first.idx, last.idx + len(last.text)
             if end_char - start_char > 120:  # a long subject: the auxiliary and verb are the evidence
-                start_char = token.idx
+                start_char = min(token.idx, verb.idx)
+            if end_char - start_char > 120:  # a long inverted clause: the participle alone
+                start_char, end_char = verb.idx, verb.idx + len(verb.text)
             participle = verb.text
             explanation = self.lexicons.passive_explanation.format(
                 match=document.text[start_char:end_char], verb=participle

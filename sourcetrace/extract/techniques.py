@@ -575,6 +575,10 @@ class TechniqueTagger:
         self.unlp_languages = set(config.get("unlp_languages", ["uk", "ru"]))
         self.unlp_model = UnlpTechniqueModel() if bool(config.get("unlp_model", True)) else None
 
+    @property
+    def supported_languages(self) -> frozenset[str]:
+        return frozenset(self.languages | (self.unlp_languages if self.unlp_model is not None else set()))
+
     def models(self) -> dict[str, str]:
         found = {"techniques": "rules"} if self.model is None else {
             "techniques": self.model.version, "techniques_encoder": self.model.encoder.version}

@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 
 from sourcetrace.model import Analysis, Span
+from sourcetrace.report.coverage import coverage_notes
 
 # (layer key, label shown on its toggle)
 LAYERS = (
@@ -157,6 +158,7 @@ def render_html(analysis: Analysis) -> str:
     return template.render(
         analysis=analysis,
         article=analysis.article,
+        coverage=coverage_notes(analysis),
         segments=segments(analysis.article.text, marks, items),
         layers=[(key, label, key in present) for key, label in LAYERS],
         items_json=script_json(items),

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from sourcetrace.model import Analysis
+from sourcetrace.report.coverage import coverage_notes
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -29,7 +30,8 @@ def summary(analysis: Analysis) -> Group:
         f"{len(analysis.techniques)} techniques · {len(analysis.framing)} framing markers · "
         f"{len(analysis.findings)} findings"
     )
-    parts: list = [Panel(head, title=f"sourcetrace · {article.id}", expand=False)]
+    parts: list = [Text(note, style="bold yellow") for note in coverage_notes(analysis)]
+    parts.append(Panel(head, title=f"sourcetrace · {article.id}", expand=False))
 
     quoted = [a for a in analysis.attributions if a.source_kind != "author"]
     if quoted:

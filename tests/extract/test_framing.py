@@ -99,3 +99,14 @@ def test_anonymous_share_and_variants_are_article_level():
     assert variant.details["variants"][0] == {"variant": "Kiev", "canonical": "Kyiv",
                                               "origin": "Russian transliteration", "count": 1}
     assert "Kiev" in variant.explanation
+
+
+INVERTED = ("The news arrived on Monday.\n\nContained within the hundreds of pages released in the latest cache of "
+            "emails were multiple requests from foundation donors, routed through the foundation to a longtime "
+            "aide.\n")
+
+
+def test_inverted_word_order_gives_a_valid_agentless_passive_span(framing_pipeline):
+    found = markers(framing_pipeline, INVERTED, "agentless_passive")
+    assert all(m.span.start < m.span.end for m in found)
+    assert any(m.span.text.startswith("Contained") for m in found)
