@@ -15,7 +15,7 @@ from typing import BinaryIO
 from sourcetrace.errors import InputError
 from sourcetrace.ingest import csv as csv_reader
 from sourcetrace.ingest import html, jsonl, parquet, text, warc
-from sourcetrace.ingest.common import FieldMap, ReadOptions
+from sourcetrace.ingest.common import FieldMap, ReadArticle, ReadOptions, input_warnings
 from sourcetrace.model import ArticleInfo
 
 Reader = Callable[[BinaryIO, str, str, ReadOptions], Iterator[ArticleInfo | InputError]]
@@ -91,4 +91,7 @@ def read_inputs(paths: Iterable[str | Path], options: ReadOptions | None = None)
         yield from read_path(Path(path), options)
 
 
-__all__ = ["READERS", "FieldMap", "InputError", "ReadOptions", "read_inputs", "read_path", "register_reader"]
+__all__ = [
+    "READERS", "FieldMap", "InputError", "ReadArticle", "ReadOptions", "input_warnings", "read_inputs", "read_path",
+    "register_reader",
+]

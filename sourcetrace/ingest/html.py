@@ -8,13 +8,13 @@ from typing import BinaryIO
 import trafilatura
 
 from sourcetrace.errors import InputError
-from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
+from sourcetrace.ingest.common import ReadArticle, ReadOptions, declared_charset, decode, normalise_date
 from sourcetrace.model import ArticleInfo
 
 MIN_WORDS = 4
 
 
-def extract(html: str, source: str, article_id: str, options: ReadOptions, url: str | None = None) -> ArticleInfo:
+def extract(html: str, source: str, article_id: str, options: ReadOptions, url: str | None = None) -> ReadArticle:
     """The main text of an HTML page as an article; InputError when the page has none."""
     try:
         extracted = trafilatura.bare_extraction(
@@ -27,23 +27,30 @@ def extract(html: str, source: str, article_id: str, options: ReadOptions, url: 
     # trafilatura falls back to any text it finds (a menu, a footer): a few words are not an article
     if len(text.split()) < MIN_WORDS:
         raise InputError(source, "the HTML page has no main text that could be extracted")
-    try:
-        published = normalise_date(options.published or result.get("date"), source)
-    except InputError:
-        published = normalise_date(options.published, source) if options.published else None
-    return ArticleInfo(
+    warnings: list[str] = []
+    if options.published:
+        published = normalise_date(options.published, source)
+    else:
+        try:
+            published = normalise_date(result.get("date"), source)
+        except InputError as error:
+            published = None
+            warnings.append(f"the page's date: {error.message}; the article is stored without a date")
+    return ReadArticle(
         id=article_id,
         text=text,
         title=result.get("title") or None,
         published=published,
         outlet=options.outlet or result.get("sitename") or None,
         url=options.url or url or result.get("url") or None,
+        warnings=warnings,
     )
 
 
 def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -> Iterator[ArticleInfo | InputError]:
     try:
-        html = decode(stream.read(), source)
+        data = stream.read()
+        html = decode(data, source, declared=declared_charset(data))
         yield extract(html, source, article_id, options)
     except InputError as error:
         yield error

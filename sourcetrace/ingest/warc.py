@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from sourcetrace.errors import InputError
-from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
+from sourcetrace.ingest.common import ReadOptions, charset_of_content_type, declared_charset, decode, normalise_date
 from sourcetrace.ingest.html import extract
 from sourcetrace.model import ArticleInfo
 
@@ -47,7 +47,10 @@ def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -
                 continue
             responses += 1
             try:
-                html = decode(payload, where)
+                # the HTTP header's charset comes first, as in a browser; then the page's own
+                content_type = record.http_headers.get_header("Content-Type")
+                declared = charset_of_content_type(content_type) or declared_charset(payload)
+                html = decode(payload, where, declared=declared)
                 article = extract(html, where, record_id, options, url=url)
                 if article.published is None:
                     article.published = normalise_date(record.rec_headers.get_header("WARC-Date"), where)
