@@ -28,6 +28,14 @@ class TableFormat(str, enum.Enum):
 
 
 
+def _failed(numbers: dict) -> str:
+    """`3 failed (2 input, 1 with a failed stage); `, or `0 failed; `."""
+    parts = [f"{numbers[key]} {label}" for key, label in (
+        ("input_errors", "input"), ("analysis_errors", "not analysed"), ("stage_failures", "with a failed stage"))
+        if numbers[key]]
+    return f"{numbers['failed']} failed" + (f" ({', '.join(parts)})" if parts else "") + "; "
+
+
 def _open(db: str):  # noqa: ANN202
     from sourcetrace.corpus.store import CorpusStore
 
@@ -160,13 +168,19 @@ def register(app: typer.Typer) -> None:
             raise fail(str(error)) from None
         numbers = summary.to_dict()
         err.print(
-            f"{numbers['analysed']} analysed, {numbers['skipped']} already done, "
-            f"{numbers['input_errors'] + numbers['analysis_errors']} failed (see {out / 'errors.jsonl'}); "
+            f"{numbers['analysed']} analysed, {numbers['skipped']} already done, {_failed(numbers)}"
             f"{numbers['articles_per_second']} articles/s; peak memory per worker "
             f"{numbers['peak_rss_mb_per_worker']} MB; {numbers['duplicates']} duplicates, "
             f"{numbers['clusters']} claim clusters. Database: {out / 'corpus.duckdb'}",
             highlight=False,
         )
+        if summary.warned:
+            err.print(f"{summary.warned} article(s) read with a warning (meta.warnings), e.g. a date that could not "
+                      "be read: stored without it", highlight=False)
+        if summary.failed:
+            err.print(f"[bold red]{summary.failed} failed[/]: the table `errors` and {out / 'errors.jsonl'} name "
+                      "each record and the cause", highlight=False)
+            raise typer.Exit(1)
 
     @app.command()
     def query(

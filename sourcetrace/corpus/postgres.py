@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sourcetrace.corpus.store import ALL_TABLES, VIEWS
+from sourcetrace.corpus.store import ALL_TABLES, VIEWS, read_from
 from sourcetrace.corpus.tables import DERIVED_TABLES, SHARD_TABLES
 from sourcetrace.errors import ConfigurationError
 
@@ -75,6 +75,8 @@ class PostgresBackend:
         with conn.transaction(), conn.cursor() as cur:
             for name, schema in ALL_TABLES.items():
                 cur.execute(create_table_sql(name, schema))
+                for field in schema:  # columns added since the database was made (errors.kind, errors.stage)
+                    cur.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {field.name} {_pg_type(field.type)}")
                 if "article_id" in schema.names and name != "articles":
                     cur.execute(INDEXES[0].format(t=name))
             cur.execute("CREATE INDEX IF NOT EXISTS cluster_members_claim ON cluster_members (claim_id)")
@@ -84,9 +86,19 @@ class PostgresBackend:
 
     def done_ids(self) -> set[str]:
         rows = self.read(
-            "SELECT article_id FROM articles UNION SELECT article_id FROM errors WHERE article_id IS NOT NULL"
+            "SELECT article_id FROM articles UNION SELECT article_id FROM errors WHERE article_id IS NOT NULL "
+            "AND kind IS DISTINCT FROM 'input'"
         )
         return set(rows.column("article_id").to_pylist())
+
+    def clear_input_errors(self, inputs: Sequence[str]) -> None:
+        sources = self.read("SELECT DISTINCT source FROM errors WHERE kind = 'input'").column("source").to_pylist()
+        stale = [source for source in sources if read_from(source, inputs)]
+        if not stale:
+            return
+        conn = self.connection()
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute("DELETE FROM errors WHERE kind = 'input' AND source = ANY(%s)", [stale])
 
     def _copy(self, cur: Any, name: str, table: pa.Table) -> None:
         if table.num_rows == 0:

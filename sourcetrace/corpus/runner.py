@@ -7,8 +7,10 @@ step; they differ only in how batches reach it:
 - `pool` (default): a process pool on this machine; each worker loads the models once (`init_worker`).
 - `ray`: a pool of Ray actors fed batch by batch (`sourcetrace.corpus.ray_engine`), for clusters of machines.
 
-The parent reads the inputs, skips ids already stored (that is the resume), cuts tasks, shows progress, and
-at the end links duplicates, clusters claims and writes the errors file.
+The parent reads the inputs, skips ids already stored (that is the resume), stores the records it could not
+read in the `errors` table, cuts tasks, shows progress, and at the end links duplicates, clusters claims and
+writes the errors file. Every failure (a record not read, an article not analysed, a stage failing on one
+article) is a row of `errors` with the record's id where it has one, and counts in `RunSummary.failed`.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from typing import Any, TextIO
 
 import pyarrow as pa
 
-from sourcetrace.corpus.store import Backend, iter_batches, new_task_id, open_backend
-from sourcetrace.corpus.tables import analyses_to_tables, errors_table
+from sourcetrace.corpus.store import Backend, iter_batches, new_input_errors_id, new_task_id, open_backend
+from sourcetrace.corpus.tables import analyses_to_tables, errors_table, stage_failure_rows
 from sourcetrace.errors import ConfigurationError, InputError
+from sourcetrace.ingest.common import ReadArticle, input_warnings
 from sourcetrace.model import Analysis, ArticleInfo
 
 
@@ -93,20 +96,31 @@ def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
     _WORKER["backend"] = open_backend(options.store)
 
 
+def _origin(article: ArticleInfo) -> tuple[str | None, int | None]:
+    """The file and line an article was read from, where the reader said."""
+    return getattr(article, "source", None), getattr(article, "line", None)
+
+
 def _analyze_safely(pipeline: Any, articles: list[ArticleInfo]) -> tuple[list[Analysis], list[dict[str, Any]]]:
-    """The batch at once; if it fails, each article alone, so that one bad article fails alone."""
+    """The batch at once; if it fails, each article alone, so that one bad article fails alone. A missing
+    model or bad setting fails the run instead: it is no article's fault, and the articles must stay undone."""
     try:
         return pipeline.analyze_batch(articles), []
+    except ConfigurationError:
+        raise
     except Exception:  # noqa: BLE001 - any stage may fail on odd input; the run must go on
         pass
     analyses, errors = [], []
     for article in articles:
         try:
             analyses.extend(pipeline.analyze_batch([article]))
+        except ConfigurationError:
+            raise
         except Exception as exc:  # noqa: BLE001
+            source, line = _origin(article)
             errors.append(
-                {"article_id": article.id, "source": article.url or article.id, "line": None,
-                 "error": f"analysis failed: {type(exc).__name__}: {exc}"[:500]}
+                {"article_id": article.id, "source": source or article.url or article.id, "line": line,
+                 "error": f"analysis failed: {type(exc).__name__}: {exc}"[:1000], "kind": "analysis"}
             )
     return analyses, errors
 
@@ -118,8 +132,13 @@ def analyze_records(records: Sequence[ArticleInfo | dict[str, Any]], task: str =
 
     if "pipeline" not in _WORKER:
         raise ConfigurationError("init_worker() must run in this process before analyze_records()")
-    articles = [r if isinstance(r, ArticleInfo) else ArticleInfo.model_validate(r) for r in records]
+    articles = [r if isinstance(r, ArticleInfo) else ReadArticle.model_validate(r) for r in records]
     analyses, errors = _analyze_safely(_WORKER["pipeline"], articles)
+    warnings = {article.id: input_warnings(article) for article in articles}
+    for analysis in analyses:
+        meta_warnings = analysis.meta.warnings
+        meta_warnings.extend(w for w in warnings.get(analysis.article.id, ()) if w not in meta_warnings)
+    errors += stage_failure_rows(analyses, {article.id: _origin(article) for article in articles})
     extras = [
         {"content_sha1": content_sha1(a.article.text), "minhash": signature_bytes(a.article.text)} for a in analyses
     ]
@@ -141,10 +160,12 @@ def process_task(task: str, records: Sequence[ArticleInfo | dict[str, Any]]) -> 
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)  # orphaned: the rerun owns these articles now
     _WORKER["backend"].write_task(task, tables)
+    errors = tables["errors"].to_pylist()
     return {
         "task": task,
         "articles": tables["articles"].num_rows,
-        "errors": tables["errors"].num_rows,
+        "analysis_errors": sum(1 for row in errors if row["kind"] == "analysis"),
+        "stage_failures": len({row["article_id"] for row in errors if row["kind"] == "stage"}),  # articles
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),
         "pid": os.getpid(),
@@ -195,13 +216,19 @@ def run_pool(
 class RunSummary:
     analysed: int = 0
     skipped: int = 0
-    input_errors: int = 0
-    analysis_errors: int = 0
+    input_errors: int = 0  # records that could not be read
+    analysis_errors: int = 0  # articles that could not be analysed at all
+    stage_failures: int = 0  # articles stored without the layer of a stage that failed on them
+    warned: int = 0  # articles read with a warning (an unreadable date), in their meta.warnings
     tasks: int = 0
     seconds: float = 0.0
     peak_rss_mb_by_worker: dict[int, float] = field(default_factory=dict)
     duplicates: int = 0
     clusters: int = 0
+
+    @property
+    def failed(self) -> int:
+        return self.input_errors + self.analysis_errors + self.stage_failures
 
     @property
     def articles_per_second(self) -> float:
@@ -210,7 +237,8 @@ class RunSummary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "analysed": self.analysed, "skipped": self.skipped, "input_errors": self.input_errors,
-            "analysis_errors": self.analysis_errors, "tasks": self.tasks, "seconds": round(self.seconds, 3),
+            "analysis_errors": self.analysis_errors, "stage_failures": self.stage_failures, "failed": self.failed,
+            "warned": self.warned, "tasks": self.tasks, "seconds": round(self.seconds, 3),
             "articles_per_second": round(self.articles_per_second, 2),
             "peak_rss_mb_per_worker": round(max(self.peak_rss_mb_by_worker.values(), default=0.0), 1),
             "duplicates": self.duplicates, "clusters": self.clusters,
@@ -312,27 +340,55 @@ def _exclusive(out: Path) -> Iterator[None]:
         yield
 
 
+class _InputErrors:
+    """Records the run could not read: to `errors.jsonl` as they come, and to the store's `errors` table in
+    shards of their own, so that they are queried, counted and shown like every other failure."""
+
+    flush_every = 1000
+
+    def __init__(self, backend: Backend, stream: TextIO) -> None:
+        self.backend, self.stream = backend, stream
+        self.pending: list[dict[str, Any]] = []
+
+    def add(self, error: InputError) -> None:
+        self.stream.write(json.dumps({**error.to_dict(), "kind": "input"}, ensure_ascii=False) + "\n")
+        self.pending.append({"article_id": error.record, "source": error.source, "line": error.line,
+                             "error": error.message, "kind": "input"})
+        if len(self.pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.backend.write_task(new_input_errors_id(), {"errors": errors_table(self.pending)})
+            self.pending = []
+
+
 def _articles_to_run(
-    items: Iterable[ArticleInfo | InputError], done: set[str], summary: RunSummary, errors: TextIO
+    inputs: Sequence[str | Path], read_options: Any, done: set[str], summary: RunSummary, errors: _InputErrors
 ) -> Iterator[ArticleInfo]:
+    from sourcetrace.ingest import read_path
+
     seen: set[str] = set()
-    for item in items:
-        if isinstance(item, InputError):
-            summary.input_errors += 1
-            errors.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
-            continue
-        if item.id in done:
-            summary.skipped += 1
-            continue
-        if item.id in seen:
-            summary.input_errors += 1
-            duplicate = InputError(
-                item.url or "<input>", "duplicate article id: the first record is kept", record=item.id
-            )
-            errors.write(json.dumps(duplicate.to_dict(), ensure_ascii=False) + "\n")
-            continue
-        seen.add(item.id)
-        yield item
+    for path in inputs:
+        for item in read_path(Path(path), read_options):
+            if isinstance(item, InputError):
+                summary.input_errors += 1
+                errors.add(item)
+                continue
+            if item.id in seen:  # before the resume check, so that a rerun reports the duplicate again
+                summary.input_errors += 1
+                source, line = _origin(item)
+                errors.add(InputError(source or str(Path(path)), "duplicate article id: the first record is kept",
+                                      line=line, record=item.id))
+                continue
+            seen.add(item.id)
+            if item.id in done:
+                summary.skipped += 1
+                continue
+            if input_warnings(item):
+                summary.warned += 1
+            yield item
+    errors.flush()
 
 
 SETTINGS_FILE = "settings.json"
@@ -387,9 +443,10 @@ def run_corpus(
 
     A resume must use the settings the stored articles were analysed with (`settings.json` in `out`), unless
     `allow_mixed_settings`."""
-    from sourcetrace.ingest import read_inputs
+    from sourcetrace.ingest import ReadOptions
 
     out = Path(out)
+    read_options = read_options or ReadOptions()
     options = options or RunOptions(store=str(out))
     log = log or sys.stderr
     summary = RunSummary()
@@ -398,6 +455,7 @@ def run_corpus(
     with _exclusive(out):
         backend: Backend = open_backend(options.store)
         backend.prepare()
+        backend.clear_input_errors([_input_source(path) for path in inputs])
         done = backend.done_ids()
         _check_settings(out, options, done, allow_mixed_settings)
         estimate = estimate_records(inputs)
@@ -406,15 +464,17 @@ def run_corpus(
         def on_report(report: dict[str, Any]) -> None:
             summary.tasks += 1
             summary.analysed += report["articles"]
-            summary.analysis_errors += report["errors"]
+            summary.analysis_errors += report["analysis_errors"]
+            summary.stage_failures += report["stage_failures"]
             pid = report["pid"]
             summary.peak_rss_mb_by_worker[pid] = max(summary.peak_rss_mb_by_worker.get(pid, 0.0), report["peak_rss_mb"])
-            bar.advance(report["articles"] + report["errors"])
+            bar.advance(report["articles"] + report["analysis_errors"])
 
         started = time.perf_counter()
         try:
             with (out / "errors.jsonl").open("w", encoding="utf-8") as errors:
-                articles = _articles_to_run(read_inputs(inputs, read_options), done, summary, errors)
+                input_errors = _InputErrors(backend, errors)
+                articles = _articles_to_run(inputs, read_options, done, summary, input_errors)
                 batches = iter_batches(articles, options.task_size)
                 if engine == "ray":
                     from sourcetrace.corpus.ray_engine import run_ray
@@ -436,6 +496,7 @@ def finish_run(backend: Backend, summary: RunSummary, errors: TextIO, log: TextI
     """Corpus-wide steps after the tasks: duplicates, claim clusters, errors file, the DuckDB catalogue."""
     from sourcetrace.corpus.clusters import update_clusters
     from sourcetrace.corpus.dedupe import update_duplicates
+    from sourcetrace.corpus.store import CorpusStore
 
     if log:
         log.write("linking duplicates, clustering claims...\n")
@@ -444,7 +505,16 @@ def finish_run(backend: Backend, summary: RunSummary, errors: TextIO, log: TextI
         refresh()
     summary.duplicates = update_duplicates(backend)
     summary.clusters = update_clusters(backend)["clusters"]
-    for row in backend.read("SELECT article_id, source, line, error FROM errors").to_pylist():
+    # the file becomes the whole table: this run's input errors and every failure stored before
+    errors.seek(0)
+    errors.truncate()
+    for row in CorpusStore(backend).errors(limit=2**62):
         errors.write(json.dumps({"source": row["source"], "line": row["line"], "record": row["article_id"],
-                                 "error": row["error"]}, ensure_ascii=False) + "\n")
+                                 "error": row["error"], "kind": row["kind"], "stage": row["stage"]},
+                                ensure_ascii=False) + "\n")
     backend.finish()
+
+
+def _input_source(path: str | Path) -> str:
+    """An input as the readers name it in their errors."""
+    return "<stdin>" if str(path) == "-" else str(Path(path))

@@ -3,10 +3,11 @@
 Layout of a corpus folder (the default store):
 
     DIR/shards/<task>/<table>.parquet   one folder per finished task, renamed into place when complete
+    DIR/shards/inputs-<id>/errors.parquet  records the run could not read (a rerun replaces those of its inputs)
     DIR/tmp/<task>/                      a task being written (removed on the next start)
     DIR/derived/<table>.parquet          corpus-wide tables: duplicates, cluster_members, clusters
     DIR/corpus.duckdb                    views over the Parquet files, for `duckdb DIR/corpus.duckdb`
-    DIR/errors.jsonl                     inputs and articles that failed, with the reason
+    DIR/errors.jsonl                     the `errors` table as JSON lines: what failed, with record and reason
 
 A task folder appears by one `rename`, so a folder under `shards/` is always complete: the ids in it are
 done, whatever happened to the process that wrote it. `source_edges` (the source graph) is a view.
@@ -32,7 +33,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sourcetrace.corpus.tables import DERIVED_TABLES, SHARD_TABLES
+from sourcetrace.corpus.tables import DERIVED_TABLES, ERRORS, SHARD_TABLES
 from sourcetrace.errors import ConfigurationError
 
 ALL_TABLES: dict[str, pa.Schema] = {**SHARD_TABLES, **DERIVED_TABLES}
@@ -78,7 +79,12 @@ class Backend(Protocol):
         """Create what is missing and clear what a killed run left half-written."""
 
     def done_ids(self) -> set[str]:
-        """Ids of the articles already stored (analysed or failed): a rerun skips them."""
+        """Ids of the articles already stored (analysed or failed in analysis): a rerun skips them. A record
+        that could not be read is not done: once fixed, the rerun analyses it."""
+
+    def clear_input_errors(self, inputs: Sequence[str]) -> None:
+        """Forget the input errors stored for these inputs (files or folders): a run reads them again and
+        reports what is still wrong, so fixed records leave the table and none is counted twice."""
 
     def write_task(self, task: str, tables: dict[str, pa.Table]) -> None:
         """Store one task's tables all at once, or not at all."""
@@ -97,6 +103,21 @@ class Backend(Protocol):
 
 def new_task_id() -> str:
     return "task-" + uuid.uuid4().hex[:16]
+
+
+INPUT_ERRORS_PREFIX = "inputs-"
+
+
+def new_input_errors_id() -> str:
+    return INPUT_ERRORS_PREFIX + uuid.uuid4().hex[:16]
+
+
+def read_from(source: str | None, inputs: Sequence[str]) -> bool:
+    """Whether an error's source lies in one of the inputs: the file itself, a file below a folder, or a
+    record of a WARC file (`crawl.warc.gz (https://...)`)."""
+    if not source:
+        return False
+    return any(source == path or source.startswith((path.rstrip(os.sep) + os.sep, path + " (")) for path in inputs)
 
 
 class DirectoryBackend:
@@ -122,7 +143,8 @@ class DirectoryBackend:
     def done_ids(self) -> set[str]:
         done: set[str] = set()
         for name in ("articles", "errors"):
-            files = sorted(self.shards.glob(f"*/{name}.parquet"))
+            files = sorted(p for p in self.shards.glob(f"*/{name}.parquet")
+                           if not p.parent.name.startswith(INPUT_ERRORS_PREFIX))
             if not files:
                 continue
             column = pq.ParquetDataset(files).read(columns=["article_id"]).column("article_id")
@@ -138,6 +160,20 @@ class DirectoryBackend:
         _fsync_dir(staging)
         os.rename(staging, self.shards / task)  # atomic: the shard is there whole, or not at all
         _fsync_dir(self.shards)
+
+    def clear_input_errors(self, inputs: Sequence[str]) -> None:
+        for shard in sorted(self.shards.glob(f"{INPUT_ERRORS_PREFIX}*")):
+            path = shard / "errors.parquet"
+            rows = pq.read_table(path).to_pylist() if path.exists() else []
+            kept = [row for row in rows if not read_from(row.get("source"), inputs)]
+            if len(kept) == len(rows) and path.exists():
+                continue
+            if kept:  # the new shard is in place before the old one goes: a kill in between loses nothing
+                self.write_task(new_input_errors_id(), {"errors": pa.Table.from_pylist(kept, schema=ERRORS)})
+            retired = self.root / "tmp" / shard.name
+            os.rename(shard, retired)
+            shutil.rmtree(retired, ignore_errors=True)
+        self._con = None
 
     def write_derived(self, name: str, table: pa.Table) -> None:
         folder = self.root / "derived"
@@ -347,6 +383,15 @@ class CorpusStore:
         if table.num_rows == 0:
             return None
         return json.loads(table.column("analysis")[0].as_py())
+
+    # --- errors -------------------------------------------------------------------------------------------
+    def errors(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """What failed: records that could not be read (`kind` input), articles that could not be analysed
+        (analysis) or lost one layer (stage), each with its record id where it has one, file, line and cause."""
+        # SELECT *: a corpus written before `kind` and `stage` existed has shards without them
+        rows = self.rows("SELECT * FROM errors ORDER BY source, line NULLS FIRST, article_id LIMIT ? OFFSET ?",
+                         [int(limit), int(offset)])
+        return [{name: row.get(name) for name in ERRORS.names} for row in rows]
 
     # --- claims -------------------------------------------------------------------------------------------
     def claims(

@@ -72,7 +72,10 @@ FINDINGS = pa.schema(
         ("end_char", _I), ("message", _S), ("score", _F), ("evidence", _S),
     ]
 )
-ERRORS = pa.schema([("article_id", _S), ("source", _S), ("line", _I), ("error", _S)])
+# `kind`: input (the record could not be read), analysis (the article could not be analysed at all), stage
+# (one stage failed on the article, which is stored without that layer; `stage` names it).
+ERRORS = pa.schema([("article_id", _S), ("source", _S), ("line", _I), ("error", _S), ("kind", _S), ("stage", _S)])
+ERROR_KINDS = ("input", "analysis", "stage")
 
 # Written by every task, one file each per shard.
 SHARD_TABLES: dict[str, pa.Schema] = {
@@ -226,6 +229,19 @@ def analyses_to_tables(
 
 
 def errors_table(errors: Sequence[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(
-        [{k: e.get(k) for k in ("article_id", "source", "line", "error")} for e in errors], schema=ERRORS
-    )
+    return pa.Table.from_pylist([{name: e.get(name) for name in ERRORS.names} for e in errors], schema=ERRORS)
+
+
+def stage_failure_rows(analyses: Sequence[Analysis], sources: dict[str, tuple[str | None, int | None]]) -> list[
+        dict[str, Any]]:
+    """One `errors` row per stage that failed on an article (the article itself is stored without that layer);
+    `sources` maps an article id to the file and line it was read from."""
+    rows = []
+    for analysis in analyses:
+        article = analysis.article
+        source, line = sources.get(article.id, (None, None))
+        for problem in analysis.meta.failed_stages:
+            rows.append({"article_id": article.id, "source": source or article.url or article.id, "line": line,
+                         "error": f"stage {problem.stage} failed: {problem.reason}"[:1000], "kind": "stage",
+                         "stage": problem.stage})
+    return rows

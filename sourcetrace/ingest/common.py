@@ -231,10 +231,13 @@ def normalise_date(value: Any, source: str, line: int | None = None, record: str
 
 
 class ReadArticle(ArticleInfo):
-    """An article as a reader made it, with what was wrong in its record but did not stop it (a date that
-    cannot be read); the analysis reports these in `meta.warnings`. Not part of the serialised article."""
+    """An article as a reader made it: where it came from, for error reports, and what was wrong in its record
+    but did not stop it (a date that cannot be read), which the analysis reports in `meta.warnings`. These
+    fields are not part of the serialised article."""
 
     warnings: list[str] = Field(default_factory=list, exclude=True)
+    source: str | None = Field(default=None, exclude=True, description="the file (or URL) it was read from")
+    line: int | None = Field(default=None, exclude=True, description="its line or row in that file")
 
 
 def input_warnings(article: ArticleInfo) -> list[str]:
@@ -288,4 +291,6 @@ def record_to_article(
         outlet=options.outlet or _clean(record.get(fields.outlet)),
         url=options.url or _clean(record.get(fields.url)),
         warnings=warnings,
+        source=source,
+        line=line,
     )

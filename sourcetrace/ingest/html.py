@@ -44,6 +44,7 @@ def extract(html: str, source: str, article_id: str, options: ReadOptions, url: 
         outlet=options.outlet or result.get("sitename") or None,
         url=options.url or url or result.get("url") or None,
         warnings=warnings,
+        source=source,
     )
 
 

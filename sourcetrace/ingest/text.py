@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from sourcetrace.errors import InputError
-from sourcetrace.ingest.common import ReadOptions, decode, headline_of, normalise_date
+from sourcetrace.ingest.common import ReadArticle, ReadOptions, decode, headline_of, normalise_date
 from sourcetrace.model import ArticleInfo
 
 
@@ -22,6 +22,7 @@ def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -
     except InputError as error:
         yield error
         return
-    yield ArticleInfo(
-        id=article_id, text=text, title=title, published=published, outlet=options.outlet, url=options.url
+    yield ReadArticle(
+        id=article_id, text=text, title=title, published=published, outlet=options.outlet, url=options.url,
+        source=source,
     )

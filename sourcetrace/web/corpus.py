@@ -205,6 +205,10 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     ) -> Any:
         return jsonable(ask(store_of(request).sources, source=source or None, limit=limit))
 
+    @app.get("/api/errors", summary="What failed in the corpus run, with record ids and causes", tags=["corpus"])
+    async def api_errors(request: Request, limit: int = limit_query, offset: int = offset_query) -> Any:
+        return jsonable(ask(store_of(request).errors, limit=limit, offset=offset))
+
     @app.get("/api/narratives", summary="Narratives claims were matched to, and how widely", tags=["corpus"])
     async def api_narratives(request: Request, limit: int = limit_query, offset: int = offset_query) -> Any:
         return jsonable(ask(narratives, store_of(request), limit=limit, offset=offset))
@@ -230,7 +234,14 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     @app.get("/corpus", include_in_schema=False)
     async def corpus_home(request: Request) -> HTMLResponse:
         store = store_of(request)
-        return page(request, "corpus_home.html", {"stats": ask(store.stats)})
+        stats = ask(store.stats)
+        return page(request, "corpus_home.html", {"stats": stats, "failed": stats.get("errors", 0)})
+
+    @app.get("/corpus/errors", response_class=HTMLResponse, include_in_schema=False)
+    async def errors_page(request: Request) -> HTMLResponse:
+        offset = offset_of(request)
+        rows = ask(store_of(request).errors, limit=page_size, offset=offset)
+        return page(request, "corpus_errors.html", {"rows": rows, "pager": pager(request, offset, len(rows))})
 
     @app.get("/corpus/articles", response_class=HTMLResponse, include_in_schema=False)
     async def articles_page(request: Request) -> HTMLResponse:

@@ -122,3 +122,39 @@ def test_claims_clusters_and_sources_in_postgres(pg_server):
     assert timeline["first_published"] == "2022-09-12" and timeline["numbers_changed"] is True
     edges = {(e["source"], e["target"]) for e in store.sources()}
     assert ("Dmitry Peskov", "RIA Novosti") in edges and ("Dmitry Peskov", "Echo Daily") in edges
+
+
+def test_failed_records_are_in_the_errors_table_with_their_ids(pg_corpus):
+    store = CorpusStore.open(pg_corpus["url"])
+    rows = store.errors()
+    assert [(e["line"], e["article_id"], e["kind"]) for e in rows] == [(5, None, "input"), (6, "empty", "input")]
+    assert rows[0]["error"].startswith("invalid JSON") and rows[0]["source"] == str(pg_corpus["source"])
+    assert pg_corpus["summary"].failed == 2
+
+
+def test_a_rerun_replaces_the_input_errors_and_retries_fixed_records(pg_server, tmp_path):
+    url = pg_server()
+    source = write_jsonl(tmp_path / "feed.jsonl", ARTICLES[:1])
+    options = RunOptions(store=url, stages=(), workers=0, embed_claims=False)
+    run_corpus([source], tmp_path / "out", options, progress=False)
+    again = run_corpus([source], tmp_path / "out", options, progress=False)
+    assert again.input_errors == 2 and CorpusStore.open(url).count("errors") == 2
+    write_jsonl(source, [*ARTICLES[:1], {"id": "empty", "text": "The council met on Monday."}], broken_line=False)
+    fixed = run_corpus([source], tmp_path / "out", options, progress=False)
+    store = CorpusStore.open(url)
+    assert (fixed.failed, fixed.analysed, store.count("errors")) == (0, 1, 0)
+    assert store.article("empty") is not None
+
+
+def test_an_errors_table_from_before_kind_and_stage_gets_them(pg_server, tmp_path):
+    from sourcetrace.corpus.postgres import PostgresBackend
+
+    url = pg_server()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE errors (article_id TEXT, source TEXT, line INTEGER, error TEXT)")
+        conn.execute("INSERT INTO errors VALUES ('old', 'old.jsonl', 1, 'analysis failed: ValueError')")
+    backend = PostgresBackend(url)
+    backend.prepare()
+    assert backend.done_ids() == {"old"}
+    backend.close()
+    assert CorpusStore.open(url).errors()[0]["kind"] is None

@@ -52,6 +52,8 @@ def test_broken_records_go_to_the_errors_file_with_their_line(small_corpus):
     reasons = {(e["line"], e["error"].split(":")[0]) for e in lines}
     assert reasons == {(5, "invalid JSON"), (6, "the 'text' field is empty")}
     assert small_corpus["summary"].input_errors == 2
+    stored = CorpusStore.open(small_corpus["out"]).errors()
+    assert [(e["line"], e["article_id"], e["kind"]) for e in stored] == [(5, None, "input"), (6, "empty", "input")]
 
 
 def test_rerun_skips_what_is_stored(small_corpus):
@@ -72,8 +74,11 @@ def test_duckdb_file_answers_queries(small_corpus):
 
 
 def test_shards_are_parquet_tables_per_task(small_corpus):
-    shards = sorted((small_corpus["out"] / "shards").iterdir())
+    folders = sorted((small_corpus["out"] / "shards").iterdir())
+    shards = [f for f in folders if f.name.startswith("task-")]
     assert len(shards) == 2  # four articles, two per task
+    [inputs] = [f for f in folders if f.name.startswith("inputs-")]  # the two records that could not be read
+    assert pq.read_table(inputs / "errors.parquet").column("kind").to_pylist() == ["input", "input"]
     for shard in shards:
         assert pq.read_table(shard / "articles.parquet").num_rows == 2
         assert (shard / "claims.parquet").exists() and (shard / "findings.parquet").exists()

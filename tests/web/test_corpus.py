@@ -196,3 +196,35 @@ def test_cluster_page_draws_a_timeline(browser, corpus_server, client, tmp_path)
     assert len(dots) >= 2 and dots[0].get_attribute("data-date") <= dots[-1].get_attribute("data-date")
     assert svg.size["width"] > 300 and svg.size["height"] > 40
     screenshot(browser, tmp_path, "cluster.png")
+
+
+@pytest.fixture(scope="module")
+def failing_corpus_client(tmp_path_factory):
+    """A corpus whose run had failures: a broken line, an empty text, a duplicate id (no stage runs)."""
+    from sourcetrace.cli import app
+    from sourcetrace.pipeline import Pipeline
+
+    folder = tmp_path_factory.mktemp("failing")
+    source = folder / "feed.jsonl"
+    good = ARTICLES[0]
+    source.write_text(json.dumps(good) + "\n" + '{"id": "cut", "text": \n' + json.dumps({"id": "blank", "text": " "})
+                      + "\n" + json.dumps({**good, "text": "Another text."}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(source), "--out", str(folder / "db"), "--workers", "0",
+                                      "--no-progress", "--no-embed", "--stages", "none"])
+    assert result.exit_code == 1 and "3 failed" in result.output, result.output
+    with TestClient(create_app(WebSettings(db=folder / "db"), pipeline=Pipeline(()))) as test_client:
+        yield test_client, source
+
+
+def test_corpus_pages_show_each_failure_with_its_record_and_cause(failing_corpus_client):
+    client, source = failing_corpus_client
+    home = client.get("/corpus").text
+    assert "3 failure(s)" in home and 'href="/corpus/errors"' in home
+    errors = client.get("/api/errors").json()
+    assert [(e["line"], e["article_id"], e["kind"]) for e in errors] == [
+        (2, None, "input"), (3, "blank", "input"), (4, "a1", "input")]
+    assert errors[0]["error"].startswith("invalid JSON") and "duplicate article id" in errors[2]["error"]
+    page = client.get("/corpus/errors")
+    assert page.status_code == 200 and 'id="errors-table"' in page.text
+    for fragment in ("blank", "a1", "invalid JSON", "duplicate article id", str(source)):
+        assert fragment in page.text
