@@ -155,7 +155,8 @@ def _decode_undeclared(data: bytes, source: str) -> str:
 
 def decode(data: bytes, source: str, declared: str | None = None) -> str:
     """Bytes to text: a byte-order mark, else the encoding the document declares (`declared`: an HTTP header's
-    or the page's own charset), else strict UTF-8, else the most plausible legacy code page; else a clear error."""
+    or the page's own charset) unless the bytes are non-ASCII valid UTF-8, else strict UTF-8, else the most
+    plausible legacy code page; else a clear error."""
     if not data.strip():
         raise InputError(source, "the file is empty")
     bom_encoding = next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
@@ -168,13 +169,17 @@ def decode(data: bytes, source: str, declared: str | None = None) -> str:
         except UnicodeDecodeError:
             raise InputError(source, f"the text is not valid {bom_encoding.removesuffix('-sig').upper()} "
                              "although it starts with that byte-order mark") from None
-    if text is None and declared:
-        text = _decode_declared(data, declared)
     if text is None:
         try:
-            text = data.decode("utf-8")
+            utf8: str | None = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = _decode_undeclared(data, source)
+            utf8 = None
+        # Non-ASCII bytes that are valid UTF-8 are UTF-8 whatever the page says: a page saved again as UTF-8
+        # often keeps its old declaration, and text in a legacy code page is almost never valid UTF-8.
+        if declared and (utf8 is None or utf8.isascii()):
+            text = _decode_declared(data, declared)
+        if text is None:
+            text = utf8 if utf8 is not None else _decode_undeclared(data, source)
     if not text.strip():
         raise InputError(source, "the file is empty (no text after decoding)")
     if len(_CONTROL.findall(text[:8192])) > max(8, len(text[:8192]) // 50):

@@ -98,6 +98,13 @@ def test_a_wrong_declaration_does_not_mangle_the_text(tmp_path):
     assert FRENCH_SHORT in article.text
 
 
+def test_a_page_saved_as_utf8_with_its_old_declaration_is_read_as_utf8(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(_page(RUSSIAN, '<meta charset="windows-1251">').encode("utf-8"))
+    [article] = list(read_inputs([str(path)], ReadOptions()))
+    assert RUSSIAN in article.text
+
+
 def test_warc_http_charset_is_honoured(tmp_path):
     path = tmp_path / "crawl.warc"
     with path.open("wb") as stream:
