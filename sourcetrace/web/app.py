@@ -7,7 +7,9 @@
   CDN (scripts and styles are static files of this package), and `/docs` is a page rendered here from
   the OpenAPI document instead of FastAPI's CDN-hosted Swagger UI.
 - Limits: a request body above `max_request_bytes` gets 413, an analysis running past
-  `analysis_timeout_s` gets 504, bad input gets 4xx with a one-line message in `{"detail": ...}`.
+  `analysis_timeout_s` gets 504 (its worker process is killed and replaced), more requests than `workers` can
+  run plus `max_queued` can wait get 503 with `Retry-After`, bad input gets 4xx with a one-line message in
+  `{"detail": ...}`.
 - Every response carries a strict Content-Security-Policy: scripts only from this origin (no inline
   script), no plugins, no framing, forms post only here.
 """
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -39,6 +42,7 @@ from sourcetrace import __version__
 from sourcetrace.errors import InputError
 from sourcetrace.model import Analysis, ArticleInfo
 from sourcetrace.web.render import analysis_view, inert
+from sourcetrace.web.workers import AnalysisFailed, AnalysisTimedOut, PoolBusy, WorkerPool
 
 HERE = Path(__file__).resolve().parent
 MB = 1_000_000
@@ -65,6 +69,10 @@ class WebSettings:
     analysis_timeout_s: float = 120.0
     stages: tuple[str, ...] | None = None  # None: the default pipeline
     config: dict[str, dict[str, Any]] | None = None  # stage settings (`--profile`, `--config`)
+    # Analysis worker processes, each holding the models (about 600 MB); 0 analyses in the server process,
+    # one at a time, where an analysis past the time limit cannot be stopped.
+    workers: int = 2
+    max_queued: int = 16  # requests that may wait for a free worker; beyond them, 503
 
 
 class AnalyzeRequest(BaseModel):
@@ -181,38 +189,84 @@ async def _plain_error(scope: Scope, send: Send, status: int, message: str) -> N
 
 
 # --------------------------------------------------------------------------------------------------
-# The analysis service: the pipeline loaded once, analyses run one at a time in a worker thread.
+# The analysis service: worker processes that can be stopped at the time limit, behind a bounded queue.
+
+RETRY_AFTER_S = 5  # what a 503 tells the client to wait: short analyses free a worker in well under that
 
 
 class AnalysisService:
+    """Runs analyses for the app. With `settings.workers` ≥ 1 (the default), in a `WorkerPool` of processes;
+    with 0, or with a `pipeline` already loaded in this process (tests, embedding), on one thread here."""
+
     def __init__(self, settings: WebSettings, pipeline: Any = None) -> None:
         self.settings = settings
         self.pipeline = pipeline
+        self.pool: WorkerPool | None = None
+        if pipeline is None and settings.workers > 0:
+            self.pool = WorkerPool(settings.workers, settings.stages, settings.config)
         self.executor = self._new_executor()
+        self.in_flight = 0  # requests running or waiting for a worker
+
+    @property
+    def capacity(self) -> int:
+        return (self.pool.size if self.pool else 1) + self.settings.max_queued
 
     @staticmethod
     def _new_executor() -> ThreadPoolExecutor:
-        # One worker: the pipeline's models are shared and not promised thread-safe; requests queue.
+        # One thread: the pipeline's models are shared and not promised thread-safe; requests queue.
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sourcetrace-analyse")
 
-    def load(self) -> None:
+    async def start(self) -> None:
+        if self.pool is not None:
+            await self.pool.start()
+            return
+        if self.executor._shutdown:  # started again after a shutdown (tests, embedding servers)
+            self.executor = self._new_executor()
         if self.pipeline is None:
             from sourcetrace.pipeline import load_pipeline
 
-            self.pipeline = load_pipeline(self.settings.stages, self.settings.config)
+            await asyncio.get_running_loop().run_in_executor(
+                self.executor, lambda: setattr(self, "pipeline", load_pipeline(self.settings.stages,
+                                                                               self.settings.config)))
+
+    def status(self) -> dict[str, Any]:
+        if self.pool is not None:
+            return {"workers": self.pool.size, "workers_ready": self.pool.ready, "workers_idle": self.pool.idle,
+                    "workers_replaced": self.pool.replaced, "max_queued": self.settings.max_queued,
+                    "in_flight": self.in_flight}
+        return {"workers": 0, "max_queued": self.settings.max_queued, "in_flight": self.in_flight}
 
     async def analyze(self, article: ArticleInfo) -> Analysis:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, self.pipeline.analyze, article)
+        timeout = self.settings.analysis_timeout_s
+        if self.in_flight >= self.capacity:
+            raise _busy(f"the server is busy: {self.in_flight} analyses are running or waiting, the most it takes "
+                        "(serve --workers, --queue); try again shortly")
+        self.in_flight += 1
         try:
-            return await asyncio.wait_for(future, self.settings.analysis_timeout_s)
-        except asyncio.TimeoutError:
+            if self.pool is not None:
+                # a request waits for a worker at most as long as an analysis may run
+                return await self.pool.analyze(article, timeout, wait_s=timeout)
+            future = asyncio.get_running_loop().run_in_executor(self.executor, self.pipeline.analyze, article)
+            return await asyncio.wait_for(future, timeout)
+        except (asyncio.TimeoutError, AnalysisTimedOut):
             raise HTTPException(
-                504, f"the analysis took longer than the limit of {self.settings.analysis_timeout_s:g} s "
-                "(serve --timeout); try a shorter text") from None
+                504, f"the analysis took longer than the limit of {timeout:g} s (serve --timeout); "
+                "try a shorter text") from None
+        except PoolBusy:
+            raise _busy(f"no analysis worker became free within {timeout:g} s; try again shortly") from None
+        except AnalysisFailed as error:
+            raise HTTPException(500, str(error)) from None
+        finally:
+            self.in_flight -= 1
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _busy(message: str) -> HTTPException:
+    return HTTPException(503, message, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 InputKind = Literal["auto", "text", "html"]
@@ -259,10 +313,45 @@ def build_article(
     return make_article(raw, id=article_id, title=title, published=published, outlet=outlet, url=url)
 
 
-def decode_upload(data: bytes, source: str) -> str:
+def decode_upload(data: bytes, source: str, charset: str | None = None) -> str:
+    """Bytes to text: with the charset the client named, else UTF-8 or a detected encoding."""
     from sourcetrace.ingest.common import decode
 
-    return decode(data, source)
+    if charset is None:
+        return decode(data, source)
+    if not data.strip():
+        raise InputError(source, "the article text is empty")
+    # the UTF-8 codec that also drops a byte-order mark, as the detecting path does
+    codec = "utf-8-sig" if codecs.lookup(charset).name == "utf-8" else charset
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise InputError(source, f"the text is not valid {charset} (byte {error.start}: {error.reason}); "
+                                 "name the charset it is written in") from None
+    if "\x00" in text[:8192]:
+        raise InputError(source, "this looks like binary data, not text (it contains NUL characters)")
+    return text
+
+
+def charset_of(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type header, if any; HTTPException 415 when Python knows no such
+    text encoding."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset":
+            continue
+        value = value.strip().strip('"').strip()
+        if not value:
+            return None
+        try:
+            known = codecs.lookup(value)._is_text_encoding  # base64, rot13 and the like are not text encodings
+        except LookupError:
+            known = False
+        if not known:
+            raise HTTPException(415, f"unsupported charset {value!r}: send UTF-8, or name an encoding such as "
+                                     "latin-1, windows-1252 or utf-16")
+        return value
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -276,9 +365,7 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if service.executor._shutdown:  # started again after a shutdown (tests, embedding servers)
-            service.executor = service._new_executor()
-        await asyncio.get_running_loop().run_in_executor(service.executor, service.load)
+        await service.start()
         app.state.corpus = _open_corpus(settings.db) if settings.db else None
         try:
             yield
@@ -341,6 +428,9 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
         413: {"model": ErrorBody, "description": "request body above the size limit"},
         415: {"model": ErrorBody, "description": "unsupported content type"},
         422: {"model": ErrorBody, "description": "the input is not an article (empty, binary, no main text, bad date)"},
+        500: {"model": ErrorBody, "description": "the analysis failed, or its worker process died"},
+        503: {"model": ErrorBody, "description": "every worker busy and the queue full (or no worker free in "
+                                                 "time); the Retry-After header says when to try again"},
         504: {"model": ErrorBody, "description": "the analysis ran past the time limit"},
     }
 
@@ -382,16 +472,22 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
     @app.get("/api/health", summary="Liveness and what is loaded", tags=["meta"])
     async def api_health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "corpus": app.state.corpus is not None,
-                "max_request_bytes": settings.max_request_bytes, "analysis_timeout_s": settings.analysis_timeout_s}
+                "max_request_bytes": settings.max_request_bytes, "analysis_timeout_s": settings.analysis_timeout_s,
+                **service.status()}
 
     async def _article_from_request(request: Request) -> ArticleInfo:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type_header = request.headers.get("content-type", "")
+        content_type = content_type_header.split(";")[0].strip().lower()
+        charset = charset_of(content_type_header)
         query = request.query_params
         meta = {key: query.get(key) for key in ("title", "published", "outlet", "url")}
         try:
             if content_type == "application/json":
+                body: bytes | str = await request.body()
+                if charset is not None:
+                    body = decode_upload(body, "request body", charset)
                 try:
-                    payload = AnalyzeRequest.model_validate_json(await request.body())
+                    payload = AnalyzeRequest.model_validate_json(body)
                 except ValidationError as error:
                     if any(problem.get("type") == "json_invalid" for problem in error.errors()):
                         raise HTTPException(400, "the body is not valid JSON: " + _first_line(error)) from None
@@ -405,7 +501,7 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
                     article_id=payload.id, title=payload.title, published=payload.published,
                     outlet=payload.outlet, url=payload.url)
             if content_type in ("text/plain", "text/html", ""):
-                raw = decode_upload(await request.body(), "request body")
+                raw = decode_upload(await request.body(), "request body", charset)
                 return build_article(raw, "html" if content_type == "text/html" else "text", source="request body",
                                      article_id=query.get("id"), **meta)
             if content_type == "multipart/form-data":
@@ -426,7 +522,8 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
         fields["article_id"] = str(form.get("id")) if form.get("id") else None
         if upload is not None and not isinstance(upload, str) and upload.filename:
             name = upload.filename
-            raw = decode_upload(await upload.read(), name)
+            charset = charset_of(upload.headers.get("content-type", "")) if upload.headers else None
+            raw = decode_upload(await upload.read(), name, charset)
             return build_article(raw, kind, source=name, filename=name, **fields)  # type: ignore[arg-type]
         # Browsers submit a textarea's line breaks as CRLF; the article the user pasted had plain newlines.
         text = str(form.get("text") or "").replace("\r\n", "\n")
@@ -453,8 +550,10 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
         try:
             analysis = await service.analyze(article)
         except HTTPException as error:
-            return page(request, "analyse.html", {"form": form_values, "view": None, "error": error.detail},
-                        error.status_code)
+            response = page(request, "analyse.html", {"form": form_values, "view": None, "error": error.detail},
+                            error.status_code)
+            response.headers.update(error.headers or {})  # Retry-After on a 503
+            return response
         form_values["text"] = form_values["text"] or article.text
         return page(request, "analyse.html", {"form": form_values, "view": analysis_view(analysis)})
 

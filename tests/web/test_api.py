@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -41,6 +42,24 @@ def test_analyze_plain_text_body_with_metadata_in_the_query(client):
     assert (article["published"], article["outlet"], article["text"]) == ("2022-09-13", "Sputnik", SENTENCE)
 
 
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", '"windows-1252"', "utf-16"])
+def test_a_body_is_decoded_with_the_charset_its_content_type_names(client, charset):
+    text = "The French ministère said on Monday that the talks had failed."
+    encoding = charset.strip('"')
+    as_json = json.dumps({"text": text}, ensure_ascii=False)
+    for content_type, content in (("text/plain", text.encode(encoding)),
+                                  ("application/json", as_json.encode(encoding))):
+        response = client.post("/api/analyze", content=content,
+                               headers={"content-type": f"{content_type}; charset={charset}"})
+        assert response.status_code == 200, response.text
+        analysis = response.json()
+        assert analysis["article"]["text"] == text
+        assert "ministère" in analysis["sentences"][0]["text"]
+    upload = client.post("/api/analyze",
+                         files={"file": ("a.txt", text.encode(encoding), f"text/plain; charset={charset}")})
+    assert upload.status_code == 200 and upload.json()["article"]["text"] == text
+
+
 def test_analyze_html_extracts_the_main_text(client):
     html = ("<!DOCTYPE html><html><head><title>Evacuation from Izyum</title><script>var tracker = 1;</script></head>"
             "<body><nav>Home | World</nav><article><h1>Evacuation from Izyum</h1><p>" + SENTENCE + "</p><p>"
@@ -74,6 +93,10 @@ def test_analyze_uploaded_file(client):
     ({"content": b"a=1", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 415,
      "unsupported content type"),
     ({"content": b"x" * 300_001, "headers": {"content-type": "text/plain"}}, 413, "larger than the limit of 300,000"),
+    ({"content": b"minist\xe8re", "headers": {"content-type": "text/plain; charset=utf-8"}}, 422,
+     "not valid utf-8 (byte 6"),
+    ({"content": b"text", "headers": {"content-type": "text/plain; charset=klingon"}}, 415, "unsupported charset"),
+    ({"content": b"text", "headers": {"content-type": "text/plain; charset=base64"}}, 415, "unsupported charset"),
 ])
 def test_bad_requests_get_a_clear_4xx(client, request_kwargs, status, message):
     response = client.post("/api/analyze", **request_kwargs)
