@@ -57,11 +57,16 @@ def wordpiece_tokenizer(max_tokens: int | None = None, vocab_path: Path = VOCAB_
     return tokenizer
 
 
-def length_batches(texts: Sequence[str], batch_size: int) -> Iterator[list[int]]:
-    """Indices of `texts` in batches of similar length, so that little padding is run; write results back by index."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for start in range(0, len(order), batch_size):
-        yield order[start : start + batch_size]
+def equal_length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
+    """Indices grouped by equal length (so no padding is run), at most `batch_size` to a group; write results back
+    by index. A text's numbers then depend on the text alone, never on what it was batched with."""
+    groups: dict[int, list[int]] = {}
+    for index, length in enumerate(lengths):
+        groups.setdefault(length, []).append(index)
+    for length in sorted(groups):
+        indices = groups[length]
+        for start in range(0, len(indices), batch_size):
+            yield indices[start : start + batch_size]
 
 
 class SentenceEmbedder:
@@ -80,26 +85,28 @@ class SentenceEmbedder:
         else:
             self.version = str(model_path)
         self.tokenizer = wordpiece_tokenizer(max_tokens, vocab_path)
+        self.tokenizer.no_padding()  # texts are batched only with texts of their own length
         self.session = onnx_session(model_path, threads)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text (an empty list gives shape (0, 384))."""
+        """Unit-length float32 vectors, one row per text (an empty list gives shape (0, 384)).
+
+        A text is batched only with texts of the same length in word pieces: no padding, and this float model's
+        rows do not mix, so a text's vector is the same whatever else is encoded with it."""
         texts = list(texts)
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for indices in length_batches(texts, batch_size):
-            encodings = self.tokenizer.encode_batch([texts[i] or " " for i in indices])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        encodings = self.tokenizer.encode_batch([text or " " for text in texts])
+        for indices in equal_length_batches([len(e.ids) for e in encodings], batch_size):
+            ids = np.array([encodings[i].ids for i in indices], dtype=np.int64)
             (hidden,) = self.session.run(
                 ["last_hidden_state"],
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)},
             )
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[indices] = pooled / np.clip(norms, 1e-12, None)
+            for row, index in enumerate(indices):
+                pooled = hidden[row].mean(axis=0)  # every token is a real one: the masked mean
+                out[index] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return out
 
     def encode_one(self, text: str) -> np.ndarray:

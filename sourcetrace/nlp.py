@@ -32,10 +32,11 @@ _lock = threading.Lock()
 def load_spacy(name: str = MODEL_PACKAGE) -> Language:
     """Load the spaCy pipeline once per process."""
     with _lock:
-        # blis falls back to a slow path on these CPUs; plain numpy ops gave 1.5x words/s, same output.
+        # blis, not numpy's OpenBLAS: OpenBLAS gives a row of a product different last bits depending on the
+        # other rows, so an article's parse would depend on the articles batched with it; blis's does not.
         from thinc.api import NumpyOps, set_current_ops
 
-        set_current_ops(NumpyOps(use_blis=False))
+        set_current_ops(NumpyOps(use_blis=True))
         try:
             nlp = spacy.load(name)
         except OSError as exc:  # not installed: say what to install instead of a traceback

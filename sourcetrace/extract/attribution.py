@@ -305,7 +305,8 @@ def _link_parents(attributions: list[Attribution]) -> None:
             and (outer.cue is None or not (inner.content.start <= outer.cue.start < inner.content.end))
         ]
         if enclosing:
-            inner.parent = min(enclosing, key=lambda a: a.content.end - a.content.start).id
+            # the tightest; equal lengths by position, then id, so the parent never depends on list order
+            inner.parent = min(enclosing, key=lambda a: (a.content.end - a.content.start, a.content.start, a.id)).id
 
 
 @register_stage("attribution")

@@ -38,12 +38,11 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 class AttributionTagger:
     """Per-token B/I/O probabilities for source, cue and content over a spaCy doc."""
 
-    def __init__(self, model_path: Path, threads: int | None = None, batch_size: int = 16) -> None:
+    def __init__(self, model_path: Path, threads: int | None = None) -> None:
         self.tokenizer = load_tokenizer()
         self.session = onnx_session(model_path, threads)
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.batch_size = batch_size
 
     def piece_probabilities(self, texts: Sequence[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Per text: (pieces, roles, labels) probabilities and the pieces' character offsets."""
@@ -59,23 +58,17 @@ class AttributionTagger:
             jobs.extend((t, start, min(n, start + WINDOW)) for start in starts)
         outputs = [np.zeros((len(e.ids), ROLE_COUNT, LABELS_PER_ROLE), dtype=np.float32) for e in encodings]
         best_margin = [np.full(len(e.ids), -1, dtype=np.int64) for e in encodings]
-        jobs.sort(key=lambda job: job[2] - job[1])
-        for first in range(0, len(jobs), self.batch_size):
-            batch = jobs[first : first + self.batch_size]
-            length = max(end - start for _, start, end in batch) + 2
-            ids = np.zeros((len(batch), length), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for b, (t, start, end) in enumerate(batch):
-                ids[b, : end - start + 2] = [self.cls_id, *encodings[t].ids[start:end], self.sep_id]
-                mask[b, : end - start + 2] = 1
-            (logits,) = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
-            probabilities = _softmax(logits.reshape(len(batch), length, ROLE_COUNT, LABELS_PER_ROLE))
-            for b, (t, start, end) in enumerate(batch):
-                positions = np.arange(start, end)
-                margin = np.minimum(positions - start, end - 1 - positions)
-                better = margin > best_margin[t][start:end]
-                best_margin[t][start:end][better] = margin[better]
-                outputs[t][start:end][better] = probabilities[b, 1 : end - start + 1][better]
+        # One window per call, unpadded: the model quantizes its activations with one scale over the whole input
+        # tensor (DynamicQuantizeLinear), so a window batched with others would get numbers that depend on them.
+        for t, start, end in jobs:
+            ids = np.array([[self.cls_id, *encodings[t].ids[start:end], self.sep_id]], dtype=np.int64)
+            (logits,) = self.session.run(["logits"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+            probabilities = _softmax(logits.reshape(ids.shape[1], ROLE_COUNT, LABELS_PER_ROLE))
+            positions = np.arange(start, end)
+            margin = np.minimum(positions - start, end - 1 - positions)
+            better = margin > best_margin[t][start:end]
+            best_margin[t][start:end][better] = margin[better]
+            outputs[t][start:end][better] = probabilities[1 : end - start + 1][better]
         return [(outputs[t], encodings[t].offsets) for t in range(len(encodings))]
 
     def token_probabilities(self, docs: Sequence[Any]) -> list[np.ndarray]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace.embeddings import length_batches, onnx_session, wordpiece_tokenizer
+from sourcetrace.embeddings import onnx_session, wordpiece_tokenizer
 from sourcetrace.errors import ConfigurationError
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "checkworthiness"
@@ -54,15 +54,15 @@ class MinilmScorer:
         self.tokenizer = wordpiece_tokenizer(max_len)
         self.session = onnx_session(model_path, threads)
 
-    def score(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """One text per call, unpadded: the model quantizes its activations with one scale over the whole input
+        tensor (DynamicQuantizeLinear), so a text batched with others would score differently."""
         texts = list(texts)
         out = np.zeros(len(texts), dtype=np.float32)
-        for index in length_batches(texts, batch_size):
-            encodings = self.tokenizer.encode_batch([texts[i] or " " for i in index])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            (probabilities,) = self.session.run(["probability"], {"input_ids": ids, "attention_mask": mask})
-            out[index] = probabilities
+        for index, text in enumerate(texts):
+            ids = np.array([self.tokenizer.encode(text or " ").ids], dtype=np.int64)
+            (probability,) = self.session.run(["probability"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+            out[index] = probability.reshape(-1)[0]
         return out
 
 
