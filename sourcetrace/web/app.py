@@ -359,7 +359,9 @@ def charset_of(content_type: str) -> str | None:
 
 
 def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> FastAPI:
-    """The FastAPI app. `pipeline` lets a caller share one already loaded (tests, embedding)."""
+    """The FastAPI app. `pipeline` lets a caller share one already loaded (tests, embedding); it then analyses
+    in this process, like `workers=0`. Otherwise the worker processes are spawned at startup, so a script that
+    serves the app must start it under `if __name__ == "__main__":` (spawn imports the main module again)."""
     settings = settings or WebSettings()
     service = AnalysisService(settings, pipeline)
 

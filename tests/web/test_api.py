@@ -123,6 +123,14 @@ def test_analysis_past_the_timeout_gets_504(pipeline):
     assert "longer than the limit of 0.001 s" in response.json()["detail"]
 
 
+def test_with_no_workers_the_server_process_analyses(pipeline):
+    # workers=0 loads the pipeline here (this process's cached one, the same settings as the fixture's)
+    with TestClient(create_app(WebSettings(workers=0, max_queued=0))) as in_process:
+        health = in_process.get("/api/health").json()
+        assert (health["workers"], health["max_queued"]) == (0, 0)
+        assert in_process.post("/api/analyze", json={"text": SENTENCE}).status_code == 200
+
+
 def test_urls_in_the_input_are_never_fetched(client, beacon):
     html = (f'<html><head><title>t</title><link rel="stylesheet" href="{beacon.url}/style.css"></head><body>'
             f'<article><p>{SENTENCE}</p><p><img src="{beacon.url}/pixel.png"> Read more at '

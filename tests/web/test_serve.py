@@ -26,6 +26,13 @@ def test_serve_rejects_a_folder_that_is_not_a_corpus(tmp_path):
     assert "not a corpus folder" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_serve_rejects_a_negative_worker_count():
+    result = subprocess.run([sys.executable, "-m", "sourcetrace", "serve", "--workers", "-1"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "--workers and --queue must be 0 or more" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_serve_starts_answers_and_stops():
     port = free_port()
