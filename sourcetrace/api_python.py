@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sourcetrace.errors import InputError
 from sourcetrace.model import Analysis, ArticleInfo
 from sourcetrace.pipeline import load_pipeline
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def make_article(
@@ -26,6 +29,10 @@ def make_article(
 
     if not text or not text.strip():
         raise InputError(id or "<text>", "the article text is empty")
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate is not None:  # not Unicode text: it cannot be written as UTF-8 JSON
+        raise InputError(id or "<text>", f"the text holds a lone surrogate code point (U+{ord(surrogate.group()):04X}) "
+                         f"at character {surrogate.start()}: decode the input with errors='replace' first")
     return ArticleInfo(
         id=id or "txt_" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12],
         text=text,

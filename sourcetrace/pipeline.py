@@ -106,7 +106,7 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "uk": "Ukrainian", "de": "Ge
 # Per-article bounds, settings section `limits` (not a stage): an article over max_chars is refused before any
 # stage runs; one whose stages have used max_seconds gets no further stages (checked between stages).
 LIMITS_SECTION = "limits"
-DEFAULT_LIMITS = {"max_chars": 300_000, "max_seconds": 120.0}
+DEFAULT_LIMITS = {"max_chars": 100_000, "max_seconds": 60.0}
 
 
 def register_stage(name: str, *, requires: Sequence[str] = (), reads: Sequence[str] = (),
@@ -175,7 +175,9 @@ class Pipeline:
         """The analysis core that every shell and corpus engine calls: a batch of articles in, analyses out,
         one per article and in the same order, whatever fails inside."""
         documents = [
-            Document(Analysis(article=article, meta=Meta(sourcetrace_version=__version__, models=self._models)))
+            Document(Analysis(article=article, meta=Meta(
+                sourcetrace_version=__version__, models=self._models,
+                warnings=list(getattr(article, "warnings", None) or []))))  # what the input reader noticed
             for article in articles
         ]
         if not documents:
@@ -215,10 +217,12 @@ class Pipeline:
         reason = None
         languages = getattr(stage, "supported_languages", None) or contract.languages
         language = document.analysis.article.language
-        if spent > self.max_seconds:
-            reason = (f"the article's analysis had already taken {spent:.0f} s, over the limit of "
-                      f"{self.max_seconds:g} s (setting {LIMITS_SECTION}: {{max_seconds: S}})")
-        elif languages is not None and language is not None and language not in languages:
+        if spent > self.max_seconds:  # a layer lost to the bound is a failure: the run must not look complete
+            meta.failed_stages.append(StageProblem(stage=stage.name, reason=(
+                f"not run: the article's analysis had already taken {spent:.0f} s, over the limit of "
+                f"{self.max_seconds:g} s (setting {LIMITS_SECTION}: {{max_seconds: S}})")))
+            return False
+        if languages is not None and language is not None and language not in languages:
             supported = ", ".join(language_name(code) for code in sorted(languages))
             reason = f"not available for {language_name(language)} text (it analyses {supported})"
         else:

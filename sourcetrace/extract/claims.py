@@ -270,14 +270,20 @@ class ClaimExtractor:
         if attribution is not None:
             sentence = next((s for s in analysis.sentences if s.start <= span.start < s.end), None)
             content = _pieces(attribution.content)
+            chosen = {_time_key(time) for time in dates}  # value equality, without pydantic's slow __eq__
             for time in analysis.times:
-                if time in dates or sentence is None:
+                if sentence is None or _time_key(time) in chosen:
                     continue
                 in_sentence = sentence.start <= time.span.start and time.span.end <= sentence.end
                 in_content = any(_overlaps(time.span.start, time.span.end, s, e) for s, e in content)
                 if in_sentence and not in_content:
                     dates.append(time)  # in the frame: "X, on September 11th, revealed that ..."
         return sorted(dates, key=lambda t: t.span.start)
+
+
+def _time_key(time: TimeExpression) -> tuple[Any, ...]:
+    span = time.span
+    return (span.start, span.end, tuple(span.fragments or ()), time.value, time.type, time.anchored)
 
 
 class _EntityIndex:
