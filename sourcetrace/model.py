@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_ID = "sourcetrace/analysis/v1"
 
@@ -28,6 +28,22 @@ class Span(_Layer):
     fragments: list[tuple[int, int]] | None = Field(
         default=None, description="[start, end] pieces of a discontinuous span, in order"
     )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Span:
+        """A span is checked where it is made: ordered offsets, a text as long as they say, pieces inside."""
+        if self.end < self.start:
+            raise ValueError(f"span [{self.start}, {self.end}) ends before it starts")
+        if len(self.text) != self.end - self.start:
+            raise ValueError(f"span [{self.start}, {self.end}) has a text of {len(self.text)} characters")
+        if self.fragments is not None:
+            previous = self.start
+            for piece_start, piece_end in self.fragments:
+                if not previous <= piece_start <= piece_end <= self.end:
+                    raise ValueError(f"span [{self.start}, {self.end}) has a piece [{piece_start}, {piece_end}) "
+                                     "out of order or outside it")
+                previous = piece_start
+        return self
 
     @classmethod
     def of(cls, text: str, start: int, end: int) -> Span:
