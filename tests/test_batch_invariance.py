@@ -139,3 +139,33 @@ def test_a_corpus_run_with_the_pool_engine_stores_the_same_analyses(articles, co
             stored = store.article(article.id)
             assert stored is not None, article.id
             assert_same(comparable(stored), alone[article.id], article.id)
+
+
+def test_the_cli_and_the_http_api_give_the_same_analyses(articles, config, alone, tmp_path) -> None:
+    """`sourcetrace analyze records.jsonl` (one batch of every article) and `POST /api/analyze` (one at a time)."""
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from sourcetrace.cli import app
+    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.web.app import WebSettings, create_app
+
+    records = [{"id": a.id, "text": a.text, "title": a.title, "published": a.published, "outlet": a.outlet}
+               for a in articles]
+    source = tmp_path / "records.jsonl"
+    source.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps(config), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["analyze", str(source), "--format", "jsonl", "-o", str(out),
+                                      "--config", str(settings)])
+    assert result.exit_code == 0, result.output
+    for line in out.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        assert_same(comparable(data), alone[data["article"]["id"]], data["article"]["id"])
+
+    with TestClient(create_app(WebSettings(), pipeline=load_pipeline(config=config))) as client:
+        for record in records:
+            response = client.post("/api/analyze", json={k: v for k, v in record.items() if v is not None})
+            assert response.status_code == 200, response.text
+            assert_same(comparable(response.json()), alone[record["id"]], record["id"])
