@@ -166,7 +166,8 @@ def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
     pipeline = load_pipeline(config=config)
     pipeline.analyze(make_article("Officials said the bridge was closed on Monday.", id="warm-up"))
     report: dict[str, Any] = {"analysed": 0, "refused_input": [], "exceptions": [], "stage_failures": [],
-                              "refused_by_limits": [], "invalid_spans": [], "times": [], "skipped_stages": 0}
+                              "refused_by_limits": [], "stopped_by_time_limit": [], "invalid_spans": [], "times": [],
+                              "skipped_stages": 0}
     started = time.perf_counter()
     batch: list[Any] = []
 
@@ -182,7 +183,12 @@ def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
             report["analysed"] += 1
             report["times"].append((seconds, article.id, len(article.text)))
             for problem in analysis.meta.failed_stages:
-                target = report["refused_by_limits"] if problem.stage == "limits" else report["stage_failures"]
+                if problem.stage == "limits":
+                    target = report["refused_by_limits"]
+                elif problem.reason.startswith("not run:"):  # the time bound at work, as documented
+                    target = report["stopped_by_time_limit"]
+                else:
+                    target = report["stage_failures"]
                 target.append({"id": article.id, "stage": problem.stage, "reason": problem.reason})
             report["skipped_stages"] += len(analysis.meta.skipped_stages)
             try:
