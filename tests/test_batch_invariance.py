@@ -169,3 +169,23 @@ def test_the_cli_and_the_http_api_give_the_same_analyses(articles, config, alone
             response = client.post("/api/analyze", json={k: v for k, v in record.items() if v is not None})
             assert response.status_code == 200, response.text
             assert_same(comparable(response.json()), alone[record["id"]], record["id"])
+
+
+def test_a_claims_fact_check_features_do_not_depend_on_the_other_claims() -> None:
+    """The retrieval features of a claim (cosines, BM25, ranks), before any rounding, are the same searched alone
+    or among forty claims: the layer rounds its scores, which hides most last-bit differences but not all."""
+    import numpy as np
+
+    from sourcetrace.verify.retrieval import FactcheckIndex
+
+    generator = np.random.default_rng(7)
+    claims = [f"claim {i} about topic {i % 17} in region {i % 5}" for i in range(300)]
+    claim_vectors = generator.standard_normal((len(claims), 384)).astype(np.float32)
+    claim_vectors /= np.linalg.norm(claim_vectors, axis=1, keepdims=True)
+    index = FactcheckIndex(claims, claim_vectors)
+    queries = [f"officials said topic {i % 17} mattered in region {i % 3}" for i in range(40)]
+    query_vectors = generator.standard_normal((len(queries), 384)).astype(np.float32)
+    together = index.features(queries, query_vectors)
+    for position in (0, 17, 39):
+        ((pool, features),) = index.features([queries[position]], query_vectors[position : position + 1])
+        assert np.array_equal(pool, together[position][0]) and np.array_equal(features, together[position][1])

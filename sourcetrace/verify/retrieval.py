@@ -110,6 +110,14 @@ def duplicate_of(rows: Sequence[dict]) -> list[int]:
     return [first[key] for key in keys]
 
 
+def _products(matrix: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """(queries, rows of `matrix`): each query's dot products with every row, computed for that query alone."""
+    out = np.empty((len(vectors), matrix.shape[0]), dtype=np.result_type(matrix, vectors))
+    for row, vector in enumerate(vectors):
+        out[row] = matrix @ vector
+    return out
+
+
 def _ranks(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-scores)
     rank = np.empty(len(scores), dtype=np.int64)
@@ -211,7 +219,10 @@ class FactcheckIndex:
         vectors = np.asarray(query_vectors, np.float32)
         lexical = {"bm25": self.bm25.scores(queries), "bm25_clean": self.bm25.scores(cleaned),
                    "bm25_claim": self.bm25_claim.scores(queries), "bm25_title": self.bm25_title.scores(queries)}
-        dense = {"cos_claim": vectors @ self.claim_vectors.T, "cos_title": vectors @ self.title_vectors.T}
+        # one matrix-vector product per query: a row of a matrix product gets different last bits depending on
+        # the other rows (BLAS blocking), so a claim's cosines would depend on the other claims of its batch
+        dense = {"cos_claim": _products(self.claim_vectors, vectors),
+                 "cos_title": _products(self.title_vectors, vectors)}
         dense["cos_best"] = np.maximum(dense["cos_claim"], dense["cos_title"])
         if self.copies.any():
             for name, matrix in {**lexical, **dense}.items():
