@@ -17,9 +17,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's sourcetrace, not an installed copy
 
-from sourcetrace.api_python import make_article  # noqa: E402
-from sourcetrace.model import Analysis, Meta  # noqa: E402
-from sourcetrace.pipeline import Document, registered_stages  # noqa: E402
+from sourcetrace.analysis import Analysis, Meta  # noqa: E402
+from sourcetrace.api import make_article  # noqa: E402
+from sourcetrace.pipeline.registry import Document, registered_stages  # noqa: E402
 
 
 def main() -> None:

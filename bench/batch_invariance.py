@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 def padded_tagger_windows(tagger, texts: list[str], batch_size: int = 16) -> None:  # noqa: ANN001
     """The tagger's old batched pass: windows of all texts sorted by length, padded batches of 16."""
-    from sourcetrace.extract.attribution_tagger import WINDOW
+    from sourcetrace.stages.attribution.tagger import WINDOW
 
     encodings = tagger.tokenizer.encode_batch(texts, add_special_tokens=False)
     jobs = []
@@ -83,11 +83,11 @@ def main() -> None:
     from corpus import real_articles
     from thinc.api import NumpyOps, set_current_ops
 
-    from sourcetrace.api_python import make_article
-    from sourcetrace.embeddings import MAX_TOKENS, load_embedder, wordpiece_tokenizer
-    from sourcetrace.extract.checkworthiness import load_checkworthiness_model
-    from sourcetrace.nlp import MODEL_PACKAGE, load_spacy
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace._ml.embedder import MAX_TOKENS, load_embedder, wordpiece_tokenizer
+    from sourcetrace.api import make_article
+    from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
+    from sourcetrace.pipeline.run import load_pipeline
+    from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
 
     records = real_articles(args.articles)
     texts = [record["text"] for record in records]

@@ -63,7 +63,7 @@ def write_jsonl(records: list[dict], path: Path) -> Path:
 
 def bare_parse(texts: list[str]) -> float:
     """Articles/s of spaCy alone (the backbone's model, its default batch), in this one process."""
-    from sourcetrace.nlp import load_spacy
+    from sourcetrace.pipeline.backbone import load_spacy
 
     nlp = load_spacy()
     list(nlp.pipe(texts[:8]))  # warm up
@@ -74,8 +74,8 @@ def bare_parse(texts: list[str]) -> float:
 
 
 def run_real(records: list[dict], workers: int, folder: Path, profile: str = "default") -> dict:
-    from sourcetrace.config import load_profile
-    from sourcetrace.corpus.runner import RunOptions, run_corpus
+    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+    from sourcetrace.pipeline.settings import load_profile
 
     source = write_jsonl(records, folder / "articles.jsonl")
     out = folder / f"real-{profile}"
@@ -142,7 +142,7 @@ def read_only(path: Path) -> float:
 
 
 def run_overhead(path: Path, count: int, engine: str, workers: int, folder: Path) -> dict:
-    from sourcetrace.corpus.runner import RunOptions, run_corpus
+    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
 
     out = folder / f"overhead-{engine}"
     options = RunOptions(store=str(out), stages=(), workers=workers, task_size=5000, embed_claims=False)
@@ -165,7 +165,7 @@ def main() -> None:
                         help="settings profiles for the real run, comma-separated: default,fast")
     args = parser.parse_args()
 
-    from sourcetrace.corpus.runner import default_workers
+    from sourcetrace.corpus.engines.pool import default_workers
 
     workers = args.workers or default_workers()
     results: dict = {"cores": os.cpu_count(), "workers": workers}

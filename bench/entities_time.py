@@ -19,8 +19,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sourcetrace.model import ArticleInfo
-from sourcetrace.pipeline import Pipeline
+from sourcetrace.analysis import ArticleInfo
+from sourcetrace.pipeline.run import Pipeline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATA = SHARED / "data" / "factchecks" / "narratives" / "pro-kremlin-narratives.json"

@@ -47,10 +47,10 @@ def main() -> None:
 
     from corpus import real_articles
 
-    from sourcetrace.api_python import make_article
-    from sourcetrace.config import load_profile
-    from sourcetrace.nlp import load_spacy
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.api import make_article
+    from sourcetrace.pipeline.backbone import load_spacy
+    from sourcetrace.pipeline.run import load_pipeline
+    from sourcetrace.pipeline.settings import load_profile
 
     records = real_articles(args.articles)
     texts = [record["text"] for record in records]

@@ -159,9 +159,9 @@ def peak_rss_mb() -> float:
 def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
         progress: bool = True) -> dict[str, Any]:
     """Analyse every text; return the report (counts, exceptions, invalid spans, slowest, peak memory)."""
-    from sourcetrace.api_python import make_article
+    from sourcetrace.api import make_article
     from sourcetrace.errors import InputError
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.pipeline.run import load_pipeline
 
     pipeline = load_pipeline(config=config)
     pipeline.analyze(make_article("Officials said the bridge was closed on Monday.", id="warm-up"))
@@ -232,7 +232,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the report here")
     args = parser.parse_args()
 
-    from sourcetrace.config import load_profile
+    from sourcetrace.pipeline.settings import load_profile
 
     def texts() -> Iterator[tuple[str, str]]:
         yield from ((f"hostile/{name}", text) for name, text in hostile_texts(args.scale))

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from sourcetrace import errors
+from sourcetrace._version import __version__
+from sourcetrace.analysis import Analysis, ArticleInfo, Span
+from sourcetrace.api import analyze, analyze_batch, load_pipeline, make_article
+from sourcetrace.pipeline.settings import load_profile
 
-from sourcetrace.api_python import analyze, analyze_batch, load_pipeline  # noqa: E402
-from sourcetrace.model import Analysis, ArticleInfo, Span  # noqa: E402
-
-__all__ = ["Analysis", "ArticleInfo", "Span", "__version__", "analyze", "analyze_batch", "load_pipeline"]
+__all__ = ["Analysis", "ArticleInfo", "Span", "__version__", "analyze", "analyze_batch", "errors", "load_pipeline",
+           "load_profile", "make_article"]

@@ -28,7 +28,7 @@ def require_shared(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def pipeline():
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.pipeline.run import load_pipeline
 
     return load_pipeline()
 

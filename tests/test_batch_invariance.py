@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from sourcetrace.model import Analysis, ArticleInfo
+from sourcetrace.analysis import Analysis, ArticleInfo
 from tests.conftest import EXAMPLE_ARTICLE, POLNEAR, require_shared
 
 # Short articles, so that batches of 16 and 64 stay quick; the first is the one a fact-check below matches.
@@ -55,7 +55,7 @@ def assert_same(found: str, expected: str, article_id: str) -> None:
 
 @pytest.fixture(scope="module")
 def articles() -> list[ArticleInfo]:
-    from sourcetrace.api_python import make_article
+    from sourcetrace.api import make_article
 
     found = [make_article(NATO, id="nato", published="2022-09-12"),
              make_article(BRIDGE, id="bridge", published="2022-09-12", outlet="Wire Agency"),
@@ -69,9 +69,9 @@ def articles() -> list[ArticleInfo]:
 @pytest.fixture(scope="module")
 def factcheck_db(tmp_path_factory):
     """A small fact-check store, so that the fact-check layer (MiniLM vectors, cross-encoder) is compared too."""
-    from sourcetrace.embeddings import load_embedder
-    from sourcetrace.verify.importers import read_factchecks
-    from sourcetrace.verify.store import FactcheckStore
+    from sourcetrace._ml.embedder import load_embedder
+    from sourcetrace.stages.factchecks.importers import read_factchecks
+    from sourcetrace.stages.factchecks.store import FactcheckStore
 
     folder = tmp_path_factory.mktemp("factchecks")
     source = folder / "reviews.jsonl"
@@ -93,7 +93,7 @@ def config(factcheck_db) -> dict:
 @pytest.fixture(scope="module")
 def alone(articles, config) -> dict[str, str]:
     """Each article analysed on its own, the reference every other way must give byte for byte."""
-    from sourcetrace.api_python import analyze_batch
+    from sourcetrace.api import analyze_batch
 
     return {article.id: comparable(analyze_batch([article], config=config)[0]) for article in articles}
 
@@ -111,7 +111,7 @@ def test_the_reference_has_every_layer(alone) -> None:
 def test_an_article_is_analysed_the_same_in_any_batch(articles, config, alone, size) -> None:
     """Shuffled batches of several sizes (the larger ones repeat the articles): every analysis equals its
     article's analysis alone, first, last or anywhere in between."""
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.pipeline.run import load_pipeline
 
     order = random.Random(size).choices(articles, k=size) if size > len(articles) else \
         random.Random(size).sample(articles, size)
@@ -125,7 +125,7 @@ def test_an_article_is_analysed_the_same_in_any_batch(articles, config, alone, s
 def test_a_corpus_run_with_the_pool_engine_stores_the_same_analyses(articles, config, alone, tmp_path,
                                                                       monkeypatch) -> None:
     """A worker process (one ONNX thread, tasks of 4 articles) stores what `analyze` gives alone (two threads)."""
-    from sourcetrace.corpus.runner import RunOptions, run_corpus
+    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
     from sourcetrace.corpus.store import CorpusStore
 
     monkeypatch.delenv("SOURCETRACE_EMBED_THREADS", raising=False)  # the worker then sets its own: 1
@@ -147,7 +147,7 @@ def test_the_cli_and_the_http_api_give_the_same_analyses(articles, config, alone
     from typer.testing import CliRunner
 
     from sourcetrace.cli import app
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.pipeline.run import load_pipeline
     from sourcetrace.web.app import WebSettings, create_app
 
     records = [{"id": a.id, "text": a.text, "title": a.title, "published": a.published, "outlet": a.outlet}
@@ -176,7 +176,7 @@ def test_a_claims_fact_check_features_do_not_depend_on_the_other_claims() -> Non
     or among forty claims: the layer rounds its scores, which hides most last-bit differences but not all."""
     import numpy as np
 
-    from sourcetrace.verify.retrieval import FactcheckIndex
+    from sourcetrace.stages.factchecks.retrieval import FactcheckIndex
 
     generator = np.random.default_rng(7)
     claims = [f"claim {i} about topic {i % 17} in region {i % 5}" for i in range(300)]

@@ -37,8 +37,8 @@ def layer_digests(analysis: dict) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_twenty_reference_articles_analyse_to_the_committed_layers():
-    from sourcetrace.api_python import make_article
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.api import make_article
+    from sourcetrace.pipeline.run import load_pipeline
 
     chosen = reference_articles()
     assert len(chosen) == 20

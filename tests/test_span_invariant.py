@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sourcetrace.api_python import make_article
-from sourcetrace.model import Span
-from tests.test_model import assert_offsets_hold
+from sourcetrace.analysis import Span
+from sourcetrace.api import make_article
+from tests.test_analysis import assert_offsets_hold
 
 FRAGMENTS = [
     "Kremlin spokesman Dmitry Peskov said,", " according to RIA Novosti.", '"We want peace," he said.',

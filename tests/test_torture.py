@@ -32,8 +32,8 @@ def test_hostile_texts_and_every_shared_source_analyse_without_an_exception():
 
 
 def test_the_one_megabyte_single_line_is_refused_at_once_by_the_size_limit():
-    from sourcetrace.api_python import make_article
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.api import make_article
+    from sourcetrace.pipeline.run import load_pipeline
 
     [analysis] = load_pipeline().analyze_batch([make_article("y" * 1_000_000, id="huge")])
     assert [p.stage for p in analysis.meta.failed_stages] == ["limits"]

@@ -1,6 +1,6 @@
 """Claim clusters: claims that state the same thing, across articles and outlets, and how they travelled.
 
-Claims are embedded (MiniLM, `sourcetrace.embeddings`; the workers embed each task's claims) and clustered
+Claims are embedded (MiniLM, `sourcetrace._ml.embedder`; the workers embed each task's claims) and clustered
 incrementally with leader clustering over an approximate-nearest-neighbour index (faiss's HNSW, C++): claims
 are taken in order of publication; a claim joins the cluster whose leader (its first claim) is the nearest,
 if the cosine similarity is at least `threshold`, else it leads a new cluster. Assignments, once made, never
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sourcetrace.corpus.tables import CLUSTER_MEMBERS, CLUSTERS
-from sourcetrace.model import stable_id
+from sourcetrace.analysis import stable_id
+from sourcetrace.corpus.backends.tables import CLUSTER_MEMBERS, CLUSTERS
 
 THRESHOLD = 0.8
 MIN_WORDS = 4  # shorter claims ("He denied it.") say too little to be matched across articles
@@ -31,7 +31,7 @@ _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
 class Embedder:
-    """What clustering needs from an embedding model (`sourcetrace.embeddings.SentenceEmbedder` is one)."""
+    """What clustering needs from an embedding model (`sourcetrace._ml.embedder.SentenceEmbedder` is one)."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - protocol
         raise NotImplementedError
@@ -40,7 +40,7 @@ class Embedder:
 def load_default_embedder() -> Any | None:
     """The packaged MiniLM embedder, or None when it is not installed."""
     try:
-        from sourcetrace.embeddings import load_embedder
+        from sourcetrace._ml.embedder import load_embedder
     except ImportError:
         return None
     return load_embedder()

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 from datasketch import LeanMinHash, MinHashLSH
 
-from sourcetrace.corpus.tables import DUPLICATES
+from sourcetrace.corpus.backends.tables import DUPLICATES
 
 NUM_PERM = 128
 SEED = 1

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sourcetrace.corpus.tables import DERIVED_TABLES, ERRORS, SHARD_TABLES
+from sourcetrace.corpus.backends.tables import DERIVED_TABLES, ERRORS, SHARD_TABLES
 from sourcetrace.errors import ConfigurationError
 
 ALL_TABLES: dict[str, pa.Schema] = {**SHARD_TABLES, **DERIVED_TABLES}
@@ -271,7 +271,7 @@ def open_backend(location: str | Path) -> Backend:
     """A folder path, or a `postgresql://` URL."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        from sourcetrace.corpus.postgres import PostgresBackend
+        from sourcetrace.corpus.backends.postgres import PostgresBackend
 
         return PostgresBackend(text)
     return DirectoryBackend(text)

@@ -28,8 +28,8 @@ from typing import Any
 
 import typer
 
+from sourcetrace.datasets.polnear import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir, trim
 from sourcetrace.evaluate.calibration import calibration_report, format_report
-from sourcetrace.extract.attribution_brat import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir, trim
 
 _WORD = re.compile(r"\w+")
 Extent = tuple[int, int]
@@ -136,8 +136,8 @@ def evaluate(
     articles: list[AnnotatedArticle], config: dict[str, Any] | None = None, batch_size: int = 8
 ) -> tuple[Scores, float]:
     """Analyse each distinct text once (backbone + attribution) and score it against every annotation file."""
-    from sourcetrace.api_python import make_article
-    from sourcetrace.pipeline import Pipeline
+    from sourcetrace.api import make_article
+    from sourcetrace.pipeline.run import Pipeline
 
     pipeline = Pipeline(("backbone", "attribution"), config or {})
     texts = {article.name: article.text for article in articles}

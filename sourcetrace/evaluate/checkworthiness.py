@@ -109,7 +109,7 @@ def register(evaluate_app: typer.Typer) -> None:
     ) -> None:
         """Precision, recall and F1 of the positive class, for our model and the TF-IDF baseline."""
         from sourcetrace.errors import SourcetraceError
-        from sourcetrace.extract.checkworthiness import load_checkworthiness_model
+        from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
 
         try:
             rows = read_checkworthy_tsv(gold)

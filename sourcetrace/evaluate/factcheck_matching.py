@@ -20,12 +20,12 @@ from sourcetrace.errors import SourcetraceError
 def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = False,  # noqa: ANN201
                      with_scorer: bool = True, with_reranker: bool = True):
     """(index, vclaim ids in index order, embedder) for a verified-claims TSV, importing it into `db` once."""
-    from sourcetrace.embeddings import load_embedder
-    from sourcetrace.verify.clef import cache_db_for
-    from sourcetrace.verify.importers import read_factchecks
-    from sourcetrace.verify.reranker import load_reranker
-    from sourcetrace.verify.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
-    from sourcetrace.verify.store import FactcheckStore
+    from sourcetrace._ml.embedder import load_embedder
+    from sourcetrace.datasets.checkthat import cache_db_for
+    from sourcetrace.stages.factchecks.importers import read_factchecks
+    from sourcetrace.stages.factchecks.reranker import load_reranker
+    from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
+    from sourcetrace.stages.factchecks.store import FactcheckStore
 
     embedder = load_embedder()
     with FactcheckStore(db or cache_db_for(vclaims)) as store:
@@ -49,8 +49,8 @@ def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = Fal
 
 def evaluate_factcheck_matching(vclaims: Path, queries: Path, qrels: Path, db: Path | None = None,
                                 progress: bool = False) -> dict[str, dict[str, float]]:
-    from sourcetrace.verify.clef import read_qrels, read_queries, retrieval_metrics
-    from sourcetrace.verify.retrieval import clean_query
+    from sourcetrace.datasets.checkthat import read_qrels, read_queries, retrieval_metrics
+    from sourcetrace.stages.factchecks.retrieval import clean_query
 
     index, vclaim_ids, embedder = build_clef_index(vclaims, db, progress)
     query_texts = read_queries(queries)

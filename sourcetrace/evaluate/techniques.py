@@ -107,7 +107,7 @@ def match_to_gold(predicted: Sequence[tuple[str, int, int]],
 
 def technique_scores(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
     """Technique classification over predicted spans matched to gold (see the module docstring)."""
-    from sourcetrace.extract.techniques import to_2023
+    from sourcetrace.stages.techniques.stage import to_2023
 
     matched = correct = 0
     per_tp: Counter = Counter()
@@ -147,7 +147,7 @@ def technique_scores(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
 
 def gold_span_accuracy(predicted_names: Labelled, gold: Labelled) -> float:
     """SemEval-2020 TC setting: share of gold labels whose span the model named correctly."""
-    from sourcetrace.extract.techniques import to_2023
+    from sourcetrace.stages.techniques.stage import to_2023
 
     total = right = 0
     for article_id, gold_items in gold.items():
@@ -159,7 +159,7 @@ def gold_span_accuracy(predicted_names: Labelled, gold: Labelled) -> float:
 
 def sentence_baseline(articles: Mapping[str, str]) -> dict[str, list[tuple[str, int, int]]]:
     """Every sentence (non-blank line) is one Loaded_Language span."""
-    from sourcetrace.extract.technique_encoder import line_sentences
+    from sourcetrace.stages.techniques.encoder import line_sentences
 
     return {i: [("Loaded_Language", s, e) for s, e in line_sentences(text)] for i, text in articles.items()}
 
@@ -168,8 +168,8 @@ def run_model(articles: Mapping[str, str],
               settings: dict[str, Any] | None = None) -> dict[str, list[tuple[str, int, int, float, str]]]:
     """Technique spans from the real pipeline (backbone + techniques): (technique, start, end, score, source).
     `settings`: the techniques stage's (`model_dir`, `min_score`, ...), as in a config file."""
-    from sourcetrace.model import ArticleInfo
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.analysis import ArticleInfo
+    from sourcetrace.pipeline.run import load_pipeline
 
     pipeline = load_pipeline(["backbone", "techniques"], {"techniques": settings} if settings else None)
     found: dict[str, list[tuple[str, int, int, float, str]]] = {}
@@ -183,7 +183,7 @@ def run_model(articles: Mapping[str, str],
 def calibration(scored: Mapping[str, Sequence[tuple[str, int, int, float]]], gold: Labelled) -> dict[str, Any]:
     """Calibration of span scores (see the module docstring): the outcome of a span is whether it overlaps a gold
     span whose label stands for its technique."""
-    from sourcetrace.extract.techniques import to_2023
+    from sourcetrace.stages.techniques.stage import to_2023
 
     scores, outcomes = [], []
     for article_id, items in scored.items():
@@ -245,13 +245,13 @@ def register(evaluate_app: typer.Typer) -> None:
         min_score: float = typer.Option(None, "--min-score", help="the score a span needs (default: the model's)"),
     ) -> None:
         """Span P/R/F1 (SemEval-2020 partial overlap), technique micro-F1 and per-technique F1."""
+        from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
         from sourcetrace.errors import SourcetraceError
-        from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
 
         settings = {k: v for k, v in (("model_dir", model_dir), ("min_score", min_score)) if v is not None}
         try:
             if model_dir is not None:
-                from sourcetrace.extract.techniques import model_folder
+                from sourcetrace.stages.techniques.stage import model_folder
 
                 settings["model_dir"] = str(model_folder(settings))  # a clear error before any article is read
             texts = read_articles(articles)
@@ -295,8 +295,8 @@ def register(evaluate_app: typer.Typer) -> None:
 
 def _name_gold_spans(texts: Mapping[str, str], gold: Labelled,
                      model_dir: str | None = None) -> dict[str, list[tuple[str, int, int]]]:
-    from sourcetrace.extract.technique_encoder import line_sentences
-    from sourcetrace.extract.techniques import TechniqueModel
+    from sourcetrace.stages.techniques.encoder import line_sentences
+    from sourcetrace.stages.techniques.stage import TechniqueModel
 
     model = TechniqueModel(Path(model_dir)) if model_dir else TechniqueModel()
     named = {}

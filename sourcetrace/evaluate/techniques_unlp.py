@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import typer
 
-from sourcetrace.extract.techniques_unlp import UNLP_TECHNIQUES
+from sourcetrace.stages.techniques.unlp import UNLP_TECHNIQUES
 
-HELDOUT_FILE = Path(__file__).resolve().parents[1] / "data" / "splits" / "unlp2025_heldout.txt"
+HELDOUT_FILE = Path(__file__).resolve().parents[1] / "datasets" / "splits" / "unlp2025_heldout.txt"
 
 
 @dataclass
@@ -95,7 +95,7 @@ def char_prf(texts: Sequence[str], predicted: Sequence[Sequence[tuple[int, int]]
 
 def evaluate_heldout(posts: Sequence[UnlpPost], model_dir: Path | None = None) -> dict[str, Any]:
     """The shipped model and the trivial baselines on the given (held-out) posts."""
-    from sourcetrace.extract.techniques_unlp import MODEL_DIR, UnlpTechniqueModel
+    from sourcetrace.stages.techniques.unlp import MODEL_DIR, UnlpTechniqueModel
 
     model = UnlpTechniqueModel(model_dir or MODEL_DIR)
     gold = label_matrix(posts)

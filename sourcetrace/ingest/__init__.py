@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest import csv as csv_reader
 from sourcetrace.ingest import html, jsonl, parquet, text, warc
 from sourcetrace.ingest.common import FieldMap, ReadArticle, ReadOptions, input_warnings
-from sourcetrace.model import ArticleInfo
 
 Reader = Callable[[BinaryIO, str, str, ReadOptions], Iterator[ArticleInfo | InputError]]
 

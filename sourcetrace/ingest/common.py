@@ -12,8 +12,8 @@ from typing import Any
 from charset_normalizer import from_bytes
 from pydantic import Field
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
-from sourcetrace.model import ArticleInfo
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

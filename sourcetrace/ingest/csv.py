@@ -8,9 +8,9 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadOptions, decode, record_to_article
-from sourcetrace.model import ArticleInfo
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # articles are long fields
 

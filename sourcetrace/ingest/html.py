@@ -7,9 +7,9 @@ from typing import BinaryIO
 
 import trafilatura
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadArticle, ReadOptions, declared_charset, decode, normalise_date
-from sourcetrace.model import ArticleInfo
 
 MIN_WORDS = 4
 

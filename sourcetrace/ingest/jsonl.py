@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadOptions, record_to_article
-from sourcetrace.model import ArticleInfo
 
 
 def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -> Iterator[ArticleInfo | InputError]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadOptions, record_to_article
-from sourcetrace.model import ArticleInfo
 
 BATCH_ROWS = 2048
 

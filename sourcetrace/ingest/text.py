@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadArticle, ReadOptions, decode, headline_of, normalise_date
-from sourcetrace.model import ArticleInfo
 
 
 def read(stream: BinaryIO, source: str, article_id: str, options: ReadOptions) -> Iterator[ArticleInfo | InputError]:

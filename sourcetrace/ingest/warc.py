@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest.common import ReadOptions, charset_of_content_type, declared_charset, decode, normalise_date
 from sourcetrace.ingest.html import extract
-from sourcetrace.model import ArticleInfo
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 

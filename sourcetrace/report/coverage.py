@@ -3,12 +3,12 @@ that did not run for it (and why), and the stages that failed on it."""
 
 from __future__ import annotations
 
-from sourcetrace.model import Analysis
+from sourcetrace.analysis import Analysis
 
 
 def coverage_notes(analysis: Analysis) -> list[str]:
     """One line per problem; empty when every stage ran on an article in a language it supports."""
-    from sourcetrace.pipeline import language_name
+    from sourcetrace.pipeline.registry import language_name
 
     meta = analysis.meta
     notes: list[str] = []

@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from sourcetrace.model import Analysis, Span
+from sourcetrace.analysis import Analysis, Span
 from sourcetrace.report.coverage import coverage_notes
 
 # (layer key, label shown on its toggle)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
-from sourcetrace.model import Analysis
+from sourcetrace.analysis import Analysis
 
 
 def write_json(analyses: list[Analysis], stream: TextIO) -> None:

@@ -8,7 +8,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from sourcetrace.model import Analysis
+from sourcetrace.analysis import Analysis
 from sourcetrace.report.coverage import coverage_notes
 
 

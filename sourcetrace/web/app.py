@@ -39,8 +39,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sourcetrace import __version__
+from sourcetrace.analysis import Analysis, ArticleInfo
 from sourcetrace.errors import InputError
-from sourcetrace.model import Analysis, ArticleInfo
 from sourcetrace.web.render import analysis_view, inert
 from sourcetrace.web.workers import AnalysisFailed, AnalysisTimedOut, PoolBusy, WorkerPool
 
@@ -223,7 +223,7 @@ class AnalysisService:
         if self.executor._shutdown:  # started again after a shutdown (tests, embedding servers)
             self.executor = self._new_executor()
         if self.pipeline is None:
-            from sourcetrace.pipeline import load_pipeline
+            from sourcetrace.pipeline.run import load_pipeline
 
             await asyncio.get_running_loop().run_in_executor(
                 self.executor, lambda: setattr(self, "pipeline", load_pipeline(self.settings.stages,
@@ -292,7 +292,7 @@ def build_article(
     filename: str | None = None,
 ) -> ArticleInfo:
     """An article from pasted or uploaded text or HTML; InputError with a clear message otherwise."""
-    from sourcetrace.api_python import make_article
+    from sourcetrace.api import make_article
     from sourcetrace.ingest.common import ReadOptions, normalise_date
     from sourcetrace.ingest.html import extract
 

@@ -251,7 +251,7 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
 
     @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(request: Request, article_id: str) -> HTMLResponse:
-        from sourcetrace.model import Analysis
+        from sourcetrace.analysis import Analysis
         from sourcetrace.web.render import analysis_view
 
         stored = ask(store_of(request).article, article_id)

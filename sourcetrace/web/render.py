@@ -14,7 +14,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from sourcetrace.model import Analysis
+from sourcetrace.analysis import Analysis
 from sourcetrace.report.html import LAYERS, marks_and_items, script_json, segments
 
 # Embedding, override and isolate controls: they change the display order of the text around them.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sourcetrace.model import Analysis, ArticleInfo
+from sourcetrace.analysis import Analysis, ArticleInfo
 
 log = logging.getLogger("sourcetrace.web")
 
@@ -48,8 +48,8 @@ def worker_main(connection: Connection, stages: tuple[str, ...] | None, config: 
     # Ctrl-C in a terminal reaches the whole process group; the server stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        from sourcetrace.api_python import make_article
-        from sourcetrace.pipeline import load_pipeline
+        from sourcetrace.api import make_article
+        from sourcetrace.pipeline.run import load_pipeline
 
         pipeline = load_pipeline(stages, config)
         pipeline.analyze(make_article(WARM_UP_TEXT))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcetrace.model import Analysis, ArticleInfo, Attribution, Claim, Evidence, Finding, Meta, Speaker, Technique
+from sourcetrace.analysis import Analysis, ArticleInfo, Attribution, Claim, Evidence, Finding, Meta, Speaker, Technique
 
 BRIDGE = (
     "Kyiv, 12 September. Ukrainian officials said on Monday that the Antonivskyi bridge over the Dnipro had been "
@@ -49,7 +49,7 @@ def write_jsonl(path: Path, records: list[dict], broken_line: bool = True) -> Pa
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory):
     """Four articles (one a syndicated copy) and two broken records, analysed in this process."""
-    from sourcetrace.corpus.runner import RunOptions, run_corpus
+    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
 
     folder = tmp_path_factory.mktemp("corpus")
     source = write_jsonl(folder / "articles.jsonl", ARTICLES)
@@ -61,7 +61,7 @@ def small_corpus(tmp_path_factory):
 
 
 def _span_of(text: str, piece: str):
-    from sourcetrace.model import Span
+    from sourcetrace.analysis import Span
 
     start = text.index(piece)
     return Span.of(text, start, start + len(piece))
@@ -131,10 +131,10 @@ def relayed_claim_analyses() -> list[Analysis]:
 @pytest.fixture(scope="session")
 def relay_corpus(tmp_path_factory):
     """A corpus folder holding `relayed_claim_analyses`, with duplicates and clusters computed."""
+    from sourcetrace.corpus.backends.tables import analyses_to_tables
     from sourcetrace.corpus.clusters import update_clusters
     from sourcetrace.corpus.dedupe import update_duplicates
     from sourcetrace.corpus.store import DirectoryBackend
-    from sourcetrace.corpus.tables import analyses_to_tables
 
     out = tmp_path_factory.mktemp("relay") / "out"
     backend = DirectoryBackend(out)

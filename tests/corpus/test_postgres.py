@@ -10,10 +10,12 @@ import uuid
 
 import pytest
 
-from sourcetrace.corpus.runner import RunOptions, run_corpus
+from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
 from sourcetrace.corpus.store import CorpusStore
 
 from .conftest import ARTICLES, relayed_claim_analyses, write_jsonl
+
+pytestmark = pytest.mark.postgres
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'sourcetrace[postgres]'")
 
@@ -80,10 +82,10 @@ def test_rerun_against_postgres_resumes(pg_corpus):
 
 
 def test_a_task_is_stored_whole_or_not_at_all(pg_corpus):
-    from sourcetrace.corpus.postgres import PostgresBackend
-    from sourcetrace.corpus.tables import analyses_to_tables
-    from sourcetrace.model import ArticleInfo
-    from sourcetrace.pipeline import load_pipeline
+    from sourcetrace.analysis import ArticleInfo
+    from sourcetrace.corpus.backends.postgres import PostgresBackend
+    from sourcetrace.corpus.backends.tables import analyses_to_tables
+    from sourcetrace.pipeline.run import load_pipeline
 
     backend = PostgresBackend(pg_corpus["url"])
     store = CorpusStore.open(pg_corpus["url"])
@@ -99,10 +101,10 @@ def test_a_task_is_stored_whole_or_not_at_all(pg_corpus):
 
 
 def test_claims_clusters_and_sources_in_postgres(pg_server):
+    from sourcetrace.corpus.backends.postgres import PostgresBackend
+    from sourcetrace.corpus.backends.tables import analyses_to_tables
     from sourcetrace.corpus.clusters import update_clusters
     from sourcetrace.corpus.dedupe import update_duplicates
-    from sourcetrace.corpus.postgres import PostgresBackend
-    from sourcetrace.corpus.tables import analyses_to_tables
 
     pg_url = pg_server()
     backend = PostgresBackend(pg_url)
@@ -147,7 +149,7 @@ def test_a_rerun_replaces_the_input_errors_and_retries_fixed_records(pg_server, 
 
 
 def test_an_errors_table_from_before_kind_and_stage_gets_them(pg_server, tmp_path):
-    from sourcetrace.corpus.postgres import PostgresBackend
+    from sourcetrace.corpus.backends.postgres import PostgresBackend
 
     url = pg_server()
     with psycopg.connect(url, autocommit=True) as conn:

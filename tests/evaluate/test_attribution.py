@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sourcetrace.cli import app
+from sourcetrace.datasets.polnear import GoldAttribution, read_ann, read_gold_dir
 from sourcetrace.errors import InputError
 from sourcetrace.evaluate.attribution import Scores, extent, score_file
-from sourcetrace.extract.attribution_brat import GoldAttribution, read_ann, read_gold_dir
 from tests.conftest import POLNEAR, require_shared
 
 TEXT = "Officials said the bridge was closed. \"It will reopen,\" the mayor said, \"next week.\"\n"

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sourcetrace.cli import app
-from sourcetrace.verify.clef import average_precision, read_qrels, read_queries, retrieval_metrics
+from sourcetrace.datasets.checkthat import average_precision, read_qrels, read_queries, retrieval_metrics
 from tests.conftest import SHARED, require_shared
 
 CLEF = SHARED / "data" / "factchecks" / "clef2020-task2"
@@ -64,7 +64,7 @@ def test_cli_prints_map_for_sourcetrace_and_bm25(clef_slice) -> None:
 
 
 def test_the_evaluation_cache_is_keyed_on_the_collection_not_its_path(tmp_path) -> None:
-    from sourcetrace.verify.clef import cache_db_for
+    from sourcetrace.datasets.checkthat import cache_db_for
 
     rows = "vclaim_id\tvclaim\ttitle\nvclaim-1\tA claim.\tA title\n"
     first, copy, other = tmp_path / "a.tsv", tmp_path / "copy" / "a.tsv", tmp_path / "other" / "a.tsv"

@@ -121,7 +121,7 @@ def test_bad_labels_line_is_one_clear_error(tmp_path):
 
 
 def test_every_sentence_baseline_on_heldout_ptc():
-    from sourcetrace.train.ptc import heldout_ids, read_articles, read_labels
+    from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
 
     require_shared(PTC)
     held = heldout_ids()

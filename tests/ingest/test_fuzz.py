@@ -6,9 +6,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sourcetrace.analysis import ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.ingest import READERS, ReadOptions
-from sourcetrace.model import ArticleInfo
 
 VALID = {
     ".txt": b"Kharkov region\nMarochko said that NATO officers were seen.\n",

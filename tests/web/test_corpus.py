@@ -202,7 +202,7 @@ def test_cluster_page_draws_a_timeline(browser, corpus_server, client, tmp_path)
 def failing_corpus_client(tmp_path_factory):
     """A corpus whose run had failures: a broken line, an empty text, a duplicate id (no stage runs)."""
     from sourcetrace.cli import app
-    from sourcetrace.pipeline import Pipeline
+    from sourcetrace.pipeline.run import Pipeline
 
     folder = tmp_path_factory.mktemp("failing")
     source = folder / "feed.jsonl"

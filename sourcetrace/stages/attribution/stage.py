@@ -1,0 +1,316 @@
+"""Stage `attribution`: who says what, through whom. Adds the `attributions` layer.
+
+For every statement an article reports, an `Attribution` with evidence spans:
+- `source`, `cue`, `content` (content may be discontinuous: `Span.fragments`), found on the spaCy parse by
+  the trained model (`attribution_learned.py`: linear classifiers that pick cue words, then the source and
+  the content among the parse's candidates; weights in `sourcetrace/data/models/attribution/`). Without the
+  weights (or with `{"model": false}`), parse rules alone find them (`attribution_rules.RuleExtractor`, the
+  rule baseline).
+- `source_kind`: named_person, named_organization (also metonyms such as "Moscow"), anonymous ("Russian
+  sources", "officials"), pronoun (resolved: `speaker` is the last compatible named speaker), author (a
+  sentence that asserts something with no attribution: source and cue null, content the sentence).
+- `speaker`: normalised name plus role from titles and appositions; later mentions ("Marochko said") link to
+  the first full mention.
+- `channel`: the outlet or medium ("relayed to Sputnik", "told Reuters", "said in a statement", "on Telegram").
+- `quote_kind`: direct (the content is a quotation), mixed (partly quoted), indirect; author-voice items are
+  "indirect".
+- `parent`: the attribution whose content encloses this one's cue (nested chains).
+- Follow-on quotes (a quoted paragraph with no cue after a quoted speaker) continue that speaker: source and
+  cue null, `speaker` and `source_kind` carried over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
+from sourcetrace.datasets.polnear import trim
+from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
+from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
+from sourcetrace.stages.attribution.rules import (
+    GROUP_PRONOUNS,
+    PERSON_PRONOUNS,
+    Candidate,
+    Describer,
+    Lexicon,
+    RuleExtractor,
+    has_finite_verb,
+    quote_regions,
+    subtree_range,
+)
+from sourcetrace.stages.attribution.tagger import TAGGER_FILE, AttributionTagger
+
+
+class AttributionExtractor:
+    name = "attribution"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self.lexicon = Lexicon()
+        self.rules = RuleExtractor(self.lexicon)
+        self.describer = Describer(self.lexicon)
+        self.author_voice = bool(config.get("author_voice", True))
+        first_name_genders()  # read the first-name table now, not inside the first article's analysis
+        self.learned: LearnedExtractor | None = None
+        model_file = Path(config.get("model_path", MODEL_FILE))
+        if model_file.is_dir():  # a model folder: its model.json (with model.npz and tagger.onnx beside it)
+            model_file = model_file / MODEL_FILE.name
+        if bool(config.get("model", True)) and model_file.exists():
+            self.learned = LearnedExtractor(model_file, prefer_rules=bool(config.get("prefer_rules", True)))
+        # the MiniLM token tagger whose probabilities the stacked ranker reads (`{"tagger": false}`: ranker alone)
+        self.tagger: AttributionTagger | None = None
+        tagger_file = model_file.parent / TAGGER_FILE
+        if self.learned is not None and self.learned.stack is not None and bool(config.get("tagger", True)):
+            if tagger_file.exists():
+                self.tagger = AttributionTagger(tagger_file)
+
+    def models(self) -> dict[str, str]:
+        if self.learned is None:
+            return {"attribution": "rules"}
+        if self.learned.stack is not None and self.tagger is None:
+            return {"attribution": self.learned.version.replace("+minilm-tagger", "") + " (no tagger)"}
+        return {"attribution": self.learned.version}
+
+    def process(self, documents: Sequence[Document]) -> None:
+        parsed = [document for document in documents if document.doc is not None]
+        # the tagger runs once over the whole batch (its windows are batched across articles)
+        tagged = None
+        if self.tagger is not None and parsed:
+            tagged = self.tagger.token_probabilities([d.doc for d in parsed])
+        for position, document in enumerate(parsed):
+            # the backbone parsed document.text, and spaCy keeps every character: it is doc.text
+            candidates = self.rules.candidates(document.doc, document.text)
+            if self.learned is not None:
+                tags = tagged[position] if tagged is not None else None
+                candidates = self.learned.candidates(
+                    document.doc, quote_regions(document.text), candidates, tags, text=document.text)
+            candidates += [c for c in self.rules.colon_lines(document.doc, document.text)
+                           if not any(_touches(c, other) for other in candidates)]
+            document.analysis.attributions.extend(self.describe(document, candidates))
+
+    # --- from candidates to the layer ------------------------------------------------------------------
+    def describe(self, document: Document, candidates: list[Candidate]) -> list[Attribution]:
+        doc, text, article_id = document.doc, document.text, document.analysis.article.id
+        candidates = sorted(candidates, key=lambda c: (c.cue or c.content[0])[0])
+        regions = quote_regions(text)
+        known: list[Speaker] = []  # named speakers so far, for "Marochko said" and "he said"
+        kinds: dict[str, str] = {}
+        genders: dict[str, Gender | None] = {}  # "he" / "she" can only stand for a speaker of that gender
+        result: list[Attribution] = []
+        for candidate in candidates:
+            content = Span.of_fragments(text, candidate.content)
+            source = Span.of(text, *candidate.source) if candidate.source else None
+            cue = Span.of(text, *candidate.cue) if candidate.cue else None
+            kind, speaker = "other", None
+            if candidate.source:
+                kind, _, name_span = self.describer.source_kind(doc, candidate.source)
+                described = self.describer.speaker(doc, candidate.source, kind, name_span)
+                speaker = Speaker(name=described[0], role=described[1]) if described else None
+                if kind == "pronoun":
+                    speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds,
+                                               genders)
+                elif speaker is not None:
+                    earlier = _same_speaker(speaker, known)
+                    if earlier is None and kind == "named_person":
+                        # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution
+                        earlier = self._full_mention(doc, speaker, candidate.source[0])
+                        if earlier is not None:
+                            known.append(earlier)
+                            kinds[earlier.name] = kind
+                    if earlier is not None:
+                        speaker = earlier
+                        kind = kinds.get(earlier.name, kind)
+                    else:
+                        known.append(speaker)
+                        kinds[speaker.name] = kind
+                    if kind == "named_person" and speaker.name not in genders:
+                        genders[speaker.name] = speaker_gender(
+                            speaker.name, text[candidate.source[0]:candidate.source[1]], speaker.role,
+                            self.lexicon.male_words, self.lexicon.female_words)
+            elif candidate.extras.get("follow_on") is not None:
+                previous = candidate.extras["follow_on"]
+                kind, speaker = previous.source_kind, previous.speaker
+            channel_range = self.describer.channel(doc, candidate)
+            attribution = Attribution(
+                id=stable_id("attr", article_id, content.start, content.end, cue.start if cue else -1),
+                source=source,
+                cue=cue,
+                content=content,
+                channel=Span.of(text, *channel_range) if channel_range else None,
+                source_kind=kind,
+                quote_kind=_quote_kind(text, candidate.content, regions),
+                speaker=speaker,
+                score=round(candidate.score, 4) if candidate.score is not None else None,
+            )
+            result.append(attribution)
+        result.extend(self._follow_on_quotes(document, result, regions))
+        if self.author_voice:
+            result.extend(self._author_voice(document, result))
+        _link_parents(result)
+        result.sort(key=lambda a: (a.content.start, a.id))
+        return result
+
+    def _full_mention(self, doc: Any, speaker: Speaker, before: int) -> Speaker | None:
+        """The first earlier mention of a person whose full name ends with this speaker's name, described with
+        its titles and appositions; None when the article never names them more fully."""
+        words = speaker.name.split()
+        for entity in self.describer.entities(doc):
+            if entity.start_char >= before:
+                break
+            if entity.label_ != "PERSON" or len(entity) <= len(words):
+                continue
+            root = entity.root
+            start = min([entity.start_char] + [c.left_edge.idx for c in root.lefts if c.dep_ == "compound"])
+            end = max([entity.end_char] + [subtree_range(c)[1] for c in root.rights if c.dep_ == "appos"])
+            described = self.describer.speaker(doc, (start, end), "named_person", entity)
+            if described is None:
+                continue
+            name_words = described[0].split()
+            if len(name_words) > len(words) and name_words[-len(words):] == words:
+                return Speaker(name=described[0], role=described[1])
+        return None
+
+    def _follow_on_quotes(
+        self, document: Document, found: list[Attribution], regions: list[tuple[int, int]]
+    ) -> list[Attribution]:
+        """A quotation paragraph with no cue right after a quoted speaker continues that speaker."""
+        text = document.text
+        covered = [(a.content.start, a.content.end) for a in found]
+        quoted = sorted((a for a in found if a.quote_kind != "indirect" and a.source is not None),
+                        key=lambda a: a.content.end)
+        extra = []
+        for start, end in _paragraph_quotes(text, regions):
+            if any(s < end and start < e for s, e in covered):
+                continue
+            before = [a for a in quoted if a.content.end <= start and start - a.content.end < 400]
+            if not before:
+                continue
+            previous = before[-1]
+            piece = trim(text, start, end)
+            if piece[1] <= piece[0]:
+                continue
+            extra.append(Attribution(
+                id=stable_id("attr", document.analysis.article.id, piece[0], piece[1], "follow-on"),
+                content=Span.of(text, *piece), source_kind=previous.source_kind, quote_kind="direct",
+                speaker=previous.speaker,
+            ))
+            covered.append(piece)
+        return extra
+
+    def _author_voice(self, document: Document, found: list[Attribution]) -> list[Attribution]:
+        """Sentences that assert something and that no attribution touches are the author's own claims."""
+        text, doc = document.text, document.doc
+        taken = []
+        for attribution in found:
+            for span in (attribution.content, attribution.cue, attribution.source):
+                if span is not None:
+                    taken.append((span.start, span.end))
+        result = []
+        for sentence in document.analysis.sentences:
+            if any(s < sentence.end and sentence.start < e for s, e in taken):
+                continue
+            if sentence.text.rstrip().endswith("?") or len(sentence.text.split()) < 5:
+                continue
+            if sentence.start == 0 and not sentence.text.rstrip().endswith((".", "!", "\"", "”")):
+                continue  # the headline
+            span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+            if span is None or not has_finite_verb(span):
+                continue  # no finite verb: a caption, a dateline, a fragment
+            if re.match(r"^(read more|see also|follow us|subscribe|related)\b", sentence.text, re.IGNORECASE):
+                continue
+            result.append(Attribution(
+                id=stable_id("attr", document.analysis.article.id, sentence.start, sentence.end, "author"),
+                content=Span.of(text, sentence.start, sentence.end), source_kind="author", quote_kind="indirect",
+            ))
+        return result
+
+
+def _touches(candidate: Candidate, other: Candidate) -> bool:
+    """Whether two candidates share any character of cue or content."""
+    spans = [*candidate.content, *([candidate.cue] if candidate.cue else [])]
+    others = [*other.content, *([other.cue] if other.cue else [])]
+    return any(s < e2 and s2 < e for s, e in spans for s2, e2 in others)
+
+
+def _quote_kind(text: str, content: list[tuple[int, int]], regions: list[tuple[int, int]]) -> str:
+    start, end = content[0][0], content[-1][1]
+    inside = [(s, e) for s, e in regions if s < end and start < e]
+    if not inside:
+        return "indirect"
+    # letters of the content's fragments (not of the "he said" between two of them) outside every quotation
+    quoted_at = set()
+    for s, e in inside:
+        quoted_at.update(range(s, e))
+    outside = quoted = 0
+    for piece_start, piece_end in content:
+        body = text[piece_start:piece_end]
+        skip = len(body) - len(re.sub(r"^that\s+", "", body)) if piece_start == start else 0
+        for position in range(piece_start + skip, piece_end):
+            if text[position].isalnum():
+                if position in quoted_at:
+                    quoted += 1
+                else:
+                    outside += 1
+    if outside <= 0 or (quoted > 0 and outside <= 4):
+        return "direct"
+    return "mixed"
+
+
+def _paragraph_quotes(text: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Paragraphs that open with a quotation mark (a follow-on quote, possibly with no closing mark)."""
+    result = []
+    for match in re.finditer(r"(?m)^[ \t]*(?:''|[\"“«]).*$", text):
+        result.append((match.start(), match.end()))
+    return result
+
+
+def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
+                     genders: dict[str, Gender | None]) -> Speaker | None:
+    """The last named speaker the pronoun can stand for: a person for "he"/"she" (not one known to be of the
+    other gender), an organisation for "it"/"they"."""
+    word = pronoun.strip().lower()
+    wanted = "named_person" if word in PERSON_PRONOUNS else "named_organization" if word in GROUP_PRONOUNS else None
+    gender = pronoun_gender(word)
+    for speaker in reversed(known):
+        kind = kinds.get(speaker.name)
+        if gender is not None and genders.get(speaker.name) not in (None, gender):
+            continue
+        if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
+            return speaker
+    return None
+
+
+def _same_speaker(speaker: Speaker, known: list[Speaker]) -> Speaker | None:
+    """An earlier speaker this one names again ("Marochko" after "Andrei Marochko")."""
+    words = speaker.name.split()
+    for earlier in reversed(known):
+        if earlier.name == speaker.name:
+            return earlier if (earlier.role or not speaker.role) else None
+        earlier_words = earlier.name.split()
+        if len(words) < len(earlier_words) and words and earlier_words[-len(words):] == words:
+            return earlier
+    return None
+
+
+def _link_parents(attributions: list[Attribution]) -> None:
+    for inner in attributions:
+        if inner.cue is None:
+            continue
+        enclosing = [
+            outer for outer in attributions
+            if outer is not inner and outer.source_kind != "author"
+            and outer.content.start <= inner.cue.start and inner.cue.end <= outer.content.end
+            and (outer.cue is None or not (inner.content.start <= outer.cue.start < inner.content.end))
+        ]
+        if enclosing:
+            # the tightest; equal lengths by position, then id, so the parent never depends on list order
+            inner.parent = min(enclosing, key=lambda a: (a.content.end - a.content.start, a.content.start, a.id)).id
+
+
+@register_stage("attribution")
+def make_attribution(config: dict[str, Any]) -> AttributionExtractor:
+    return AttributionExtractor(config)

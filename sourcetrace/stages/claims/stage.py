@@ -1,0 +1,326 @@
+"""Stage `claims`: what the article asserts, one `Claim` per checkable statement.
+
+Where claims come from:
+- every attribution's content, one claim per sentence of it (a two-sentence quote gives two claims), with the
+  attribution's id; an attribution of `source_kind` "author" gives author-voice claims (attribution null);
+- every sentence that no attribution covers (source, cue or content) is the author's voice too, so the stage
+  works whether or not the attribution layer marks author voice explicitly, and while it is empty.
+
+What is not a claim (skipped): questions, sentences without a verb (bylines, captions, datelines), very short
+fragments, and navigation lines ("Read more:", "Subscribe", "Follow us", ...; the list is
+`sourcetrace/stages/claims/non_assertions.yaml`). A headline (the first line, without final punctuation, or
+the article's title) stays a claim, since it is what readers share, but its check-worthiness is halved: it
+restates the body and is rarely the sentence a fact-checker quotes.
+
+Each claim carries its kind (statistic, prediction, causal, opinion, event, other: cue words from
+`sourcetrace/stages/claims/kinds.yaml`, statistic first since a number is the most checkable thing), the
+quantities it states (`sourcetrace.stages.claims.quantities`), the dates of the `time` layer inside it or in the
+attribution frame of its sentence ("on September 10th, Russia announced that ..."), the ids of the entities
+inside it, and a check-worthiness score from the model of `sourcetrace.stages.claims.checkworthiness`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sourcetrace.analysis import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
+from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.stages.claims.checkworthiness import shape_of
+from sourcetrace.stages.claims.quantities import find_quantities
+
+DATA_DIR = Path(__file__).resolve().parent
+HEADLINE_FACTOR = 0.5
+# quotes, brackets and dashes around a quoted content are not the claim's words; a final full stop is
+_TRIM = " \t\r\n\"'“”‘’«»„()[]—–-,;:"
+
+
+@dataclass(frozen=True)
+class KindLexicon:
+    """Cue words per claim kind (lower-case lemmas or phrases)."""
+
+    statistic: frozenset[str]
+    prediction: frozenset[str]
+    causal: frozenset[str]
+    opinion: frozenset[str]
+    non_assertion_prefixes: tuple[str, ...]
+
+    @classmethod
+    def load(cls, kinds_path: Path, non_assertions_path: Path) -> KindLexicon:
+        kinds = yaml.safe_load(kinds_path.read_text(encoding="utf-8")) or {}
+        non_assertions = yaml.safe_load(non_assertions_path.read_text(encoding="utf-8")) or {}
+        return cls(
+            statistic=frozenset(w.lower() for w in kinds.get("statistic", [])),
+            prediction=frozenset(w.lower() for w in kinds.get("prediction", [])),
+            causal=frozenset(w.lower() for w in kinds.get("causal", [])),
+            opinion=frozenset(w.lower() for w in kinds.get("opinion", [])),
+            non_assertion_prefixes=tuple(p.lower() for p in non_assertions.get("prefixes", [])),
+        )
+
+
+def _has_phrase(words: list[str], lemmas: list[str], phrases: frozenset[str]) -> bool:
+    """A cue (one word or several) appears as words or lemmas."""
+    joined_words = " " + " ".join(words) + " "
+    joined_lemmas = " " + " ".join(lemmas) + " "
+    return any(f" {phrase} " in joined_words or f" {phrase} " in joined_lemmas for phrase in phrases)
+
+
+def classify_kind(tokens: Sequence[Any], quantities: Sequence[Quantity], lexicon: KindLexicon) -> str:
+    """The claim's kind from its tokens (spaCy) and quantities; the first kind that applies wins."""
+    words = [t.text.lower() for t in tokens]
+    lemmas = [t.lemma_.lower() for t in tokens]
+    if any(q.kind != "duration" for q in quantities) or _has_phrase(words, lemmas, lexicon.statistic):
+        return "statistic"
+    # future: "will", "is going to", "expected to", "forecast"; or a modal of possibility on the main verb
+    if _has_phrase(words, lemmas, lexicon.prediction) or any(
+        t.tag_ == "MD" and (t.lower_ in ("will", "'ll", "shall") or (
+            # "could take months", "may rise": possibility about what is to come, not "could have"
+            t.lower_ in ("could", "may", "might") and t.head.tag_ == "VB"
+            and not any(c.lower_ == "have" for c in t.head.children)))
+        for t in tokens
+    ):
+        return "prediction"
+    if _has_phrase(words, lemmas, lexicon.causal):
+        return "causal"
+    if _has_phrase(words, lemmas, lexicon.opinion) or any(
+        t.tag_ == "MD" and t.lower_ in ("should", "must", "ought") for t in tokens
+    ):
+        return "opinion"
+    if any(t.pos_ in ("VERB", "AUX") for t in tokens):
+        return "event"
+    return "other"
+
+
+_COMPLEMENTISER = re.compile(r"(?:that|whether|if)\s+", re.IGNORECASE)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Strip quotes, brackets and dashes around a piece, and a leading 'that' of reported speech."""
+    while start < end and text[start] in _TRIM:
+        start += 1
+    opener = _COMPLEMENTISER.match(text, start, end)
+    if opener and text[start].islower():
+        start = opener.end()
+        while start < end and text[start] in _TRIM:
+            start += 1
+    while end > start and text[end - 1] in _TRIM:
+        end -= 1
+    return start, end
+
+
+def _pieces(span: Span) -> list[tuple[int, int]]:
+    return [tuple(p) for p in span.fragments] if span.fragments else [(span.start, span.end)]
+
+
+def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+class ClaimExtractor:
+    name = "claims"
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        data_dir = Path(config.get("data_dir", DATA_DIR))
+        self.lexicon = KindLexicon.load(
+            Path(config.get("kinds", data_dir / "kinds.yaml")),
+            Path(config.get("non_assertions", data_dir / "non_assertions.yaml")),
+        )
+        self.min_tokens = int(config.get("min_tokens", 4))
+        self.model = None
+        if config.get("checkworthiness", True):
+            from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
+
+            self.model = load_checkworthiness_model(minilm=bool(config.get("checkworthiness_minilm", True)))
+
+    def models(self) -> dict[str, str]:
+        if self.model is None:
+            return {}
+        return {"checkworthiness": f"{self.model.name}-{self.model.version}"}
+
+    def process(self, documents: Sequence[Document]) -> None:
+        pending: list[tuple[Claim, str, float]] = []
+        for document in documents:
+            for claim, factor in self._claims(document):
+                document.analysis.claims.append(claim)
+                # the claim's shape from the article's parse: no second parse of the claim text
+                pending.append((claim, shape_of(self._tokens(document, claim.span)), factor))
+        if self.model is not None and pending:
+            # one batched call for every claim of the batch
+            scores = self.model.score([_fragment_text(claim) for claim, _, _ in pending],
+                                      shapes=[shape for _, shape, _ in pending])
+            for (claim, _, factor), score in zip(pending, scores):
+                claim.checkworthiness = round(float(score) * factor, 4)
+
+    # --- candidates -------------------------------------------------------------------------------------
+    def _claims(self, document: Document) -> list[tuple[Claim, float]]:
+        analysis = document.analysis
+        text = analysis.text
+        doc = document.doc
+        if doc is None:
+            return []
+        candidates: list[tuple[list[tuple[int, int]], Attribution | None]] = []
+        covered: list[tuple[int, int]] = []
+        for attribution in analysis.attributions:
+            for part in (attribution.source, attribution.cue, attribution.content, attribution.channel):
+                if part is not None:
+                    covered.extend(_pieces(part))
+            author = attribution.source_kind == "author"
+            for pieces in self._split_by_sentence(analysis, _pieces(attribution.content)):
+                candidates.append((pieces, None if author else attribution))
+        for sentence in analysis.sentences:
+            if not any(_overlaps(sentence.start, sentence.end, s, e) for s, e in covered):
+                candidates.append(([(sentence.start, sentence.end)], None))
+
+        claims: list[tuple[Claim, float]] = []
+        seen: set[tuple[int, int, str | None]] = set()
+        entities = _EntityIndex(analysis.entities)
+        for pieces, attribution in sorted(candidates, key=lambda c: c[0][0]):
+            pieces = [_trim(text, s, e) for s, e in pieces]
+            pieces = [(s, e) for s, e in pieces if e > s]
+            if not pieces:
+                continue
+            span = Span.of_fragments(text, pieces)
+            key = (span.start, span.end, attribution.id if attribution else None)
+            if key in seen:
+                continue
+            seen.add(key)
+            claim = self._claim(document, span, attribution, entities)
+            if claim is None:
+                continue
+            factor = HEADLINE_FACTOR if self._is_headline(analysis, span) else 1.0
+            claims.append((claim, factor))
+        return claims
+
+    @staticmethod
+    def _split_by_sentence(analysis: Analysis, pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+        """The content's pieces grouped by the sentence they fall in (a quote of two sentences: two claims)."""
+        groups: list[list[tuple[int, int]]] = []
+        for sentence in analysis.sentences:
+            inside = [(max(s, sentence.start), min(e, sentence.end)) for s, e in pieces
+                      if _overlaps(s, e, sentence.start, sentence.end)]
+            if inside:
+                groups.append(inside)
+        return groups or [pieces]
+
+    def _tokens(self, document: Document, span: Span) -> list[Any]:
+        tokens: list[Any] = []
+        for start, end in _pieces(span):
+            part = document.doc.char_span(start, end, alignment_mode="expand")
+            if part is not None:
+                tokens.extend(part)
+        return tokens
+
+    def _is_non_assertion(self, span: Span, tokens: list[Any]) -> bool:
+        lowered = span.text.lower().lstrip()
+        if any(lowered.startswith(prefix) for prefix in self.lexicon.non_assertion_prefixes):
+            return True
+        if span.text.rstrip().endswith("?"):
+            return True  # a question asks, it does not assert
+        words = [t for t in tokens if not t.is_punct and not t.is_space]
+        if len(words) < self.min_tokens:
+            return True
+        return not any(t.pos_ in ("VERB", "AUX") for t in words)
+
+    @staticmethod
+    def _is_headline(analysis: Analysis, span: Span) -> bool:
+        """The article's title, or a first line without final punctuation that has body text after it."""
+        text = analysis.text
+        title = (analysis.article.title or "").strip()
+        if title and span.text.strip() == title:
+            return True
+        body_start = len(text) - len(text.lstrip())
+        line_end = text.find("\n", body_start)
+        if line_end < 0 or not text[line_end:].strip():
+            return False
+        first_line = text[body_start:line_end].strip()
+        return span.start < line_end and not first_line.endswith((".", "!", "?", '"', "”", "’"))
+
+    def _claim(
+        self, document: Document, span: Span, attribution: Attribution | None, entities: _EntityIndex
+    ) -> Claim | None:
+        analysis = document.analysis
+        tokens = self._tokens(document, span)
+        if self._is_non_assertion(span, tokens):
+            return None
+        quantities: list[Quantity] = []
+        for start, end in _pieces(span):
+            quantities.extend(find_quantities(document.doc, start, end, analysis.text))
+        return Claim(
+            id=stable_id("clm", analysis.article.id, span.start, span.end, attribution.id if attribution else ""),
+            span=span,
+            attribution=attribution.id if attribution else None,
+            author_voice=attribution is None,
+            kind=classify_kind(tokens, quantities, self.lexicon),
+            quantities=quantities,
+            dates=self._dates(analysis, span, attribution),
+            entities=entities.inside(span),
+        )
+
+    @staticmethod
+    def _dates(analysis: Analysis, span: Span, attribution: Attribution | None) -> list[TimeExpression]:
+        """Times inside the claim, and times in its attribution frame ('on September 10th, X said that ...')."""
+        dates = [time for time in analysis.times if _inside(time.span, span)]
+        if attribution is not None:
+            sentence = next((s for s in analysis.sentences if s.start <= span.start < s.end), None)
+            content = _pieces(attribution.content)
+            chosen = {_time_key(time) for time in dates}  # value equality, without pydantic's slow __eq__
+            for time in analysis.times:
+                if sentence is None or _time_key(time) in chosen:
+                    continue
+                in_sentence = sentence.start <= time.span.start and time.span.end <= sentence.end
+                in_content = any(_overlaps(time.span.start, time.span.end, s, e) for s, e in content)
+                if in_sentence and not in_content:
+                    dates.append(time)  # in the frame: "X, on September 11th, revealed that ..."
+        return sorted(dates, key=lambda t: t.span.start)
+
+
+def _time_key(time: TimeExpression) -> tuple[Any, ...]:
+    span = time.span
+    return (span.start, span.end, tuple(span.fragments or ()), time.value, time.type, time.anchored)
+
+
+class _EntityIndex:
+    """The article's entities by start offset: the ids of those inside a claim, in the article's entity order,
+    without a pass over every entity for every claim."""
+
+    def __init__(self, entities: Sequence[Any]) -> None:
+        order = sorted(range(len(entities)), key=lambda position: entities[position].span.start)
+        self.starts = [entities[position].span.start for position in order]
+        self.ends = [entities[position].span.end for position in order]
+        self.order = order
+        self.ids = [entity.id for entity in entities]
+
+    def inside(self, span: Span) -> list[str]:
+        found: set[int] = set()
+        for start, end in _pieces(span):
+            for k in range(bisect_left(self.starts, start), bisect_right(self.starts, end)):
+                if self.ends[k] <= end:
+                    found.add(self.order[k])
+        return [self.ids[position] for position in sorted(found)]
+
+
+def _inside(inner: Span, outer: Span) -> bool:
+    return any(start <= inner.start and inner.end <= end for start, end in _pieces(outer))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _fragment_text(claim: Claim) -> str:
+    """The words of a claim for the model: the pieces of a discontinuous span joined by a space."""
+    text = claim.span.text
+    if claim.span.fragments:
+        text = " ".join(text[s - claim.span.start : e - claim.span.start] for s, e in claim.span.fragments)
+    return _SPACES.sub(" ", text).strip()
+
+
+@register_stage("claims")
+def make_claims(config: dict[str, Any]) -> ClaimExtractor:
+    return ClaimExtractor(config)

@@ -1,0 +1,742 @@
+"""Train the technique tagger and classifier from ../shared/data/ptc (CPU, torch for training only).
+
+    python -m training.techniques.train --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques
+
+Articles listed in `sourcetrace/datasets/splits/ptc_heldout.txt` are never read for training. The rest are cut
+into 5 seeded folds (--seed): for each tagger seed (--tagger-seeds) a tagger trained on four folds scores the
+fifth, after each snapshot epoch (--snapshots); the mean over seeds and snapshots is the out-of-fold
+ensemble probability, blended with word span rates counted on the other folds (technique_words.py; off with
+--no-word-rates). On it the decoding gap and split depth and the classifier's regularisation are chosen (best
+sum of span F1 and technique micro-F1 over predicted spans matched to gold), then the span-edge chooser (kept
+when it raises that sum), Platt scaling, whether out-of-fold predicted spans help as extra classifier rows,
+the temperature, and last the run threshold, seed, score calibration and score cut (`min_score`: the best span
+F1 whose technique micro-F1 stays >= MICRO_FLOOR; the best end-to-end cut there is kept in meta too). The
+shipped taggers (one per seed and snapshot, averaged at run time), word counts and classifier are then fit on all
+training articles.
+Word-piece vectors and taggers are cached under --cache.
+
+Word-piece vectors come from MiniLM cut after --layers, or from an exported encoder (--encoder-file, written by
+`technique_encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-10
+(one tagger, see MODEL_CARD.md), is trained with
+
+    python -m training.techniques.encoder_export --layers 6 --out sourcetrace/data/models/techniques
+    python -m training.techniques.train --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques \
+        --encoder-file sourcetrace/data/models/techniques/encoder.onnx --layers 6 --tagger-seeds 13 \
+        --snapshots 6 --version ptc-mpnet-10
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
+from sourcetrace.evaluate.calibration import calibration_report
+from sourcetrace.evaluate.techniques import match_to_gold, overlaps_its_technique, span_prf, technique_scores
+from sourcetrace.stages.techniques.edges import EdgeChooser, EdgeOptions, edge_options
+from sourcetrace.stages.techniques.encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
+from sourcetrace.stages.techniques.encoder_weights import SHIPPED_ENCODER_FILE
+from sourcetrace.stages.techniques.stage import (
+    EXTRA_FEATURES,
+    TechniqueModel,
+    _split_merged,
+    article_word_counts,
+    classifier_inputs,
+    merge_same_technique,
+    span_features,
+)
+from sourcetrace.stages.techniques.words import blend_inputs, save_counts, word_counts
+from training.techniques.encoder_export import (
+    ENCODER_FILE,
+    ENCODER_GRAPH,
+    ENCODER_TOKENIZER,
+    ENCODER_WEIGHTS,
+)
+
+FOLDS = 5
+BOW_FEATURES = 2**16
+BOW_WEIGHT = 10.0  # hashed words next to ~800 standardised dense features: weighted up to count at all
+CLASSIFIER_C = (0.001, 0.002, 0.005)
+# (piece threshold, gap) tried; a run is kept when a piece reaches threshold + 0.1
+DECODINGS = tuple((t, g) for t in (0.25, 0.275, 0.3, 0.325, 0.35) for g in (1, 3))
+# runs cut at dips this deep between two peaks (None: not cut; TechniqueModel.decode, split_at_valleys)
+SPLIT_DEPTHS = (None, 0.05, 0.1)
+# the learned edge chooser (technique_edges.py): tokens an edge may move, principal components of the piece
+# vectors it reads, L2 weight of its conditional logits (chosen by cross-validation in session 6, MODEL_CARD.md)
+EDGE_MOVES, EDGE_COMPONENTS, EDGE_L2 = 3, 16, 1.0
+# how far above the threshold a run's peak must reach (the seed), and the score cuts tried (step 5b)
+SEED_LEADS = (0.0, 0.05, 0.1)
+# with --keep-tagger, steps 3-3c decide at this threshold (the kept tagger's own from the development articles,
+# so a rerun on a model whose threshold step 5b moved decides the same)
+KEPT_TAGGER_THRESHOLD = 0.35
+# run thresholds tried with them (step 5b; word span rates change the probabilities' scale)
+FINAL_THRESHOLDS = (0.2, 0.25, 0.3, 0.35)
+# step 5b's objective (session 11, MODEL_CARD.md): the issue's span-identification F1, among operating points whose
+# technique micro-F1 over matched spans stays this far above its 0.55 target (held-out ran up to 0.016 below CV)
+MICRO_FLOOR = 0.58
+SPAN_F1_TIE = 0.001  # span F1 this close to the best counts as a tie, won by the higher micro-F1
+WORD_ALPHA = 5.0  # smoothing of the word span rates toward the corpus rate (pseudo-occurrences)
+MIN_SCORES = tuple(round(0.01 * k, 2) for k in range(31))
+
+
+def edge_groups(articles: dict[str, str], encoded: dict[str, EncodedText], probabilities: dict[str, np.ndarray],
+                spans: dict[str, list[tuple[int, int]]], labels: dict[str, list[tuple[str, int, int]]],
+                moves: int = EDGE_MOVES) -> dict[str, list[tuple[EdgeOptions, int | None, int | None]]]:
+    """Each decoded span's candidate edges with the gold start and end of the gold span the evaluation pairs
+    it with (None when unpaired)."""
+    groups: dict[str, list[tuple[EdgeOptions, int | None, int | None]]] = {}
+    for i, found in spans.items():
+        paired = {p: g for g, p in match_to_gold([("", s, e) for s, e in found], labels.get(i, []))}
+        groups[i] = []
+        for p, (start, end) in enumerate(found):
+            options = edge_options(articles[i], encoded[i], probabilities[i], start, end, moves)
+            if options is not None:
+                gold = labels[i][paired[p]] if p in paired else None
+                groups[i].append((options, gold[1] if gold else None, gold[2] if gold else None))
+    return groups
+
+
+def fit_edge_chooser(groups: Sequence[tuple[EdgeOptions, int | None, int | None]], components: np.ndarray,
+                     center: np.ndarray, moves: int = EDGE_MOVES, l2: float = EDGE_L2) -> EdgeChooser:
+    """Start and end conditional logits, each trained to put the paired gold edge first (spans whose gold edge
+    is not among the candidates are left out)."""
+    from sourcetrace.stages.attribution.learned import ConditionalLogit
+
+    chooser = EdgeChooser(moves, components, center, np.zeros(0), np.zeros(0))
+    start_x = np.concatenate([chooser.inputs(o.start_features, o.start_vectors) for o, _, _ in groups])
+    start_y = np.concatenate([[x == gold for x in o.starts] for o, gold, _ in groups])
+    end_x = np.concatenate([chooser.inputs(o.end_features, o.end_vectors) for o, _, _ in groups])
+    end_y = np.concatenate([[x == gold for x in o.ends] for o, _, gold in groups])
+    chooser.start_weights = ConditionalLogit.fit(start_x, start_y, [len(o.starts) for o, _, _ in groups], l2).coef_[0]
+    chooser.end_weights = ConditionalLogit.fit(end_x, end_y, [len(o.ends) for o, _, _ in groups], l2).coef_[0]
+    return chooser
+
+
+def _fold_edge_choosers(groups: dict[str, list[tuple[EdgeOptions, int | None, int | None]]], fold_of: dict[str, int],
+                        components: np.ndarray, center: np.ndarray) -> list[EdgeChooser]:
+    """For each fold, the edge chooser fitted on the other folds' spans."""
+    return [fit_edge_chooser([g for i, found in groups.items() if fold_of[i] != k for g in found], components, center)
+            for k in range(FOLDS)]
+
+
+def edge_projection(encoded: dict[str, EncodedText], ids: Sequence[str],
+                    components: int = EDGE_COMPONENTS) -> tuple[np.ndarray, np.ndarray]:
+    """Principal components (and mean) of the training articles' piece vectors (every 7th piece)."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(components, random_state=0).fit(np.concatenate([encoded[i].vectors[::7] for i in ids]))
+    return pca.components_.astype(np.float32), pca.mean_.astype(np.float32)
+
+
+def encode_all(articles: dict[str, str], cache: Path, layers: int,
+               encoder_file: Path | None = None) -> dict[str, EncodedText]:
+    """Word-piece vectors of every article, cached under `cache` by encoder (the packaged MiniLM cut after
+    `layers`, or an exported `encoder_file` with its tokenizer beside it, cached by the file's content)."""
+    folder = cache / encoder_tag(layers, encoder_file)
+    if encoder_file is None and layers == FULL_LAYERS:
+        folder = cache
+    folder.mkdir(parents=True, exist_ok=True)
+    encoder = None
+    encoded = {}
+    for article_id, text in articles.items():
+        path = folder / f"{article_id}.npz"
+        if not path.exists():
+            encoder = encoder or (PieceEncoder(layers=layers) if encoder_file is None else PieceEncoder(
+                layers=layers, model_file=encoder_file, tokenizer_file=encoder_file.parent / ENCODER_TOKENIZER))
+            result = encoder.encode(text, line_sentences(text))
+            np.savez(path, offsets=result.offsets, vectors=result.vectors.astype(np.float16), sentence=result.sentence)
+        data = np.load(path)
+        encoded[article_id] = EncodedText(data["offsets"], data["vectors"].astype(np.float32), data["sentence"])
+    return encoded
+
+
+def encoder_tag(layers: int, encoder_file: Path | None) -> str:
+    """Names the cached vectors and taggers of one encoder: `l3` for MiniLM's layer 3 (as before exported
+    encoders), `enc-<hash of the file>` for an exported encoder."""
+    if encoder_file is None:
+        return f"l{layers}"
+    return "enc-" + hashlib.sha256(encoder_file.read_bytes()).hexdigest()[:12]
+
+
+def piece_targets(encoded: EncodedText, spans: list[tuple[str, int, int]], length: int) -> np.ndarray:
+    """1 for a word piece at least half covered by a gold span."""
+    covered = np.zeros(length + 1, dtype=np.int32)
+    for _, start, end in spans:
+        covered[start:end] = 1
+    cumulative = np.concatenate([[0], np.cumsum(covered)])
+    starts, ends = encoded.offsets[:, 0], encoded.offsets[:, 1]
+    inside = cumulative[ends] - cumulative[starts]
+    return (inside * 2 >= np.maximum(ends - starts, 1)).astype(np.float32)
+
+
+def piece_techniques(encoded: EncodedText, spans: list[tuple[str, int, int]], classes: list[str]) -> np.ndarray:
+    """Class index of the shortest gold span around each word piece's middle; -100 (ignored) outside spans."""
+    targets = np.full(len(encoded.offsets), -100, dtype=np.int64)
+    shortest = np.full(len(encoded.offsets), np.iinfo(np.int64).max)
+    middle = encoded.offsets.mean(axis=1)
+    for technique, start, end in spans:
+        chosen = (middle >= start) & (middle < end) & (shortest > end - start)
+        targets[chosen] = classes.index(technique)
+        shortest[chosen] = end - start
+    return targets
+
+
+def train_tagger(train: list[tuple[EncodedText, np.ndarray, np.ndarray]], classes: int, epochs: int,
+                 seed: int, snapshots: Sequence[int] = ()) -> dict[int, dict[str, np.ndarray]]:
+    """Fit the CNN tagger for `epochs` epochs; its weights after each epoch in `snapshots` (default: the last).
+
+    A second head names the technique of each piece inside a span (auxiliary loss, not used at run time):
+    it makes the shared layers tell techniques apart, which helps the span head.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    model = torch.nn.ModuleDict({
+        "conv1": torch.nn.Conv1d(train[0][0].vectors.shape[1], 128, 3, padding=1),
+        "conv2": torch.nn.Conv1d(128, 64, 5, padding=2),
+        "out": torch.nn.Linear(64, 1),
+        "technique": torch.nn.Linear(64, classes),
+    })
+    dropout = torch.nn.Dropout(0.2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
+    span_loss = torch.nn.BCEWithLogitsLoss()
+    technique_loss = torch.nn.CrossEntropyLoss(ignore_index=-100)
+
+    def forward(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = torch.relu(model["conv1"](dropout(x)))
+        h = torch.relu(model["conv2"](dropout(h))).squeeze(0).T
+        return model["out"](h).squeeze(-1), model["technique"](h)
+
+    order = list(range(len(train)))
+    rng = random.Random(seed)
+    kept: dict[int, dict[str, np.ndarray]] = {}
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        total = 0.0
+        for index in order:
+            encoded, target, techniques = train[index]
+            span_logits, technique_logits = forward(torch.from_numpy(encoded.vectors).T.unsqueeze(0))
+            loss = span_loss(span_logits, torch.from_numpy(target))
+            if (techniques >= 0).any():
+                loss = loss + 0.5 * technique_loss(technique_logits, torch.from_numpy(techniques))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach())
+        print(f"  tagger epoch {epoch + 1}: loss {total / len(order):.4f}", flush=True)
+        if epoch + 1 in (snapshots or (epochs,)):
+            kept[epoch + 1] = {name: value.detach().numpy().copy() for name, value in model.state_dict().items()
+                               if not name.startswith("technique.")}
+    return kept
+
+
+def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, np.ndarray, np.ndarray]],
+                  encoded: dict[str, EncodedText], folds: list[list[str]], classes: int, args: argparse.Namespace,
+                  seed: int) -> tuple[dict[int, dict[str, np.ndarray]], dict[int, dict[str, np.ndarray]]]:
+    """For one tagger seed and each snapshot epoch: out-of-fold piece probabilities of every training article
+    (`oof[epoch][id]`) and the tagger trained on all of them (`final[epoch]`).
+
+    Both are cached under --cache by encoder depth, epochs, seed and fold seed (the folds come from --seed).
+    """
+    name = f"tagger_{encoder_tag(args.layers, args.encoder_file)}_e{args.epochs}_s{seed}"
+    oof_cache = args.cache / f"{name}_f{args.seed}_oof.npz"
+    final_cache = args.cache / f"{name}_final.npz"
+    ids = sorted(examples)
+    if oof_cache.exists():
+        stored = np.load(oof_cache)
+        oof = {e: {i: stored[f"oof{e}.{i}"].astype(np.float32) for i in ids} for e in args.snapshots}
+    else:
+        oof = {e: {} for e in args.snapshots}
+        for k, test in enumerate(folds):
+            held_fold = set(test)
+            taggers = train_tagger([examples[i] for i in ids if i not in held_fold], classes, args.epochs, seed,
+                                   args.snapshots)
+            for epoch, weights in taggers.items():
+                model.weights = weights
+                oof[epoch].update({i: model.piece_probabilities(encoded[i]) for i in test})
+            print(f"  seed {seed}: fold {k + 1}/{FOLDS} tagged", flush=True)
+        np.savez(oof_cache, **{f"oof{e}.{i}": p for e, probabilities in oof.items() for i, p in probabilities.items()})
+    if final_cache.exists():
+        stored = np.load(final_cache)
+        final = {e: {k.split(".", 1)[1]: stored[k].astype(np.float32) for k in stored.files
+                     if k.startswith(f"final{e}.")} for e in args.snapshots}
+    else:
+        final = train_tagger([examples[i] for i in ids], classes, args.epochs, seed, args.snapshots)
+        np.savez(final_cache, **{f"final{e}.{k}": v for e, weights in final.items() for k, v in weights.items()})
+    return oof, final
+
+
+def _fit_on_used_columns(classifier: Any, features: Any, targets: np.ndarray) -> Any:
+    """Fit on the feature columns some training row uses, then widen the weights back with zeros.
+
+    Most of the 2^16 hashed-word buckets are empty in training; their L2-regularised weights are 0 anyway, but
+    L-BFGS would still carry them (about 20x slower). The fitted model equals a fit on all columns.
+    """
+    used = np.unique(features.indices)
+    classifier.fit(features[:, used], targets)
+    coef = np.zeros((classifier.coef_.shape[0], features.shape[1]), dtype=classifier.coef_.dtype)
+    coef[:, used] = classifier.coef_
+    classifier.coef_ = coef
+    classifier.n_features_in_ = features.shape[1]
+    return classifier
+
+
+def _class_logits(classifier: Any, rows: Any, classes: int) -> np.ndarray:
+    """A fold classifier's logits over all `classes`; a class missing from its four folds gets -30 (never)."""
+    z = np.full((rows.shape[0], classes), -30.0)
+    z[:, classifier.classes_] = classifier.decision_function(rows)
+    return z
+
+
+def _evidence_rows(model: TechniqueModel, articles: dict[str, str], encoded: dict[str, EncodedText],
+                   probabilities: dict[str, np.ndarray], spans: dict[str, list[tuple[int, int, float]]],
+                   labels: dict[str, list[tuple[str, int, int]]], inputs: Any, classifiers: list[Any],
+                   fold_of: dict[str, int], classes: list[str]) -> dict[str, Any]:
+    """Out-of-fold spans as the stage would emit them (named by their fold's classifier): their `span_evidence`
+    rows (`SPAN_EVIDENCE` then the per-class inputs), P(span) x P(technique), whether they overlap a gold span of
+    their technique, their fold, and (article, start, end, 2023 name) to score them with."""
+    from sourcetrace.stages.techniques.stage import SPAN_EVIDENCE, span_evidence, to_2023
+
+    names = list(SPAN_EVIDENCE) + [f"is:{c}" for c in classes] + [f"log_p:{c}" for c in classes]
+    rows, products, outcomes, row_folds, found_spans = [], [], [], [], []
+    temperature = float(model.meta["temperature"])
+    for i, found in spans.items():
+        if not found:
+            continue
+        z = _class_logits(classifiers[fold_of[i]], inputs(i, [(s, e) for s, e, _ in found]), len(classes))
+        z = z / temperature
+        technique_probabilities = np.exp(z - z.max(axis=1, keepdims=True))
+        technique_probabilities /= technique_probabilities.sum(axis=1, keepdims=True)
+        gold = [(to_2023(label), start, end) for label, start, end in labels.get(i, [])]
+        for (start, end, mean_p), row in zip(found, technique_probabilities):
+            name = _split_merged(classes[int(row.argmax())], articles[i][start:end])
+            span_probability = model.span_score(mean_p)
+            evidence = span_evidence(articles[i], encoded[i], probabilities[i], start, end, span_probability, row,
+                                     classes, model.meta["threshold"])
+            rows.append([evidence[n] for n in names])
+            products.append(span_probability * float(row.max()))
+            outcomes.append(overlaps_its_technique(name, start, end, gold))
+            row_folds.append(fold_of[i])
+            found_spans.append((i, start, end, name))
+    return {"names": names, "x": np.array(rows), "y": np.array(outcomes, dtype=float), "products": np.array(products),
+            "folds": np.array(row_folds), "spans": found_spans}
+
+
+def _fit_score_calibration(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression (C=1) on standardised inputs, returned as weights and intercept on the raw inputs."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a class never predicted: its inputs are constant
+    regression = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
+    coef = regression.coef_[0] / scale
+    return coef, float(regression.intercept_[0] - np.dot(coef, mean))
+
+
+def _cross_validated_scores(evidence: dict[str, Any]) -> np.ndarray:
+    """Each out-of-fold span's score from a calibration fitted on the other folds' spans."""
+    x, y, folds = evidence["x"], evidence["y"], evidence["folds"]
+    scores = np.zeros(len(y))
+    for k in range(FOLDS):
+        coef, intercept = _fit_score_calibration(x[folds != k], y[folds != k])
+        scores[folds == k] = 1 / (1 + np.exp(-(x[folds == k] @ coef + intercept)))
+    return scores
+
+
+def _calibration_summary(scores: np.ndarray, outcomes: np.ndarray) -> str:
+    report = calibration_report([float(p) for p in scores], [bool(y) for y in outcomes])
+    return f"Brier {report['brier']:.4f}, ECE {report['ece']:.4f}, mean {report['mean_score']:.3f}"
+
+
+class OperatingPoint(NamedTuple):
+    """One (run threshold, seed, score cut) of step 5b and its out-of-fold scores."""
+
+    threshold: float
+    seed: float
+    cut: float
+    span_f1: float
+    micro_f1: float
+    end_to_end: float
+
+
+def choose_operating_point(points: Sequence[OperatingPoint], micro_floor: float = MICRO_FLOOR,
+                           tie: float = SPAN_F1_TIE) -> OperatingPoint:
+    """The point with the best span F1 among those whose technique micro-F1 reaches `micro_floor`; points within
+    `tie` of that span F1 go to the higher micro-F1. With none above the floor, the best micro-F1 (the floor is
+    the issue's second target: closest to it wins)."""
+    allowed = [p for p in points if p.micro_f1 >= micro_floor]
+    if not allowed:
+        return max(points, key=lambda p: (p.micro_f1, p.span_f1))
+    best_span = max(p.span_f1 for p in allowed)
+    return max((p for p in allowed if p.span_f1 >= best_span - tie), key=lambda p: (p.micro_f1, p.span_f1))
+
+
+def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
+    """The training articles in `folds` seeded folds for cross-validation."""
+    shuffled = sorted(ids)
+    random.Random(seed).shuffle(shuffled)
+    return [sorted(shuffled[k::folds]) for k in range(folds)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ptc", type=Path, default=Path("../shared/data/ptc"))
+    parser.add_argument("--out", type=Path, default=Path("sourcetrace/data/models/techniques"))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/techniques_cache"))
+    parser.add_argument("--layers", type=int, default=3, help="MiniLM layers the tagger reads (6 = all)")
+    parser.add_argument("--encoder-file", type=Path, default=None,
+                        help="an exported encoder (technique_encoder_export.py; its tokenizer beside it) instead of "
+                             "MiniLM; --layers then records how many layers it kept")
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=13, help="seed of the cross-validation folds")
+    parser.add_argument("--tagger-seeds", type=int, nargs="+", default=[14, 15],
+                        help="one tagger training run per seed; the shipped tagger is the mean of all their snapshots")
+    parser.add_argument("--snapshots", type=int, nargs="+", default=[4, 5, 6],
+                        help="epochs whose weights join the ensemble (the last one is --epochs)")
+    parser.add_argument("--keep-tagger", action="store_true",
+                        help="keep the tagger, its decoding and Platt scaling of the model in --out; refit only "
+                             "the technique classifier (C by cross-validation at the kept decoding)")
+    parser.add_argument("--version", default="ptc-cnn-lr-6",
+                        help="meta.json `version` of the new model (with --keep-tagger the kept model's stays)")
+    parser.add_argument("--no-word-rates", dest="word_rates", action="store_false",
+                        help="do not blend the tagger's probabilities with word span rates (technique_words.py)")
+    args = parser.parse_args(argv)
+    started = time.time()
+    if args.keep_tagger and args.encoder_file is None:  # before any article is read or encoded
+        kept_meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
+        kept_encoder = kept_meta.get("encoder_graph") or kept_meta.get("encoder_file")
+        if kept_encoder:
+            parser.error(f"{args.out / 'meta.json'}: the kept tagger reads {kept_encoder}; pass it as "
+                         "--encoder-file (with its --layers)")
+
+    import scipy.sparse
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    held = heldout_ids()
+    articles = {k: v for k, v in read_articles(args.ptc / "train-articles").items() if k not in held}
+    labels = read_labels(args.ptc / "train-labels-task2-technique-classification")
+    ids = sorted(articles)
+    folds = fold_ids(ids, args.seed)
+    print(f"{len(ids)} training articles in {FOLDS} folds, {len(held)} held out", flush=True)
+    encoded = encode_all(articles, args.cache, args.layers, args.encoder_file)
+    print(f"encoded in {time.time() - started:.0f}s", flush=True)
+    classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
+    gold_spans = {i: [(s, e) for _, s, e in labels.get(i, [])] for i in ids}
+
+    # an empty model to decode with while the taggers train (decoding needs only meta)
+    args.out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "version": args.version, "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
+        "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
+        "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
+    }
+    kept: dict = {}
+    if args.keep_tagger:  # the shipped tagger's weights and decoding, read before anything is overwritten
+        kept_meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
+        stored = np.load(args.out / "weights.npz")
+        kept = {"weights": {k: stored[k].astype(np.float32) for k in stored.files
+                            if not k.startswith(("classifier.", "feature_"))},
+                "meta": {k: v for k, v in kept_meta.items()
+                         if k in ("version", "threshold", "seed", "gap", "tagger_epoch") or
+                         (k == "platt" and not args.word_rates)}}
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    np.savez_compressed(args.out / "weights.npz", placeholder=np.zeros(1))
+    model = TechniqueModel(args.out, encoder=object())  # type: ignore[arg-type]  # encoder unused: cached vectors
+    examples = {i: (encoded[i], piece_targets(encoded[i], labels.get(i, []), len(articles[i])),
+                    piece_techniques(encoded[i], labels.get(i, []), classes)) for i in ids}
+
+    # 1. for each tagger seed and snapshot epoch: out-of-fold probabilities (each fold's articles scored by a
+    # tagger trained on the other folds) and the shipped tagger (all training articles); cached, as they are
+    # the slow part. The ensemble's out-of-fold probability is the mean over all of them, as at run time.
+    member_oof, members = [], []
+    for tagger_seed in args.tagger_seeds:
+        oof, final = _fold_taggers(model, examples, encoded, folds, len(classes), args, tagger_seed)
+        member_oof += [oof[e] for e in args.snapshots]
+        members += [final[e] for e in args.snapshots]
+        print(f"tagger seed {tagger_seed} ready ({time.time() - started:.0f}s)", flush=True)
+    out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in ids}
+    weights = {f"tagger{k}.{name}": value for k, tagger in enumerate(members) for name, value in tagger.items()}
+    fold_of = {i: k for k, test in enumerate(folds) for i in test}
+
+    # 1a. word span rates (technique_words.py): each fold's pieces get their words' rates counted on the other
+    # folds and are blended by a regression fitted on the other folds' pieces, so everything chosen below sees
+    # out-of-fold blended probabilities, as the held-out articles will; the shipped counts use all articles
+    word_blend: dict[str, Any] = {}
+    if args.word_rates:
+        fold_counts = [word_counts((articles[i], gold_spans[i]) for i in ids if fold_of[i] != k)
+                       for k in range(FOLDS)]
+        blend_rows = {i: blend_inputs(articles[i], encoded[i], out_of_fold[i], *fold_counts[fold_of[i]],
+                                      WORD_ALPHA) for i in ids}
+
+        def fit_blend(train_ids: list[str]) -> LogisticRegression:
+            return LogisticRegression(C=1.0, max_iter=3000).fit(
+                np.concatenate([blend_rows[i] for i in train_ids]),
+                np.concatenate([examples[i][1] for i in train_ids]))
+
+        blended = {}
+        for k in range(FOLDS):
+            regression = fit_blend([i for i in ids if fold_of[i] != k])
+            blended.update({i: regression.predict_proba(blend_rows[i])[:, 1].astype(np.float32) for i in folds[k]})
+        regression = fit_blend(ids)
+        word_blend = {"alpha": WORD_ALPHA, "coef": [round(float(c), 6) for c in regression.coef_[0]],
+                      "intercept": round(float(regression.intercept_[0]), 6)}
+        out_of_fold = blended
+        print(f"word span rates blended: {word_blend}", flush=True)
+
+    # 2. technique classifiers on the gold spans of four folds, for each C
+    with_gold = [i for i in ids if gold_spans[i]]
+    dense = np.concatenate([
+        np.stack([span_features(articles[i], encoded[i], s, e, article_word_counts(articles[i]))
+                  for s, e in gold_spans[i]]) for i in with_gold])
+    mean, scale = dense.mean(axis=0), dense.std(axis=0) + 1e-6
+
+    def inputs(i: str, spans: list[tuple[int, int]]) -> object:
+        return classifier_inputs(articles[i], encoded[i], spans, mean, scale, BOW_FEATURES, BOW_WEIGHT)
+
+    gold_rows = {i: inputs(i, gold_spans[i]) for i in with_gold}
+    gold_targets = {i: np.array([classes.index(t) for t, _, _ in labels[i]]) for i in with_gold}
+
+    matched_rows: dict[str, object] = {}  # out-of-fold predicted spans paired with gold (step 3b)
+    matched_targets: dict[str, np.ndarray] = {}
+
+    def fit(train_ids: list[str], c: float, predicted: bool = False) -> LogisticRegression:
+        sources = [(gold_rows, gold_targets)] + ([(matched_rows, matched_targets)] if predicted else [])
+        features = scipy.sparse.vstack([rows[i] for rows, _ in sources for i in train_ids if i in rows]).tocsr()
+        targets = np.concatenate([y[i] for rows, y in sources for i in train_ids if i in rows])
+        return _fit_on_used_columns(LogisticRegression(C=c, max_iter=3000), features, targets)
+
+    fold_classifiers = {c: [fit([i for i in ids if fold_of[i] != k], c) for k in range(FOLDS)]
+                        for c in CLASSIFIER_C}
+    print(f"fold classifiers trained ({time.time() - started:.0f}s)", flush=True)
+
+    # 3. decoding and C chosen together on the out-of-fold spans: the best sum of span F1 and technique
+    # micro-F1 over spans matched to gold. Span F1 alone prefers many low-probability spans, and those are
+    # the ones whose technique is named worst (the model card has the numbers). With --keep-tagger only the
+    # split depth and C are chosen (at KEPT_TAGGER_THRESHOLD and the kept gap); step 5b then sets the threshold.
+    choice: tuple = (-1.0,)
+    decodings = ((KEPT_TAGGER_THRESHOLD, kept["meta"]["gap"]),) if kept else DECODINGS
+    for (threshold, gap), split_depth in ((d, depth) for d in decodings for depth in SPLIT_DEPTHS):
+        model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth)
+        spans = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
+        span_f1 = span_prf(spans, gold_spans)[2]
+        rows = {i: inputs(i, spans[i]) for i in ids if spans[i]}
+        for c in CLASSIFIER_C:
+            named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
+                         for (s, e), k in zip(spans[i], fold_classifiers[c][fold_of[i]].predict(rows[i]))]
+                     for i in rows}
+            micro = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
+            print(f"threshold {threshold} gap {gap} split {split_depth} C={c}: cross-validated span F1 "
+                  f"{span_f1:.4f}, technique micro-F1 on matched spans {micro:.4f}", flush=True)
+            if span_f1 + micro > choice[0]:
+                choice = (span_f1 + micro, threshold, gap, split_depth, c, span_f1, micro)
+    _, threshold, gap, split_depth, best_c, cv_span_f1, cv_micro = choice
+    model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth,
+                      classifier_c=best_c)
+    oof_spans = {i: model.decode(articles[i], encoded[i], out_of_fold[i]) for i in ids}
+
+    # 3c. the learned edge chooser (technique_edges.py): fitted on four folds' out-of-fold spans, moving the
+    # fifth's, which that fold's classifier then names; kept when the sum of the two scores rises
+    decoded = {i: [(s, e) for s, e, _ in oof_spans[i]] for i in ids}
+    groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
+    components, center = edge_projection(encoded, ids)
+    moved = {}
+    for k, chooser in enumerate(_fold_edge_choosers(groups, fold_of, components, center)):
+        moved.update({i: chooser.move(articles[i], encoded[i], out_of_fold[i], decoded[i]) for i in folds[k]})
+    moved_rows = {i: inputs(i, moved[i]) for i in ids if moved[i]}
+    named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
+                 for (s, e), k in zip(moved[i], fold_classifiers[best_c][fold_of[i]].predict(moved_rows[i]))]
+             for i in moved_rows}
+    edge_span_f1 = span_prf(moved, gold_spans)[2]
+    edge_micro = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
+    use_edges = edge_span_f1 + edge_micro > cv_span_f1 + cv_micro
+    print(f"edge chooser: cross-validated span F1 {edge_span_f1:.4f}, technique micro-F1 {edge_micro:.4f} "
+          f"(decoded edges {cv_span_f1:.4f}, {cv_micro:.4f}); used: {use_edges}", flush=True)
+    edge_weights: dict[str, np.ndarray] = {}
+    if use_edges:
+        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], components, center)
+        edge_weights = {"edges.components": components, "edges.center": center,
+                        "edges.start_weights": chooser.start_weights, "edges.end_weights": chooser.end_weights}
+        model.meta.update(edge_moves=EDGE_MOVES)
+        oof_spans = {i: [(s, e, p) for (s, e), (_, _, p) in zip(moved[i], oof_spans[i])] for i in ids}
+        cv_span_f1, cv_micro = edge_span_f1, edge_micro
+
+    # 3b. out-of-fold predicted spans as extra classifier rows: each paired with a gold span the way the metric
+    # pairs them, labelled with that span's technique. They look like run-time spans (edges off gold, often
+    # wider); used only when cross-validation at the chosen decoding says they help.
+    for i in ids:
+        spans = [(s, e) for s, e, _ in oof_spans[i]]
+        pairs = match_to_gold([("", s, e) for s, e in spans], labels.get(i, []))
+        if pairs:
+            matched_rows[i] = inputs(i, [spans[p] for _, p in pairs])
+            matched_targets[i] = np.array([classes.index(labels[i][g][0]) for g, _ in pairs])
+    named = {}
+    predicted_fold_classifiers = []
+    for k in range(FOLDS):
+        classifier = fit([i for i in ids if fold_of[i] != k], best_c, predicted=True)
+        predicted_fold_classifiers.append(classifier)
+        for i in folds[k]:
+            spans = [(s, e) for s, e, _ in oof_spans[i]]
+            if spans:
+                named[i] = [(_split_merged(classes[int(c)], articles[i][s:e]), s, e)
+                            for (s, e), c in zip(spans, classifier.predict(inputs(i, spans)))]
+    micro_predicted = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
+    use_predicted = micro_predicted > cv_micro
+    print(f"classifier also trained on out-of-fold predicted spans: cross-validated technique micro-F1 "
+          f"{micro_predicted:.4f} (gold spans only {cv_micro:.4f}); used: {use_predicted}", flush=True)
+    if use_predicted:
+        cv_micro = micro_predicted
+    model.meta.update(classifier_predicted_spans=use_predicted)
+
+    # 4. Platt scaling on the out-of-fold spans: does a predicted span overlap gold?
+    logits, hits = [], []
+    for i in ids:
+        for start, end, mean_p in oof_spans[i]:
+            p = min(max(mean_p, 1e-6), 1 - 1e-6)
+            logits.append([np.log(p / (1 - p))])
+            hits.append(int(any(s < end and start < e for s, e in gold_spans[i])))
+    platt = LogisticRegression(C=100.0).fit(np.array(logits), hits)
+    model.meta["platt"] = [float(platt.coef_[0][0]), float(platt.intercept_[0])]
+    if kept:
+        weights = {k: v for k, v in kept["weights"].items() if not k.startswith("edges.")}
+        model.meta.update(kept["meta"])
+    else:
+        model.meta.update(taggers=len(members), tagger_seeds=args.tagger_seeds, tagger_snapshots=args.snapshots)
+
+    # 5. temperature for the technique probabilities, on the cross-validated logits of the gold spans
+    fold_logits, fold_targets = [], []
+    for i in with_gold:
+        classifier = fold_classifiers[best_c][fold_of[i]]
+        fold_logits.append(_class_logits(classifier, gold_rows[i], len(classes)))
+        fold_targets.append(gold_targets[i])
+    logits_array, targets_array = np.concatenate(fold_logits), np.concatenate(fold_targets)
+    print(f"cross-validated technique accuracy on gold spans {(logits_array.argmax(1) == targets_array).mean():.4f}")
+    best_nll, best_t = float("inf"), 1.0
+    for temperature in np.arange(0.5, 3.01, 0.1):
+        z = logits_array / temperature
+        z = z - z.max(axis=1, keepdims=True)
+        nll = -(z[np.arange(len(z)), targets_array] - np.log(np.exp(z).sum(axis=1))).mean()
+        if nll < best_nll:
+            best_nll, best_t = nll, float(temperature)
+    model.meta["temperature"] = round(best_t, 2)
+
+    # 5b. the threshold, seed, score and cut. For each run threshold and seed (the peak a run must reach,
+    # SEED_LEADS above the threshold): the out-of-fold spans as the stage would emit them (decoded, edges moved
+    # by their fold's chooser, fitted at that threshold as in 3c, named by their fold's classifier), scored by
+    # a logistic regression fitted on the other folds' spans to the event the score claims (the span overlaps
+    # a gold span of its technique). `choose_operating_point` picks the threshold, seed and cut (`min_score`):
+    # the best span F1 whose technique micro-F1 stays above MICRO_FLOOR. The cut with the best end-to-end F1
+    # (right-technique spans over all emitted and over all gold) at that threshold and seed is kept in meta for
+    # users who want fewer, better-named spans. The shipped calibration (and edge chooser) are then fitted on
+    # all five folds' spans at the chosen threshold and seed.
+    gold_labels = {i: labels.get(i, []) for i in ids}
+    naming = predicted_fold_classifiers if use_predicted else fold_classifiers[best_c]  # as shipped (3b)
+    points: list[OperatingPoint] = []
+    fitted: dict[tuple[float, float], tuple[dict, dict]] = {}  # (threshold, seed) -> (evidence, edge groups)
+    shipped_edges = model.edges
+    for run_threshold in FINAL_THRESHOLDS:
+        model.meta.update(threshold=run_threshold, seed=round(run_threshold + 0.1, 2))
+        decoded = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
+        groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
+        fold_choosers = _fold_edge_choosers(groups, fold_of, components, center)
+        for lead in SEED_LEADS:
+            model.meta.update(seed=round(run_threshold + lead, 2))
+            emitted = {}
+            for i in ids:
+                model.edges = fold_choosers[fold_of[i]] if use_edges else None
+                emitted[i] = model.move_edges(articles[i], encoded[i], out_of_fold[i],
+                                              model.decode(articles[i], encoded[i], out_of_fold[i]))
+            evidence = _evidence_rows(model, articles, encoded, out_of_fold, emitted, labels, inputs, naming,
+                                      fold_of, classes)
+            scores = _cross_validated_scores(evidence)
+            print(f"threshold {run_threshold} seed {model.meta['seed']}: {len(scores)} out-of-fold spans "
+                  f"({evidence['y'].mean():.3f} right); P(span) x P(technique) "
+                  f"{_calibration_summary(evidence['products'], evidence['y'])}; fitted, cross-validated "
+                  f"{_calibration_summary(scores, evidence['y'])}", flush=True)
+            for cut in MIN_SCORES:
+                above: dict[str, list[tuple[str, int, int, float]]] = {i: [] for i in ids}
+                for (i, start, end, name), score in zip(evidence["spans"], scores):
+                    if score >= cut:
+                        above[i].append((name, start, end, float(score)))
+                kept_spans = {i: [(name, start, end) for name, start, end, _ in
+                                  merge_same_technique(articles[i], found)] for i, found in above.items()}
+                span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()}, gold_spans)[2]
+                result = technique_scores(kept_spans, gold_labels)
+                end_to_end = result["end_to_end"]["f1"]
+                print(f"  min_score {cut:.2f}: span F1 {span_f1:.4f}, technique micro-F1 "
+                      f"{result['micro_f1']:.4f}, end-to-end F1 {end_to_end:.4f}", flush=True)
+                points.append(OperatingPoint(run_threshold, model.meta["seed"], cut, span_f1, result["micro_f1"],
+                                             end_to_end))
+            fitted[(run_threshold, model.meta["seed"])] = (evidence, groups)
+    model.edges = shipped_edges
+    chosen = choose_operating_point(points)
+    threshold, seed, cut = chosen.threshold, chosen.seed, chosen.cut
+    cv_span_f1, cv_micro = chosen.span_f1, chosen.micro_f1
+    fewer = max((p for p in points if (p.threshold, p.seed) == (threshold, seed)), key=lambda p: p.end_to_end)
+    evidence, groups = fitted[(threshold, seed)]
+    coef, intercept = _fit_score_calibration(evidence["x"], evidence["y"])
+    model.meta.update(threshold=threshold, seed=seed, min_score=cut, cv_end_to_end_f1=round(chosen.end_to_end, 4),
+                      end_to_end_min_score=fewer.cut, cv_end_to_end_f1_at_that_cut=round(fewer.end_to_end, 4),
+                      score_calibration={"inputs": evidence["names"], "coef": [round(float(c), 6) for c in coef],
+                                         "intercept": round(intercept, 6)})
+    if use_edges:
+        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], components, center)
+        edge_weights.update({"edges.start_weights": chooser.start_weights, "edges.end_weights": chooser.end_weights})
+    print(f"chosen: threshold {threshold}, seed {seed}, min_score {cut} (span F1 {cv_span_f1:.4f}, technique "
+          f"micro-F1 {cv_micro:.4f}, end-to-end F1 {chosen.end_to_end:.4f}); best end-to-end there: min_score "
+          f"{fewer.cut} ({fewer.span_f1:.4f} / {fewer.micro_f1:.4f} / {fewer.end_to_end:.4f})", flush=True)
+
+    # 6. the shipped classifier: all training articles (gold spans, and predicted spans when 3b says so)
+    classifier = fit(ids, best_c, predicted=use_predicted)
+    weights.update({
+        "classifier.coef": classifier.coef_.astype(np.float32),
+        "classifier.intercept": classifier.intercept_.astype(np.float32),
+        "feature_mean": mean.astype(np.float32), "feature_scale": scale.astype(np.float32),
+        **edge_weights,
+    })
+    np.savez_compressed(args.out / "weights.npz", **{k: v.astype(np.float16) for k, v in weights.items()})
+    (args.out / "word_rates.npz").unlink(missing_ok=True)
+    model.meta.pop("word_rate_blend", None)
+    if word_blend:
+        save_counts(args.out / "word_rates.npz", *word_counts((articles[i], gold_spans[i]) for i in ids))
+        model.meta["word_rate_blend"] = word_blend
+    if not kept:
+        model.meta["tagger_epochs"] = args.epochs
+    if args.encoder_file is not None:  # the exported encoder travels with the model it was trained on
+        beside = args.encoder_file.parent
+        if (beside / ENCODER_GRAPH).is_file():  # the int8 file itself (what the stage loads, no build) and its
+            # weightless graph, from which built_encoder rebuilds the same bytes out of the all-mpnet-base-v2 parts
+            names = [ENCODER_GRAPH, ENCODER_WEIGHTS, ENCODER_TOKENIZER]
+            model.meta.update(encoder_graph=ENCODER_GRAPH, encoder_weights=ENCODER_WEIGHTS,
+                              encoder_sha256=hashlib.sha256(args.encoder_file.read_bytes()).hexdigest(),
+                              encoder_file=SHIPPED_ENCODER_FILE)
+            if args.encoder_file.resolve() != (args.out / SHIPPED_ENCODER_FILE).resolve():
+                shutil.copyfile(args.encoder_file, args.out / SHIPPED_ENCODER_FILE)
+        else:
+            names = [ENCODER_FILE, ENCODER_TOKENIZER]
+            model.meta.update(encoder_file=ENCODER_FILE)
+        for name in names:
+            source = args.encoder_file if name == ENCODER_FILE else beside / name
+            if source.resolve() != (args.out / name).resolve():
+                shutil.copyfile(source, args.out / name)
+        model.meta.update(encoder_tokenizer=ENCODER_TOKENIZER,
+                          encoder_name=f"all-mpnet-base-v2-layers{args.layers}-onnx-int8")
+    model.meta.update(cv_span_f1=round(cv_span_f1, 4),
+                      cv_technique_micro_f1=round(cv_micro, 4), training_seconds=round(time.time() - started))
+    (args.out / "meta.json").write_text(json.dumps(model.meta, indent=1), encoding="utf-8")
+    print(f"saved {args.out} in {time.time() - started:.0f}s: {json.dumps(model.meta)}")
+
+
+if __name__ == "__main__":
+    main()
