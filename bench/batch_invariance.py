@@ -83,7 +83,8 @@ def main() -> None:
     from corpus import real_articles
     from thinc.api import NumpyOps, set_current_ops
 
-    from sourcetrace._ml.embedder import MAX_TOKENS, load_embedder, wordpiece_tokenizer
+    from sourcetrace._ml.embedder import MAX_TOKENS, load_embedder
+    from sourcetrace._ml.onnx import wordpiece_tokenizer
     from sourcetrace.api import make_article
     from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
     from sourcetrace.pipeline.run import load_pipeline

@@ -74,7 +74,7 @@ def bare_parse(texts: list[str]) -> float:
 
 
 def run_real(records: list[dict], workers: int, folder: Path, profile: str = "default") -> dict:
-    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+    from sourcetrace.corpus.runner import RunOptions, run_corpus
     from sourcetrace.pipeline.settings import load_profile
 
     source = write_jsonl(records, folder / "articles.jsonl")
@@ -142,7 +142,7 @@ def read_only(path: Path) -> float:
 
 
 def run_overhead(path: Path, count: int, engine: str, workers: int, folder: Path) -> dict:
-    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+    from sourcetrace.corpus.runner import RunOptions, run_corpus
 
     out = folder / f"overhead-{engine}"
     options = RunOptions(store=str(out), stages=(), workers=workers, task_size=5000, embed_claims=False)
@@ -165,7 +165,7 @@ def main() -> None:
                         help="settings profiles for the real run, comma-separated: default,fast")
     args = parser.parse_args()
 
-    from sourcetrace.corpus.engines.pool import default_workers
+    from sourcetrace.corpus.engines._task import default_workers
 
     workers = args.workers or default_workers()
     results: dict = {"cores": os.cpu_count(), "workers": workers}

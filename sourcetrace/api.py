@@ -10,6 +10,7 @@ from typing import Any
 from sourcetrace.analysis import Analysis, ArticleInfo
 from sourcetrace.errors import InputError
 from sourcetrace.pipeline.run import load_pipeline
+from sourcetrace.pipeline.settings import validate_config
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -25,6 +26,7 @@ def make_article(
     language: str | None = None,
 ) -> ArticleInfo:
     """An article record; the id defaults to a hash of the text so that it is stable."""
+    # lazy: the readers pull in trafilatura and dateparser, which `import sourcetrace` does not need
     from sourcetrace.ingest.common import headline_of, normalise_date
 
     if not text or not text.strip():
@@ -71,8 +73,6 @@ def analyze_batch(
 
 
 def _checked(config: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]] | None:
-    from sourcetrace.pipeline.settings import validate_config
-
     return validate_config(config, "config") if config else None
 
 

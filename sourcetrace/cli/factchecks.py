@@ -1,5 +1,7 @@
 """`sourcetrace factchecks ...` (import fact-check collections) and `sourcetrace kb ...` (build KB files)."""
 
+# The commands import the pipeline, stores and readers when they run: `sourcetrace --help` stays fast, loading
+# none of spaCy, onnxruntime, DuckDB or FastAPI.
 from __future__ import annotations
 
 import enum
@@ -8,6 +10,7 @@ from pathlib import Path
 import typer
 
 from sourcetrace.cli.console import err, fail
+from sourcetrace.errors import InputError, SourcetraceError
 
 factchecks_app = typer.Typer(
     name="factchecks", help="Import fact-check collections into the local fact-check store (DuckDB).",
@@ -41,7 +44,6 @@ def import_command(
     import itertools
 
     from sourcetrace._ml.embedder import load_embedder
-    from sourcetrace.errors import SourcetraceError
     from sourcetrace.stages.factchecks.importers import read_factchecks
     from sourcetrace.stages.factchecks.store import FactcheckStore
 
@@ -94,7 +96,6 @@ def import_wikidata_command(
     language: str = typer.Option("en", help="Language of names and aliases."),
 ) -> None:
     """Write the facts of the named properties from a Wikidata dump as a knowledge-base YAML file."""
-    from sourcetrace.errors import InputError
     from sourcetrace.stages.knowledge_base.importer import import_wikidata_kb, parse_ids
 
     try:

@@ -1,10 +1,14 @@
 """`sourcetrace gazetteer ...`: build and inspect gazetteers (the entity linker's plain-data lists)."""
 
+# The commands import the pipeline, stores and readers when they run: `sourcetrace --help` stays fast, loading
+# none of spaCy, onnxruntime, DuckDB or FastAPI.
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+
+from sourcetrace.errors import InputError
 
 gazetteer_app = typer.Typer(
     name="gazetteer", help="Build gazetteers for entity linking (e.g. from a Wikidata JSON dump).",
@@ -26,7 +30,6 @@ def import_wikidata_command(
     """Keep the dump's entities of the given types and write them as a gazetteer YAML file."""
     from rich.console import Console
 
-    from sourcetrace.errors import InputError
     from sourcetrace.ingest.wikidata import import_wikidata, parse_types
 
     err = Console(stderr=True)
@@ -46,7 +49,6 @@ def check_command(paths: list[Path] = typer.Argument(..., help="Gazetteer YAML/C
     """Load gazetteer files as the linker would and report entries and names, or the first error."""
     from rich.console import Console
 
-    from sourcetrace.errors import InputError
     from sourcetrace.stages.entities.stage import load_gazetteer
 
     err = Console(stderr=True)

@@ -1,5 +1,7 @@
 """`sourcetrace serve`: the web app and HTTP API on uvicorn."""
 
+# The commands import the pipeline, stores and readers when they run: `sourcetrace --help` stays fast, loading
+# none of spaCy, onnxruntime, DuckDB or FastAPI.
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import typer
 
 from sourcetrace.cli.console import CONFIG_OPTION, PROFILE_OPTION, fail
+from sourcetrace.errors import SourcetraceError
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +44,6 @@ def serve(
         from sourcetrace.corpus.store import CorpusStore
 
         CorpusStore.open(db).close()  # a clear error now rather than a traceback from the server's startup
-    from sourcetrace.errors import SourcetraceError
     from sourcetrace.pipeline.settings import settings_from_options
 
     try:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sourcetrace._ml.embedder import load_embedder
 from sourcetrace.analysis import stable_id
 from sourcetrace.corpus.backends.tables import CLUSTER_MEMBERS, CLUSTERS
 
@@ -38,11 +39,7 @@ class Embedder:
 
 
 def load_default_embedder() -> Any | None:
-    """The packaged MiniLM embedder, or None when it is not installed."""
-    try:
-        from sourcetrace._ml.embedder import load_embedder
-    except ImportError:
-        return None
+    """The packaged MiniLM embedder."""
     return load_embedder()
 
 

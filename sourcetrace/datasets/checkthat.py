@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sourcetrace.errors import InputError
+from sourcetrace.stages.factchecks.store import default_db_path
 
 
 def read_queries(path: str | Path) -> dict[str, str]:
@@ -74,8 +75,6 @@ def retrieval_metrics(rankings: dict[str, Sequence[str]], qrels: dict[str, set[s
 
 def cache_db_for(path: str | Path) -> Path:
     """A per-file DuckDB cache for evaluation runs, so vectors of the verified claims are computed once."""
-    from sourcetrace.stages.factchecks.store import default_db_path
-
     # keyed on the file's bytes, not its path or mtime: a copy of the same collection reuses the vectors
     digest = hashlib.sha1()
     with open(path, "rb") as handle:

@@ -41,18 +41,6 @@ class AnnotatedArticle:
     ann_path: Path
 
 
-_EDGE = " \t\r\n\u00a0.,;:!?\"'“”‘’«»()[]—–-"
-
-
-def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop whitespace and punctuation at both edges (the exact-match convention of the evaluation)."""
-    while start < end and text[start] in _EDGE:
-        start += 1
-    while end > start and text[end - 1] in _EDGE:
-        end -= 1
-    return start, end
-
-
 def _parse_ranges(value: str, path: Path, line_no: int) -> list[tuple[int, int]]:
     pieces = []
     for chunk in value.split(";"):

@@ -16,6 +16,7 @@ Metric, micro-averaged over all annotation files:
 Author-voice items (source_kind "author") are not attributions in PolNeAR's sense and are left out.
 """
 
+# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
 from __future__ import annotations
 
 import json
@@ -28,7 +29,9 @@ from typing import Any
 
 import typer
 
-from sourcetrace.datasets.polnear import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir, trim
+from sourcetrace._ml.text import trim
+from sourcetrace.datasets.polnear import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir
+from sourcetrace.errors import SourcetraceError
 from sourcetrace.evaluate.calibration import calibration_report, format_report
 
 _WORD = re.compile(r"\w+")
@@ -183,8 +186,6 @@ def register(evaluate_app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
     ) -> None:
         """Source, cue and content P/R/F1 (exact and token overlap) and relation F1 on PolNeAR-format gold."""
-        from sourcetrace.errors import SourcetraceError
-
         try:
             articles = read_gold_dir(gold)
         except SourcetraceError as error:

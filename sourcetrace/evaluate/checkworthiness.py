@@ -2,10 +2,11 @@
 
 The gold format is the task's TSV: a header `Sentence_id<TAB>Text<TAB>class_label`, labels `Yes`/`No`. The
 official metric is the F1 of the positive class (`Yes`); precision and recall of that class are printed beside
-it. The baseline the issue names (TF-IDF word and character n-grams into a logistic regression) is trained on
+it. A baseline (TF-IDF word and character n-grams into a logistic regression) is trained on
 the CT24 train file in the same command, when that file is at hand, and scored on the same gold file.
 """
 
+# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
 from __future__ import annotations
 
 import csv
@@ -15,11 +16,8 @@ from pathlib import Path
 
 import typer
 
-from sourcetrace.errors import InputError
+from sourcetrace.errors import InputError, SourcetraceError
 
-DEFAULT_TRAIN = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "checkworthy" / (
-    "CT24_checkworthy_english_train.tsv"
-)
 _LABELS = {"yes": 1, "no": 0}
 
 
@@ -84,7 +82,7 @@ def positive_class_scores(gold: list[int], predicted: list[int]) -> BinaryScores
 
 
 def train_baseline(train: list[CheckworthySentence]):  # noqa: ANN201 - a fitted sklearn Pipeline
-    """The issue's baseline: TF-IDF word 1-2-grams + character 2-5-grams into a logistic regression."""
+    """The baseline: TF-IDF word 1-2-grams + character 2-5-grams into a logistic regression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -102,13 +100,12 @@ def register(evaluate_app: typer.Typer) -> None:
     @evaluate_app.command("checkworthiness")
     def evaluate_checkworthiness(
         gold: Path = typer.Option(..., "--gold", help="CheckThat! 2024 Task 1 TSV (Sentence_id, Text, class_label)"),
-        train: Path = typer.Option(DEFAULT_TRAIN, "--train", help="CT24 train TSV for the baseline"),
+        train: Path | None = typer.Option(None, "--train", help="CT24 train TSV for the baseline (none: no baseline)"),
         baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="train and score the TF-IDF baseline"),
         minilm: bool = typer.Option(True, "--minilm/--no-minilm", help="--no-minilm: the n-gram model alone (the "
                                     "fast profile's setting)"),
     ) -> None:
         """Precision, recall and F1 of the positive class, for our model and the TF-IDF baseline."""
-        from sourcetrace.errors import SourcetraceError
         from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
 
         try:
@@ -127,8 +124,9 @@ def register(evaluate_app: typer.Typer) -> None:
         typer.echo(f"  threshold {model.threshold:.3f}, {len(rows) / max(seconds, 1e-9):.0f} sentences/s")
         if not baseline:
             return
-        if not train.is_file():
-            typer.echo(f"baseline skipped: {train} is absent (see the model card for its dev score)")
+        if train is None or not train.is_file():
+            missing = train or "the --train file"
+            typer.echo(f"baseline skipped: {missing} is absent (see the model card for its dev score)")
             return
         train_rows = read_checkworthy_tsv(train)
         gold_ids = {row.sentence_id for row in rows}

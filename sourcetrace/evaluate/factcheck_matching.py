@@ -5,6 +5,7 @@ MiniLM, re-ranked by the learned scorer) beside plain BM25 over claim + title an
 claims are imported once into a cache DuckDB file (or `--db`), so later runs only embed the queries.
 """
 
+# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
 from __future__ import annotations
 
 import copy

@@ -36,6 +36,7 @@ micro-F1 = accuracy over all gold labels. `--baseline` scores the trivial system
 span, labelled with the most frequent technique, Loaded_Language.
 """
 
+# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
 from __future__ import annotations
 
 import json
@@ -46,6 +47,7 @@ from typing import Any
 
 import typer
 
+from sourcetrace.errors import SourcetraceError
 from sourcetrace.evaluate.calibration import calibration_report, format_report
 
 Spans = Mapping[str, Sequence[tuple[int, int]]]
@@ -246,7 +248,6 @@ def register(evaluate_app: typer.Typer) -> None:
     ) -> None:
         """Span P/R/F1 (SemEval-2020 partial overlap), technique micro-F1 and per-technique F1."""
         from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
-        from sourcetrace.errors import SourcetraceError
 
         settings = {k: v for k, v in (("model_dir", model_dir), ("min_score", min_score)) if v is not None}
         try:

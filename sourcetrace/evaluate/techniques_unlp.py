@@ -9,6 +9,7 @@ Metrics:
   R = TP / characters inside gold spans (the shared task scores tokens; characters avoid a tokenizer choice).
 """
 
+# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import typer
 
+from sourcetrace.errors import SourcetraceError
 from sourcetrace.stages.techniques.unlp import UNLP_TECHNIQUES
 
 HELDOUT_FILE = Path(__file__).resolve().parents[1] / "datasets" / "splits" / "unlp2025_heldout.txt"
@@ -37,8 +39,6 @@ class UnlpPost:
 def read_unlp(folder: Path) -> list[UnlpPost]:
     """The UNLP-2025 posts of `folder` (span_detection/train.parquet; it also holds the technique labels)."""
     import pyarrow.parquet as pq
-
-    from sourcetrace.errors import SourcetraceError
 
     path = folder / "span_detection" / "train.parquet"
     if not path.exists():
@@ -133,8 +133,6 @@ def register(evaluate_app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
     ) -> None:
         """uk/ru techniques (macro/micro-F1) and trigger spans (character P/R/F1) on the held-out UNLP-2025 posts."""
-        from sourcetrace.errors import SourcetraceError
-
         try:
             wanted = heldout_ids(ids or HELDOUT_FILE)
             posts = [post for post in read_unlp(data) if post.id in wanted]

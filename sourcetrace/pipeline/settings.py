@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 
 from sourcetrace.errors import ConfigurationError
+from sourcetrace.pipeline.registry import registered_stages
+from sourcetrace.pipeline.run import LIMITS_SECTION
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -64,9 +66,6 @@ def load_config(path: Path) -> StageConfig:
 def validate_config(data: Mapping[str, Any], source: str = "<settings>",
                     lines: Mapping[str, int] | None = None) -> StageConfig:
     """Check that every key names a registered stage and every value is a mapping of options."""
-    from sourcetrace.pipeline.registry import registered_stages
-    from sourcetrace.pipeline.run import LIMITS_SECTION
-
     known = registered_stages()
     config: StageConfig = {}
     for stage, options in data.items():

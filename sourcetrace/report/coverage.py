@@ -4,12 +4,11 @@ that did not run for it (and why), and the stages that failed on it."""
 from __future__ import annotations
 
 from sourcetrace.analysis import Analysis
+from sourcetrace.pipeline.registry import language_name
 
 
 def coverage_notes(analysis: Analysis) -> list[str]:
     """One line per problem; empty when every stage ran on an article in a language it supports."""
-    from sourcetrace.pipeline.registry import language_name
-
     meta = analysis.meta
     notes: list[str] = []
     language = meta.language or analysis.article.language

@@ -38,9 +38,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sourcetrace import __version__
+from sourcetrace._version import __version__
 from sourcetrace.analysis import Analysis, ArticleInfo
+from sourcetrace.api import make_article
+from sourcetrace.corpus.store import CorpusStore
 from sourcetrace.errors import InputError
+from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
+from sourcetrace.ingest.html import extract
+from sourcetrace.pipeline.run import load_pipeline
+from sourcetrace.web.corpus import add_corpus_routes
 from sourcetrace.web.render import analysis_view, inert
 from sourcetrace.web.workers import AnalysisFailed, AnalysisTimedOut, PoolBusy, WorkerPool
 
@@ -223,8 +229,6 @@ class AnalysisService:
         if self.executor._shutdown:  # started again after a shutdown (tests, embedding servers)
             self.executor = self._new_executor()
         if self.pipeline is None:
-            from sourcetrace.pipeline.run import load_pipeline
-
             await asyncio.get_running_loop().run_in_executor(
                 self.executor, lambda: setattr(self, "pipeline", load_pipeline(self.settings.stages,
                                                                                self.settings.config)))
@@ -292,10 +296,6 @@ def build_article(
     filename: str | None = None,
 ) -> ArticleInfo:
     """An article from pasted or uploaded text or HTML; InputError with a clear message otherwise."""
-    from sourcetrace.api import make_article
-    from sourcetrace.ingest.common import ReadOptions, normalise_date
-    from sourcetrace.ingest.html import extract
-
     title, published, outlet, url, article_id = (
         (value.strip() or None) if isinstance(value, str) else value
         for value in (title, published, outlet, url, article_id)
@@ -315,8 +315,6 @@ def build_article(
 
 def decode_upload(data: bytes, source: str, charset: str | None = None) -> str:
     """Bytes to text: with the charset the client named, else UTF-8 or a detected encoding."""
-    from sourcetrace.ingest.common import decode
-
     if charset is None:
         return decode(data, source)
     if not data.strip():
@@ -563,15 +561,11 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
     async def docs_page(request: Request) -> HTMLResponse:
         return page(request, "docs.html", {"operations": _operations(app.openapi())})
 
-    from sourcetrace.web.corpus import add_corpus_routes
-
     add_corpus_routes(app, page)
     return app
 
 
 def _open_corpus(db: str | Path) -> Any:
-    from sourcetrace.corpus.store import CorpusStore
-
     return CorpusStore.open(db)
 
 

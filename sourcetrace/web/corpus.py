@@ -16,7 +16,9 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from sourcetrace.analysis import Analysis
 from sourcetrace.errors import SourcetraceError
+from sourcetrace.web.render import analysis_view
 
 NO_DB = "no corpus database is loaded: start the server with `sourcetrace serve --db DIR`"
 
@@ -251,9 +253,6 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
 
     @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(request: Request, article_id: str) -> HTMLResponse:
-        from sourcetrace.analysis import Analysis
-        from sourcetrace.web.render import analysis_view
-
         stored = ask(store_of(request).article, article_id)
         if stored is None:
             raise HTTPException(404, f"no article with id {article_id!r} in the corpus")

@@ -20,6 +20,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from sourcetrace.analysis import Analysis, ArticleInfo
+from sourcetrace.api import make_article
+from sourcetrace.pipeline.run import load_pipeline
 
 log = logging.getLogger("sourcetrace.web")
 
@@ -48,9 +50,6 @@ def worker_main(connection: Connection, stages: tuple[str, ...] | None, config: 
     # Ctrl-C in a terminal reaches the whole process group; the server stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        from sourcetrace.api import make_article
-        from sourcetrace.pipeline.run import load_pipeline
-
         pipeline = load_pipeline(stages, config)
         pipeline.analyze(make_article(WARM_UP_TEXT))
     except BaseException as error:  # noqa: BLE001 - any failure is reported to the server, which names it

@@ -49,7 +49,7 @@ def write_jsonl(path: Path, records: list[dict], broken_line: bool = True) -> Pa
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory):
     """Four articles (one a syndicated copy) and two broken records, analysed in this process."""
-    from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+    from sourcetrace.corpus.runner import RunOptions, run_corpus
 
     folder = tmp_path_factory.mktemp("corpus")
     source = write_jsonl(folder / "articles.jsonl", ARTICLES)
@@ -131,10 +131,10 @@ def relayed_claim_analyses() -> list[Analysis]:
 @pytest.fixture(scope="session")
 def relay_corpus(tmp_path_factory):
     """A corpus folder holding `relayed_claim_analyses`, with duplicates and clusters computed."""
+    from sourcetrace.corpus.backends.directory import DirectoryBackend
     from sourcetrace.corpus.backends.tables import analyses_to_tables
     from sourcetrace.corpus.clusters import update_clusters
     from sourcetrace.corpus.dedupe import update_duplicates
-    from sourcetrace.corpus.store import DirectoryBackend
 
     out = tmp_path_factory.mktemp("relay") / "out"
     backend = DirectoryBackend(out)

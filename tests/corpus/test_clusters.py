@@ -7,9 +7,10 @@ import numpy as np
 
 from sourcetrace._ml.embedder import load_embedder
 from sourcetrace.analysis import Analysis, ArticleInfo, Claim, Meta, Span
+from sourcetrace.corpus.backends.directory import DirectoryBackend
 from sourcetrace.corpus.backends.tables import analyses_to_tables
 from sourcetrace.corpus.clusters import LeaderIndex, embed_claim_texts, update_clusters
-from sourcetrace.corpus.store import CorpusStore, DirectoryBackend
+from sourcetrace.corpus.store import CorpusStore
 
 
 def test_paraphrases_share_a_leader_and_other_claims_do_not():

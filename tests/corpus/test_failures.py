@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sourcetrace.cli import app
-from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+from sourcetrace.corpus.runner import RunOptions, run_corpus
 from sourcetrace.corpus.store import CorpusStore
 from sourcetrace.pipeline.registry import register_stage
 

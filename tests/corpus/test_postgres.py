@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+from sourcetrace.corpus.runner import RunOptions, run_corpus
 from sourcetrace.corpus.store import CorpusStore
 
 from .conftest import ARTICLES, relayed_claim_analyses, write_jsonl

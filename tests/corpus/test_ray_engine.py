@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+from sourcetrace.corpus.runner import RunOptions, run_corpus
 from sourcetrace.corpus.store import CorpusStore
 
 from .conftest import ARTICLES, write_jsonl
@@ -67,8 +67,8 @@ def test_ray_engine_pulls_batches_as_actors_free_up(tmp_path):
     """The driver streams the corpus: it never holds more than two batches per actor plus the one just read,
     so a corpus larger than the driver's memory still runs."""
     from sourcetrace.analysis import ArticleInfo
+    from sourcetrace.corpus.backends import open_backend
     from sourcetrace.corpus.engines.ray import run_ray
-    from sourcetrace.corpus.store import open_backend
 
     articles = [ArticleInfo(id=f"a{i}", text=ARTICLES[i % len(ARTICLES)]["text"]) for i in range(6)]
     pulled, reported = [], []

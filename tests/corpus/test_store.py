@@ -8,7 +8,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from sourcetrace.corpus.engines.pool import RunOptions, run_corpus
+from sourcetrace.corpus.runner import RunOptions, run_corpus
 from sourcetrace.corpus.store import CorpusStore
 from sourcetrace.errors import ConfigurationError
 

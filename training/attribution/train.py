@@ -2,7 +2,7 @@
 
 One command reproduces the committed weights, on CPU, from ../shared/data:
 
-    python -m training.attribution.train --data ../shared/data/polnear/train
+    python -m training.attribution.train --data ../shared/data/polnear/train --out sourcetrace/data/models/attribution
 
 It parses the training articles with the backbone's spaCy model (or reads `--parsed FILE.spacy`, a DocBin
 in the sorted order of `text/*.txt`), builds examples for the three classifiers (cue head word, source
@@ -19,21 +19,32 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sourcetrace.datasets.polnear import read_gold_dir, trim
+from sourcetrace._ml.linear import ConditionalLogit
+from sourcetrace._ml.text import trim
+from sourcetrace.datasets.polnear import GoldAttribution, read_gold_dir
+from sourcetrace.evaluate.attribution import Scores, score_file
+from sourcetrace.pipeline.backbone import load_spacy
 from sourcetrace.stages.attribution.learned import (
-    MODEL_DIR,
+    LearnedExtractor,
     content_options,
     cue_edge_options,
     cue_features,
     cue_range,
+    cue_tagger_features,
     is_cue_candidate,
+    kind_columns,
     save_model,
+    source_kind_columns,
     source_options,
+    span_tagger_features,
+    stacked_rows,
+    tagger_content_options,
+    tagger_content_runs,
+    tagger_source_options,
+    tagger_source_runs,
 )
 from sourcetrace.stages.attribution.rules import Lexicon, RuleExtractor, quote_regions
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "polnear" / "train"
+from sourcetrace.stages.attribution.tagger import AttributionTagger
 
 
 def _extent(text: str, fragments: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -91,18 +102,6 @@ def stack_rows(
     `tagger_options`: the tagger's own content runs are content options too (`tagger_content_options`)."""
     import numpy as np
 
-    from sourcetrace.stages.attribution.learned import (
-        cue_tagger_features,
-        kind_columns,
-        source_kind_columns,
-        span_tagger_features,
-        stacked_rows,
-        tagger_content_options,
-        tagger_content_runs,
-        tagger_source_options,
-        tagger_source_runs,
-    )
-
     text = doc.text
     regions = quote_regions(text)
     quoted = np.zeros(len(text) + 1, dtype=bool)
@@ -144,13 +143,13 @@ def stack_rows(
     return result
 
 
-TAGGER_SOURCES = True  # the tagger's source runs are source options too (session 6)
-SOURCE_KINDS = True  # the source stacker sees the option's origin and cut (session 6)
+TAGGER_SOURCES = True  # the tagger's source runs are source options too
+SOURCE_KINDS = True  # the source stacker sees the option's origin and cut
 CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choice model
-CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit (session 6), not a LogisticRegression
+CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit, not a LogisticRegression
 
 
-SOURCE_CHOICE_MODEL = True  # the source stacker is a ConditionalLogit with a "no source" option (session 6)
+SOURCE_CHOICE_MODEL = True  # the source stacker is a ConditionalLogit with a "no source" option
 
 
 def _source_choice(features: Any, labels: Any, sizes: list[int]) -> tuple[Any, float]:
@@ -158,8 +157,6 @@ def _source_choice(features: Any, labels: Any, sizes: list[int]) -> tuple[Any, f
     returned as a model over the options alone and the probability the "no source" option scores: an option
     is chosen when it scores above that, as with the binary stacker's threshold."""
     import numpy as np
-
-    from sourcetrace.stages.attribution.learned import ConditionalLogit
 
     blocks, targets, first = [], [], 0
     for size in sizes:
@@ -180,8 +177,6 @@ def fit_stack(
 ) -> dict[str, Any]:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
-
-    from sourcetrace.stages.attribution.learned import ConditionalLogit
 
     stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options,
                              "tagger_sources": TAGGER_SOURCES}
@@ -205,9 +200,6 @@ def choose_stack(
     """Stackers over (ranker logit, tagger features) fitted on the tuning split, their cue threshold and an
     honest estimate from 2-fold cross-validation over that split's articles."""
     import numpy as np
-
-    from sourcetrace.evaluate.attribution import Scores
-    from sourcetrace.stages.attribution.tagger import AttributionTagger
 
     names = sorted({a.name for a in tuning_articles})
     tagger = AttributionTagger(tagger_path)
@@ -308,10 +300,6 @@ def heldout_scores(
     scores: Any = None,
 ) -> str:
     """Exact and relation F1 of the model stage alone (rules + classifiers, no follow-on quotes)."""
-    from sourcetrace.datasets.polnear import GoldAttribution
-    from sourcetrace.evaluate.attribution import Scores, score_file
-    from sourcetrace.stages.attribution.learned import LearnedExtractor
-
     extractor = LearnedExtractor.from_bundle(bundle)
     rules = RuleExtractor(Lexicon())
     scores = Scores() if scores is None else scores
@@ -343,21 +331,20 @@ def summary(scores: Any) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, required=True, help="the PolNeAR train folder")
     parser.add_argument("--parsed", type=Path, default=None, help="DocBin of parsed train texts (optional cache)")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--c", type=float, default=0.5, help="inverse regularisation of the classifiers")
     parser.add_argument("--tagger", type=Path, default=None,
                         help="tagger.onnx (trained without tuning_ids.txt): fit the stackers on the tuning split")
     parser.add_argument("--no-tagger-options", action="store_true",
-                        help="the tagger's content runs are not content options (bundles before session 6)")
+                        help="the tagger's content runs are not content options")
     parser.add_argument("--heldout-scores", action="store_true",
                         help="also fit on train minus tuning_ids.txt and print exact F1 on those articles")
     args = parser.parse_args()
     if "dev" in args.data.parts or "test" in args.data.parts:
         raise SystemExit("refusing to train on an evaluation split")
     started = time.time()
-    from sourcetrace.pipeline.backbone import load_spacy
 
     nlp = load_spacy()
     articles = read_gold_dir(args.data)

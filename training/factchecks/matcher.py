@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sourcetrace.datasets.checkthat import read_qrels, read_queries
+from sourcetrace.evaluate.factcheck_matching import build_clef_index
+from sourcetrace.stages.factchecks.retrieval import FEATURES, clean_query
+
 
 def train(data: Path, out: Path, db: Path | None = None, c: float = 1.0) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
-
-    from sourcetrace.datasets.checkthat import read_qrels, read_queries
-    from sourcetrace.evaluate.factcheck_matching import build_clef_index
-    from sourcetrace.stages.factchecks.retrieval import FEATURES, clean_query
 
     started = time.time()
     index, vclaim_ids, embedder = build_clef_index(data / "verified_claims.docs.tsv", db, progress=True,
@@ -71,9 +71,8 @@ def train(data: Path, out: Path, db: Path | None = None, c: float = 1.0) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/factchecks/clef2020-task2"))
-    parser.add_argument("--out", type=Path,
-                        default=Path(__file__).resolve().parents[1] / "data/models/factcheck-matcher/weights.json")
+    parser.add_argument("--data", type=Path, required=True, help="the clef2020-task2 folder")
+    parser.add_argument("--out", type=Path, required=True, help="the weights.json to write")
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--c", type=float, default=1.0)
     args = parser.parse_args()

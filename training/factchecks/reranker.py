@@ -18,7 +18,8 @@ combination is fitted on scores of queries the cross-encoder never saw, for all 
    fine-tuned the same way on all train queries (as long again as both halves together); `--half-a-only`
    ships half A's instead.
 
-    python -m training.factchecks.reranker --data ../shared/data/factchecks/clef2020-task2
+    python -m training.factchecks.reranker --data ../shared/data/factchecks/clef2020-task2 \
+        --out sourcetrace/data/models/factcheck-reranker --work DIR
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace.stages.factchecks.reranker import COMBINE_FEATURES, MAX_TOKENS, RERANKER_DIR, combine_features
+from sourcetrace._ml.embedder import load_embedder
+from sourcetrace.datasets.checkthat import average_precision, read_qrels, read_queries
+from sourcetrace.evaluate.factcheck_matching import build_clef_index
+from sourcetrace.stages.factchecks.reranker import (
+    COMBINE_FEATURES,
+    MAX_TOKENS,
+    CrossEncoder,
+    combine_features,
+)
+from sourcetrace.stages.factchecks.retrieval import clean_query
+from training.onnx_export import export_bert_onnx
 
 TOP = 10
 NEGATIVES = 4
@@ -113,13 +124,6 @@ def out_of_fold_first_scorer(index: Any, texts: list[str], vectors: np.ndarray, 
 def train(data: Path, out_dir: Path, db: Path | None = None, epochs: int = EPOCHS, negatives: int = NEGATIVES,
           final_on_all: bool = True, out_of_fold: Path | None = None, work: Path | None = None) -> dict:
     from sklearn.linear_model import LogisticRegression
-
-    from sourcetrace._ml.embedder import load_embedder
-    from sourcetrace.datasets.checkthat import read_qrels, read_queries
-    from sourcetrace.evaluate.factcheck_matching import build_clef_index
-    from sourcetrace.stages.factchecks.reranker import CrossEncoder
-    from sourcetrace.stages.factchecks.retrieval import clean_query
-    from training.onnx_export import export_bert_onnx
 
     started = time.time()
     index, vclaim_ids, _ = build_clef_index(data / "verified_claims.docs.tsv", db, progress=True,
@@ -217,8 +221,6 @@ def _map5(ranked: list[Any], scores: list[Any], gold: list[set[int]], members: n
           score: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> float:
     """MAP@5 of the first scorer's 10 best re-ordered by `score(first-scorer probability, scores[i])`; the
     verified claim counts once (duplicates are merged), and a query whose match is not in the 10 scores 0."""
-    from sourcetrace.datasets.checkthat import average_precision
-
     total = 0.0
     for i in members:
         rows = ranked[i][0][:TOP]
@@ -229,14 +231,14 @@ def _map5(ranked: list[Any], scores: list[Any], gold: list[set[int]], members: n
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/factchecks/clef2020-task2"))
-    parser.add_argument("--out", type=Path, default=RERANKER_DIR)
+    parser.add_argument("--data", type=Path, required=True, help="the clef2020-task2 folder")
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--negatives", type=int, default=NEGATIVES)
     parser.add_argument("--half-a-only", dest="final_on_all", action="store_false",
                         help="ship half A's cross-encoder (default: one fine-tuned on all train queries)")
-    parser.add_argument("--work", type=Path, default=None,
+    parser.add_argument("--work", type=Path, required=True,
                         help="keep the two halves' models and logits here; a rerun with the same folder resumes")
     parser.add_argument("--out-of-fold", type=Path, default=None,
                         help="write each train query's 10 best with their out-of-fold scores here (JSON)")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sourcetrace._ml.onnx import onnx_session
 from sourcetrace.stages.techniques.encoder_weights import joined_model_zip, quantize, strip_weights
 
 ENCODER_FILE = "encoder.onnx"
@@ -38,8 +39,6 @@ def export(layers: int, out: Path) -> dict[str, float]:
     import torch
     from safetensors.numpy import load_file
     from transformers import AutoModel
-
-    from sourcetrace._ml.embedder import onnx_session
 
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
@@ -93,7 +92,7 @@ def export(layers: int, out: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layers", type=int, default=6, help="transformer layers kept (of 12)")
-    parser.add_argument("--out", type=Path, default=Path("sourcetrace/data/models/techniques"))
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     args = parser.parse_args(argv)
     print(f"wrote {args.out / ENCODER_FILE}: {export(args.layers, args.out)}")
 

@@ -1,11 +1,11 @@
 """Train the technique tagger and classifier from ../shared/data/ptc (CPU, torch for training only).
 
-    python -m training.techniques.train --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques
+    python -m training.techniques.train --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques --cache DIR
 
 Articles listed in `sourcetrace/datasets/splits/ptc_heldout.txt` are never read for training. The rest are cut
 into 5 seeded folds (--seed): for each tagger seed (--tagger-seeds) a tagger trained on four folds scores the
 fifth, after each snapshot epoch (--snapshots); the mean over seeds and snapshots is the out-of-fold
-ensemble probability, blended with word span rates counted on the other folds (technique_words.py; off with
+ensemble probability, blended with word span rates counted on the other folds (stages/techniques/words.py; off with
 --no-word-rates). On it the decoding gap and split depth and the classifier's regularisation are chosen (best
 sum of span F1 and technique micro-F1 over predicted spans matched to gold), then the span-edge chooser (kept
 when it raises that sum), Platt scaling, whether out-of-fold predicted spans help as extra classifier rows,
@@ -16,12 +16,12 @@ training articles.
 Word-piece vectors and taggers are cached under --cache.
 
 Word-piece vectors come from MiniLM cut after --layers, or from an exported encoder (--encoder-file, written by
-`technique_encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-10
+`encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-10
 (one tagger, see MODEL_CARD.md), is trained with
 
     python -m training.techniques.encoder_export --layers 6 --out sourcetrace/data/models/techniques
     python -m training.techniques.train --ptc ../shared/data/ptc --out sourcetrace/data/models/techniques \
-        --encoder-file sourcetrace/data/models/techniques/encoder.onnx --layers 6 --tagger-seeds 13 \
+        --cache DIR --encoder-file sourcetrace/data/models/techniques/encoder.onnx --layers 6 --tagger-seeds 13 \
         --snapshots 6 --version ptc-mpnet-10
 """
 
@@ -35,11 +35,15 @@ import random
 import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse
+from sklearn.linear_model import LogisticRegression
 
+from sourcetrace._ml.linear import ConditionalLogit
 from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
 from sourcetrace.evaluate.calibration import calibration_report
 from sourcetrace.evaluate.techniques import match_to_gold, overlaps_its_technique, span_prf, technique_scores
@@ -48,12 +52,15 @@ from sourcetrace.stages.techniques.encoder import FULL_LAYERS, EncodedText, Piec
 from sourcetrace.stages.techniques.encoder_weights import SHIPPED_ENCODER_FILE
 from sourcetrace.stages.techniques.stage import (
     EXTRA_FEATURES,
+    SPAN_EVIDENCE,
     TechniqueModel,
     _split_merged,
     article_word_counts,
     classifier_inputs,
     merge_same_technique,
+    span_evidence,
     span_features,
+    to_2023,
 )
 from sourcetrace.stages.techniques.words import blend_inputs, save_counts, word_counts
 from training.techniques.encoder_export import (
@@ -71,8 +78,8 @@ CLASSIFIER_C = (0.001, 0.002, 0.005)
 DECODINGS = tuple((t, g) for t in (0.25, 0.275, 0.3, 0.325, 0.35) for g in (1, 3))
 # runs cut at dips this deep between two peaks (None: not cut; TechniqueModel.decode, split_at_valleys)
 SPLIT_DEPTHS = (None, 0.05, 0.1)
-# the learned edge chooser (technique_edges.py): tokens an edge may move, principal components of the piece
-# vectors it reads, L2 weight of its conditional logits (chosen by cross-validation in session 6, MODEL_CARD.md)
+# the learned edge chooser (stages/techniques/edges.py): tokens an edge may move, principal components of the piece
+# vectors it reads, L2 weight of its conditional logits (chosen by cross-validation, MODEL_CARD.md)
 EDGE_MOVES, EDGE_COMPONENTS, EDGE_L2 = 3, 16, 1.0
 # how far above the threshold a run's peak must reach (the seed), and the score cuts tried (step 5b)
 SEED_LEADS = (0.0, 0.05, 0.1)
@@ -81,7 +88,7 @@ SEED_LEADS = (0.0, 0.05, 0.1)
 KEPT_TAGGER_THRESHOLD = 0.35
 # run thresholds tried with them (step 5b; word span rates change the probabilities' scale)
 FINAL_THRESHOLDS = (0.2, 0.25, 0.3, 0.35)
-# step 5b's objective (session 11, MODEL_CARD.md): the issue's span-identification F1, among operating points whose
+# step 5b's objective (MODEL_CARD.md): the span-identification F1, among operating points whose
 # technique micro-F1 over matched spans stays this far above its 0.55 target (held-out ran up to 0.016 below CV)
 MICRO_FLOOR = 0.58
 SPAN_F1_TIE = 0.001  # span F1 this close to the best counts as a tie, won by the higher micro-F1
@@ -110,8 +117,6 @@ def fit_edge_chooser(groups: Sequence[tuple[EdgeOptions, int | None, int | None]
                      center: np.ndarray, moves: int = EDGE_MOVES, l2: float = EDGE_L2) -> EdgeChooser:
     """Start and end conditional logits, each trained to put the paired gold edge first (spans whose gold edge
     is not among the candidates are left out)."""
-    from sourcetrace.stages.attribution.learned import ConditionalLogit
-
     chooser = EdgeChooser(moves, components, center, np.zeros(0), np.zeros(0))
     start_x = np.concatenate([chooser.inputs(o.start_features, o.start_vectors) for o, _, _ in groups])
     start_y = np.concatenate([[x == gold for x in o.starts] for o, gold, _ in groups])
@@ -305,8 +310,6 @@ def _evidence_rows(model: TechniqueModel, articles: dict[str, str], encoded: dic
     """Out-of-fold spans as the stage would emit them (named by their fold's classifier): their `span_evidence`
     rows (`SPAN_EVIDENCE` then the per-class inputs), P(span) x P(technique), whether they overlap a gold span of
     their technique, their fold, and (article, start, end, 2023 name) to score them with."""
-    from sourcetrace.stages.techniques.stage import SPAN_EVIDENCE, span_evidence, to_2023
-
     names = list(SPAN_EVIDENCE) + [f"is:{c}" for c in classes] + [f"log_p:{c}" for c in classes]
     rows, products, outcomes, row_folds, found_spans = [], [], [], [], []
     temperature = float(model.meta["temperature"])
@@ -373,7 +376,7 @@ def choose_operating_point(points: Sequence[OperatingPoint], micro_floor: float 
                            tie: float = SPAN_F1_TIE) -> OperatingPoint:
     """The point with the best span F1 among those whose technique micro-F1 reaches `micro_floor`; points within
     `tie` of that span F1 go to the higher micro-F1. With none above the floor, the best micro-F1 (the floor is
-    the issue's second target: closest to it wins)."""
+    the second target: closest to it wins)."""
     allowed = [p for p in points if p.micro_f1 >= micro_floor]
     if not allowed:
         return max(points, key=lambda p: (p.micro_f1, p.span_f1))
@@ -388,14 +391,14 @@ def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
     return [sorted(shuffled[k::folds]) for k in range(folds)]
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ptc", type=Path, default=Path("../shared/data/ptc"))
-    parser.add_argument("--out", type=Path, default=Path("sourcetrace/data/models/techniques"))
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/techniques_cache"))
+    parser.add_argument("--ptc", type=Path, required=True, help="the PTC folder (train-articles, labels)")
+    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
+    parser.add_argument("--cache", type=Path, required=True, help="folder for encoded vectors and tagger runs")
     parser.add_argument("--layers", type=int, default=3, help="MiniLM layers the tagger reads (6 = all)")
     parser.add_argument("--encoder-file", type=Path, default=None,
-                        help="an exported encoder (technique_encoder_export.py; its tokenizer beside it) instead of "
+                        help="an exported encoder (encoder_export.py; its tokenizer beside it) instead of "
                              "MiniLM; --layers then records how many layers it kept")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=13, help="seed of the cross-validation folds")
@@ -409,21 +412,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--version", default="ptc-cnn-lr-6",
                         help="meta.json `version` of the new model (with --keep-tagger the kept model's stays)")
     parser.add_argument("--no-word-rates", dest="word_rates", action="store_false",
-                        help="do not blend the tagger's probabilities with word span rates (technique_words.py)")
+                        help="do not blend the tagger's probabilities with word span rates (words.py)")
     args = parser.parse_args(argv)
-    started = time.time()
     if args.keep_tagger and args.encoder_file is None:  # before any article is read or encoded
         kept_meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
         kept_encoder = kept_meta.get("encoder_graph") or kept_meta.get("encoder_file")
         if kept_encoder:
             parser.error(f"{args.out / 'meta.json'}: the kept tagger reads {kept_encoder}; pass it as "
                          "--encoder-file (with its --layers)")
+    return args
 
-    import scipy.sparse
-    import torch
-    from sklearn.linear_model import LogisticRegression
 
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+@dataclass
+class TrainingRun:
+    """What every step reads: the arguments, the training articles with their gold labels and folds, their cached
+    piece vectors, and the model being built (its meta filled in step by step). `out_of_fold`: each article's
+    piece probabilities from taggers that never saw it (step 1, blended with word span rates in step 1a)."""
+
+    args: argparse.Namespace
+    started: float
+    articles: dict[str, str]
+    labels: dict[str, list[tuple[str, int, int]]]
+    ids: list[str]
+    folds: list[list[str]]
+    fold_of: dict[str, int]
+    encoded: dict[str, EncodedText]
+    classes: list[str]
+    gold_spans: dict[str, list[tuple[int, int]]]
+    model: TechniqueModel
+    examples: dict[str, tuple[EncodedText, np.ndarray, np.ndarray]]
+    kept: dict[str, Any]
+    out_of_fold: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def seconds(self) -> float:
+        return time.time() - self.started
+
+    def micro_f1(self, named: dict[str, list[tuple[str, int, int]]]) -> float:
+        return technique_scores(named, {i: self.labels.get(i, []) for i in self.ids})["micro_f1"]
+
+
+def load_training_run(args: argparse.Namespace) -> TrainingRun:
+    """Read the training articles (never the held-out ones), encode them (cached), and write an empty model to
+    decode with while the taggers train (decoding needs only meta); with --keep-tagger, the kept tagger's
+    weights and decoding are read first."""
+    started = time.time()
     held = heldout_ids()
     articles = {k: v for k, v in read_articles(args.ptc / "train-articles").items() if k not in held}
     labels = read_labels(args.ptc / "train-labels-task2-technique-classification")
@@ -434,15 +466,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"encoded in {time.time() - started:.0f}s", flush=True)
     classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
     gold_spans = {i: [(s, e) for _, s, e in labels.get(i, [])] for i in ids}
-
-    # an empty model to decode with while the taggers train (decoding needs only meta)
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
         "version": args.version, "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
         "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
-    kept: dict = {}
+    kept: dict[str, Any] = {}
     if args.keep_tagger:  # the shipped tagger's weights and decoding, read before anything is overwritten
         kept_meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
         stored = np.load(args.out / "weights.npz")
@@ -456,87 +486,134 @@ def main(argv: list[str] | None = None) -> None:
     model = TechniqueModel(args.out, encoder=object())  # type: ignore[arg-type]  # encoder unused: cached vectors
     examples = {i: (encoded[i], piece_targets(encoded[i], labels.get(i, []), len(articles[i])),
                     piece_techniques(encoded[i], labels.get(i, []), classes)) for i in ids}
+    return TrainingRun(args=args, started=started, articles=articles, labels=labels, ids=ids, folds=folds,
+                       fold_of={i: k for k, test in enumerate(folds) for i in test}, encoded=encoded,
+                       classes=classes, gold_spans=gold_spans, model=model, examples=examples, kept=kept)
 
-    # 1. for each tagger seed and snapshot epoch: out-of-fold probabilities (each fold's articles scored by a
-    # tagger trained on the other folds) and the shipped tagger (all training articles); cached, as they are
-    # the slow part. The ensemble's out-of-fold probability is the mean over all of them, as at run time.
+
+def train_taggers(run: TrainingRun) -> tuple[dict[str, np.ndarray], int]:
+    """Step 1. For each tagger seed and snapshot epoch: out-of-fold probabilities (each fold's articles scored by
+    a tagger trained on the other folds) and the shipped tagger (all training articles); cached, as they are the
+    slow part. The ensemble's out-of-fold probability is the mean over all of them, as at run time. Returns the
+    ensemble's weights and its number of members."""
     member_oof, members = [], []
-    for tagger_seed in args.tagger_seeds:
-        oof, final = _fold_taggers(model, examples, encoded, folds, len(classes), args, tagger_seed)
-        member_oof += [oof[e] for e in args.snapshots]
-        members += [final[e] for e in args.snapshots]
-        print(f"tagger seed {tagger_seed} ready ({time.time() - started:.0f}s)", flush=True)
-    out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in ids}
+    for tagger_seed in run.args.tagger_seeds:
+        oof, final = _fold_taggers(run.model, run.examples, run.encoded, run.folds, len(run.classes), run.args,
+                                   tagger_seed)
+        member_oof += [oof[e] for e in run.args.snapshots]
+        members += [final[e] for e in run.args.snapshots]
+        print(f"tagger seed {tagger_seed} ready ({run.seconds():.0f}s)", flush=True)
+    run.out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in run.ids}
     weights = {f"tagger{k}.{name}": value for k, tagger in enumerate(members) for name, value in tagger.items()}
-    fold_of = {i: k for k, test in enumerate(folds) for i in test}
+    return weights, len(members)
 
-    # 1a. word span rates (technique_words.py): each fold's pieces get their words' rates counted on the other
-    # folds and are blended by a regression fitted on the other folds' pieces, so everything chosen below sees
-    # out-of-fold blended probabilities, as the held-out articles will; the shipped counts use all articles
-    word_blend: dict[str, Any] = {}
-    if args.word_rates:
-        fold_counts = [word_counts((articles[i], gold_spans[i]) for i in ids if fold_of[i] != k)
-                       for k in range(FOLDS)]
-        blend_rows = {i: blend_inputs(articles[i], encoded[i], out_of_fold[i], *fold_counts[fold_of[i]],
-                                      WORD_ALPHA) for i in ids}
 
-        def fit_blend(train_ids: list[str]) -> LogisticRegression:
-            return LogisticRegression(C=1.0, max_iter=3000).fit(
-                np.concatenate([blend_rows[i] for i in train_ids]),
-                np.concatenate([examples[i][1] for i in train_ids]))
+def blend_word_rates(run: TrainingRun) -> dict[str, Any]:
+    """Step 1a. Word span rates (stages/techniques/words.py): each fold's pieces get their words' rates counted
+    on the other folds and are blended by a regression fitted on the other folds' pieces, so everything chosen
+    below sees out-of-fold blended probabilities, as the held-out articles will; the shipped counts use all
+    articles. Returns meta `word_rate_blend` (empty with --no-word-rates)."""
+    if not run.args.word_rates:
+        return {}
+    ids, folds, fold_of = run.ids, run.folds, run.fold_of
+    fold_counts = [word_counts((run.articles[i], run.gold_spans[i]) for i in ids if fold_of[i] != k)
+                   for k in range(FOLDS)]
+    blend_rows = {i: blend_inputs(run.articles[i], run.encoded[i], run.out_of_fold[i], *fold_counts[fold_of[i]],
+                                  WORD_ALPHA) for i in ids}
 
-        blended = {}
-        for k in range(FOLDS):
-            regression = fit_blend([i for i in ids if fold_of[i] != k])
-            blended.update({i: regression.predict_proba(blend_rows[i])[:, 1].astype(np.float32) for i in folds[k]})
-        regression = fit_blend(ids)
-        word_blend = {"alpha": WORD_ALPHA, "coef": [round(float(c), 6) for c in regression.coef_[0]],
-                      "intercept": round(float(regression.intercept_[0]), 6)}
-        out_of_fold = blended
-        print(f"word span rates blended: {word_blend}", flush=True)
+    def fit_blend(train_ids: list[str]) -> LogisticRegression:
+        return LogisticRegression(C=1.0, max_iter=3000).fit(
+            np.concatenate([blend_rows[i] for i in train_ids]),
+            np.concatenate([run.examples[i][1] for i in train_ids]))
 
-    # 2. technique classifiers on the gold spans of four folds, for each C
-    with_gold = [i for i in ids if gold_spans[i]]
-    dense = np.concatenate([
-        np.stack([span_features(articles[i], encoded[i], s, e, article_word_counts(articles[i]))
-                  for s, e in gold_spans[i]]) for i in with_gold])
-    mean, scale = dense.mean(axis=0), dense.std(axis=0) + 1e-6
+    blended = {}
+    for k in range(FOLDS):
+        regression = fit_blend([i for i in ids if fold_of[i] != k])
+        blended.update({i: regression.predict_proba(blend_rows[i])[:, 1].astype(np.float32) for i in folds[k]})
+    regression = fit_blend(ids)
+    word_blend = {"alpha": WORD_ALPHA, "coef": [round(float(c), 6) for c in regression.coef_[0]],
+                  "intercept": round(float(regression.intercept_[0]), 6)}
+    run.out_of_fold = blended
+    print(f"word span rates blended: {word_blend}", flush=True)
+    return word_blend
 
-    def inputs(i: str, spans: list[tuple[int, int]]) -> object:
-        return classifier_inputs(articles[i], encoded[i], spans, mean, scale, BOW_FEATURES, BOW_WEIGHT)
 
-    gold_rows = {i: inputs(i, gold_spans[i]) for i in with_gold}
-    gold_targets = {i: np.array([classes.index(t) for t, _, _ in labels[i]]) for i in with_gold}
+class ClassifierRows:
+    """The technique classifier's inputs: the gold spans' rows, standardised by the gold spans' mean and scale,
+    and (step 3b) out-of-fold predicted spans paired with gold the way the metric pairs them."""
 
-    matched_rows: dict[str, object] = {}  # out-of-fold predicted spans paired with gold (step 3b)
-    matched_targets: dict[str, np.ndarray] = {}
+    def __init__(self, run: TrainingRun) -> None:
+        self.run = run
+        self.with_gold = [i for i in run.ids if run.gold_spans[i]]
+        dense = np.concatenate([
+            np.stack([span_features(run.articles[i], run.encoded[i], s, e, article_word_counts(run.articles[i]))
+                      for s, e in run.gold_spans[i]]) for i in self.with_gold])
+        self.mean, self.scale = dense.mean(axis=0), dense.std(axis=0) + 1e-6
+        self.gold_rows = {i: self.inputs(i, run.gold_spans[i]) for i in self.with_gold}
+        self.gold_targets = {i: np.array([run.classes.index(t) for t, _, _ in run.labels[i]])
+                             for i in self.with_gold}
+        self.matched_rows: dict[str, object] = {}
+        self.matched_targets: dict[str, np.ndarray] = {}
 
-    def fit(train_ids: list[str], c: float, predicted: bool = False) -> LogisticRegression:
-        sources = [(gold_rows, gold_targets)] + ([(matched_rows, matched_targets)] if predicted else [])
+    def inputs(self, i: str, spans: list[tuple[int, int]]) -> object:
+        return classifier_inputs(self.run.articles[i], self.run.encoded[i], spans, self.mean, self.scale,
+                                 BOW_FEATURES, BOW_WEIGHT)
+
+    def fit(self, train_ids: list[str], c: float, predicted: bool = False) -> LogisticRegression:
+        sources = [(self.gold_rows, self.gold_targets)]
+        if predicted:
+            sources.append((self.matched_rows, self.matched_targets))
         features = scipy.sparse.vstack([rows[i] for rows, _ in sources for i in train_ids if i in rows]).tocsr()
         targets = np.concatenate([y[i] for rows, y in sources for i in train_ids if i in rows])
         return _fit_on_used_columns(LogisticRegression(C=c, max_iter=3000), features, targets)
 
-    fold_classifiers = {c: [fit([i for i in ids if fold_of[i] != k], c) for k in range(FOLDS)]
-                        for c in CLASSIFIER_C}
-    print(f"fold classifiers trained ({time.time() - started:.0f}s)", flush=True)
 
-    # 3. decoding and C chosen together on the out-of-fold spans: the best sum of span F1 and technique
-    # micro-F1 over spans matched to gold. Span F1 alone prefers many low-probability spans, and those are
-    # the ones whose technique is named worst (the model card has the numbers). With --keep-tagger only the
-    # split depth and C are chosen (at KEPT_TAGGER_THRESHOLD and the kept gap); step 5b then sets the threshold.
+def fit_fold_classifiers(run: TrainingRun, rows: ClassifierRows) -> dict[float, list[LogisticRegression]]:
+    """Step 2. Technique classifiers on the gold spans of four folds, for each C."""
+    fold_classifiers = {c: [rows.fit([i for i in run.ids if run.fold_of[i] != k], c) for k in range(FOLDS)]
+                        for c in CLASSIFIER_C}
+    print(f"fold classifiers trained ({run.seconds():.0f}s)", flush=True)
+    return fold_classifiers
+
+
+@dataclass
+class Decoding:
+    """The choices of steps 3 to 3b and their cross-validated scores: classifier C, the out-of-fold spans as
+    decoded (and moved by the edge chooser when it is used), whether the edge chooser and the predicted-span
+    rows are used, and the classifiers of each fold that name spans as the shipped classifier will."""
+
+    c: float
+    cv_span_f1: float
+    cv_micro: float
+    oof_spans: dict[str, list[tuple[int, int, float]]]
+    components: np.ndarray
+    center: np.ndarray
+    use_edges: bool = False
+    edge_weights: dict[str, np.ndarray] = field(default_factory=dict)
+    use_predicted: bool = False
+    naming: list[Any] = field(default_factory=list)
+
+
+def choose_decoding(run: TrainingRun, rows: ClassifierRows,
+                    fold_classifiers: dict[float, list[LogisticRegression]]) -> Decoding:
+    """Step 3. Decoding and C chosen together on the out-of-fold spans: the best sum of span F1 and technique
+    micro-F1 over spans matched to gold. Span F1 alone prefers many low-probability spans, and those are the
+    ones whose technique is named worst (the model card has the numbers). With --keep-tagger only the split
+    depth and C are chosen (at KEPT_TAGGER_THRESHOLD and the kept gap); step 5b then sets the threshold."""
+    model, ids = run.model, run.ids
     choice: tuple = (-1.0,)
-    decodings = ((KEPT_TAGGER_THRESHOLD, kept["meta"]["gap"]),) if kept else DECODINGS
+    decodings = ((KEPT_TAGGER_THRESHOLD, run.kept["meta"]["gap"]),) if run.kept else DECODINGS
     for (threshold, gap), split_depth in ((d, depth) for d in decodings for depth in SPLIT_DEPTHS):
         model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth)
-        spans = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
-        span_f1 = span_prf(spans, gold_spans)[2]
-        rows = {i: inputs(i, spans[i]) for i in ids if spans[i]}
+        spans = {i: [(s, e) for s, e, _ in model.decode(run.articles[i], run.encoded[i], run.out_of_fold[i])]
+                 for i in ids}
+        span_f1 = span_prf(spans, run.gold_spans)[2]
+        span_rows = {i: rows.inputs(i, spans[i]) for i in ids if spans[i]}
         for c in CLASSIFIER_C:
-            named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
-                         for (s, e), k in zip(spans[i], fold_classifiers[c][fold_of[i]].predict(rows[i]))]
-                     for i in rows}
-            micro = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
+            named = {i: [(_split_merged(run.classes[int(k)], run.articles[i][s:e]), s, e)
+                         for (s, e), k in zip(spans[i], fold_classifiers[c][run.fold_of[i]].predict(span_rows[i]))]
+                     for i in span_rows}
+            micro = run.micro_f1(named)
             print(f"threshold {threshold} gap {gap} split {split_depth} C={c}: cross-validated span F1 "
                   f"{span_f1:.4f}, technique micro-F1 on matched spans {micro:.4f}", flush=True)
             if span_f1 + micro > choice[0]:
@@ -544,82 +621,103 @@ def main(argv: list[str] | None = None) -> None:
     _, threshold, gap, split_depth, best_c, cv_span_f1, cv_micro = choice
     model.meta.update(threshold=threshold, seed=round(threshold + 0.1, 2), gap=gap, split_depth=split_depth,
                       classifier_c=best_c)
-    oof_spans = {i: model.decode(articles[i], encoded[i], out_of_fold[i]) for i in ids}
+    oof_spans = {i: model.decode(run.articles[i], run.encoded[i], run.out_of_fold[i]) for i in ids}
+    components, center = edge_projection(run.encoded, ids)
+    return Decoding(best_c, cv_span_f1, cv_micro, oof_spans, components, center)
 
-    # 3c. the learned edge chooser (technique_edges.py): fitted on four folds' out-of-fold spans, moving the
-    # fifth's, which that fold's classifier then names; kept when the sum of the two scores rises
-    decoded = {i: [(s, e) for s, e, _ in oof_spans[i]] for i in ids}
-    groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
-    components, center = edge_projection(encoded, ids)
+
+def choose_edge_chooser(run: TrainingRun, rows: ClassifierRows, fold_classifiers: dict[float, list[Any]],
+                        decoding: Decoding) -> None:
+    """Step 3c. The learned edge chooser (stages/techniques/edges.py): fitted on four folds' out-of-fold spans,
+    moving the fifth's, which that fold's classifier then names; used when the sum of the two scores rises."""
+    ids, model = run.ids, run.model
+    decoded = {i: [(s, e) for s, e, _ in decoding.oof_spans[i]] for i in ids}
+    groups = edge_groups(run.articles, run.encoded, run.out_of_fold, decoded, run.labels)
     moved = {}
-    for k, chooser in enumerate(_fold_edge_choosers(groups, fold_of, components, center)):
-        moved.update({i: chooser.move(articles[i], encoded[i], out_of_fold[i], decoded[i]) for i in folds[k]})
-    moved_rows = {i: inputs(i, moved[i]) for i in ids if moved[i]}
-    named = {i: [(_split_merged(classes[int(k)], articles[i][s:e]), s, e)
-                 for (s, e), k in zip(moved[i], fold_classifiers[best_c][fold_of[i]].predict(moved_rows[i]))]
+    for k, chooser in enumerate(_fold_edge_choosers(groups, run.fold_of, decoding.components, decoding.center)):
+        moved.update({i: chooser.move(run.articles[i], run.encoded[i], run.out_of_fold[i], decoded[i])
+                      for i in run.folds[k]})
+    moved_rows = {i: rows.inputs(i, moved[i]) for i in ids if moved[i]}
+    named = {i: [(_split_merged(run.classes[int(k)], run.articles[i][s:e]), s, e)
+                 for (s, e), k in zip(moved[i], fold_classifiers[decoding.c][run.fold_of[i]].predict(moved_rows[i]))]
              for i in moved_rows}
-    edge_span_f1 = span_prf(moved, gold_spans)[2]
-    edge_micro = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
-    use_edges = edge_span_f1 + edge_micro > cv_span_f1 + cv_micro
+    edge_span_f1 = span_prf(moved, run.gold_spans)[2]
+    edge_micro = run.micro_f1(named)
+    decoding.use_edges = edge_span_f1 + edge_micro > decoding.cv_span_f1 + decoding.cv_micro
     print(f"edge chooser: cross-validated span F1 {edge_span_f1:.4f}, technique micro-F1 {edge_micro:.4f} "
-          f"(decoded edges {cv_span_f1:.4f}, {cv_micro:.4f}); used: {use_edges}", flush=True)
-    edge_weights: dict[str, np.ndarray] = {}
-    if use_edges:
-        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], components, center)
-        edge_weights = {"edges.components": components, "edges.center": center,
-                        "edges.start_weights": chooser.start_weights, "edges.end_weights": chooser.end_weights}
+          f"(decoded edges {decoding.cv_span_f1:.4f}, {decoding.cv_micro:.4f}); used: {decoding.use_edges}",
+          flush=True)
+    if decoding.use_edges:
+        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], decoding.components, decoding.center)
+        decoding.edge_weights = {"edges.components": decoding.components, "edges.center": decoding.center,
+                                 "edges.start_weights": chooser.start_weights,
+                                 "edges.end_weights": chooser.end_weights}
         model.meta.update(edge_moves=EDGE_MOVES)
-        oof_spans = {i: [(s, e, p) for (s, e), (_, _, p) in zip(moved[i], oof_spans[i])] for i in ids}
-        cv_span_f1, cv_micro = edge_span_f1, edge_micro
+        decoding.oof_spans = {i: [(s, e, p) for (s, e), (_, _, p) in zip(moved[i], decoding.oof_spans[i])]
+                              for i in ids}
+        decoding.cv_span_f1, decoding.cv_micro = edge_span_f1, edge_micro
 
-    # 3b. out-of-fold predicted spans as extra classifier rows: each paired with a gold span the way the metric
-    # pairs them, labelled with that span's technique. They look like run-time spans (edges off gold, often
-    # wider); used only when cross-validation at the chosen decoding says they help.
+
+def choose_predicted_span_rows(run: TrainingRun, rows: ClassifierRows,
+                               fold_classifiers: dict[float, list[Any]], decoding: Decoding) -> None:
+    """Step 3b. Out-of-fold predicted spans as extra classifier rows: each paired with a gold span the way the
+    metric pairs them, labelled with that span's technique. They look like run-time spans (edges off gold, often
+    wider); used only when cross-validation at the chosen decoding says they help."""
+    ids = run.ids
     for i in ids:
-        spans = [(s, e) for s, e, _ in oof_spans[i]]
-        pairs = match_to_gold([("", s, e) for s, e in spans], labels.get(i, []))
+        spans = [(s, e) for s, e, _ in decoding.oof_spans[i]]
+        pairs = match_to_gold([("", s, e) for s, e in spans], run.labels.get(i, []))
         if pairs:
-            matched_rows[i] = inputs(i, [spans[p] for _, p in pairs])
-            matched_targets[i] = np.array([classes.index(labels[i][g][0]) for g, _ in pairs])
+            rows.matched_rows[i] = rows.inputs(i, [spans[p] for _, p in pairs])
+            rows.matched_targets[i] = np.array([run.classes.index(run.labels[i][g][0]) for g, _ in pairs])
     named = {}
     predicted_fold_classifiers = []
     for k in range(FOLDS):
-        classifier = fit([i for i in ids if fold_of[i] != k], best_c, predicted=True)
+        classifier = rows.fit([i for i in ids if run.fold_of[i] != k], decoding.c, predicted=True)
         predicted_fold_classifiers.append(classifier)
-        for i in folds[k]:
-            spans = [(s, e) for s, e, _ in oof_spans[i]]
+        for i in run.folds[k]:
+            spans = [(s, e) for s, e, _ in decoding.oof_spans[i]]
             if spans:
-                named[i] = [(_split_merged(classes[int(c)], articles[i][s:e]), s, e)
-                            for (s, e), c in zip(spans, classifier.predict(inputs(i, spans)))]
-    micro_predicted = technique_scores(named, {i: labels.get(i, []) for i in ids})["micro_f1"]
-    use_predicted = micro_predicted > cv_micro
+                named[i] = [(_split_merged(run.classes[int(c)], run.articles[i][s:e]), s, e)
+                            for (s, e), c in zip(spans, classifier.predict(rows.inputs(i, spans)))]
+    micro_predicted = run.micro_f1(named)
+    decoding.use_predicted = micro_predicted > decoding.cv_micro
     print(f"classifier also trained on out-of-fold predicted spans: cross-validated technique micro-F1 "
-          f"{micro_predicted:.4f} (gold spans only {cv_micro:.4f}); used: {use_predicted}", flush=True)
-    if use_predicted:
-        cv_micro = micro_predicted
-    model.meta.update(classifier_predicted_spans=use_predicted)
+          f"{micro_predicted:.4f} (gold spans only {decoding.cv_micro:.4f}); used: {decoding.use_predicted}",
+          flush=True)
+    if decoding.use_predicted:
+        decoding.cv_micro = micro_predicted
+    run.model.meta.update(classifier_predicted_spans=decoding.use_predicted)
+    # the classifiers that name each fold's spans as the shipped classifier will (step 5b)
+    decoding.naming = predicted_fold_classifiers if decoding.use_predicted else fold_classifiers[decoding.c]
 
-    # 4. Platt scaling on the out-of-fold spans: does a predicted span overlap gold?
+
+def fit_platt_scaling(run: TrainingRun, decoding: Decoding, weights: dict[str, np.ndarray],
+                      members: int) -> dict[str, np.ndarray]:
+    """Step 4. Platt scaling on the out-of-fold spans: does a predicted span overlap gold? Returns the tagger
+    weights to ship (the kept tagger's with --keep-tagger)."""
     logits, hits = [], []
-    for i in ids:
-        for start, end, mean_p in oof_spans[i]:
+    for i in run.ids:
+        for start, end, mean_p in decoding.oof_spans[i]:
             p = min(max(mean_p, 1e-6), 1 - 1e-6)
             logits.append([np.log(p / (1 - p))])
-            hits.append(int(any(s < end and start < e for s, e in gold_spans[i])))
+            hits.append(int(any(s < end and start < e for s, e in run.gold_spans[i])))
     platt = LogisticRegression(C=100.0).fit(np.array(logits), hits)
-    model.meta["platt"] = [float(platt.coef_[0][0]), float(platt.intercept_[0])]
-    if kept:
-        weights = {k: v for k, v in kept["weights"].items() if not k.startswith("edges.")}
-        model.meta.update(kept["meta"])
-    else:
-        model.meta.update(taggers=len(members), tagger_seeds=args.tagger_seeds, tagger_snapshots=args.snapshots)
+    run.model.meta["platt"] = [float(platt.coef_[0][0]), float(platt.intercept_[0])]
+    if run.kept:
+        run.model.meta.update(run.kept["meta"])
+        return {k: v for k, v in run.kept["weights"].items() if not k.startswith("edges.")}
+    run.model.meta.update(taggers=members, tagger_seeds=run.args.tagger_seeds, tagger_snapshots=run.args.snapshots)
+    return weights
 
-    # 5. temperature for the technique probabilities, on the cross-validated logits of the gold spans
+
+def fit_temperature(run: TrainingRun, rows: ClassifierRows, fold_classifiers: list[Any]) -> None:
+    """Step 5. Temperature for the technique probabilities, on the cross-validated logits of the gold spans."""
     fold_logits, fold_targets = [], []
-    for i in with_gold:
-        classifier = fold_classifiers[best_c][fold_of[i]]
-        fold_logits.append(_class_logits(classifier, gold_rows[i], len(classes)))
-        fold_targets.append(gold_targets[i])
+    for i in rows.with_gold:
+        classifier = fold_classifiers[run.fold_of[i]]
+        fold_logits.append(_class_logits(classifier, rows.gold_rows[i], len(run.classes)))
+        fold_targets.append(rows.gold_targets[i])
     logits_array, targets_array = np.concatenate(fold_logits), np.concatenate(fold_targets)
     print(f"cross-validated technique accuracy on gold spans {(logits_array.argmax(1) == targets_array).mean():.4f}")
     best_nll, best_t = float("inf"), 1.0
@@ -629,36 +727,38 @@ def main(argv: list[str] | None = None) -> None:
         nll = -(z[np.arange(len(z)), targets_array] - np.log(np.exp(z).sum(axis=1))).mean()
         if nll < best_nll:
             best_nll, best_t = nll, float(temperature)
-    model.meta["temperature"] = round(best_t, 2)
+    run.model.meta["temperature"] = round(best_t, 2)
 
-    # 5b. the threshold, seed, score and cut. For each run threshold and seed (the peak a run must reach,
-    # SEED_LEADS above the threshold): the out-of-fold spans as the stage would emit them (decoded, edges moved
-    # by their fold's chooser, fitted at that threshold as in 3c, named by their fold's classifier), scored by
-    # a logistic regression fitted on the other folds' spans to the event the score claims (the span overlaps
-    # a gold span of its technique). `choose_operating_point` picks the threshold, seed and cut (`min_score`):
-    # the best span F1 whose technique micro-F1 stays above MICRO_FLOOR. The cut with the best end-to-end F1
-    # (right-technique spans over all emitted and over all gold) at that threshold and seed is kept in meta for
-    # users who want fewer, better-named spans. The shipped calibration (and edge chooser) are then fitted on
-    # all five folds' spans at the chosen threshold and seed.
-    gold_labels = {i: labels.get(i, []) for i in ids}
-    naming = predicted_fold_classifiers if use_predicted else fold_classifiers[best_c]  # as shipped (3b)
+
+def choose_operating_point_and_score(run: TrainingRun, rows: ClassifierRows, decoding: Decoding) -> None:
+    """Step 5b. The threshold, seed, score and cut. For each run threshold and seed (the peak a run must reach,
+    SEED_LEADS above the threshold): the out-of-fold spans as the stage would emit them (decoded, edges moved by
+    their fold's chooser, fitted at that threshold as in 3c, named by their fold's classifier), scored by a
+    logistic regression fitted on the other folds' spans to the event the score claims (the span overlaps a gold
+    span of its technique). `choose_operating_point` picks the threshold, seed and cut (`min_score`): the best
+    span F1 whose technique micro-F1 stays above MICRO_FLOOR. The cut with the best end-to-end F1 (right-technique
+    spans over all emitted and over all gold) at that threshold and seed is kept in meta for users who want
+    fewer, better-named spans. The shipped calibration (and edge chooser) are then fitted on all five folds'
+    spans at the chosen threshold and seed."""
+    model, ids, articles, encoded = run.model, run.ids, run.articles, run.encoded
+    gold_labels = {i: run.labels.get(i, []) for i in ids}
     points: list[OperatingPoint] = []
     fitted: dict[tuple[float, float], tuple[dict, dict]] = {}  # (threshold, seed) -> (evidence, edge groups)
     shipped_edges = model.edges
     for run_threshold in FINAL_THRESHOLDS:
         model.meta.update(threshold=run_threshold, seed=round(run_threshold + 0.1, 2))
-        decoded = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], out_of_fold[i])] for i in ids}
-        groups = edge_groups(articles, encoded, out_of_fold, decoded, labels)
-        fold_choosers = _fold_edge_choosers(groups, fold_of, components, center)
+        decoded = {i: [(s, e) for s, e, _ in model.decode(articles[i], encoded[i], run.out_of_fold[i])] for i in ids}
+        groups = edge_groups(articles, encoded, run.out_of_fold, decoded, run.labels)
+        fold_choosers = _fold_edge_choosers(groups, run.fold_of, decoding.components, decoding.center)
         for lead in SEED_LEADS:
             model.meta.update(seed=round(run_threshold + lead, 2))
             emitted = {}
             for i in ids:
-                model.edges = fold_choosers[fold_of[i]] if use_edges else None
-                emitted[i] = model.move_edges(articles[i], encoded[i], out_of_fold[i],
-                                              model.decode(articles[i], encoded[i], out_of_fold[i]))
-            evidence = _evidence_rows(model, articles, encoded, out_of_fold, emitted, labels, inputs, naming,
-                                      fold_of, classes)
+                model.edges = fold_choosers[run.fold_of[i]] if decoding.use_edges else None
+                emitted[i] = model.move_edges(articles[i], encoded[i], run.out_of_fold[i],
+                                              model.decode(articles[i], encoded[i], run.out_of_fold[i]))
+            evidence = _evidence_rows(model, articles, encoded, run.out_of_fold, emitted, run.labels, rows.inputs,
+                                      decoding.naming, run.fold_of, run.classes)
             scores = _cross_validated_scores(evidence)
             print(f"threshold {run_threshold} seed {model.meta['seed']}: {len(scores)} out-of-fold spans "
                   f"({evidence['y'].mean():.3f} right); P(span) x P(technique) "
@@ -671,7 +771,8 @@ def main(argv: list[str] | None = None) -> None:
                         above[i].append((name, start, end, float(score)))
                 kept_spans = {i: [(name, start, end) for name, start, end, _ in
                                   merge_same_technique(articles[i], found)] for i, found in above.items()}
-                span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()}, gold_spans)[2]
+                span_f1 = span_prf({i: [(s, e) for _, s, e in v] for i, v in kept_spans.items()},
+                                   run.gold_spans)[2]
                 result = technique_scores(kept_spans, gold_labels)
                 end_to_end = result["end_to_end"]["f1"]
                 print(f"  min_score {cut:.2f}: span F1 {span_f1:.4f}, technique micro-F1 "
@@ -682,7 +783,7 @@ def main(argv: list[str] | None = None) -> None:
     model.edges = shipped_edges
     chosen = choose_operating_point(points)
     threshold, seed, cut = chosen.threshold, chosen.seed, chosen.cut
-    cv_span_f1, cv_micro = chosen.span_f1, chosen.micro_f1
+    decoding.cv_span_f1, decoding.cv_micro = chosen.span_f1, chosen.micro_f1
     fewer = max((p for p in points if (p.threshold, p.seed) == (threshold, seed)), key=lambda p: p.end_to_end)
     evidence, groups = fitted[(threshold, seed)]
     coef, intercept = _fit_score_calibration(evidence["x"], evidence["y"])
@@ -690,52 +791,84 @@ def main(argv: list[str] | None = None) -> None:
                       end_to_end_min_score=fewer.cut, cv_end_to_end_f1_at_that_cut=round(fewer.end_to_end, 4),
                       score_calibration={"inputs": evidence["names"], "coef": [round(float(c), 6) for c in coef],
                                          "intercept": round(intercept, 6)})
-    if use_edges:
-        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], components, center)
-        edge_weights.update({"edges.start_weights": chooser.start_weights, "edges.end_weights": chooser.end_weights})
-    print(f"chosen: threshold {threshold}, seed {seed}, min_score {cut} (span F1 {cv_span_f1:.4f}, technique "
-          f"micro-F1 {cv_micro:.4f}, end-to-end F1 {chosen.end_to_end:.4f}); best end-to-end there: min_score "
-          f"{fewer.cut} ({fewer.span_f1:.4f} / {fewer.micro_f1:.4f} / {fewer.end_to_end:.4f})", flush=True)
+    if decoding.use_edges:
+        chooser = fit_edge_chooser([g for i in ids for g in groups[i]], decoding.components, decoding.center)
+        decoding.edge_weights.update({"edges.start_weights": chooser.start_weights,
+                                      "edges.end_weights": chooser.end_weights})
+    print(f"chosen: threshold {threshold}, seed {seed}, min_score {cut} (span F1 {decoding.cv_span_f1:.4f}, "
+          f"technique micro-F1 {decoding.cv_micro:.4f}, end-to-end F1 {chosen.end_to_end:.4f}); best end-to-end "
+          f"there: min_score {fewer.cut} ({fewer.span_f1:.4f} / {fewer.micro_f1:.4f} / {fewer.end_to_end:.4f})",
+          flush=True)
 
-    # 6. the shipped classifier: all training articles (gold spans, and predicted spans when 3b says so)
-    classifier = fit(ids, best_c, predicted=use_predicted)
-    weights.update({
+
+def save_model(run: TrainingRun, rows: ClassifierRows, decoding: Decoding, weights: dict[str, np.ndarray],
+               word_blend: dict[str, Any]) -> None:
+    """Step 6. The shipped classifier (all training articles: gold spans, and predicted spans when 3b says so),
+    the weights, word span rates, the exported encoder (when one was given) and meta.json, into --out."""
+    args, model, ids = run.args, run.model, run.ids
+    classifier = rows.fit(ids, decoding.c, predicted=decoding.use_predicted)
+    weights = {
+        **weights,
         "classifier.coef": classifier.coef_.astype(np.float32),
         "classifier.intercept": classifier.intercept_.astype(np.float32),
-        "feature_mean": mean.astype(np.float32), "feature_scale": scale.astype(np.float32),
-        **edge_weights,
-    })
+        "feature_mean": rows.mean.astype(np.float32), "feature_scale": rows.scale.astype(np.float32),
+        **decoding.edge_weights,
+    }
     np.savez_compressed(args.out / "weights.npz", **{k: v.astype(np.float16) for k, v in weights.items()})
     (args.out / "word_rates.npz").unlink(missing_ok=True)
     model.meta.pop("word_rate_blend", None)
     if word_blend:
-        save_counts(args.out / "word_rates.npz", *word_counts((articles[i], gold_spans[i]) for i in ids))
+        save_counts(args.out / "word_rates.npz", *word_counts((run.articles[i], run.gold_spans[i]) for i in ids))
         model.meta["word_rate_blend"] = word_blend
-    if not kept:
+    if not run.kept:
         model.meta["tagger_epochs"] = args.epochs
-    if args.encoder_file is not None:  # the exported encoder travels with the model it was trained on
-        beside = args.encoder_file.parent
-        if (beside / ENCODER_GRAPH).is_file():  # the int8 file itself (what the stage loads, no build) and its
-            # weightless graph, from which built_encoder rebuilds the same bytes out of the all-mpnet-base-v2 parts
-            names = [ENCODER_GRAPH, ENCODER_WEIGHTS, ENCODER_TOKENIZER]
-            model.meta.update(encoder_graph=ENCODER_GRAPH, encoder_weights=ENCODER_WEIGHTS,
-                              encoder_sha256=hashlib.sha256(args.encoder_file.read_bytes()).hexdigest(),
-                              encoder_file=SHIPPED_ENCODER_FILE)
-            if args.encoder_file.resolve() != (args.out / SHIPPED_ENCODER_FILE).resolve():
-                shutil.copyfile(args.encoder_file, args.out / SHIPPED_ENCODER_FILE)
-        else:
-            names = [ENCODER_FILE, ENCODER_TOKENIZER]
-            model.meta.update(encoder_file=ENCODER_FILE)
-        for name in names:
-            source = args.encoder_file if name == ENCODER_FILE else beside / name
-            if source.resolve() != (args.out / name).resolve():
-                shutil.copyfile(source, args.out / name)
-        model.meta.update(encoder_tokenizer=ENCODER_TOKENIZER,
-                          encoder_name=f"all-mpnet-base-v2-layers{args.layers}-onnx-int8")
-    model.meta.update(cv_span_f1=round(cv_span_f1, 4),
-                      cv_technique_micro_f1=round(cv_micro, 4), training_seconds=round(time.time() - started))
+    if args.encoder_file is not None:
+        _copy_encoder(args, model)
+    model.meta.update(cv_span_f1=round(decoding.cv_span_f1, 4), cv_technique_micro_f1=round(decoding.cv_micro, 4),
+                      training_seconds=round(run.seconds()))
     (args.out / "meta.json").write_text(json.dumps(model.meta, indent=1), encoding="utf-8")
-    print(f"saved {args.out} in {time.time() - started:.0f}s: {json.dumps(model.meta)}")
+    print(f"saved {args.out} in {run.seconds():.0f}s: {json.dumps(model.meta)}")
+
+
+def _copy_encoder(args: argparse.Namespace, model: TechniqueModel) -> None:
+    """The exported encoder travels with the model it was trained on."""
+    beside = args.encoder_file.parent
+    if (beside / ENCODER_GRAPH).is_file():  # the int8 file itself (what the stage loads, no build) and its
+        # weightless graph, from which built_encoder rebuilds the same bytes out of the all-mpnet-base-v2 parts
+        names = [ENCODER_GRAPH, ENCODER_WEIGHTS, ENCODER_TOKENIZER]
+        model.meta.update(encoder_graph=ENCODER_GRAPH, encoder_weights=ENCODER_WEIGHTS,
+                          encoder_sha256=hashlib.sha256(args.encoder_file.read_bytes()).hexdigest(),
+                          encoder_file=SHIPPED_ENCODER_FILE)
+        if args.encoder_file.resolve() != (args.out / SHIPPED_ENCODER_FILE).resolve():
+            shutil.copyfile(args.encoder_file, args.out / SHIPPED_ENCODER_FILE)
+    else:
+        names = [ENCODER_FILE, ENCODER_TOKENIZER]
+        model.meta.update(encoder_file=ENCODER_FILE)
+    for name in names:
+        source = args.encoder_file if name == ENCODER_FILE else beside / name
+        if source.resolve() != (args.out / name).resolve():
+            shutil.copyfile(source, args.out / name)
+    model.meta.update(encoder_tokenizer=ENCODER_TOKENIZER,
+                      encoder_name=f"all-mpnet-base-v2-layers{args.layers}-onnx-int8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_arguments(argv)
+    import torch  # lazy: the `train` extra; the tests import this module without it
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
+    run = load_training_run(args)
+    weights, members = train_taggers(run)
+    word_blend = blend_word_rates(run)
+    rows = ClassifierRows(run)
+    fold_classifiers = fit_fold_classifiers(run, rows)
+    decoding = choose_decoding(run, rows, fold_classifiers)
+    choose_edge_chooser(run, rows, fold_classifiers, decoding)
+    choose_predicted_span_rows(run, rows, fold_classifiers, decoding)
+    weights = fit_platt_scaling(run, decoding, weights, members)
+    fit_temperature(run, rows, fold_classifiers[decoding.c])
+    choose_operating_point_and_score(run, rows, decoding)
+    save_model(run, rows, decoding, weights, word_blend)
 
 
 if __name__ == "__main__":

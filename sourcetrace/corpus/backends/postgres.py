@@ -13,8 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from sourcetrace.corpus.backends.base import ALL_TABLES, VIEWS, read_from
 from sourcetrace.corpus.backends.tables import DERIVED_TABLES, SHARD_TABLES
-from sourcetrace.corpus.store import ALL_TABLES, VIEWS, read_from
 from sourcetrace.errors import ConfigurationError
 
 

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sourcetrace.analysis import ArticleInfo
-from sourcetrace.corpus.engines.pool import RunOptions, init_worker, process_task
-from sourcetrace.corpus.store import new_task_id
+from sourcetrace.corpus.backends.base import new_task_id
+from sourcetrace.corpus.engines._task import RunOptions, init_worker, process_task
 from sourcetrace.errors import ConfigurationError
 
 

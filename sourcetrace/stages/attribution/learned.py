@@ -22,14 +22,15 @@ import json
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from numbers import Number
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from sourcetrace._ml.linear import ConditionalLogit, LinearScorer, LogisticLinear
+from sourcetrace._ml.text import trim
 from sourcetrace._ml.weights import MODELS_DIR
-from sourcetrace.datasets.polnear import trim
+from sourcetrace.errors import ConfigurationError
 from sourcetrace.stages.attribution.rules import (
     Candidate,
     _clause_fragments,
@@ -601,7 +602,7 @@ SOURCE_CUT_GROUPS = ("", *_SOURCE_CUTS, "break", "left")
 
 
 def source_kind_columns(kind: str) -> list[float]:
-    """One-hot of a source option's origin and of its cut, for the source stacker (bundles since session 6)."""
+    """One-hot of a source option's origin and of its cut, for the source stacker."""
     base, _, cut = kind.partition("~")
     group = base.split(":", 1)[0]
     return [float(group == name) for name in SOURCE_KIND_GROUPS] + [float(cut == name) for name in SOURCE_CUT_GROUPS]
@@ -697,7 +698,7 @@ def _restack_sets(
     rows = [span_tagger_features(tagged, doc, o.fragments, role) for options in option_sets for o in options]
     if not rows:
         return scores
-    # kind columns: content stackers since session 5, source stackers since session 6
+    # kind columns, where the stacker was fitted with them (its width says)
     width = getattr(model, "n_features_in_", 0) - len(rows[0]) - 1
     if width > 0:
         kinds = [o.kind for options in option_sets for o in options]
@@ -733,116 +734,6 @@ def _one_cue_per_content(candidates: list[Candidate], text: str) -> list[Candida
         if any(paragraph(c.cue[0]) == home for c in sharing):
             dropped.update(id(c) for c in sharing if paragraph(c.cue[0]) != home)
     return [c for c in candidates if id(c) not in dropped]
-
-
-class ConditionalLogit:
-    """A linear choice model: a softmax over each cue's options, fitted to put the gold option first
-    (McFadden's conditional logit). The stacker picks one option per cue, so it is trained the way it is used;
-    a binary logistic regression treats every option alone. `predict_proba` reads like sklearn's: its second
-    column is the logistic of the option's score, whose order within a cue's options is the model's choice."""
-
-    def __init__(self, coefficients: np.ndarray, intercept: float = 0.0) -> None:
-        self.coef_ = np.asarray(coefficients, dtype=np.float64)[None, :]
-        self.intercept_ = np.array([intercept])
-        self.n_features_in_ = self.coef_.shape[1]
-
-    @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray, sizes: list[int], l2: float = 1.0) -> ConditionalLogit:
-        """`features` and `labels` of consecutive groups of `sizes` options; groups with no gold option are left
-        out; `l2` weighs the penalty on the (standardised) coefficients."""
-        from scipy.optimize import minimize
-
-        features = np.asarray(features, dtype=np.float64)
-        labels = np.asarray(labels, dtype=bool)
-        starts = np.cumsum([0, *sizes])[:-1]
-        has_gold = [bool(labels[start : start + size].any()) for start, size in zip(starts, sizes)]
-        keep = np.repeat(has_gold, sizes)
-        kept_sizes = [size for size, gold in zip(sizes, has_gold) if gold]
-        x, y = features[keep], labels[keep]
-        mean, scale = x.mean(axis=0), x.std(axis=0)
-        scale[scale == 0] = 1.0
-        z = (x - mean) / scale
-        group = np.repeat(np.arange(len(kept_sizes)), kept_sizes)
-        firsts = np.cumsum([0, *kept_sizes])[:-1]
-
-        def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
-            scores = z @ weights
-            top = np.maximum.reduceat(scores, firsts)
-            exp = np.exp(scores - top[group])
-            total = np.add.reduceat(exp, firsts)
-            gold = np.add.reduceat(np.where(y, exp, 0.0), firsts)
-            value = float(np.sum(np.log(total) - np.log(gold))) + 0.5 * l2 * float(weights @ weights)
-            share = exp / total[group] - np.where(y, exp, 0.0) / gold[group]
-            return value, z.T @ share + l2 * weights
-
-        weights = minimize(loss, np.zeros(z.shape[1]), jac=True, method="L-BFGS-B").x
-        return cls(weights / scale, float(-(weights / scale) @ mean))
-
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        scores = np.asarray(features, dtype=np.float64) @ self.coef_[0] + self.intercept_[0]
-        positive = 1.0 / (1.0 + np.exp(-scores))
-        return np.column_stack([1.0 - positive, positive])
-
-
-class LogisticLinear:
-    """A binary logistic regression from its coefficients, as scikit-learn's `LogisticRegression.predict_proba`
-    computes it (the logistic of `features @ coef_.T + intercept_`), without scikit-learn's object."""
-
-    def __init__(self, coefficients: np.ndarray, intercept: float) -> None:
-        self.coef_ = np.asarray(coefficients, dtype=np.float64).reshape(1, -1)
-        self.intercept_ = np.array([intercept], dtype=np.float64)
-        self.n_features_in_ = self.coef_.shape[1]
-
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        from scipy.special import expit
-
-        positive = expit((np.asarray(features, dtype=np.float64) @ self.coef_.T + self.intercept_).ravel())
-        return np.vstack([1 - positive, positive]).T
-
-
-class LinearScorer:
-    """A fitted `DictVectorizer` + binary `LogisticRegression` pair, applied by looking each feature's weight up.
-
-    The same probabilities as `model.predict_proba(vectorizer.transform(rows))[:, 1]` (to float rounding),
-    without building a sparse matrix: sklearn's `DictVectorizer.transform` is pure Python and was the
-    largest part of the ranker's run time. Training keeps the sklearn pair; the stored model keeps the feature
-    names (in the vectorizer's column order), coefficients and intercept (`from_arrays`)."""
-
-    def __init__(self, vectorizer: Any, model: Any) -> None:
-        if model.coef_.shape[0] != 1:
-            raise ValueError("LinearScorer applies a binary logistic regression only")
-        names = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
-        self.set_weights(names, model.coef_[0], float(model.intercept_[0]), vectorizer.separator)
-
-    @classmethod
-    def from_arrays(cls, names: list[str], coefficients: np.ndarray, intercept: float, separator: str) -> LinearScorer:
-        scorer = cls.__new__(cls)
-        scorer.set_weights(names, coefficients, intercept, separator)
-        return scorer
-
-    def set_weights(self, names: list[str], coefficients: np.ndarray, intercept: float, separator: str) -> None:
-        self.names = list(names)
-        self.weights: dict[str, float] = dict(zip(self.names, np.asarray(coefficients, dtype=np.float64).tolist()))
-        self.separator = separator
-        self.intercept = float(intercept)
-
-    def probabilities(self, rows: list[dict[str, Any]]) -> np.ndarray:
-        weights, separator = self.weights, self.separator
-        decisions = np.empty(len(rows), dtype=np.float64)
-        for position, row in enumerate(rows):
-            total = 0.0
-            for name, value in row.items():
-                if isinstance(value, str):
-                    total += weights.get(f"{name}{separator}{value}", 0.0)
-                elif isinstance(value, Number) or value is None:  # as DictVectorizer: numpy numbers too
-                    # DictVectorizer: a number is the feature's value (None becomes NaN, as there)
-                    weight = weights.get(name)
-                    if weight is not None:
-                        total += weight * (float("nan") if value is None else float(value))
-                else:  # an iterable of strings: one indicator each
-                    total += sum(weights.get(f"{name}{separator}{item}", 0.0) for item in value)
-            decisions[position] = total
-        return 1.0 / (1.0 + np.exp(-(decisions + self.intercept)))
 
 
 def _score_sets(scorer: LinearScorer, option_sets: list[list[Option]]) -> list[np.ndarray]:
@@ -976,8 +867,6 @@ def save_model(bundle: dict[str, Any], folder: Path) -> tuple[Path, Path]:
 
 def load_model(path: Path = MODEL_FILE) -> dict[str, Any]:
     """The bundle `save_model` wrote: `path` is its `model.json` or their folder. Read without pickle."""
-    from sourcetrace.errors import ConfigurationError
-
     path = Path(path)
     if path.is_dir():
         path = path / MODEL_FILE.name

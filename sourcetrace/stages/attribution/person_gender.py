@@ -1,6 +1,6 @@
 """Which third-person pronoun can stand for a named speaker: "he", "she", or either (unknown).
 
-Used to resolve "she said" to the last named speaker it can refer to, not merely the last one. Evidence, in
+Resolves "she said" to the last named speaker it can refer to, not merely the last one. Evidence, in
 order: a gendered word in the speaker's mention or role ("Ms.", "spokeswoman", "Sir"; `male_words` and
 `female_words` in the attribution lexicon, user-extendable), then the first name, looked up in a table generated
 from the first-name lists that Faker (MIT) ships for its Latin-script locales (`data/attribution/

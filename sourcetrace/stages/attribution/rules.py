@@ -19,7 +19,7 @@ from spacy.attrs import LOWER, ORTH, POS
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.strings import hash_string
 
-from sourcetrace.datasets.polnear import trim
+from sourcetrace._ml.text import trim
 from sourcetrace.stages.attribution.person_gender import first_name_genders
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"

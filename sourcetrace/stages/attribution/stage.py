@@ -2,7 +2,7 @@
 
 For every statement an article reports, an `Attribution` with evidence spans:
 - `source`, `cue`, `content` (content may be discontinuous: `Span.fragments`), found on the spaCy parse by
-  the trained model (`attribution_learned.py`: linear classifiers that pick cue words, then the source and
+  the trained model (`learned.py`: linear classifiers that pick cue words, then the source and
   the content among the parse's candidates; weights in `sourcetrace/data/models/attribution/`). Without the
   weights (or with `{"model": false}`), parse rules alone find them (`attribution_rules.RuleExtractor`, the
   rule baseline).
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sourcetrace._ml.text import trim
 from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
-from sourcetrace.datasets.polnear import trim
 from sourcetrace.pipeline.registry import Document, register_stage
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender

@@ -2,7 +2,7 @@
 
 Trained by `python -m training.attribution.tagger` (fine-tuned all-MiniLM-L6-v2); weights in
 `sourcetrace/data/models/attribution/tagger.onnx`. Its per-token probabilities are features of the linear
-ranker (`attribution_learned.py`): the tagger recognises attributions well but cuts spans badly, the
+ranker (`learned.py`): the tagger recognises attributions well but cuts spans badly, the
 parse candidates have clean edges; the ranker combines both.
 
     tagger = AttributionTagger()
@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace._ml.embedder import onnx_session, wordpiece_tokenizer
+from sourcetrace._ml.onnx import onnx_session, wordpiece_tokenizer
 
 TAGGER_FILE = "tagger.onnx"
 LABELS_PER_ROLE = 3  # O, B, I
-ROLE_COUNT = 3  # source, cue, content (attribution_brat.ROLES)
+ROLE_COUNT = 3  # source, cue, content (sourcetrace.datasets.polnear.ROLES)
 WINDOW = 254  # word pieces per window, [CLS] and [SEP] make 256 (MiniLM's trained length)
 
 

@@ -25,9 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace._ml.embedder import onnx_session, wordpiece_tokenizer
+from sourcetrace._ml.embedder import load_embedder
+from sourcetrace._ml.onnx import onnx_session, wordpiece_tokenizer
 from sourcetrace._ml.weights import MODELS_DIR
 from sourcetrace.errors import ConfigurationError
+from sourcetrace.pipeline.backbone import load_spacy
 
 MODEL_DIR = MODELS_DIR / "checkworthiness"
 # the fine-tuned MiniLM classifier (int8 ONNX) whose probability is averaged with the TF-IDF model's
@@ -43,8 +45,6 @@ def shape_of(tokens: Iterable[Any]) -> str:
 
 def sentence_shapes(texts: Sequence[str], batch_size: int = 256) -> list[str]:
     """The shapes of texts, each parsed alone (as in training) by the backbone's spaCy model."""
-    from sourcetrace.pipeline.backbone import load_spacy
-
     nlp = load_spacy()
     disabled = [name for name in _SHAPE_DISABLED if name in nlp.pipe_names]
     return [shape_of(doc) for doc in nlp.pipe(texts, batch_size=batch_size, disable=disabled)]
@@ -193,8 +193,6 @@ class CheckworthinessModel:
                 shapes = sentence_shapes(texts)
             parts.append(self.shapes.transform(shapes) * self.shape_weight)
         if self.embedding_weight > 0:
-            from sourcetrace._ml.embedder import load_embedder
-
             parts.append(csr_matrix(load_embedder().encode(texts) * self.embedding_weight))
         return hstack(parts).tocsr() if len(parts) > 1 else parts[0]
 

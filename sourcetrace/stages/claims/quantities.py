@@ -40,7 +40,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
            "trillion": 1_000_000_000_000}
 _SUFFIX_SCALES = {"k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_000, "b": 1_000_000_000,
                   "tn": 1_000_000_000_000}
-# "thousands of X": at least one of the scale, as the example reads ("thousands" -> >= 1,000).
+# "thousands of X": at least one of the scale, as a reader takes it ("thousands" -> >= 1,000).
 _VAGUE_PLURALS = {"dozens": 12, "scores": 20, "hundreds": 100, "thousands": 1_000, "millions": 1_000_000,
                   "billions": 1_000_000_000, "tens": 10}
 _MULTIPLIER_VERBS = {"double": (2.0, "increase"), "triple": (3.0, "increase"), "quadruple": (4.0, "increase"),

@@ -32,7 +32,7 @@ import yaml
 
 from sourcetrace.analysis import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
 from sourcetrace.pipeline.registry import Document, register_stage
-from sourcetrace.stages.claims.checkworthiness import shape_of
+from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model, shape_of
 from sourcetrace.stages.claims.quantities import find_quantities
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -135,8 +135,6 @@ class ClaimExtractor:
         self.min_tokens = int(config.get("min_tokens", 4))
         self.model = None
         if config.get("checkworthiness", True):
-            from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
-
             self.model = load_checkworthiness_model(minilm=bool(config.get("checkworthiness_minilm", True)))
 
     def models(self) -> dict[str, str]:

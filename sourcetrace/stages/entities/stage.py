@@ -31,6 +31,7 @@ import yaml
 from sourcetrace.analysis import Entity, EntityVariant, Span, stable_id
 from sourcetrace.errors import ConfigurationError, InputError
 from sourcetrace.ingest.wikidata import LABEL_OF_TYPE
+from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
 from sourcetrace.pipeline.registry import Document, register_stage
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "gazetteer"
@@ -297,8 +298,6 @@ class EntityLinker:
 
     def __init__(self, config: dict[str, Any]) -> None:
         from spacy.matcher import PhraseMatcher
-
-        from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
 
         extra = config.get("gazetteer") or []
         if isinstance(extra, (str, Path)):

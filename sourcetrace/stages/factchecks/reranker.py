@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sourcetrace._ml.embedder import VOCAB_PATH, onnx_session, wordpiece_tokenizer
+from sourcetrace._ml.onnx import VOCAB_PATH, onnx_session, wordpiece_tokenizer
 from sourcetrace._ml.weights import MODELS_DIR
 
 RERANKER_DIR = MODELS_DIR / "factcheck-reranker"

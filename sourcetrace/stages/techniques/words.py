@@ -1,4 +1,4 @@
-"""Word span rates for the technique tagger (since ptc-cnn-lr-8).
+"""Word span rates for the technique tagger (meta `word_rate_blend`).
 
 Some words are labelled propaganda almost whenever they occur in the PTC training articles ("regime",
 "radical", "hysteria"), others almost never. The CNN tagger sees a word only through frozen MiniLM vectors in

@@ -478,14 +478,9 @@ def test_linear_scorer_gives_sklearns_probabilities_on_a_real_sentence():
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    from sourcetrace._ml.linear import LinearScorer
     from sourcetrace.pipeline.backbone import load_spacy
-    from sourcetrace.stages.attribution.learned import (
-        MODEL_FILE,
-        LinearScorer,
-        content_options,
-        cue_features,
-        load_model,
-    )
+    from sourcetrace.stages.attribution.learned import MODEL_FILE, content_options, cue_features, load_model
 
     text = ("Lt. Col. Andrei Marochko said on Monday that Ukrainian troops had shelled the town, "
             "according to information relayed to Sputnik.")
@@ -619,7 +614,7 @@ def test_quotation_after_a_paragraph_without_a_colon_is_no_colon_block():
 def test_conditional_logit_learns_which_option_of_each_cue_is_gold():
     import numpy as np
 
-    from sourcetrace.stages.attribution.learned import ConditionalLogit
+    from sourcetrace._ml.linear import ConditionalLogit
 
     rng = np.random.default_rng(7)
     sizes = rng.integers(2, 7, 400).tolist()
