@@ -17,8 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
-import hashlib
 import json
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,20 +32,18 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import escape
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sourcetrace._version import __version__
 from sourcetrace.analysis import Analysis, ArticleInfo
-from sourcetrace.api import make_article
 from sourcetrace.corpus.store import CorpusStore
-from sourcetrace.errors import InputError
-from sourcetrace.ingest.common import ReadOptions, decode, normalise_date
-from sourcetrace.ingest.html import extract
 from sourcetrace.pipeline.run import load_pipeline
-from sourcetrace.web.corpus import add_corpus_routes
-from sourcetrace.web.render import analysis_view, inert
+from sourcetrace.web.articles import describe_validation
+from sourcetrace.web.render import inert
+from sourcetrace.web.routes.api import add_api_routes
+from sourcetrace.web.routes.corpus import add_corpus_routes
+from sourcetrace.web.routes.pages import add_page_routes
 from sourcetrace.web.workers import AnalysisFailed, AnalysisTimedOut, PoolBusy, WorkerPool
 
 HERE = Path(__file__).resolve().parent
@@ -79,28 +75,6 @@ class WebSettings:
     # one at a time, where an analysis past the time limit cannot be stopped.
     workers: int = 2
     max_queued: int = 16  # requests that may wait for a free worker; beyond them, 503
-
-
-class AnalyzeRequest(BaseModel):
-    """The JSON body of `POST /api/analyze`: exactly one of `text` or `html`, plus optional metadata."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str | None = Field(default=None, description="the article as plain text")
-    html: str | None = Field(default=None, description="the article as an HTML page; its main text is extracted")
-    id: str | None = Field(default=None, description="article id; default: a hash of the text")
-    title: str | None = None
-    published: str | None = Field(default=None, description="publication date, YYYY-MM-DD")
-    outlet: str | None = None
-    url: str | None = Field(default=None, description="the article's URL, kept as metadata: never fetched")
-
-
-class ErrorBody(BaseModel):
-    detail: str
-
-
-# --------------------------------------------------------------------------------------------------
-# ASGI middlewares: security headers on every response, and the request size limit.
 
 
 class SecurityHeaders:
@@ -273,89 +247,6 @@ def _busy(message: str) -> HTTPException:
     return HTTPException(503, message, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-InputKind = Literal["auto", "text", "html"]
-
-
-def looks_like_html(text: str, filename: str | None = None) -> bool:
-    if filename and filename.lower().endswith((".html", ".htm", ".xhtml")):
-        return True
-    head = text.lstrip()[:200].lower()
-    return head.startswith(("<!doctype html", "<html")) or ("<body" in head and "<head" in head)
-
-
-def build_article(
-    raw: str,
-    kind: InputKind,
-    *,
-    source: str,
-    article_id: str | None = None,
-    title: str | None = None,
-    published: str | None = None,
-    outlet: str | None = None,
-    url: str | None = None,
-    filename: str | None = None,
-) -> ArticleInfo:
-    """An article from pasted or uploaded text or HTML; InputError with a clear message otherwise."""
-    title, published, outlet, url, article_id = (
-        (value.strip() or None) if isinstance(value, str) else value
-        for value in (title, published, outlet, url, article_id)
-    )
-    if not raw or not raw.strip():
-        raise InputError(source, "the article text is empty")
-    published = normalise_date(published, "published") if published else None
-    if kind == "html" or (kind == "auto" and looks_like_html(raw, filename)):
-        options = ReadOptions(published=published, outlet=outlet, url=url)
-        digest = hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        article = extract(raw, source, article_id or f"html_{digest}", options)
-        if title:
-            article = article.model_copy(update={"title": title})
-        return article
-    return make_article(raw, id=article_id, title=title, published=published, outlet=outlet, url=url)
-
-
-def decode_upload(data: bytes, source: str, charset: str | None = None) -> str:
-    """Bytes to text: with the charset the client named, else UTF-8 or a detected encoding."""
-    if charset is None:
-        return decode(data, source)
-    if not data.strip():
-        raise InputError(source, "the article text is empty")
-    # the UTF-8 codec that also drops a byte-order mark, as the detecting path does
-    codec = "utf-8-sig" if codecs.lookup(charset).name == "utf-8" else charset
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError as error:
-        raise InputError(source, f"the text is not valid {charset} (byte {error.start}: {error.reason}); "
-                                 "name the charset it is written in") from None
-    if "\x00" in text[:8192]:
-        raise InputError(source, "this looks like binary data, not text (it contains NUL characters)")
-    return text
-
-
-def charset_of(content_type: str) -> str | None:
-    """The charset parameter of a Content-Type header, if any; HTTPException 415 when Python knows no such
-    text encoding."""
-    for parameter in content_type.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() != "charset":
-            continue
-        value = value.strip().strip('"').strip()
-        if not value:
-            return None
-        try:
-            known = codecs.lookup(value)._is_text_encoding  # base64, rot13 and the like are not text encodings
-        except LookupError:
-            known = False
-        if not known:
-            raise HTTPException(415, f"unsupported charset {value!r}: send UTF-8, or name an encoding such as "
-                                     "latin-1, windows-1252 or utf-16")
-        return value
-    return None
-
-
-# --------------------------------------------------------------------------------------------------
-# The app.
-
-
 def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> FastAPI:
     """The FastAPI app. `pipeline` lets a caller share one already loaded (tests, embedding); it then analyses
     in this process, like `workers=0`. Otherwise the worker processes are spawned at startup, so a script that
@@ -418,149 +309,13 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
-        message = "; ".join(_describe_validation(problem) for problem in error.errors()[:5])
+        message = "; ".join(describe_validation(problem) for problem in error.errors()[:5])
         if wants_html(request):
             return page(request, "error.html", {"status": 422, "message": message}, 422)
         return JSONResponse({"detail": message}, status_code=422)
 
-    errors = {
-        400: {"model": ErrorBody, "description": "malformed request"},
-        413: {"model": ErrorBody, "description": "request body above the size limit"},
-        415: {"model": ErrorBody, "description": "unsupported content type"},
-        422: {"model": ErrorBody, "description": "the input is not an article (empty, binary, no main text, bad date)"},
-        500: {"model": ErrorBody, "description": "the analysis failed, or its worker process died"},
-        503: {"model": ErrorBody, "description": "every worker busy and the queue full (or no worker free in "
-                                                 "time); the Retry-After header says when to try again"},
-        504: {"model": ErrorBody, "description": "the analysis ran past the time limit"},
-    }
-
-    @app.post(
-        "/api/analyze",
-        summary="Analyse one article",
-        response_model=Analysis,
-        response_model_by_alias=True,
-        responses=errors,
-        tags=["analysis"],
-        openapi_extra={
-            "parameters": [
-                {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-                 "description": f"{name} (for text/plain, text/html and multipart bodies)"}
-                for name in ("id", "title", "published", "outlet", "url")
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": AnalyzeRequest.model_json_schema()},
-                    "text/plain": {"schema": {"type": "string"}},
-                    "text/html": {"schema": {"type": "string"}},
-                    "multipart/form-data": {"schema": {"type": "object", "properties": {
-                        "file": {"type": "string", "format": "binary"}, "text": {"type": "string"},
-                        "format": {"type": "string", "enum": ["auto", "text", "html"]},
-                    }}},
-                },
-            },
-        },
-    )
-    async def api_analyze(request: Request) -> JSONResponse:
-        """Analyse plain text or an HTML page. Send JSON (`{"text": ...}` or `{"html": ...}` with optional
-        `id`, `title`, `published`, `outlet`, `url`), a raw `text/plain` or `text/html` body (metadata in the
-        query string), or a multipart form with a `file`. Returns the analysis (schema sourcetrace/analysis/v1)."""
-        article = await _article_from_request(request)
-        analysis = await service.analyze(article)
-        return JSONResponse(analysis.to_dict())
-
-    @app.get("/api/health", summary="Liveness and what is loaded", tags=["meta"])
-    async def api_health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "corpus": app.state.corpus is not None,
-                "max_request_bytes": settings.max_request_bytes, "analysis_timeout_s": settings.analysis_timeout_s,
-                **service.status()}
-
-    async def _article_from_request(request: Request) -> ArticleInfo:
-        content_type_header = request.headers.get("content-type", "")
-        content_type = content_type_header.split(";")[0].strip().lower()
-        charset = charset_of(content_type_header)
-        query = request.query_params
-        meta = {key: query.get(key) for key in ("title", "published", "outlet", "url")}
-        try:
-            if content_type == "application/json":
-                body: bytes | str = await request.body()
-                if charset is not None:
-                    body = decode_upload(body, "request body", charset)
-                try:
-                    payload = AnalyzeRequest.model_validate_json(body)
-                except ValidationError as error:
-                    if any(problem.get("type") == "json_invalid" for problem in error.errors()):
-                        raise HTTPException(400, "the body is not valid JSON: " + _first_line(error)) from None
-                    raise HTTPException(422, "the JSON body is not an analyse request: "
-                                        + _first_line(error)) from None
-                if (payload.text is None) == (payload.html is None):
-                    raise HTTPException(422, 'give exactly one of "text" or "html"')
-                return build_article(
-                    payload.text if payload.text is not None else payload.html,
-                    "text" if payload.text is not None else "html", source="request",
-                    article_id=payload.id, title=payload.title, published=payload.published,
-                    outlet=payload.outlet, url=payload.url)
-            if content_type in ("text/plain", "text/html", ""):
-                raw = decode_upload(await request.body(), "request body", charset)
-                return build_article(raw, "html" if content_type == "text/html" else "text", source="request body",
-                                     article_id=query.get("id"), **meta)
-            if content_type == "multipart/form-data":
-                return await _article_from_form(request, "request")
-        except InputError as error:
-            raise HTTPException(422, str(error)) from None
-        raise HTTPException(415, f"unsupported content type {content_type!r}: send application/json, text/plain, "
-                                 "text/html or multipart/form-data")
-
-    async def _article_from_form(request: Request, source: str) -> ArticleInfo:
-        form = await request.form()
-        upload = form.get("file")
-        kind = str(form.get("format") or "auto")
-        if kind not in ("auto", "text", "html"):
-            raise HTTPException(422, f"format must be auto, text or html, not {kind!r}")
-        fields = {key: (str(form.get(key)) if form.get(key) is not None else None)
-                  for key in ("title", "published", "outlet", "url")}
-        fields["article_id"] = str(form.get("id")) if form.get("id") else None
-        if upload is not None and not isinstance(upload, str) and upload.filename:
-            name = upload.filename
-            charset = charset_of(upload.headers.get("content-type", "")) if upload.headers else None
-            raw = decode_upload(await upload.read(), name, charset)
-            return build_article(raw, kind, source=name, filename=name, **fields)  # type: ignore[arg-type]
-        # Browsers submit a textarea's line breaks as CRLF; the article the user pasted had plain newlines.
-        text = str(form.get("text") or "").replace("\r\n", "\n")
-        return build_article(text, kind, source=source, **fields)  # type: ignore[arg-type]
-
-    # ---------------------------------------------------------------------------------------------- pages
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def analyse_page(request: Request) -> HTMLResponse:
-        return page(request, "analyse.html", {"form": {}, "view": None})
-
-    @app.post("/analyse", response_class=HTMLResponse, include_in_schema=False)
-    async def analyse_submit(request: Request) -> HTMLResponse:
-        form = await request.form()
-        form_values = {key: str(form.get(key) or "") for key in ("text", "title", "published", "outlet", "url",
-                                                                 "format")}
-        try:
-            article = await _article_from_form(request, "pasted text")
-        except InputError as error:
-            return page(request, "analyse.html", {"form": form_values, "view": None, "error": str(error)}, 422)
-        except HTTPException as error:
-            return page(request, "analyse.html", {"form": form_values, "view": None, "error": error.detail},
-                        error.status_code)
-        try:
-            analysis = await service.analyze(article)
-        except HTTPException as error:
-            response = page(request, "analyse.html", {"form": form_values, "view": None, "error": error.detail},
-                            error.status_code)
-            response.headers.update(error.headers or {})  # Retry-After on a 503
-            return response
-        form_values["text"] = form_values["text"] or article.text
-        return page(request, "analyse.html", {"form": form_values, "view": analysis_view(analysis)})
-
-    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
-    async def docs_page(request: Request) -> HTMLResponse:
-        return page(request, "docs.html", {"operations": _operations(app.openapi())})
-
+    add_api_routes(app, service, settings)
+    add_page_routes(app, service, page)
     add_corpus_routes(app, page)
     return app
 
@@ -568,43 +323,4 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
 def _open_corpus(db: str | Path) -> Any:
     return CorpusStore.open(db)
 
-
-def _first_line(error: Exception) -> str:
-    errors = getattr(error, "errors", None)
-    if callable(errors):
-        return "; ".join(_describe_validation(problem) for problem in errors()[:3])
-    return str(error).splitlines()[0]
-
-
-def _describe_validation(problem: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("body",))
-    return f"{where}: {problem.get('msg', 'invalid')}" if where else str(problem.get("msg", "invalid"))
-
-
-def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """The OpenAPI document flattened for the docs page."""
-    operations = []
-    for path, methods in spec.get("paths", {}).items():
-        for method, operation in methods.items():
-            body = operation.get("requestBody", {}).get("content", {})
-            operations.append({
-                "method": method.upper(),
-                "path": path,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "parameters": [
-                    {"name": p.get("name"), "in": p.get("in"), "required": p.get("required", False),
-                     "type": _schema_type(p.get("schema", {})), "description": p.get("description", "")}
-                    for p in operation.get("parameters", [])
-                ],
-                "bodies": list(body),
-                "responses": [(code, r.get("description", "")) for code, r in operation.get("responses", {}).items()],
-            })
-    return operations
-
-
-def _schema_type(schema: dict[str, Any]) -> str:
-    if "anyOf" in schema:
-        return " | ".join(_schema_type(s) for s in schema["anyOf"])
-    return str(schema.get("type") or schema.get("$ref", "").rsplit("/", 1)[-1] or "any")
 

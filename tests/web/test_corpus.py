@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from sourcetrace.web.app import WebSettings, create_app
-from sourcetrace.web.corpus import timeline
+from sourcetrace.web.routes.corpus import timeline
 from tests.web.conftest import screenshot, start_server
 
 ARTICLES = [

@@ -1,0 +1,1 @@
+"""Training of the attribution ranker, its tagger and the first-name table."""

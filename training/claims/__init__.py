@@ -1,0 +1,1 @@
+"""Training of the check-worthiness models (TF-IDF n-grams, fine-tuned MiniLM)."""

@@ -1,0 +1,1 @@
+"""Training of the technique models (PTC tagger and classifier, its exported encoder; UNLP uk/ru)."""

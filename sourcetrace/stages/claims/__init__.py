@@ -1,0 +1,1 @@
+"""Stage `claims`: claims, their kinds, quantities and check-worthiness (data: `kinds.yaml`, `non_assertions.yaml`)."""

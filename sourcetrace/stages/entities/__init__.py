@@ -1,0 +1,1 @@
+"""Stage `entities`: gazetteer linking of the parse's entities (data: `gazetteer/`)."""

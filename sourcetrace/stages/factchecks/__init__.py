@@ -1,0 +1,1 @@
+"""Stage `factchecks`: matches to claims already fact-checked, and known narratives."""

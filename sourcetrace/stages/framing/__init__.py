@@ -1,0 +1,1 @@
+"""Stage `framing`: framing markers (data: `lexicons/`)."""

@@ -1,0 +1,1 @@
+"""Stage `knowledge_base`: contradictions with known facts (data: `known_facts/`)."""

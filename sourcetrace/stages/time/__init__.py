@@ -1,0 +1,1 @@
+"""Stage `time`: temporal expressions, normalised against the publication date."""
