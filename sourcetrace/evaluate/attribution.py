@@ -16,22 +16,17 @@ Metric, micro-averaged over all annotation files:
 Author-voice items (source_kind "author") are not attributions in PolNeAR's sense and are left out.
 """
 
-# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
+# The functions that run a model import it when called: `sourcetrace --help` imports this module.
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import typer
-
 from sourcetrace._ml.text import trim
-from sourcetrace.datasets.polnear import ROLES, AnnotatedArticle, GoldAttribution, read_gold_dir
-from sourcetrace.errors import SourcetraceError
+from sourcetrace.datasets.polnear import ROLES, AnnotatedArticle, GoldAttribution
 from sourcetrace.evaluate.calibration import calibration_report, format_report
 
 _WORD = re.compile(r"\w+")
@@ -173,33 +168,3 @@ def format_table(scores: Scores) -> str:
     if "calibration" in data:
         lines += format_report(data["calibration"], "model attributions (true: the cue overlaps a gold cue)", "")
     return "\n".join(lines)
-
-
-def register(evaluate_app: typer.Typer) -> None:
-    @evaluate_app.command("attribution")
-    def attribution_command(
-        gold: Path = typer.Option(..., "--gold", help="PolNeAR-format folder with text/ and attributions/"),
-        rules_only: bool = typer.Option(False, "--rules-only", help="the parse rules alone, no trained tagger"),
-        no_tagger: bool = typer.Option(False, "--no-tagger", help="the parse ranker without the MiniLM token "
-                                       "tagger (the fast profile's setting)"),
-        limit: int = typer.Option(0, "--limit", help="only the first N annotation files (0: all)"),
-        as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
-    ) -> None:
-        """Source, cue and content P/R/F1 (exact and token overlap) and relation F1 on PolNeAR-format gold."""
-        try:
-            articles = read_gold_dir(gold)
-        except SourcetraceError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2) from None
-        if limit:
-            articles = articles[:limit]
-        if not articles:
-            typer.echo(f"error: {gold}: no annotation files in attributions/", err=True)
-            raise typer.Exit(2)
-        config = {"attribution": {"model": not rules_only, "tagger": not no_tagger, "author_voice": False}}
-        scores, elapsed = evaluate(articles, config)
-        if as_json:
-            typer.echo(json.dumps({**scores.to_dict(), "seconds": round(elapsed, 1)}, indent=2))
-        else:
-            typer.echo(format_table(scores))
-            typer.echo(f"analysed {len({a.name for a in articles})} articles in {elapsed:.1f}s")

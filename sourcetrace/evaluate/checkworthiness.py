@@ -6,17 +6,13 @@ it. A baseline (TF-IDF word and character n-grams into a logistic regression) is
 the CT24 train file in the same command, when that file is at hand, and scored on the same gold file.
 """
 
-# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
 from __future__ import annotations
 
 import csv
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import typer
-
-from sourcetrace.errors import InputError, SourcetraceError
+from sourcetrace.errors import InputError
 
 _LABELS = {"yes": 1, "no": 0}
 
@@ -94,43 +90,3 @@ def train_baseline(train: list[CheckworthySentence]):  # noqa: ANN201 - a fitted
     model = make_pipeline(features, LogisticRegression(C=3.0, max_iter=2000))
     model.fit([row.text for row in train], [row.label for row in train])
     return model
-
-
-def register(evaluate_app: typer.Typer) -> None:
-    @evaluate_app.command("checkworthiness")
-    def evaluate_checkworthiness(
-        gold: Path = typer.Option(..., "--gold", help="CheckThat! 2024 Task 1 TSV (Sentence_id, Text, class_label)"),
-        train: Path | None = typer.Option(None, "--train", help="CT24 train TSV for the baseline (none: no baseline)"),
-        baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="train and score the TF-IDF baseline"),
-        minilm: bool = typer.Option(True, "--minilm/--no-minilm", help="--no-minilm: the n-gram model alone (the "
-                                    "fast profile's setting)"),
-    ) -> None:
-        """Precision, recall and F1 of the positive class, for our model and the TF-IDF baseline."""
-        from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
-
-        try:
-            rows = read_checkworthy_tsv(gold)
-            model = load_checkworthiness_model(minilm=minilm)
-        except SourcetraceError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2) from None
-        labels = [row.label for row in rows]
-        started = time.perf_counter()
-        scores = model.score([row.text for row in rows])
-        seconds = time.perf_counter() - started
-        ours = positive_class_scores(labels, [int(s >= model.threshold) for s in scores])
-        typer.echo(f"{gold}: {len(rows)} sentences, {sum(labels)} check-worthy")
-        typer.echo(ours.line(f"sourcetrace ({model.name})"))
-        typer.echo(f"  threshold {model.threshold:.3f}, {len(rows) / max(seconds, 1e-9):.0f} sentences/s")
-        if not baseline:
-            return
-        if train is None or not train.is_file():
-            missing = train or "the --train file"
-            typer.echo(f"baseline skipped: {missing} is absent (see the model card for its dev score)")
-            return
-        train_rows = read_checkworthy_tsv(train)
-        gold_ids = {row.sentence_id for row in rows}
-        train_rows = [row for row in train_rows if row.sentence_id not in gold_ids]  # never train on the gold
-        fitted = train_baseline(train_rows)
-        predicted = [int(p) for p in fitted.predict([row.text for row in rows])]
-        typer.echo(positive_class_scores(labels, predicted).line("baseline (TF-IDF word+char LR)"))

@@ -5,17 +5,14 @@ MiniLM, re-ranked by the learned scorer) beside plain BM25 over claim + title an
 claims are imported once into a cache DuckDB file (or `--db`), so later runs only embed the queries.
 """
 
-# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
+# The functions that run a model import it when called: `sourcetrace --help` imports this module.
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import numpy as np
 import typer
-
-from sourcetrace.errors import SourcetraceError
 
 
 def build_clef_index(vclaims: Path, db: Path | None = None, progress: bool = False,  # noqa: ANN201
@@ -77,31 +74,3 @@ def evaluate_factcheck_matching(vclaims: Path, queries: Path, qrels: Path, db: P
         if "first_scorer" in systems:
             systems["first_scorer"][query_id] = [vclaim_ids[m.index] for m in first[row]]
     return {name: retrieval_metrics(rankings, relevant) for name, rankings in systems.items()}
-
-
-def register(evaluate_app: typer.Typer) -> None:
-    @evaluate_app.command("factcheck-matching")
-    def factcheck_matching(
-        vclaims: Path = typer.Option(..., help="verified_claims.docs.tsv (id, vclaim, title)."),
-        queries: Path = typer.Option(..., help="tweets.queries.tsv (id, tweet_content)."),
-        qrels: Path = typer.Option(..., help="tweet-vclaim-pairs.qrels (TREC format)."),
-        db: Path | None = typer.Option(  # noqa: UP007
-            None, help="DuckDB file to import the verified claims into (default: a cache file per vclaims file)."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-    ) -> None:
-        """Claim retrieval (CheckThat! 2020 Task 2): MAP@1/3/5 and P@1, sourcetrace beside BM25 and MiniLM."""
-        try:
-            results = evaluate_factcheck_matching(vclaims, queries, qrels, db, progress=True)
-        except SourcetraceError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from None
-        if as_json:
-            typer.echo(json.dumps(results, indent=2))
-            return
-        labels = {"sourcetrace": "sourcetrace (+ cross-encoder re-ranking)", "bm25": "BM25 (claim + title)",
-                  "minilm": "MiniLM cosine only", "first_scorer": "BM25 + MiniLM features, LR only"}
-        typer.echo(f"{'system':42} {'MAP@1':>7} {'MAP@3':>7} {'MAP@5':>7} {'P@1':>7}  queries")
-        for name, metrics in results.items():
-            typer.echo(f"{labels[name]:42} {metrics['MAP@1']:7.3f} {metrics['MAP@3']:7.3f} {metrics['MAP@5']:7.3f} "
-                       f"{metrics['P@1']:7.3f}  {metrics['queries']}")

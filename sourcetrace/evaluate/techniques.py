@@ -36,18 +36,16 @@ micro-F1 = accuracy over all gold labels. `--baseline` scores the trivial system
 span, labelled with the most frequent technique, Loaded_Language.
 """
 
-# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
+# The functions that run a model import it when called: `sourcetrace --help` imports this module.
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from sourcetrace.errors import SourcetraceError
 from sourcetrace.evaluate.calibration import calibration_report, format_report
 
 Spans = Mapping[str, Sequence[tuple[int, int]]]
@@ -230,71 +228,9 @@ def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
                        f"gold {row['support']})")
 
 
-def register(evaluate_app: typer.Typer) -> None:
-    @evaluate_app.command("techniques")
-    def techniques_command(
-        articles: Path = typer.Option(..., "--articles", help="folder of article<ID>.txt files"),
-        labels: Path = typer.Option(..., "--labels", help="gold labels: one file or a folder of *.labels files"),
-        ids: Path = typer.Option(None, "--ids", help="only the article ids listed in this file (one per line)"),
-        heldout: bool = typer.Option(False, "--heldout", help="only the fixed held-out PTC articles"),
-        predictions: Path = typer.Option(None, "--predictions", help="score this labels file instead of the model"),
-        baseline: bool = typer.Option(False, "--baseline", help="also score the every-sentence-one-span baseline"),
-        gold_spans: bool = typer.Option(False, "--gold-spans", help="also name the technique of each gold span"),
-        per_technique: bool = typer.Option(True, "--per-technique/--no-per-technique"),
-        as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
-        model_dir: str = typer.Option(None, "--model-dir",
-                                      help="a techniques model folder, or a shipped one's name (techniques_minilm)"),
-        min_score: float = typer.Option(None, "--min-score", help="the score a span needs (default: the model's)"),
-    ) -> None:
-        """Span P/R/F1 (SemEval-2020 partial overlap), technique micro-F1 and per-technique F1."""
-        from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
-
-        settings = {k: v for k, v in (("model_dir", model_dir), ("min_score", min_score)) if v is not None}
-        try:
-            if model_dir is not None:
-                from sourcetrace.stages.techniques.stage import model_folder
-
-                settings["model_dir"] = str(model_folder(settings))  # a clear error before any article is read
-            texts = read_articles(articles)
-            gold = read_labels(labels)
-            wanted: set[str] | None = None
-            if ids is not None:
-                wanted = {line.strip() for line in ids.read_text(encoding="utf-8").splitlines()
-                          if line.strip() and not line.startswith("#")}
-            if heldout:
-                wanted = heldout_ids() if wanted is None else wanted & heldout_ids()
-            if wanted is not None:
-                texts = {k: v for k, v in texts.items() if k in wanted}
-            gold_here: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-            for article_id in texts:
-                gold_here[article_id] = list(gold.get(article_id, []))
-            results: dict[str, Any] = {"articles": len(texts), "gold_labels": sum(map(len, gold_here.values()))}
-            if predictions is not None:
-                predicted = read_labels(predictions)
-                results["predictions"] = evaluate({k: predicted.get(k, []) for k in texts}, gold_here)
-            else:
-                found = run_model(texts, settings)
-                results["sourcetrace"] = evaluate({k: [item[:3] for item in v] for k, v in found.items()}, gold_here)
-                results["sourcetrace"]["calibration"] = calibration(
-                    {k: [item[:4] for item in v if item[4] == "model"] for k, v in found.items()}, gold_here)
-                if gold_spans:
-                    results["sourcetrace"]["gold_span_micro_f1"] = gold_span_accuracy(
-                        _name_gold_spans(texts, gold_here, settings.get("model_dir")), gold_here)
-            if baseline:
-                results["baseline_every_sentence"] = evaluate(sentence_baseline(texts), gold_here)
-        except SourcetraceError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2) from None
-        if as_json:
-            typer.echo(json.dumps(results, indent=1))
-            return
-        typer.echo(f"{results['articles']} articles, {results['gold_labels']} gold technique labels")
-        for name in ("sourcetrace", "predictions", "baseline_every_sentence"):
-            if name in results:
-                _print(name, results[name], per_technique and name != "baseline_every_sentence")
 
 
-def _name_gold_spans(texts: Mapping[str, str], gold: Labelled,
+def name_gold_spans(texts: Mapping[str, str], gold: Labelled,
                      model_dir: str | None = None) -> dict[str, list[tuple[str, int, int]]]:
     from sourcetrace.stages.techniques.encoder import line_sentences
     from sourcetrace.stages.techniques.stage import TechniqueModel

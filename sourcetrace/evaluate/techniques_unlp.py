@@ -9,17 +9,15 @@ Metrics:
   R = TP / characters inside gold spans (the shared task scores tokens; characters avoid a tokenizer choice).
 """
 
-# Each command imports its models and readers when it runs: `sourcetrace --help` imports every task module.
+# The functions that run a model import it when called: `sourcetrace --help` imports this module.
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import typer
 
 from sourcetrace.errors import SourcetraceError
 from sourcetrace.stages.techniques.unlp import UNLP_TECHNIQUES
@@ -123,40 +121,3 @@ def evaluate_heldout(posts: Sequence[UnlpPost], model_dir: Path | None = None) -
                                  [g for g, k in zip(gold_spans, keep) if k])["f1"],
         }
     return results
-
-
-def register(evaluate_app: typer.Typer) -> None:
-    @evaluate_app.command("techniques-unlp")
-    def techniques_unlp_command(
-        data: Path = typer.Option(..., "--data", help="the unlp2025 folder (span_detection/train.parquet)"),
-        ids: Path = typer.Option(None, "--ids", help="score these post ids (one per line) instead of the held-out"),
-        as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
-    ) -> None:
-        """uk/ru techniques (macro/micro-F1) and trigger spans (character P/R/F1) on the held-out UNLP-2025 posts."""
-        try:
-            wanted = heldout_ids(ids or HELDOUT_FILE)
-            posts = [post for post in read_unlp(data) if post.id in wanted]
-        except SourcetraceError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(2) from None
-        results = evaluate_heldout(posts)
-        if as_json:
-            typer.echo(json.dumps(results, indent=1))
-            return
-        typer.echo(f"{results['posts']} UNLP-2025 posts ({ids or 'held-out: ' + str(HELDOUT_FILE.name)})")
-        for name, result in results.items():
-            if not isinstance(result, dict):
-                continue
-            if "techniques" in result:
-                t = result["techniques"]
-                typer.echo(f"{name}: techniques macro-F1 {t['macro_f1']:.3f}  micro-F1 {t['micro_f1']:.3f}")
-            if "spans" in result:
-                s = result["spans"]
-                typer.echo(f"{name}: trigger spans (characters) P {s['precision']:.3f}  R {s['recall']:.3f}  "
-                           f"F1 {s['f1']:.3f}")
-        model = results["model"]
-        for lang in ("uk", "ru"):
-            typer.echo(f"  {lang} ({model[lang]['posts']} posts): techniques macro-F1 "
-                       f"{model[lang]['techniques_macro_f1']:.3f}  spans F1 {model[lang]['spans_f1']:.3f}")
-        for name, f1 in model["techniques"]["per_technique"].items():
-            typer.echo(f"  {name:<24} F1 {f1:.3f}")
