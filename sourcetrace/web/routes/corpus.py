@@ -152,6 +152,14 @@ def claim_filters(
 
 def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     """Corpus API routes; they answer 404 with a message while no database is loaded."""
+    add_corpus_api_routes(app)
+    add_corpus_page_routes(app, page)
+
+
+def add_corpus_api_routes(app: FastAPI) -> None:
+    """The corpus API: `/api/articles`, `/api/claims`, `/api/clusters`, `/api/sources`, `/api/errors`,
+    `/api/narratives`, paged by `limit` and `offset`."""
+
     limit_query = Query(50, ge=1, le=1000, description="rows per page")
     offset_query = Query(0, ge=0, description="rows to skip")
 
@@ -215,23 +223,32 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     async def api_narratives(request: Request, limit: int = limit_query, offset: int = offset_query) -> Any:
         return jsonable(ask(narratives, store_of(request), limit=limit, offset=offset))
 
-    # ---------------------------------------------------------------------------------------------- pages
-    page_size = 50
 
-    def offset_of(request: Request) -> int:
-        try:
-            return max(0, int(request.query_params.get("offset", "0")))
-        except ValueError:
-            raise HTTPException(422, "offset must be a whole number") from None
+PAGE_SIZE = 50
 
-    def pager(request: Request, offset: int, shown: int) -> dict[str, Any]:
-        def link(new_offset: int) -> str:
-            params = {k: v for k, v in request.query_params.items() if v and k != "offset"}
-            return request.url.path + "?" + urlencode({**params, "offset": new_offset})
 
-        return {"offset": offset, "shown": shown,
-                "previous": link(max(0, offset - page_size)) if offset > 0 else None,
-                "next": link(offset + page_size) if shown == page_size else None}
+def offset_of(request: Request) -> int:
+    """The listing offset of a page's query string."""
+    try:
+        return max(0, int(request.query_params.get("offset", "0")))
+    except ValueError:
+        raise HTTPException(422, "offset must be a whole number") from None
+
+
+def pager(request: Request, offset: int, shown: int) -> dict[str, Any]:
+    """Links to the previous and next page of a listing, keeping its filters."""
+
+    def link(new_offset: int) -> str:
+        params = {k: v for k, v in request.query_params.items() if v and k != "offset"}
+        return request.url.path + "?" + urlencode({**params, "offset": new_offset})
+
+    return {"offset": offset, "shown": shown,
+            "previous": link(max(0, offset - PAGE_SIZE)) if offset > 0 else None,
+            "next": link(offset + PAGE_SIZE) if shown == PAGE_SIZE else None}
+
+
+def add_corpus_page_routes(app: FastAPI, page: Callable[..., Any]) -> None:
+    """The corpus pages under `/corpus`."""
 
     @app.get("/corpus", include_in_schema=False)
     async def corpus_home(request: Request) -> HTMLResponse:
@@ -242,13 +259,13 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     @app.get("/corpus/errors", response_class=HTMLResponse, include_in_schema=False)
     async def errors_page(request: Request) -> HTMLResponse:
         offset = offset_of(request)
-        rows = ask(store_of(request).errors, limit=page_size, offset=offset)
+        rows = ask(store_of(request).errors, limit=PAGE_SIZE, offset=offset)
         return page(request, "corpus_errors.html", {"rows": rows, "pager": pager(request, offset, len(rows))})
 
     @app.get("/corpus/articles", response_class=HTMLResponse, include_in_schema=False)
     async def articles_page(request: Request) -> HTMLResponse:
         offset = offset_of(request)
-        rows = ask(store_of(request).articles, limit=page_size, offset=offset)
+        rows = ask(store_of(request).articles, limit=PAGE_SIZE, offset=offset)
         return page(request, "articles.html", {"rows": rows, "pager": pager(request, offset, len(rows))})
 
     @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -269,7 +286,7 @@ def add_corpus_routes(app: FastAPI, page: Callable[..., Any]) -> None:
                                                    "technique", "narrative", "has_finding")}
         filters = claim_filters(form["speaker"], form["source_kind"], form["outlet"], form["since"], form["until"],
                                 form["technique"], form["narrative"], has_finding, form["search"])
-        rows = ask(store_of(request).claims, **filters, limit=page_size, offset=offset)
+        rows = ask(store_of(request).claims, **filters, limit=PAGE_SIZE, offset=offset)
         return page(request, "claims.html", {"rows": rows, "form": form, "filtered": bool(filters),
                                              "source_kinds": SOURCE_KINDS, "pager": pager(request, offset, len(rows))})
 
