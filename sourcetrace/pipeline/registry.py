@@ -12,12 +12,16 @@ a stage from another package registers itself in a module named by an entry poin
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+from typing_extensions import Self
+
 from sourcetrace.analysis import Analysis
+from sourcetrace.errors import ConfigurationError
 
 ENTRY_POINT_GROUP = "sourcetrace.stages"
 
@@ -48,15 +52,47 @@ class Stage(Protocol):
 StageFactory = Callable[[dict[str, Any]], Stage]
 
 
+class StageSettings(BaseModel):
+    """The base of a stage's typed settings: the options and their defaults, in one place. An unknown option
+    is refused, naming the stage and the option, so that a misspelt setting never runs the default silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def of(cls, options: StageSettings | Mapping[str, Any] | None, stage: str) -> Self:
+        """These settings from a mapping of options (a settings file's section), checked."""
+        if isinstance(options, cls):
+            return options
+        try:
+            return cls.model_validate(dict(options or {}))
+        except ValidationError as error:
+            raise ConfigurationError(settings_error(stage, cls, error)) from None
+
+
+def settings_error(stage: str, settings: type[BaseModel], error: ValidationError) -> str:
+    problems = []
+    for problem in error.errors():
+        option = ".".join(str(part) for part in problem["loc"])
+        if problem["type"] == "extra_forbidden":
+            problems.append(f"unknown option {option!r} (known: {', '.join(settings.model_fields)})")
+        else:
+            message = problem["msg"].removeprefix("Value error, ")
+            problems.append(f"option {option!r}: {message[:1].lower() + message[1:]}, found {problem.get('input')!r}")
+    return f"stage {stage!r}: " + "; ".join(problems)
+
+
 @dataclass(frozen=True)
 class StageContract:
-    """What a stage needs. `requires`: stages that must run before it in any pipeline that has it; `reads`:
-    stages whose layers it uses when they are there (it is skipped on an article where one of them failed or
-    was skipped); `languages`: the ISO 639-1 codes it can analyse (None: any)."""
+    """What a stage needs and makes. `requires`: stages that must run before it in any pipeline that has it;
+    `reads`: stages whose layers it uses when they are there (it is skipped on an article where one of them
+    failed or was skipped); `assigns`: the layers it adds; `languages`: the ISO 639-1 codes it can analyse
+    (None: any); `settings`: its typed settings (None: the factory gets the options as a plain mapping)."""
 
     requires: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ()
     languages: frozenset[str] | None = None
+    settings: type[StageSettings] | None = None
 
 
 _REGISTRY: dict[str, StageFactory] = {}
@@ -75,35 +111,33 @@ BUILTIN_STAGE_MODULES = (
     "sourcetrace.stages.factchecks.stage",
 )
 
-_ENGLISH = frozenset({"en"})
-# The English models' stages: on other languages they would only produce noise, so they do not run there.
-BUILTIN_CONTRACTS = {
-    "backbone": StageContract(),
-    "entities": StageContract(("backbone",), (), _ENGLISH),
-    "time": StageContract(("backbone",), (), _ENGLISH),
-    "attribution": StageContract(("backbone",), (), _ENGLISH),
-    "claims": StageContract(("backbone",), ("entities", "time", "attribution"), _ENGLISH),
-    "techniques": StageContract(("backbone",)),  # says itself which languages it has models for
-    "framing": StageContract(("backbone",), ("entities", "attribution"), _ENGLISH),
-    "knowledge_base": StageContract(("backbone",), ("entities", "claims"), _ENGLISH),
-    "factchecks": StageContract(("backbone",), ("claims",), _ENGLISH),
-}
+ENGLISH = frozenset({"en"})  # the English models' stages: on other languages they would only produce noise
 
 LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "uk": "Ukrainian", "de": "German", "fr": "French",
                   "es": "Spanish", "ar": "Arabic", "pl": "Polish", "it": "Italian"}
 
 def register_stage(name: str, *, requires: Sequence[str] = (), reads: Sequence[str] = (),
-                   languages: Iterable[str] | None = None) -> Callable[[StageFactory], StageFactory]:
-    """Register a stage factory under `name` (`@register_stage("attribution")`); see `StageContract` for the
-    options. A stage object may also answer `supported_languages` itself (from its settings)."""
+                   assigns: Sequence[str] = (), languages: Iterable[str] | None = None,
+                   settings: type[StageSettings] | None = None) -> Callable[[StageFactory], StageFactory]:
+    """Register a stage factory under `name` (`@register_stage("framing", requires=("backbone",),
+    assigns=("framing",), settings=FramingSettings)`); see `StageContract` for the options. The factory gets
+    its checked settings object (or, without `settings`, the options as a mapping). A stage object may also
+    answer `supported_languages` itself (from its settings)."""
 
     def decorator(factory: StageFactory) -> StageFactory:
         _REGISTRY[name] = factory
-        _CONTRACTS[name] = BUILTIN_CONTRACTS.get(name) or StageContract(
-            tuple(requires), tuple(reads), frozenset(languages) if languages is not None else None)
+        _CONTRACTS[name] = StageContract(tuple(requires), tuple(reads), tuple(assigns),
+                                         frozenset(languages) if languages is not None else None, settings)
         return factory
 
     return decorator
+
+
+def stage_settings(name: str, options: Mapping[str, Any] | None) -> Any:
+    """A stage's settings from the options given for it: its typed settings, checked, or the mapping itself
+    for a stage that declares none."""
+    settings = stage_contract(name).settings
+    return settings.of(options, name) if settings is not None else dict(options or {})
 
 
 def stage_contract(name: str) -> StageContract:

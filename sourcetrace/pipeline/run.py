@@ -8,10 +8,20 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pydantic import Field
+
 from sourcetrace._version import __version__
 from sourcetrace.analysis import Analysis, ArticleInfo, Meta, StageProblem, StageTiming
 from sourcetrace.errors import ConfigurationError
-from sourcetrace.pipeline.registry import Document, Stage, language_name, registered_stages, stage_contract
+from sourcetrace.pipeline.registry import (
+    Document,
+    Stage,
+    StageSettings,
+    language_name,
+    registered_stages,
+    stage_contract,
+    stage_settings,
+)
 
 DEFAULT_STAGES = (
     "backbone",  # spaCy parse, sentences, NER entities, language
@@ -29,7 +39,15 @@ DEFAULT_STAGES = (
 # Per-article bounds, settings section `limits` (not a stage): an article over max_chars is refused before any
 # stage runs; one whose stages have used max_seconds gets no further stages (checked between stages).
 LIMITS_SECTION = "limits"
-DEFAULT_LIMITS = {"max_chars": 100_000, "max_seconds": 60.0}
+
+
+class Limits(StageSettings):
+    """Per-article bounds (settings section `limits`, not a stage): an article over `max_chars` is refused
+    before any stage runs; one whose stages have used `max_seconds` gets no further stages (checked between
+    stages; the layers not made are failed stages)."""
+
+    max_chars: int = Field(100_000, gt=0)
+    max_seconds: float = Field(60.0, gt=0)
 
 
 class Pipeline:
@@ -50,16 +68,12 @@ class Pipeline:
                 raise ConfigurationError(
                     f"stage {name!r} needs {', '.join(repr(a) for a in absent)} to run before it; "
                     f"stages given: {', '.join(stages)}")
-        unknown_limits = sorted(set(limits) - set(DEFAULT_LIMITS))
-        if unknown_limits:
-            raise ConfigurationError(
-                f"unknown option(s) in {LIMITS_SECTION!r}: {', '.join(unknown_limits)}; known: "
-                f"{', '.join(DEFAULT_LIMITS)}")
-        self.max_chars = int(limits.get("max_chars", DEFAULT_LIMITS["max_chars"]))
-        self.max_seconds = float(limits.get("max_seconds", DEFAULT_LIMITS["max_seconds"]))
+        bounds = Limits.of(limits, LIMITS_SECTION)
+        self.max_chars = bounds.max_chars
+        self.max_seconds = bounds.max_seconds
         self.stage_names = tuple(stages)
         self.config = config
-        self.stages: list[Stage] = [registry[name](config.get(name, {})) for name in stages]
+        self.stages: list[Stage] = [registry[name](stage_settings(name, config.get(name))) for name in stages]
         self._models: dict[str, str] = {}
         for stage in self.stages:
             self._models.update(stage.models())

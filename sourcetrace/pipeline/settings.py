@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 
 from sourcetrace.errors import ConfigurationError
-from sourcetrace.pipeline.registry import registered_stages
-from sourcetrace.pipeline.run import LIMITS_SECTION
+from sourcetrace.pipeline.registry import registered_stages, stage_settings
+from sourcetrace.pipeline.run import LIMITS_SECTION, Limits
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 
@@ -80,6 +80,10 @@ def validate_config(data: Mapping[str, Any], source: str = "<settings>",
                 f"{where}: the options of stage {stage!r} must be a mapping (option: value), "
                 f"found {type(options).__name__}"
             )
+        try:  # each option checked against the stage's typed settings, so a typo names its file and line
+            Limits.of(options, LIMITS_SECTION) if stage == LIMITS_SECTION else stage_settings(stage, options)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{where}: {error}") from None
         config[str(stage)] = dict(options)
     return config
 

@@ -83,3 +83,38 @@ def test_balanced_profile_runs_the_minilm_techniques_model():
     assert models["techniques"] == "ptc-cnn-lr-8" and "MiniLM" in models["techniques_encoder"]
     assert default["techniques"] != models["techniques"] and "mpnet" in default["techniques_encoder"]
     assert models["attribution"] == default["attribution"]  # every other model as in the default
+
+
+def test_a_misspelt_stage_option_is_refused_naming_the_stage_option_and_the_known_ones():
+    from sourcetrace.pipeline.run import Pipeline
+
+    with pytest.raises(ConfigurationError, match=r"stage 'attribution': unknown option 'taggr' \(known: "
+                                                 r"author_voice, model, model_path, prefer_rules, tagger\)"):
+        Pipeline(["backbone", "attribution"], {"attribution": {"taggr": False}})
+
+
+def test_a_settings_file_with_a_wrong_option_type_names_its_line(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("claims: {min_tokens: 3}\nfactchecks:\n  top_k: many\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"mine.yaml:2: stage 'factchecks': option 'top_k': input should "
+                                                 r"be a valid integer.*found 'many'"):
+        load_config(path)
+
+
+def test_every_builtin_stage_declares_typed_settings_and_its_layers():
+    from sourcetrace.pipeline.registry import StageSettings, registered_stages, stage_contract
+    from sourcetrace.pipeline.run import DEFAULT_STAGES
+
+    registered_stages()
+    for name in DEFAULT_STAGES:
+        contract = stage_contract(name)
+        assert contract.settings is not None and issubclass(contract.settings, StageSettings), name
+        assert contract.assigns, name
+        assert name == "backbone" or contract.requires == ("backbone",), name
+
+
+def test_the_shipped_profiles_pass_the_typed_settings():
+    from sourcetrace.pipeline.settings import load_profile, profile_names
+
+    for name in profile_names():
+        assert load_profile(name)

@@ -22,13 +22,15 @@ For every statement an article reports, an `Attribution` with evidence spans:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from sourcetrace._ml.text import trim
 from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
 from sourcetrace.stages.attribution.rules import (
@@ -48,23 +50,24 @@ from sourcetrace.stages.attribution.tagger import TAGGER_FILE, AttributionTagger
 class AttributionExtractor:
     name = "attribution"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
+    def __init__(self, settings: AttributionSettings | Mapping[str, Any] | None = None) -> None:
+        settings = AttributionSettings.of(settings, "attribution")
+        self.settings = settings
         self.lexicon = Lexicon()
         self.rules = RuleExtractor(self.lexicon)
         self.describer = Describer(self.lexicon)
-        self.author_voice = bool(config.get("author_voice", True))
+        self.author_voice = settings.author_voice
         first_name_genders()  # read the first-name table now, not inside the first article's analysis
         self.learned: LearnedExtractor | None = None
-        model_file = Path(config.get("model_path", MODEL_FILE))
+        model_file = Path(settings.model_path) if settings.model_path else MODEL_FILE
         if model_file.is_dir():  # a model folder: its model.json (with model.npz and tagger.onnx beside it)
             model_file = model_file / MODEL_FILE.name
-        if bool(config.get("model", True)) and model_file.exists():
-            self.learned = LearnedExtractor(model_file, prefer_rules=bool(config.get("prefer_rules", True)))
+        if settings.model and model_file.exists():
+            self.learned = LearnedExtractor(model_file, prefer_rules=settings.prefer_rules)
         # the MiniLM token tagger whose probabilities the stacked ranker reads (`{"tagger": false}`: ranker alone)
         self.tagger: AttributionTagger | None = None
         tagger_file = model_file.parent / TAGGER_FILE
-        if self.learned is not None and self.learned.stack is not None and bool(config.get("tagger", True)):
+        if self.learned is not None and self.learned.stack is not None and settings.tagger:
             if tagger_file.exists():
                 self.tagger = AttributionTagger(tagger_file)
 
@@ -311,6 +314,15 @@ def _link_parents(attributions: list[Attribution]) -> None:
             inner.parent = min(enclosing, key=lambda a: (a.content.end - a.content.start, a.content.start, a.id)).id
 
 
-@register_stage("attribution")
-def make_attribution(config: dict[str, Any]) -> AttributionExtractor:
-    return AttributionExtractor(config)
+class AttributionSettings(StageSettings):
+    author_voice: bool = Field(True, description="claims outside any attribution are the author's own voice")
+    model: bool = Field(True, description="the learned extractor (false: the cue-verb rules alone)")
+    model_path: str | None = Field(None, description="another trained attribution model (model.json)")
+    prefer_rules: bool = Field(True, description="keep a rule attribution where the learned one disagrees")
+    tagger: bool = Field(True, description="the fine-tuned MiniLM token tagger (false: the parse ranker alone)")
+
+
+@register_stage("attribution", requires=("backbone",), assigns=("attributions",), languages=ENGLISH,
+                settings=AttributionSettings)
+def make_attribution(settings: AttributionSettings) -> AttributionExtractor:
+    return AttributionExtractor(settings)

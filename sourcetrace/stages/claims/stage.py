@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
 
 from sourcetrace.analysis import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model, shape_of
 from sourcetrace.stages.claims.quantities import find_quantities
 
@@ -125,17 +126,17 @@ def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
 class ClaimExtractor:
     name = "claims"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-        data_dir = Path(config.get("data_dir", DATA_DIR))
+    def __init__(self, settings: ClaimSettings | Mapping[str, Any] | None = None) -> None:
+        settings = ClaimSettings.of(settings, "claims")
+        data_dir = Path(settings.data_dir) if settings.data_dir else DATA_DIR
         self.lexicon = KindLexicon.load(
-            Path(config.get("kinds", data_dir / "kinds.yaml")),
-            Path(config.get("non_assertions", data_dir / "non_assertions.yaml")),
+            Path(settings.kinds) if settings.kinds else data_dir / "kinds.yaml",
+            Path(settings.non_assertions) if settings.non_assertions else data_dir / "non_assertions.yaml",
         )
-        self.min_tokens = int(config.get("min_tokens", 4))
+        self.min_tokens = settings.min_tokens
         self.model = None
-        if config.get("checkworthiness", True):
-            self.model = load_checkworthiness_model(minilm=bool(config.get("checkworthiness_minilm", True)))
+        if settings.checkworthiness:
+            self.model = load_checkworthiness_model(minilm=settings.checkworthiness_minilm)
 
     def models(self) -> dict[str, str]:
         if self.model is None:
@@ -319,6 +320,16 @@ def _fragment_text(claim: Claim) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-@register_stage("claims")
-def make_claims(config: dict[str, Any]) -> ClaimExtractor:
-    return ClaimExtractor(config)
+class ClaimSettings(StageSettings):
+    data_dir: str | None = Field(None, description="a folder with kinds.yaml and non_assertions.yaml")
+    kinds: str | None = Field(None, description="the claim-kind cue file")
+    non_assertions: str | None = Field(None, description="the file of sentence shapes that assert nothing")
+    min_tokens: int = Field(4, ge=1, description="shorter sentences are not claims")
+    checkworthiness: bool = Field(True, description="score each claim's check-worthiness")
+    checkworthiness_minilm: bool = Field(True, description="the fine-tuned MiniLM half of that score")
+
+
+@register_stage("claims", requires=("backbone",), reads=("entities", "time", "attribution"), assigns=("claims",),
+                languages=ENGLISH, settings=ClaimSettings)
+def make_claims(settings: ClaimSettings) -> ClaimExtractor:
+    return ClaimExtractor(settings)

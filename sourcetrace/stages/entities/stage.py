@@ -21,18 +21,19 @@ import csv
 import itertools
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
 
 from sourcetrace.analysis import Entity, EntityVariant, Span, stable_id
 from sourcetrace.errors import ConfigurationError, InputError
 from sourcetrace.ingest.wikidata import LABEL_OF_TYPE
 from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "gazetteer"
 SPELLINGS_FILE = "spellings.yaml"
@@ -296,17 +297,16 @@ class EntityLinker:
 
     name = "entities"
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, settings: EntitySettings | Mapping[str, Any] | None = None) -> None:
+        settings = EntitySettings.of(settings, "entities")
         from spacy.matcher import PhraseMatcher
 
-        extra = config.get("gazetteer") or []
-        if isinstance(extra, (str, Path)):
-            extra = [extra]
+        extra = [settings.gazetteer] if isinstance(settings.gazetteer, str) else list(settings.gazetteer)
         try:
-            self.gazetteer = load_gazetteer(extra, include_builtin=bool(config.get("builtin", True)))
+            self.gazetteer = load_gazetteer(extra, include_builtin=settings.builtin)
         except InputError as error:
             raise ConfigurationError(f"gazetteer: {error}") from None
-        self.nlp = load_spacy(config.get("model", MODEL_PACKAGE))
+        self.nlp = load_spacy(settings.model)
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         forms = list(self.gazetteer.names)
         for form, doc in zip(forms, self.nlp.tokenizer.pipe(forms, batch_size=1000)):
@@ -427,6 +427,13 @@ class EntityLinker:
         return any(w[:1].isupper() and w.lower() not in _MODIFIERS for w in words)
 
 
-@register_stage("entities")
-def make_entities(config: dict[str, Any]) -> EntityLinker:
-    return EntityLinker(config)
+class EntitySettings(StageSettings):
+    gazetteer: str | list[str] = Field(default_factory=list, description="extra gazetteer files (YAML or CSV)")
+    builtin: bool = Field(True, description="the shipped gazetteer (false: only your files)")
+    model: str = Field(MODEL_PACKAGE, description="the spaCy pipeline whose vocabulary matches names")
+
+
+@register_stage("entities", requires=("backbone",), assigns=("entities",), languages=ENGLISH,
+                settings=EntitySettings)
+def make_entities(settings: EntitySettings) -> EntityLinker:
+    return EntityLinker(settings)

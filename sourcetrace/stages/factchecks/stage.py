@@ -19,13 +19,15 @@ skips it, MAP@5 0.881 instead of 0.909 on CheckThat! 2020 dev).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from sourcetrace._ml.embedder import load_embedder
 from sourcetrace.analysis import Evidence, Finding, Span, stable_id
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 from sourcetrace.stages.factchecks.reranker import load_reranker
 from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
 from sourcetrace.stages.factchecks.store import FactcheckStore, default_db_path
@@ -39,21 +41,22 @@ log = logging.getLogger(__name__)
 class FactcheckMatcher:
     name = "factchecks"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-        self.threshold = float(config.get("threshold", DEFAULT_THRESHOLD))
-        self.narrative_threshold = float(config.get("narrative_threshold", self.threshold))
-        self.top_k = int(config.get("top_k", 3))
-        self.min_cosine = float(config.get("min_cosine", 0.3))
-        self.related_cosine = float(config.get("related_cosine", DEFAULT_RELATED_COSINE))
-        self.rerank = bool(config.get("rerank", True))
-        self.db_path = Path(config["db"]) if config.get("db") else default_db_path()
+    def __init__(self, settings: FactcheckSettings | Mapping[str, Any] | None = None) -> None:
+        settings = FactcheckSettings.of(settings, "factchecks")
+        self.threshold = settings.threshold
+        self.narrative_threshold = (settings.narrative_threshold if settings.narrative_threshold is not None
+                                    else self.threshold)
+        self.top_k = settings.top_k
+        self.min_cosine = settings.min_cosine
+        self.related_cosine = settings.related_cosine
+        self.rerank = settings.rerank
+        self.db_path = Path(settings.db) if settings.db else default_db_path()
         self.rows: list[dict[str, Any]] = []
         self.copies: dict[int, list[int]] = {}  # kept row -> rows merged into it (the same fact-check stored again)
         self.index = None
         self.embedder = None
         if self.db_path.exists():
-            self._load(config.get("collections"))
+            self._load(settings.collections)
 
     def _load(self, collections: list[str] | None) -> None:
         try:
@@ -178,6 +181,18 @@ class FactcheckMatcher:
         )
 
 
-@register_stage("factchecks")
-def make_factchecks(config: dict[str, Any]) -> FactcheckMatcher:
-    return FactcheckMatcher(config)
+class FactcheckSettings(StageSettings):
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="the score a match needs")
+    narrative_threshold: float | None = Field(None, ge=0, le=1, description="for narratives (default: threshold)")
+    top_k: int = Field(3, ge=1, description="matches kept per claim")
+    min_cosine: float = Field(0.3, ge=-1, le=1, description="candidates below this cosine are not scored")
+    related_cosine: float = Field(DEFAULT_RELATED_COSINE, ge=-1, le=1, description="'related' fact-checks")
+    rerank: bool = Field(True, description="the cross-encoder over the best candidates")
+    db: str | None = Field(None, description="the fact-check store (default: the user's store)")
+    collections: list[str] | None = Field(None, description="only these imported collections")
+
+
+@register_stage("factchecks", requires=("backbone",), reads=("claims",), assigns=("findings",), languages=ENGLISH,
+                settings=FactcheckSettings)
+def make_factchecks(settings: FactcheckSettings) -> FactcheckMatcher:
+    return FactcheckMatcher(settings)

@@ -14,21 +14,22 @@ Markers (`FramingMarker.marker`):
 
 Article-level markers carry the span of their first occurrence (so a reader can jump to it) and put the
 article-wide counts in `details`; they carry no span only when no occurrence has one.
-Lexicons are YAML files users can extend; `config["lexicons"]` points the stage at another folder.
+Lexicons are YAML files users can extend; the setting `lexicons` points the stage at another folder.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
 
 from sourcetrace.analysis import FramingMarker, Span, stable_id
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 
@@ -75,9 +76,9 @@ class Lexicons:
 class FramingMarkers:
     name = "framing"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-        self.lexicons = Lexicons(Path(config.get("lexicons", LEXICON_DIR)))
+    def __init__(self, settings: FramingSettings | Mapping[str, Any] | None = None) -> None:
+        settings = FramingSettings.of(settings, "framing")
+        self.lexicons = Lexicons(Path(settings.lexicons) if settings.lexicons else LEXICON_DIR)
 
     def models(self) -> dict[str, str]:
         return {}
@@ -255,6 +256,11 @@ def scare_quotes(text: str, attributions: Sequence[Any] = ()) -> list[tuple[int,
     return sorted(set(found))
 
 
-@register_stage("framing")
-def make_framing(config: dict[str, Any]) -> FramingMarkers:
-    return FramingMarkers(config)
+class FramingSettings(StageSettings):
+    lexicons: str | None = Field(None, description="a folder of framing word lists replacing the shipped ones")
+
+
+@register_stage("framing", requires=("backbone",), reads=("entities", "attribution"), assigns=("framing",),
+                languages=ENGLISH, settings=FramingSettings)
+def make_framing(settings: FramingSettings) -> FramingMarkers:
+    return FramingMarkers(settings)

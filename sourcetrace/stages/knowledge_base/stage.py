@@ -12,12 +12,14 @@ Config: `files` (extra KB YAML files or folders).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
+
 from sourcetrace.analysis import Evidence, Finding, Span, stable_id
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 from sourcetrace.stages.knowledge_base.facts import Fact, KnowledgeBase
 from sourcetrace.stages.knowledge_base.relations import Mention, RelationReader, StatedRelation
 
@@ -41,9 +43,9 @@ class Contradiction:
 class ContradictionChecker:
     name = "knowledge_base"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-        self.kb = KnowledgeBase.load(config.get("files"))
+    def __init__(self, settings: KnowledgeBaseSettings | Mapping[str, Any] | None = None) -> None:
+        settings = KnowledgeBaseSettings.of(settings, "knowledge_base")
+        self.kb = KnowledgeBase.load(settings.files)
         self._reader: RelationReader | None = None
 
     def models(self) -> dict[str, str]:
@@ -276,6 +278,11 @@ def _format(day: dt.date) -> str:
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
-@register_stage("knowledge_base")
-def make_knowledge_base(config: dict[str, Any]) -> ContradictionChecker:
-    return ContradictionChecker(config)
+class KnowledgeBaseSettings(StageSettings):
+    files: list[str] | None = Field(None, description="fact files to use instead of the shipped ones")
+
+
+@register_stage("knowledge_base", requires=("backbone",), reads=("entities", "claims"), assigns=("findings",),
+                languages=ENGLISH, settings=KnowledgeBaseSettings)
+def make_knowledge_base(settings: KnowledgeBaseSettings) -> ContradictionChecker:
+    return ContradictionChecker(settings)

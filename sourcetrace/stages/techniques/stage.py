@@ -42,16 +42,17 @@ import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import yaml
+from pydantic import BeforeValidator, Field
 
 from sourcetrace.analysis import Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.errors import ConfigurationError
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 from sourcetrace.stages.techniques.edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.stages.techniques.encoder import MODEL_DIR, EncodedText, PieceEncoder, model_encoder
 from sourcetrace.stages.techniques.unlp import UnlpTechniqueModel
@@ -518,17 +519,34 @@ def summarize(techniques: Sequence[Technique], text: str) -> TechniqueSummary:
     )
 
 
-def _probability_option(config: dict[str, Any], name: str) -> float:
-    value = config[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
-        raise ConfigurationError(f"techniques: {name} must be a number from 0 to 1, found {value!r}")
-    return float(value)
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a number from 0 to 1 is needed, not true/false")
+    return value
 
 
-def model_folder(config: dict[str, Any]) -> Path:
+Probability = Annotated[float, Field(ge=0.0, le=1.0), BeforeValidator(_not_a_bool)]
+
+
+class TechniqueSettings(StageSettings):
+    model_dir: str | None = Field(None, description="a trained model's folder, or a shipped model's name "
+                                  "(techniques_minilm); default: the shipped model")
+    model: bool = Field(True, description="the span tagger and classifier (false: the cue rules alone)")
+    threshold: Probability | None = Field(None, description="the tagger's run threshold (default: the model's)")
+    seed: Probability | None = Field(None, description="the peak a run must reach (default: as far above the "
+                                     "threshold as in the model's own decoding)")
+    cues: str | None = Field(None, description="the cue-rule file (default: technique_cues.yaml beside the stage)")
+    min_score: Probability | None = Field(None, description="the score a span needs to be shown (default: the "
+                                          "model's own cut)")
+    languages: list[str] = Field(["en"], description="languages the English model reads")
+    unlp_languages: list[str] = Field(["uk", "ru"], description="languages the UNLP-2025 model reads")
+    unlp_model: bool = Field(True, description="the UNLP-2025 model for Ukrainian and Russian")
+
+
+def model_folder(settings: TechniqueSettings | Mapping[str, Any]) -> Path:
     """`model_dir`: a folder holding a techniques model, or the name of one shipped in sourcetrace/data/models/
     (`techniques_minilm`: the MiniLM model, cheaper than the default)."""
-    value = config.get("model_dir", MODEL_DIR)
+    value = TechniqueSettings.of(settings, "techniques").model_dir or MODEL_DIR
     folder = Path(str(value))
     if not folder.is_absolute() and not folder.exists() and (MODEL_DIR.parent / folder).is_dir():
         folder = MODEL_DIR.parent / folder
@@ -541,26 +559,26 @@ def model_folder(config: dict[str, Any]) -> Path:
 class TechniqueTagger:
     name = "techniques"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
-        model_dir = model_folder(config)
+    def __init__(self, settings: TechniqueSettings | Mapping[str, Any] | None = None) -> None:
+        settings = TechniqueSettings.of(settings, "techniques")
+        model_dir = model_folder(settings)
         # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
-        self.model = TechniqueModel(model_dir) if bool(config.get("model", True)) else None
-        if self.model is not None and "threshold" in config:
+        self.model = TechniqueModel(model_dir) if settings.model else None
+        if self.model is not None and settings.threshold is not None:
             # more spans for triage (or fewer): the run threshold, and the peak a run must reach (by default
             # as far above it as in the shipped decoding)
-            threshold = _probability_option(config, "threshold")
+            threshold = settings.threshold
             lead = self.model.meta.get("seed", self.model.meta["threshold"]) - self.model.meta["threshold"]
-            seed = _probability_option(config, "seed") if "seed" in config else min(threshold + lead, 1.0)
+            seed = settings.seed if settings.seed is not None else min(threshold + lead, 1.0)
             self.model.meta.update(threshold=threshold, seed=max(seed, threshold))
-        self.rules = load_cue_rules(Path(config.get("cues", CUES_FILE)))
-        self.min_score = _probability_option(config, "min_score") if "min_score" in config else 0.0
-        if self.model is not None and "min_score" in config:
+        self.rules = load_cue_rules(Path(settings.cues) if settings.cues else CUES_FILE)
+        self.min_score = settings.min_score if settings.min_score is not None else 0.0
+        if self.model is not None and settings.min_score is not None:
             self.model.meta["min_score"] = self.min_score  # the user's cut replaces the model's own
-        self.languages = set(config.get("languages", ["en"]))
+        self.languages = set(settings.languages)
         # uk/ru: the UNLP-2025 model (hashed n-grams, no MiniLM pass, so it also runs in the `fast` profile)
-        self.unlp_languages = set(config.get("unlp_languages", ["uk", "ru"]))
-        self.unlp_model = UnlpTechniqueModel() if bool(config.get("unlp_model", True)) else None
+        self.unlp_languages = set(settings.unlp_languages)
+        self.unlp_model = UnlpTechniqueModel() if settings.unlp_model else None
 
     @property
     def supported_languages(self) -> frozenset[str]:
@@ -604,6 +622,8 @@ class TechniqueTagger:
             analysis.technique_summary = summarize(analysis.techniques, text)
 
 
-@register_stage("techniques")
-def make_techniques(config: dict[str, Any]) -> TechniqueTagger:
-    return TechniqueTagger(config)
+# Its languages come from its settings (`supported_languages`).
+@register_stage("techniques", requires=("backbone",), assigns=("techniques", "technique_summary"),
+                settings=TechniqueSettings)
+def make_techniques(settings: TechniqueSettings) -> TechniqueTagger:
+    return TechniqueTagger(settings)

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sourcetrace.analysis import Span, TimeExpression
-from sourcetrace.pipeline.registry import Document, register_stage
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 
 MONTHS = {name: i for i, names in enumerate(
     [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
@@ -399,8 +399,8 @@ class TimeNormaliser:
 
     name = "time"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
+    def __init__(self, settings: TimeSettings | Mapping[str, Any] | None = None) -> None:
+        TimeSettings.of(settings, "time")
 
     def models(self) -> dict[str, str]:
         return {}
@@ -454,6 +454,10 @@ class TimeNormaliser:
         return start - (len(before) - m.start()) if m else start
 
 
-@register_stage("time")
-def make_time(config: dict[str, Any]) -> TimeNormaliser:
-    return TimeNormaliser(config)
+class TimeSettings(StageSettings):
+    """The time stage has no options yet."""
+
+
+@register_stage("time", requires=("backbone",), assigns=("times",), languages=ENGLISH, settings=TimeSettings)
+def make_time(settings: TimeSettings) -> TimeNormaliser:
+    return TimeNormaliser(settings)

@@ -104,8 +104,10 @@ def test_a_lower_score_cut_finds_more_spans_for_triage():
     assert 0 < len(fewer) < len(shipped)
     assert {(t.span.start, t.span.end) for t in fewer} < {(t.span.start, t.span.end) for t in shipped}
     assert len(spans({"techniques": {"threshold": 0.6}})) < len(shipped)
-    with pytest.raises(ConfigurationError, match="threshold must be a number from 0 to 1"):
+    with pytest.raises(ConfigurationError, match="stage 'techniques': option 'threshold': input should be a valid"):
         spans({"techniques": {"threshold": "high"}})
+    with pytest.raises(ConfigurationError, match="option 'min_score': a number from 0 to 1 is needed"):
+        spans({"techniques": {"min_score": True}})
 
     # the model's own cut (meta min_score, cross-validated) hides the spans it doubts; min_score replaces it
     cut = meta["min_score"]
@@ -113,7 +115,7 @@ def test_a_lower_score_cut_finds_more_spans_for_triage():
     everything = spans({"techniques": {"min_score": 0}})
     assert len(everything) > len(shipped) and any(t.score < cut for t in everything)
     assert {(t.span.start, t.span.end) for t in shipped} <= {(t.span.start, t.span.end) for t in everything}
-    with pytest.raises(ConfigurationError, match="min_score must be a number from 0 to 1"):
+    with pytest.raises(ConfigurationError, match="option 'min_score': input should be less than or equal to 1"):
         spans({"techniques": {"min_score": 2}})
 
 
