@@ -33,6 +33,7 @@ from sourcetrace._ml.weights import MODELS_DIR
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.stages.attribution.rules import (
     Candidate,
+    Lexicon,
     _clause_fragments,
     _widen_hole,
     doc_facts,
@@ -46,9 +47,6 @@ ARRAYS_FILE = "model.npz"
 MODEL_FORMAT = "sourcetrace-attribution-linear/1"
 CUE_POS = {"VERB", "NOUN", "ADP", "AUX", "ADJ", "PROPN"}
 _SUBJECTS = ("nsubj", "nsubjpass", "csubj")
-# speech and claim verbs a nested attribution is looked for with (see `LearnedExtractor._with_nested_cues`)
-NESTED_CUE_VERBS = {"say", "tell", "claim", "report", "announce", "state", "insist", "argue", "warn", "confirm",
-                    "deny", "allege", "admit", "acknowledge", "assert", "declare", "write", "reveal", "explain"}
 
 
 _CUE_ORTH = frozenset({":", "—"})
@@ -919,6 +917,8 @@ class LearnedExtractor:
         self.source_scorer = _scorer(bundle["source"])
         self.content_scorer = _scorer(bundle["content"])
         self.cue_threshold = float(bundle.get("cue_threshold", 0.5))
+        # the verbs that open a nested attribution: the lexicon's list, which users may extend
+        self.nested_cue_verbs = Lexicon().nested_cue_verbs
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
         # with the token tagger: small logistic regressions over (ranker logit, tagger features), fitted on
@@ -1050,7 +1050,9 @@ class LearnedExtractor:
         for token, probability in zip(tokens, ranker_probabilities):
             if token.i in chosen_at or probability < self.cue_threshold or token.pos_ != "VERB":
                 continue
-            if token.lemma_.lower() not in NESTED_CUE_VERBS or not any(c.dep_ in _SUBJECTS for c in token.children):
+            if token.lemma_.lower() not in self.nested_cue_verbs:
+                continue
+            if not any(c.dep_ in _SUBJECTS for c in token.children):
                 continue
             node = token
             while node.head is not node and node.dep_ in ("ccomp", "conj", "xcomp"):

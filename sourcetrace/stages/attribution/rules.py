@@ -48,6 +48,7 @@ class Lexicon:
         self.medium_nouns = {w.lower() for w in data["medium_nouns"]}
         self.male_words = {w.lower() for w in data.get("male_words", [])}
         self.female_words = {w.lower() for w in data.get("female_words", [])}
+        self.nested_cue_verbs = {w.lower() for w in data.get("nested_cue_verbs", [])}
 
 
 @dataclass
