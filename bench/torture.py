@@ -157,7 +157,7 @@ def peak_rss_mb() -> float:
 
 
 def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
-        progress: bool = True) -> dict[str, Any]:
+        progress: bool = True, checkpoint: Path | None = None) -> dict[str, Any]:
     """Analyse every text; return the report (counts, exceptions, invalid spans, slowest, peak memory)."""
     from sourcetrace.api import make_article
     from sourcetrace.errors import InputError
@@ -199,6 +199,9 @@ def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
         if progress and report["analysed"] % 100 < len(articles):
             elapsed = time.perf_counter() - started
             print(f"  {report['analysed']} analysed, {elapsed:.0f} s, rss {rss_mb():.0f} MB", file=sys.stderr)
+            if checkpoint is not None:  # a long run that is stopped still leaves its figures so far
+                checkpoint.write_text(json.dumps({**report, "seconds": round(elapsed, 1),
+                                                  "peak_rss_mb": round(peak_rss_mb(), 0)}, default=str))
 
     for identifier, text in texts:
         try:
@@ -244,7 +247,8 @@ def main() -> None:
                     break
                 yield item
 
-    report = run(texts(), load_profile(args.profile) if args.profile else None)
+    checkpoint = args.json.with_suffix(".partial.json") if args.json else None
+    report = run(texts(), load_profile(args.profile) if args.profile else None, checkpoint=checkpoint)
     summary = {key: (len(value) if isinstance(value, list) and key != "slowest" else value)
                for key, value in report.items()}
     print(json.dumps(summary, indent=2))
