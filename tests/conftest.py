@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ SEED_ARTICLE = SHARED / "seed" / "article.txt"
 POLNEAR = SHARED / "data" / "polnear"
 EXAMPLE_ARTICLE = REPO / "examples" / "article.txt"
 IN_CI = os.environ.get("CI") == "true"
+# The suite never reads or writes the user's own fact-check store: analyses must not depend on what it holds.
+os.environ["SOURCETRACE_FACTCHECK_DB"] = str(Path(tempfile.mkdtemp(prefix="sourcetrace-tests-")) / "factchecks.duckdb")
 
 
 def require_shared(path: Path) -> Path:

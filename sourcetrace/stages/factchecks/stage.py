@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import Field
 
 from sourcetrace._ml.embedder import load_embedder
-from sourcetrace.analysis import Evidence, Finding, Span, stable_id
+from sourcetrace.analysis import Evidence, Finding, Span, StageProblem, stable_id
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 from sourcetrace.stages.factchecks.reranker import load_reranker
 from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
@@ -87,7 +87,12 @@ class FactcheckMatcher:
                                      f"({len(self.rows)} fact-checks)"}
 
     def process(self, documents: Sequence[Document]) -> None:
-        if self.index is None:
+        if self.index is None:  # say so: an empty layer must not read as "no known false claim here"
+            reason = ("fact-check matching is off: the fact-check store holds no fact-checks; import a collection "
+                      "with `sourcetrace factchecks import FILE` (ClaimReview JSON, EUvsDisinfo posts.csv, "
+                      "CheckThat! verified claims)")
+            for document in documents:
+                document.analysis.meta.skipped_stages.append(StageProblem(stage=self.name, reason=reason))
             return
         units: list[tuple[Document, str | None, Span]] = []
         for document in documents:

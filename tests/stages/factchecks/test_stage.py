@@ -134,3 +134,16 @@ def test_a_fact_check_stored_twice_is_matched_once_as_its_older_copy(tmp_path) -
     evidence = matcher._evidence(matches[0])
     assert [copy["url"] for copy in evidence.data["also_recorded"]] == ["https://fc.example/new"]
     assert "recorded 2 times" in evidence.description
+
+
+def test_without_a_store_the_analysis_says_matching_is_off_and_how_to_turn_it_on(tmp_path):
+    from sourcetrace.api import make_article
+    from sourcetrace.pipeline.run import Pipeline
+    from sourcetrace.report.coverage import coverage_notes
+
+    pipeline = Pipeline(["backbone", "factchecks"], {"factchecks": {"db": str(tmp_path / "none.duckdb")}})
+    analysis = pipeline.analyze(make_article("Officials said the bridge was closed on Monday.", id="a"))
+    assert analysis.findings == []
+    [skipped] = analysis.meta.skipped_stages
+    assert skipped.stage == "factchecks" and "sourcetrace factchecks import FILE" in skipped.reason
+    assert any(note.startswith("Skipped: factchecks: fact-check matching is off") for note in coverage_notes(analysis))
