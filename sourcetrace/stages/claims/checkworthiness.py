@@ -29,7 +29,6 @@ from sourcetrace._ml.embedder import load_embedder
 from sourcetrace._ml.onnx import onnx_session, wordpiece_tokenizer
 from sourcetrace._ml.weights import MODELS_DIR
 from sourcetrace.errors import ConfigurationError
-from sourcetrace.pipeline.backbone import load_spacy
 
 MODEL_DIR = MODELS_DIR / "checkworthiness"
 # the fine-tuned MiniLM classifier (int8 ONNX) whose probability is averaged with the TF-IDF model's
@@ -45,6 +44,9 @@ def shape_of(tokens: Iterable[Any]) -> str:
 
 def sentence_shapes(texts: Sequence[str], batch_size: int = 256) -> list[str]:
     """The shapes of texts, each parsed alone (as in training) by the backbone's spaCy model."""
+    # imported here: the MiniLM scorer in this module must load without spaCy (which imports torch when present)
+    from sourcetrace.pipeline.backbone import load_spacy
+
     nlp = load_spacy()
     disabled = [name for name in _SHAPE_DISABLED if name in nlp.pipe_names]
     return [shape_of(doc) for doc in nlp.pipe(texts, batch_size=batch_size, disable=disabled)]
