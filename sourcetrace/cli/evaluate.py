@@ -10,6 +10,7 @@ import importlib.util
 import json
 import time
 from collections import defaultdict
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ def evaluate_checkworthiness(
     baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="train and score the TF-IDF baseline"),
     minilm: bool = typer.Option(True, "--minilm/--no-minilm", help="--no-minilm: the n-gram model alone (the "
                                 "fast profile's setting)"),
+    as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
 ) -> None:
     """Precision, recall and F1 of the positive class, for our model and the TF-IDF baseline."""
     from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
@@ -82,6 +84,13 @@ def evaluate_checkworthiness(
     scores = model.score([row.text for row in rows])
     seconds = time.perf_counter() - started
     ours = checkworthiness_metrics.positive_class_scores(labels, [int(s >= model.threshold) for s in scores])
+    if as_json:
+        report = {"model": model.name, "threshold": round(model.threshold, 4), "sentences": len(rows),
+                  "sourcetrace": asdict(ours)}
+        if baseline and train is not None and train.is_file():
+            report["baseline"] = asdict(_checkworthiness_baseline(train, rows, labels))
+        typer.echo(json.dumps(report, indent=2))
+        return
     typer.echo(f"{gold}: {len(rows)} sentences, {sum(labels)} check-worthy")
     typer.echo(ours.line(f"sourcetrace ({model.name})"))
     typer.echo(f"  threshold {model.threshold:.3f}, {len(rows) / max(seconds, 1e-9):.0f} sentences/s")
@@ -91,12 +100,16 @@ def evaluate_checkworthiness(
         missing = train or "the --train file"
         typer.echo(f"baseline skipped: {missing} is absent (see the model card for its dev score)")
         return
+    typer.echo(_checkworthiness_baseline(train, rows, labels).line("baseline (TF-IDF word+char LR)"))
+
+
+def _checkworthiness_baseline(train: Path, rows: list, labels: list[int]) -> checkworthiness_metrics.BinaryScores:
     train_rows = checkworthiness_metrics.read_checkworthy_tsv(train)
     gold_ids = {row.sentence_id for row in rows}
     train_rows = [row for row in train_rows if row.sentence_id not in gold_ids]  # never train on the gold
     fitted = checkworthiness_metrics.train_baseline(train_rows)
     predicted = [int(p) for p in fitted.predict([row.text for row in rows])]
-    typer.echo(checkworthiness_metrics.positive_class_scores(labels, predicted).line("baseline (TF-IDF word+char LR)"))
+    return checkworthiness_metrics.positive_class_scores(labels, predicted)
 
 @evaluate_app.command("techniques")
 def techniques_command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -63,6 +64,10 @@ def test_evaluate_prints_model_and_baseline_lines(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert re.search(r"sourcetrace \(.+\)\s+P=\d\.\d{4}\s+R=\d\.\d{4}\s+F1=\d\.\d{4}", result.output)
     assert re.search(r"baseline \(TF-IDF word\+char LR\)\s+P=.*F1=\d\.\d{4}", result.output)
+    result = runner.invoke(app, ["evaluate", "checkworthiness", "--gold", str(gold), "--train", str(train), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report["sourcetrace"]) == set(report["baseline"]) == {"precision", "recall", "f1", "support"}
 
 
 @pytest.mark.slow
