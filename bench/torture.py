@@ -161,6 +161,7 @@ def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
     """Analyse every text; return the report (counts, exceptions, invalid spans, slowest, peak memory)."""
     from sourcetrace.api import make_article
     from sourcetrace.errors import InputError
+    from sourcetrace.pipeline.registry import TIME_LIMIT_REASON
     from sourcetrace.pipeline.run import load_pipeline
 
     pipeline = load_pipeline(config=config)
@@ -185,7 +186,7 @@ def run(texts: Iterator[tuple[str, str]], config: dict[str, Any] | None = None,
             for problem in analysis.meta.failed_stages:
                 if problem.stage == "limits":
                     target = report["refused_by_limits"]
-                elif problem.reason.startswith("not run:"):  # the time bound at work, as documented
+                elif problem.reason.startswith(TIME_LIMIT_REASON):  # the time bound at work, as documented
                     target = report["stopped_by_time_limit"]
                 else:
                     target = report["stage_failures"]

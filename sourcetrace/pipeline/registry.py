@@ -113,6 +113,10 @@ BUILTIN_STAGE_MODULES = (
 
 ENGLISH = frozenset({"en"})  # the English models' stages: on other languages they would only produce noise
 
+# How the reasons of stages that did not run on an article begin, so that reports can tell the kinds apart.
+LANGUAGE_REASON = "not available for"
+TIME_LIMIT_REASON = "not run:"
+
 LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "uk": "Ukrainian", "de": "German", "fr": "French",
                   "es": "Spanish", "ar": "Arabic", "pl": "Polish", "it": "Italian"}
 

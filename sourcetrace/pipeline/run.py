@@ -14,6 +14,8 @@ from sourcetrace._version import __version__
 from sourcetrace.analysis import Analysis, ArticleInfo, Meta, StageProblem, StageTiming
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.pipeline.registry import (
+    LANGUAGE_REASON,
+    TIME_LIMIT_REASON,
     Document,
     Stage,
     StageSettings,
@@ -126,12 +128,12 @@ class Pipeline:
         language = document.analysis.article.language
         if spent > self.max_seconds:  # a layer lost to the bound is a failure: the run must not look complete
             meta.failed_stages.append(StageProblem(stage=stage.name, reason=(
-                f"not run: the article's analysis had already taken {spent:.0f} s, over the limit of "
+                f"{TIME_LIMIT_REASON} the article's analysis had already taken {spent:.0f} s, over the limit of "
                 f"{self.max_seconds:g} s (setting {LIMITS_SECTION}: {{max_seconds: S}})")))
             return False
         if languages is not None and language is not None and language not in languages:
             supported = ", ".join(language_name(code) for code in sorted(languages))
-            reason = f"not available for {language_name(language)} text (it analyses {supported})"
+            reason = f"{LANGUAGE_REASON} {language_name(language)} text (it analyses {supported})"
         else:
             present = set(self.stage_names)
             missing = [needed for needed in (*contract.requires, *contract.reads)

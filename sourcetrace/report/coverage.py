@@ -4,7 +4,7 @@ that did not run for it (and why), and the stages that failed on it."""
 from __future__ import annotations
 
 from sourcetrace.analysis import Analysis
-from sourcetrace.pipeline.registry import language_name
+from sourcetrace.pipeline.registry import LANGUAGE_REASON, language_name
 
 
 def coverage_notes(analysis: Analysis) -> list[str]:
@@ -12,7 +12,7 @@ def coverage_notes(analysis: Analysis) -> list[str]:
     meta = analysis.meta
     notes: list[str] = []
     language = meta.language or analysis.article.language
-    by_language = [p.stage for p in meta.skipped_stages if p.reason.startswith("not available for")]
+    by_language = [p.stage for p in meta.skipped_stages if p.reason.startswith(LANGUAGE_REASON)]
     if by_language:
         notes.append(f"Language: {language_name(language)}. Not analysed for this language: "
                      f"{', '.join(by_language)} (their layers are empty).")
