@@ -198,7 +198,8 @@ class Evidence(_Layer):
 
 class Finding(_Layer):
     id: str
-    kind: Literal["contradiction", "factcheck_match", "narrative", "other"]
+    kind: Literal["contradiction", "factcheck_match", "refutes_checked_claim", "reports_checked_claim", "narrative",
+                  "other"]
     claim: str | None = Field(default=None, description="id of the claim the finding is about")
     span: Span
     message: str = Field(description="a sentence a reader understands")
