@@ -25,7 +25,8 @@ from sourcetrace.evaluate import techniques as techniques_metrics
 from sourcetrace.evaluate import techniques_unlp as techniques_unlp_metrics
 
 # task modules that add their own command with `register(evaluate_app)`
-TASK_COMMAND_MODULES = ("sourcetrace.evaluate.stance", "sourcetrace.evaluate.speakers")
+TASK_COMMAND_MODULES = ("sourcetrace.evaluate.stance", "sourcetrace.evaluate.speakers",
+                        "sourcetrace.evaluate.factcheck_decisions")
 
 evaluate_app = typer.Typer(
     name="evaluate", help="Measure an extractor on public gold data and print the task's standard metrics.",
