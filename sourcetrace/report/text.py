@@ -66,10 +66,13 @@ def summary(analysis: Analysis) -> Group:
     if analysis.findings:
         lines = Text()
         lines.append(f"Top findings ({len(analysis.findings)})\n", style="bold underline")
-        ranked = sorted(analysis.findings, key=lambda f: (f.kind != "contradiction", -(f.score or 0)))
+        # related fact-checks (not the same claim) are context, never a top finding
+        shown = [f for f in analysis.findings if not (f.evidence and f.evidence[0].data.get("match") == "related")]
+        ranked = sorted(shown, key=lambda f: (f.kind != "contradiction", -(f.score or 0)))
         for finding in ranked[:10]:
             lines.append("• ")
-            lines.append(finding.kind.replace("_", " "), style="bold red")
+            lines.append(finding.kind.replace("_", " "),
+                         style="bold green" if finding.kind == "refutes_checked_claim" else "bold red")
             lines.append(f": {_short(finding.message, 200)}\n")
             where = f"{finding.span.start}–{finding.span.end}"
             lines.append(f"    at {where}: “{_short(finding.span.text, 100)}”\n", style="dim")
