@@ -105,9 +105,17 @@ SourceKind = Literal["named_person", "named_organization", "anonymous", "pronoun
 QuoteKind = Literal["direct", "indirect", "mixed"]
 
 
+SpeakerEvidence = Literal["name", "pronoun", "description", "quote", "headline"]
+
+
 class Speaker(_Layer):
     name: str
     role: str | None = None
+    resolved_from: SpeakerEvidence | None = Field(
+        default=None, description="how the source mention gave the name: the name itself, a pronoun or a "
+        "description resolved to it, the quotation it speaks in (\"I\", \"we\"), a headline's dash convention")
+    mention: Span | None = Field(default=None, description="the mention of the name a pronoun or description was "
+                                 "resolved to")
 
 
 class Attribution(_Layer):
@@ -121,6 +129,9 @@ class Attribution(_Layer):
     speaker: Speaker | None = None
     parent: str | None = Field(default=None, description="id of the enclosing attribution in a nested chain")
     score: float | None = Field(default=None, description="model confidence, when a model produced it")
+    statement_kind: Literal["statement", "declined"] = Field(
+        default="statement", description="declined: a refusal to speak (\"declined to comment\", \"did not "
+        "respond to a request\"), not a statement with content")
 
 
 class Quantity(_Layer):
@@ -150,6 +161,7 @@ class Claim(_Layer):
     id: str
     span: Span
     attribution: str | None = Field(default=None, description="id of the attribution; null for author voice")
+    speaker: Speaker | None = Field(default=None, description="who the attribution that contains the claim names")
     author_voice: bool = False
     kind: ClaimKind = "other"
     quantities: list[Quantity] = Field(default_factory=list)
