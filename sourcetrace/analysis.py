@@ -180,6 +180,10 @@ class Technique(_Layer):
     source: Literal["model", "rule"] = "model"
     original_label: str | None = Field(
         None, description="the training corpus's own technique label where it differs in scheme (UNLP-2025 for uk/ru)")
+    attribution: str | None = Field(
+        None, description="id of the attribution whose content holds the span (the words of a quoted or reported "
+        "source); null: the outlet's own voice")
+    speaker: str | None = Field(None, description="who the span is attributed to: the attribution's speaker or source")
 
 
 class TechniqueSummary(_Layer):
@@ -190,6 +194,11 @@ class TechniqueSummary(_Layer):
     families: dict[str, int] = Field(default_factory=dict, description="SemEval-2023 family -> count")
     families_per_1000_words: dict[str, float] = Field(default_factory=dict)
     per_1000_words: float = 0.0
+    outlet_voice: dict[str, int] = Field(
+        default_factory=dict, description="technique name -> count of spans in the outlet's own voice")
+    quoted: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="technique name -> speaker -> count of spans inside that speaker's "
+        "attributed words (speaker `unnamed` when the attribution names none)")
 
 
 class FramingMarker(_Layer):
