@@ -15,7 +15,10 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from sourcetrace.analysis import Analysis
-from sourcetrace.report.html import LAYERS, marks_and_items, script_json, segments
+from sourcetrace.report.claims import SPEAKER_KINDS, claim_queue
+from sourcetrace.report.html import (
+    DEFAULT_LAYERS, LAYERS, layer_counts, marks_and_items, script_json, segments, technique_legend,
+)
 
 # Embedding, override and isolate controls: they change the display order of the text around them.
 BIDI_CONTROLS = {
@@ -66,20 +69,19 @@ def has_bidi_controls(text: str) -> bool:
 def analysis_view(analysis: Analysis) -> dict[str, Any]:
     """The template context of an analysed article: highlighted segments, layer toggles, panels, JSON."""
     marks, items = marks_and_items(analysis)
-    spans_by_item: dict[str, list[str]] = {}
-    for mark in marks:
-        spans_by_item.setdefault(mark.item, []).append(f"{mark.start}–{mark.end}")
-    for item_id, item in items.items():
-        item["evidence offsets"] = ", ".join(spans_by_item.get(item_id, []))
-    counts: dict[str, int] = {}
-    for item in items.values():
-        counts[item["layer"]] = counts.get(item["layer"], 0) + 1
+    counts = layer_counts(items)
     text = analysis.article.text
+    queue = claim_queue(analysis)
     return {
         "analysis": analysis,
         "article": analysis.article,
         "segments": segments(text, marks, items),
-        "layers": [(key, label, counts.get(key, 0)) for key, label in LAYERS],
+        "layers": [(key, label, counts.get(key, 0), key in DEFAULT_LAYERS) for key, label in LAYERS],
+        "counts": counts,
+        "legend": technique_legend(analysis),
+        "queue": queue,
+        "speaker_kinds": [(k, v) for k, v in SPEAKER_KINDS.items() if any(r["speaker_kind"] == k for r in queue)],
+        "claim_kinds": sorted({r["kind"] for r in queue}),
         "items_json": Markup(script_json(items)),
         "analysis_json": Markup(script_json(analysis.to_dict())),
         "bidi_warning": has_bidi_controls(text),

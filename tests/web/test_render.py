@@ -40,6 +40,6 @@ def test_analysis_view_offsets_match_the_text(example_analysis):
     assert "".join(segment["text"] for segment in view["segments"]) == text
     for segment in view["segments"]:
         assert text[segment["start"]:segment["start"] + len(segment["text"])] == segment["text"]
-    layers_with_items = {key for key, _, count in view["layers"] if count}
+    layers_with_items = {key for key, _, count, _shown in view["layers"] if count}
     assert "entity" in layers_with_items or "variant" in layers_with_items
     assert "</script" not in str(view["analysis_json"]).lower()

@@ -5,10 +5,31 @@
   var list = document.getElementById("details-list");
 
   document.querySelectorAll(".toggles input").forEach(function (box) {
+    body.classList.toggle("hide-" + box.dataset.layer, !box.checked);
     box.addEventListener("change", function () {
       body.classList.toggle("hide-" + box.dataset.layer, !box.checked);
     });
   });
+
+  // the claim queue: filters by who stands behind a claim, its kind and its least check-worthiness
+  var queue = Array.prototype.slice.call(document.querySelectorAll(".queue li.qclaim"));
+  var qSpeaker = document.getElementById("q-speaker");
+  var qKind = document.getElementById("q-kind");
+  var qScore = document.getElementById("q-score");
+  function filterQueue() {
+    var who = qSpeaker ? qSpeaker.value : "", kind = qKind ? qKind.value : "";
+    var least = qScore ? parseFloat(qScore.value) || 0 : 0, shown = 0;
+    queue.forEach(function (li) {
+      var score = li.dataset.score === "" ? null : parseFloat(li.dataset.score);
+      var keep = (!who || li.dataset.speakerKind === who) && (!kind || li.dataset.kind === kind)
+        && (least <= 0 || (score !== null && score >= least));
+      li.hidden = !keep;
+      if (keep) shown += 1;
+    });
+    var note = document.getElementById("q-shown");
+    if (note) note.textContent = shown + " of " + queue.length + " shown";
+  }
+  [qSpeaker, qKind, qScore].forEach(function (el) { if (el) { el.addEventListener("input", filterQueue); el.addEventListener("change", filterQueue); } });
 
   function row(term, value) {
     if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) return;
@@ -36,7 +57,7 @@
     document.querySelectorAll(".m").forEach(function (el) {
       if ((el.dataset.items || "").split(" ").indexOf(id) >= 0) { el.classList.add("focus"); first = first || el; }
     });
-    if (first) first.scrollIntoView({ block: "center" });
+    if (first) { first.scrollIntoView({ block: "center" }); first.focus({ preventScroll: true }); }
     show([id]);
   }
 
@@ -65,6 +86,9 @@
     });
   }
 
+  document.querySelectorAll("a.goto[data-item]").forEach(function (link) {
+    link.addEventListener("click", function (event) { event.preventDefault(); event.stopPropagation(); focusItem(link.dataset.item); });
+  });
   document.querySelectorAll("aside li[data-item]").forEach(function (li) {
     li.addEventListener("click", function () { focusItem(li.dataset.item); });
     li.addEventListener("keydown", function (event) { if (event.key === "Enter") focusItem(li.dataset.item); });

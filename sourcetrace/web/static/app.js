@@ -23,6 +23,7 @@
     var body = document.body;
 
     document.querySelectorAll(".toggles input[data-layer]").forEach(function (box) {
+      body.classList.toggle("hide-" + box.dataset.layer, !box.checked);
       box.addEventListener("change", function () {
         body.classList.toggle("hide-" + box.dataset.layer, !box.checked);
       });
@@ -73,6 +74,33 @@
       var el = event.target.closest ? event.target.closest(".m") : null;
       if (el) show(idsOf(el));
     });
+    // the claim queue: filters by who stands behind a claim, its kind and its least check-worthiness
+    var queue = Array.prototype.slice.call(document.querySelectorAll(".queue li.qclaim"));
+    var qSpeaker = document.getElementById("q-speaker");
+    var qKind = document.getElementById("q-kind");
+    var qScore = document.getElementById("q-score");
+    function filterQueue() {
+      var who = qSpeaker ? qSpeaker.value : "", kind = qKind ? qKind.value : "";
+      var least = qScore ? parseFloat(qScore.value) || 0 : 0, shown = 0;
+      queue.forEach(function (li) {
+        var score = li.dataset.score === "" ? null : parseFloat(li.dataset.score);
+        var keep = (!who || li.dataset.speakerKind === who) && (!kind || li.dataset.kind === kind)
+          && (least <= 0 || (score !== null && score >= least));
+        li.hidden = !keep;
+        if (keep) shown += 1;
+      });
+      var note = document.getElementById("q-shown");
+      if (note) note.textContent = shown + " of " + queue.length + " shown";
+    }
+    [qSpeaker, qKind, qScore].forEach(function (el) {
+      if (el) { el.addEventListener("input", filterQueue); el.addEventListener("change", filterQueue); }
+    });
+    document.querySelectorAll("a.goto[data-item]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault(); event.stopPropagation(); focusItem(link.dataset.item);
+      });
+    });
+
     document.querySelectorAll(".panels li[data-item]").forEach(function (li) {
       li.addEventListener("click", function () { focusItem(li.dataset.item); });
       li.addEventListener("keydown", function (event) {
