@@ -3,8 +3,8 @@
 Each file in tests/data/attribution_ru_uk/ annotates one document that is read from the shared
 data folder (the texts are not stored in the repository). The checks: the JSON form, the SHA-256 of
 the text as read, every span inside the text (and inside the annotated part when `annotated_until`
-is set), no empty or whitespace-padded spans, and within one attribution no crossing spans and
-no nesting other than the kinds the guidelines allow.
+is set), no empty or whitespace-padded spans, no span that cuts a word, and within one attribution
+no crossing spans and no nesting other than the kinds the guidelines allow.
 
     python training/annotation/check_ru_uk.py [--data ../shared/data] [--dir tests/data/attribution_ru_uk]
 
@@ -58,6 +58,10 @@ def span_problems(name: str, span: object, text: str, limit: int) -> list[str]:
     piece = text[start:end]
     if piece != piece.strip():
         return [f"{name}: {span} starts or ends with white space: {piece!r}"]
+    cuts_word_at_start = start > 0 and text[start - 1].isalnum() and text[start].isalnum()
+    cuts_word_at_end = end < len(text) and text[end - 1].isalnum() and text[end].isalnum()
+    if cuts_word_at_start or cuts_word_at_end:
+        return [f"{name}: {span} cuts a word: {piece!r}"]
     return []
 
 
