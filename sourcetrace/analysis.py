@@ -219,8 +219,8 @@ class Evidence(_Layer):
 
 class Finding(_Layer):
     id: str
-    kind: Literal["contradiction", "factcheck_match", "refutes_checked_claim", "reports_checked_claim", "narrative",
-                  "other"]
+    kind: Literal["contradiction", "factcheck_match", "refutes_checked_claim", "reports_checked_claim",
+                  "related_factcheck", "narrative", "other"]
     claim: str | None = Field(default=None, description="id of the claim the finding is about")
     span: Span
     message: str = Field(description="a sentence a reader understands")

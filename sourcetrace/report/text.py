@@ -67,7 +67,7 @@ def summary(analysis: Analysis) -> Group:
         lines = Text()
         lines.append(f"Top findings ({len(analysis.findings)})\n", style="bold underline")
         # related fact-checks (not the same claim) are context, never a top finding
-        shown = [f for f in analysis.findings if not (f.evidence and f.evidence[0].data.get("match") == "related")]
+        shown = [f for f in analysis.findings if f.kind != "related_factcheck"]
         ranked = sorted(shown, key=lambda f: (f.kind != "contradiction", -(f.score or 0)))
         for finding in ranked[:10]:
             lines.append("• ")
