@@ -105,7 +105,7 @@ SourceKind = Literal["named_person", "named_organization", "anonymous", "pronoun
 QuoteKind = Literal["direct", "indirect", "mixed"]
 
 
-SpeakerEvidence = Literal["name", "pronoun", "description", "quote", "headline"]
+SpeakerEvidence = Literal["name", "pronoun", "description", "quote", "headline", "author"]
 
 
 class Speaker(_Layer):
@@ -113,7 +113,8 @@ class Speaker(_Layer):
     role: str | None = None
     resolved_from: SpeakerEvidence | None = Field(
         default=None, description="how the source mention gave the name: the name itself, a pronoun or a "
-        "description resolved to it, the quotation it speaks in (\"I\", \"we\"), a headline's dash convention")
+        "description resolved to it, the quotation it speaks in (\"I\", \"we\"), a headline's dash convention, "
+        "the article's author (\"I\", \"we\" outside quotations)")
     mention: Span | None = Field(default=None, description="the mention of the name a pronoun or description was "
                                  "resolved to")
 
