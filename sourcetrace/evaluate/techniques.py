@@ -84,6 +84,49 @@ def span_prf(predicted: Spans, gold: Spans) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def labelled_span_prf(predicted: Labelled, gold: Labelled) -> tuple[float, float, float]:
+    """Span precision, recall, F1 with the right technique: the SemEval-2020 partial-overlap formula where a
+    predicted span earns credit only for gold spans of its own technique (spans merged within each technique of
+    an article, as the SemEval-2021 Task 6 span scorer does). Gold names may be 2020 or 2023 names."""
+    from sourcetrace.stages.techniques.stage import to_2023
+
+    precision_sum = recall_sum = 0.0
+    n_predicted = n_gold = 0
+    for article_id in set(predicted) | set(gold):
+        by_technique: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
+        for technique, start, end in predicted.get(article_id, []):
+            by_technique.setdefault(technique, ([], []))[0].append((start, end))
+        for label, start, end in gold.get(article_id, []):
+            by_technique.setdefault(to_2023(label)[0], ([], []))[1].append((start, end))
+        for found, wanted in by_technique.values():
+            s_spans, t_spans = merge_spans(found), merge_spans(wanted)
+            n_predicted += len(s_spans)
+            n_gold += len(t_spans)
+            for s_start, s_end in s_spans:
+                for t_start, t_end in t_spans:
+                    overlap = min(s_end, t_end) - max(s_start, t_start)
+                    if overlap > 0:
+                        precision_sum += overlap / (s_end - s_start)
+                        recall_sum += overlap / (t_end - t_start)
+    precision = precision_sum / n_predicted if n_predicted else 0.0
+    recall = recall_sum / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def shown_precision(predicted: Labelled, gold: Labelled) -> float:
+    """Share of predicted spans that overlap a gold span of their technique (what a desk sees as right)."""
+    from sourcetrace.stages.techniques.stage import to_2023
+
+    shown = right = 0
+    for article_id, items in predicted.items():
+        gold_items = [(to_2023(label), start, end) for label, start, end in gold.get(article_id, [])]
+        for technique, start, end in items:
+            shown += 1
+            right += overlaps_its_technique(technique, start, end, gold_items)
+    return right / shown if shown else 0.0
+
+
 def match_to_gold(predicted: Sequence[tuple[str, int, int]],
                   gold: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
     """(gold index, predicted index) pairs of one article: overlapping spans paired one-to-one, greedily by
@@ -164,8 +207,8 @@ def sentence_baseline(articles: Mapping[str, str]) -> dict[str, list[tuple[str, 
     return {i: [("Loaded_Language", s, e) for s, e in line_sentences(text)] for i, text in articles.items()}
 
 
-def run_model(articles: Mapping[str, str],
-              settings: dict[str, Any] | None = None) -> dict[str, list[tuple[str, int, int, float, str]]]:
+def run_model(articles: Mapping[str, str], settings: dict[str, Any] | None = None,
+              language: str = "en") -> dict[str, list[tuple[str, int, int, float, str]]]:
     """Technique spans from the real pipeline (backbone + techniques): (technique, start, end, score, source).
     `settings`: the techniques stage's (`model_dir`, `min_score`, ...), as in a config file."""
     from sourcetrace.analysis import ArticleInfo
@@ -174,7 +217,7 @@ def run_model(articles: Mapping[str, str],
     pipeline = load_pipeline(["backbone", "techniques"], {"techniques": settings} if settings else None)
     found: dict[str, list[tuple[str, int, int, float, str]]] = {}
     for article_id, text in articles.items():
-        analysis = pipeline.analyze(ArticleInfo(id=article_id, text=text, language="en"))
+        analysis = pipeline.analyze(ArticleInfo(id=article_id, text=text, language=language))
         found[article_id] = [(t.technique, t.span.start, t.span.end, t.score, t.source)
                              for t in analysis.techniques]
     return found
@@ -201,12 +244,22 @@ def overlaps_its_technique(technique: str, start: int, end: int,
     return any(technique in allowed and g_start < end and start < g_end for allowed, g_start, g_end in gold_items)
 
 
-def evaluate(predicted: Labelled, gold: Labelled) -> dict[str, Any]:
+def evaluate(predicted: Labelled, gold: Labelled, texts: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Span P/R/F1, the same with the right technique, technique scores over matched spans, the share of shown
+    spans that overlap gold of their technique, and (given the texts) spans per 1,000 words."""
     p, r, f = span_prf(
         {i: [(s, e) for _, s, e in v] for i, v in predicted.items()},
         {i: [(s, e) for _, s, e in v] for i, v in gold.items()},
     )
-    return {"span": {"precision": p, "recall": r, "f1": f}, "technique": technique_scores(predicted, gold)}
+    lp, lr, lf = labelled_span_prf(predicted, gold)
+    result = {"span": {"precision": p, "recall": r, "f1": f},
+              "labelled_span": {"precision": lp, "recall": lr, "f1": lf},
+              "shown_precision": shown_precision(predicted, gold),
+              "technique": technique_scores(predicted, gold)}
+    if texts is not None:
+        words = sum(len(text.split()) for text in texts.values())
+        result["spans_per_1000_words"] = 1000 * sum(len(v) for v in predicted.values()) / max(words, 1)
+    return result
 
 
 def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
@@ -214,6 +267,13 @@ def _print(name: str, result: dict[str, Any], per_technique: bool) -> None:
     typer.echo(f"{name}")
     typer.echo(f"  span identification (SemEval-2020 SI): P {span['precision']:.4f}  R {span['recall']:.4f}  "
                f"F1 {span['f1']:.4f}")
+    if "labelled_span" in result:
+        labelled = result["labelled_span"]
+        typer.echo(f"  span F1 with the right technique: P {labelled['precision']:.4f}  R {labelled['recall']:.4f}  "
+                   f"F1 {labelled['f1']:.4f}")
+        typer.echo(f"  shown spans that overlap gold of their technique: {result['shown_precision']:.4f}"
+                   + (f"  ({result['spans_per_1000_words']:.1f} spans per 1,000 words)"
+                      if "spans_per_1000_words" in result else ""))
     typer.echo(f"  technique micro-F1 over {tech['matched']} spans matched to gold: {tech['micro_f1']:.4f}")
     e2e = tech["end_to_end"]
     typer.echo(f"  technique end-to-end: P {e2e['precision']:.4f}  R {e2e['recall']:.4f}  F1 {e2e['f1']:.4f}")

@@ -181,3 +181,52 @@ def test_evaluate_command_scores_another_model_and_cut(tmp_path):
     assert model_spans("--min-score", "0.99") == 0  # no span is that sure
     result = CliRunner().invoke(app, base + ["--model-dir", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "nowhere" in result.output and "Traceback" not in result.output
+
+
+def test_span_f1_with_the_right_technique_credits_only_overlap_with_its_own_technique():
+    from sourcetrace.evaluate.techniques import labelled_span_prf, shown_precision
+
+    gold = {"a": [("Loaded_Language", 0, 10), ("Doubt", 20, 30)]}
+    right = {"a": [("Loaded_Language", 0, 10), ("Doubt", 25, 30)]}
+    assert labelled_span_prf(right, gold) == pytest.approx((1.0, 0.75, 2 * 0.75 / 1.75))
+    wrong = {"a": [("Doubt", 0, 10), ("Loaded_Language", 20, 30)]}  # the same spans, techniques swapped
+    assert labelled_span_prf(wrong, gold) == (0.0, 0.0, 0.0)
+    assert span_prf({"a": [(0, 10), (20, 30)]}, {"a": [(0, 10), (20, 30)]})[2] == 1.0
+    assert shown_precision(right, gold) == 1.0 and shown_precision(wrong, gold) == 0.0
+    assert labelled_span_prf({"a": [("Name_Calling-Labeling", 0, 5)]},
+                             {"a": [("Name_Calling,Labeling", 0, 10)]}) == pytest.approx((1.0, 0.5, 2 / 3))
+
+
+def test_evaluate_command_reads_a_semeval_2023_folder(tmp_path):
+    import json
+
+    from sourcetrace.cli import app
+
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "spans").mkdir()
+    (tmp_path / "articles" / "article7.txt").write_text("They are traitors.\nThe vote is on Monday.\n",
+                                                         encoding="utf-8")
+    (tmp_path / "spans" / "article7-labels-subtask-3.txt").write_text("7\tName_Calling-Labeling\t9\t17\n",
+                                                                     encoding="utf-8")
+    predicted = tmp_path / "pred.labels"
+    predicted.write_text("7\tLoaded_Language\t9\t17\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "techniques", "--gold", str(tmp_path), "--predictions",
+                                      str(predicted), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["predictions"]["span"]["f1"] == 1.0
+    assert scores["predictions"]["labelled_span"]["f1"] == 0.0
+    assert scores["predictions"]["spans_per_1000_words"] == pytest.approx(1000 / 8)
+    # the every-line baseline: two lines, one holding the gold span
+    assert scores["baseline_every_sentence"]["span"]["recall"] == 1.0
+    missing = CliRunner().invoke(app, ["evaluate", "techniques", "--gold", str(tmp_path / "articles")])
+    assert missing.exit_code == 2 and "not a SemEval-2023 folder" in missing.output
+
+
+def test_semeval23_english_and_russian_folders_read_with_offsets_inside_their_texts():
+    from sourcetrace.datasets.semeval23 import read_semeval23
+
+    for language, articles, spans in (("en", 371, 6136), ("ru", 143, 3399)):
+        texts, gold = read_semeval23(require_shared(SHARED / "data" / "semeval23" / language))
+        assert (len(texts), sum(map(len, gold.values()))) == (articles, spans)
+        assert all(0 <= s < e <= len(texts[i]) for i, found in gold.items() for _, s, e in found)

@@ -44,13 +44,13 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
 from pydantic import BeforeValidator, Field
 
-from sourcetrace.analysis import Span, Technique, TechniqueSummary, stable_id
+from sourcetrace.analysis import Attribution, Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 from sourcetrace.stages.techniques.edges import QUOTE_MARKS, EdgeChooser
@@ -370,9 +370,10 @@ class TechniqueModel:
         if self.word_rates is not None:
             probabilities = self.word_rates.blend(text, encoded, probabilities)
         min_score = float(self.meta.get("min_score", 0.0))
-        return merge_same_technique(text, [
-            (_split_merged(self.classes[int(row.argmax())], text[start:end]), start, end, round(score, 4))
-            for start, end, row, score in self.scored_spans(text, encoded, probabilities) if score >= min_score])
+        not_emitted = set(self.meta.get("not_emitted", ()))
+        named = [(_split_merged(self.classes[int(row.argmax())], text[start:end]), start, end, round(score, 4))
+                 for start, end, row, score in self.scored_spans(text, encoded, probabilities) if score >= min_score]
+        return merge_same_technique(text, [span for span in named if span[0] not in not_emitted])
 
     def classify_gold(self, text: str, sentences: Sequence[tuple[int, int]],
                       spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -504,11 +505,41 @@ def rule_matches(text: str, rules: Sequence[tuple[str, re.Pattern[str], float]])
 
 # --- the stage -----------------------------------------------------------------------------------------------
 
+UNNAMED_SPEAKER = "unnamed"
+
+
+def speaker_of(attribution: Attribution) -> str | None:
+    """Who an attribution's words belong to: its resolved speaker, else its source as written; None for the
+    author's own voice."""
+    if attribution.source_kind == "author":
+        return None
+    if attribution.speaker is not None:
+        return attribution.speaker.name
+    return attribution.source.text if attribution.source is not None else UNNAMED_SPEAKER
+
+
+def voice_of(start: int, end: int, attributions: Sequence[Attribution]) -> tuple[str | None, str | None]:
+    """(attribution id, speaker) of the innermost attributed content holding text[start:end], or (None, None)
+    when the span is in the outlet's own voice (in no attributed content, or in the author's)."""
+    holding = [a for a in attributions if a.content.start <= start and end <= a.content.end
+               and speaker_of(a) is not None]
+    if not holding:
+        return None, None
+    inner = min(holding, key=lambda a: a.content.end - a.content.start)
+    return inner.id, speaker_of(inner)
+
+
 def summarize(techniques: Sequence[Technique], text: str) -> TechniqueSummary:
-    """Counts per technique and family, and per 1,000 words of the article."""
+    """Counts per technique and family, and per 1,000 words of the article; each technique's spans in the
+    outlet's own voice and in the attributed words of each speaker counted apart."""
     words = len(_WORD.findall(text))
     by_technique = Counter(t.technique for t in techniques)
     by_family = Counter(FAMILY_OF.get(t.technique, "other") for t in techniques)
+    outlet = Counter(t.technique for t in techniques if t.attribution is None)
+    quoted: dict[str, Counter] = {}
+    for t in techniques:
+        if t.attribution is not None:
+            quoted.setdefault(t.technique, Counter())[t.speaker or UNNAMED_SPEAKER] += 1
     scale = 1000 / words if words else 0.0
     return TechniqueSummary(
         words=words,
@@ -516,6 +547,8 @@ def summarize(techniques: Sequence[Technique], text: str) -> TechniqueSummary:
         families={family: by_family.get(family, 0) for family in FAMILIES},
         families_per_1000_words={family: round(by_family.get(family, 0) * scale, 2) for family in FAMILIES},
         per_1000_words=round(len(techniques) * scale, 2),
+        outlet_voice=dict(outlet.most_common()),
+        quoted={name: dict(counts.most_common()) for name, counts in sorted(quoted.items())},
     )
 
 
@@ -537,7 +570,10 @@ class TechniqueSettings(StageSettings):
                                      "threshold as in the model's own decoding)")
     cues: str | None = Field(None, description="the cue-rule file (default: technique_cues.yaml beside the stage)")
     min_score: Probability | None = Field(None, description="the score a span needs to be shown (default: the "
-                                          "model's own cut)")
+                                          "model's cut for the operating point)")
+    operating_point: Literal["precision", "recall"] = Field(
+        "precision", description="precision: the model's cut at which most shown spans are right (meta "
+        "`min_score`); recall: the lower cut with the best span F1, for triage (meta `recall_min_score`)")
     languages: list[str] = Field(["en"], description="languages the English model reads")
     unlp_languages: list[str] = Field(["uk", "ru"], description="languages the UNLP-2025 model reads")
     unlp_model: bool = Field(True, description="the UNLP-2025 model for Ukrainian and Russian")
@@ -575,6 +611,8 @@ class TechniqueTagger:
         self.min_score = settings.min_score if settings.min_score is not None else 0.0
         if self.model is not None and settings.min_score is not None:
             self.model.meta["min_score"] = self.min_score  # the user's cut replaces the model's own
+        elif self.model is not None and settings.operating_point == "recall":
+            self.model.meta["min_score"] = self.model.meta.get("recall_min_score", self.model.meta.get("min_score"))
         self.languages = set(settings.languages)
         # uk/ru: the UNLP-2025 model (hashed n-grams, no MiniLM pass, so it also runs in the `fast` profile)
         self.unlp_languages = set(settings.unlp_languages)
@@ -608,6 +646,7 @@ class TechniqueTagger:
             for technique, start, end, score, source, label in sorted(found, key=lambda item: (item[1], item[2])):
                 if score < self.min_score:
                     continue
+                attribution, speaker = voice_of(start, end, analysis.attributions)
                 analysis.techniques.append(
                     Technique(
                         id=stable_id("tech", analysis.article.id, technique, start, end),
@@ -617,12 +656,16 @@ class TechniqueTagger:
                         score=score,
                         source=source,  # type: ignore[arg-type]
                         original_label=label,
+                        attribution=attribution,
+                        speaker=speaker,
                     )
                 )
             analysis.technique_summary = summarize(analysis.techniques, text)
 
 
-# Its languages come from its settings (`supported_languages`).
+# Its languages come from its settings (`supported_languages`). It reads the attributions when the attribution stage
+# ran before it (DEFAULT_STAGES order) but does not `reads` them: that would skip it on the Russian and Ukrainian
+# articles the English-only attribution stage does not analyse.
 @register_stage("techniques", requires=("backbone",), assigns=("techniques", "technique_summary"),
                 settings=TechniqueSettings)
 def make_techniques(settings: TechniqueSettings) -> TechniqueTagger:
