@@ -114,12 +114,15 @@ def _checkworthiness_baseline(train: Path, rows: list, labels: list[int]) -> che
 
 @evaluate_app.command("techniques")
 def techniques_command(
-    articles: Path = typer.Option(..., "--articles", help="folder of article<ID>.txt files"),
-    labels: Path = typer.Option(..., "--labels", help="gold labels: one file or a folder of *.labels files"),
+    articles: Path = typer.Option(None, "--articles", help="folder of article<ID>.txt files"),
+    labels: Path = typer.Option(None, "--labels", help="gold labels: one file or a folder of *.labels files"),
+    gold: Path = typer.Option(None, "--gold", help="a SemEval-2023 folder (articles/, spans/) instead of "
+                              "--articles and --labels"),
+    language: str = typer.Option("en", "--language", help="the articles' language (en; ru, uk: the Russian model)"),
     ids: Path = typer.Option(None, "--ids", help="only the article ids listed in this file (one per line)"),
     heldout: bool = typer.Option(False, "--heldout", help="only the fixed held-out PTC articles"),
     predictions: Path = typer.Option(None, "--predictions", help="score this labels file instead of the model"),
-    baseline: bool = typer.Option(False, "--baseline", help="also score the every-sentence-one-span baseline"),
+    baseline: bool = typer.Option(True, "--baseline/--no-baseline", help="also score the every-line baseline"),
     gold_spans: bool = typer.Option(False, "--gold-spans", help="also name the technique of each gold span"),
     per_technique: bool = typer.Option(True, "--per-technique/--no-per-technique"),
     as_json: bool = typer.Option(False, "--json", help="print the metrics as JSON"),
@@ -136,8 +139,15 @@ def techniques_command(
             from sourcetrace.stages.techniques.stage import model_folder
 
             settings["model_dir"] = str(model_folder(settings))  # a clear error before any article is read
-        texts = read_articles(articles)
-        gold = read_labels(labels)
+        if gold is not None:
+            from sourcetrace.datasets.semeval23 import read_semeval23
+
+            texts, gold_labels = read_semeval23(gold)
+        elif articles is not None and labels is not None:
+            texts, gold_labels = read_articles(articles), read_labels(labels)
+        else:
+            typer.echo("error: give --gold (a SemEval-2023 folder), or --articles and --labels", err=True)
+            raise typer.Exit(2)
         wanted: set[str] | None = None
         if ids is not None:
             wanted = {line.strip() for line in ids.read_text(encoding="utf-8").splitlines()
@@ -148,15 +158,16 @@ def techniques_command(
             texts = {k: v for k, v in texts.items() if k in wanted}
         gold_here: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
         for article_id in texts:
-            gold_here[article_id] = list(gold.get(article_id, []))
+            gold_here[article_id] = list(gold_labels.get(article_id, []))
         results: dict[str, Any] = {"articles": len(texts), "gold_labels": sum(map(len, gold_here.values()))}
         if predictions is not None:
             predicted = read_labels(predictions)
-            results["predictions"] = techniques_metrics.evaluate({k: predicted.get(k, []) for k in texts}, gold_here)
+            results["predictions"] = techniques_metrics.evaluate({k: predicted.get(k, []) for k in texts}, gold_here,
+                                                                 texts)
         else:
-            found = techniques_metrics.run_model(texts, settings)
+            found = techniques_metrics.run_model(texts, settings, language)
             named = {k: [item[:3] for item in v] for k, v in found.items()}
-            results["sourcetrace"] = techniques_metrics.evaluate(named, gold_here)
+            results["sourcetrace"] = techniques_metrics.evaluate(named, gold_here, texts)
             results["sourcetrace"]["calibration"] = techniques_metrics.calibration(
                 {k: [item[:4] for item in v if item[4] == "model"] for k, v in found.items()}, gold_here)
             if gold_spans:
@@ -164,7 +175,7 @@ def techniques_command(
                     techniques_metrics.name_gold_spans(texts, gold_here, settings.get("model_dir")), gold_here)
         if baseline:
             baseline_spans = techniques_metrics.sentence_baseline(texts)
-            results["baseline_every_sentence"] = techniques_metrics.evaluate(baseline_spans, gold_here)
+            results["baseline_every_sentence"] = techniques_metrics.evaluate(baseline_spans, gold_here, texts)
     except SourcetraceError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
