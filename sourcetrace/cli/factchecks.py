@@ -31,7 +31,8 @@ class FactcheckFormat(str, enum.Enum):
 @factchecks_app.command("import")
 def import_command(
     path: Path = typer.Argument(..., help="ClaimReview JSON/JSONL, EUvsDisinfo posts.csv (or its folder), "
-                                          "narratives JSON, or CheckThat! verified_claims.docs.tsv."),
+                                          "narratives JSON, CheckThat! verified_claims.docs.tsv, or a folder "
+                                          "holding several of these (each one found is imported)."),
     format: FactcheckFormat | None = typer.Option(  # noqa: UP007
         None, "--format", "-f", help="Input format (default: guessed from the file)."
     ),
@@ -40,15 +41,23 @@ def import_command(
     ),
     limit: int | None = typer.Option(None, help="Import only the first N records."),  # noqa: UP007
 ) -> None:
-    """Import (or re-import: idempotent) a fact-check collection, with MiniLM vectors for matching."""
+    """Import (or re-import: idempotent) fact-check collections, with MiniLM vectors for matching.
+
+    `sourcetrace factchecks import DIR` imports every collection found under DIR (e.g. a folder with euvsdisinfo/,
+    narratives/ and clef2020-task2/): this one command turns fact-check matching on."""
     import itertools
 
     from sourcetrace._ml.embedder import load_embedder
-    from sourcetrace.stages.factchecks.importers import read_factchecks
+    from sourcetrace.stages.factchecks.importers import find_collections, read_factchecks
     from sourcetrace.stages.factchecks.store import FactcheckStore
 
     try:
-        records = list(read_factchecks(path, format.value if format else None))
+        collections = (find_collections(path) if path.is_dir() and format is None
+                       and not (path / "posts.csv").exists() else [(path, format.value if format else None)])
+        if not collections:
+            raise InputError(str(path), "no fact-check collection found in this folder (EUvsDisinfo posts.csv, "
+                                        "verified_claims*.tsv, narratives or ClaimReview .json/.jsonl)")
+        records = [record for file, fmt in collections for record in read_factchecks(file, fmt)]
         if limit is not None:
             records = list(itertools.islice(records, limit))
         with FactcheckStore(db) as store:

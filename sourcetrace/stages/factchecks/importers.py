@@ -43,6 +43,22 @@ class FactCheck:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def find_collections(folder: Path) -> list[tuple[Path, str]]:
+    """(file, format) of every collection under `folder`: EUvsDisinfo `posts.csv`, CheckThat! `verified_claims*.tsv`,
+    narratives and ClaimReview `.json`/`.jsonl` files (a `datapackage.json` is the EUvsDisinfo list's description,
+    not a collection). Other files (CheckThat! tweets, qrels) are left alone."""
+    found: list[tuple[Path, str]] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.name.lower()
+        if name == "posts.csv":
+            found.append((path, "euvsdisinfo"))
+        elif name.startswith("verified_claims") and name.endswith(".tsv"):
+            found.append((path, "clef-vclaims"))
+        elif name.endswith((".json", ".jsonl")) and name != "datapackage.json":
+            found.append((path, detect_format(path)))
+    return found
+
+
 def detect_format(path: Path) -> str:
     name = path.name.lower()
     if path.is_dir() or name.endswith(".csv") or name == "datapackage.json":

@@ -1,19 +1,22 @@
-"""Stage `factchecks`: matches of the article's claims to claims already fact-checked, and known narratives.
+"""Stage `factchecks`: does a sentence make a claim fact-checkers already rated, and does it assert or deny it?
 
 Reads the fact-check store (`sourcetrace factchecks import ...`; see `store.py` beside this module for where it
-lives). Query units are the `claims` layer, or the sentences when no claims were extracted. Each match above
-the threshold becomes a `factcheck_match` finding (score, verdict, date, outlet, URL as evidence; `data.match`
-"same_claim"); a claim with none gets its closest related cases (MiniLM cosine >= `related_cosine`, sharing
-words; `data.match` "related") so a reader sees the known disinformation around it; a match to a
-case of the narratives collection also tags the claim with that narrative (`narrative` finding, the matched
-case as evidence). With no store imported there are simply no such findings.
+lives). Query units are the `claims` layer, or the sentences when no claims were extracted.
 
-Config: `db` (path), `threshold` (0..1, the estimated probability that the fact-check is about the same claim;
-default 0.6: false matches are what users complain about most), `top_k` (3), `collections` (list, default all),
-`narrative_threshold` (default: `threshold`), `min_cosine` (0.3: the least MiniLM similarity a match needs,
-whatever its rank in the collection), `related_cosine` (0.55; 1.0 turns related cases off), `rerank` (true:
-the cross-encoder re-reads the 10 best candidates of each claim, about 0.55 s per claim on one core; false
-skips it, MAP@5 0.881 instead of 0.909 on CheckThat! 2020 dev).
+1. Candidates: every unit against every fact-check by BM25 and MiniLM cosine, scored by the learned matcher
+   (cheap: matrix products). The cross-encoder re-reads a unit's best candidates only when the closest is at
+   least `rerank_min_cosine` away in MiniLM space, which few sentences of an article are.
+2. Decision (`decision.py`): a candidate above `threshold` that also passes the cosine, word-overlap and stance
+   checks gives `factcheck_match` (asserted in the article's voice), `refutes_checked_claim` (denied) or
+   `reports_checked_claim` (attributed to a source, named in the message); anything unclear gives nothing.
+   Each finding's evidence carries the retrieval score and the decision (stance label and probabilities).
+3. A `factcheck_match` with a case of the narratives collection also tags the unit with that narrative
+   (`narrative` finding); similarity alone gives no tag.
+4. `related: true` adds, for units with no finding, the closest related cases (`related_factcheck` findings:
+   same topic, not the same claim); off by default, and never among a summary's top findings.
+
+With no fact-checks in the store, every analysis lists the stage in `meta.skipped_stages` with the command that
+imports the collections, so the reports say that matching is off.
 """
 
 from __future__ import annotations
@@ -26,15 +29,24 @@ from typing import Any
 from pydantic import Field
 
 from sourcetrace._ml.embedder import load_embedder
-from sourcetrace.analysis import Evidence, Finding, Span, StageProblem, stable_id
+from sourcetrace.analysis import Analysis, Evidence, Finding, Span, StageProblem, stable_id
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.stages.factchecks.decision import MATCH, REFUTES, REPORTS, Decision, DecisionSettings, decide
 from sourcetrace.stages.factchecks.reranker import load_reranker
-from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, MatchScorer, duplicate_of
+from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, Match, MatchScorer, duplicate_of
 from sourcetrace.stages.factchecks.store import FactcheckStore, default_db_path
 
-DEFAULT_THRESHOLD = 0.6
+# The estimated probability that the fact-check is about the same claim, from which a candidate is decided on.
+DEFAULT_THRESHOLD = 0.8
 # MiniLM cosine from which a fact-check is reported as related (same topic and actors, not the same claim).
 DEFAULT_RELATED_COSINE = 0.55
+# The closest candidate's cosine from which the cross-encoder re-reads a unit's candidates.
+DEFAULT_RERANK_MIN_COSINE = 0.55
+IMPORT_COMMAND = "sourcetrace factchecks import PATH/TO/factchecks/"
+OFF_REASON = ("fact-check matching is off: the fact-check store holds no fact-checks; turn it on with "
+              f"`{IMPORT_COMMAND}` (a folder holding EUvsDisinfo posts.csv, the narratives JSON, CheckThat! "
+              "verified claims or ClaimReview files: every collection in it is imported)")
+RELATED = "related_factcheck"
 log = logging.getLogger(__name__)
 
 
@@ -43,18 +55,21 @@ class FactcheckMatcher:
 
     def __init__(self, settings: FactcheckSettings | Mapping[str, Any] | None = None) -> None:
         settings = FactcheckSettings.of(settings, "factchecks")
-        self.threshold = settings.threshold
-        self.narrative_threshold = (settings.narrative_threshold if settings.narrative_threshold is not None
-                                    else self.threshold)
+        self.decision_settings = DecisionSettings(
+            threshold=settings.threshold, min_cosine=settings.decision_cosine, min_overlap=settings.min_overlap,
+            max_unrelated=settings.max_unrelated, min_agree=settings.min_agree)
         self.top_k = settings.top_k
         self.min_cosine = settings.min_cosine
+        self.related = settings.related
         self.related_cosine = settings.related_cosine
         self.rerank = settings.rerank
+        self.rerank_min_cosine = settings.rerank_min_cosine
         self.db_path = Path(settings.db) if settings.db else default_db_path()
         self.rows: list[dict[str, Any]] = []
         self.copies: dict[int, list[int]] = {}  # kept row -> rows merged into it (the same fact-check stored again)
         self.index = None
         self.embedder = None
+        self.stance = None
         if self.db_path.exists():
             self._load(settings.collections)
 
@@ -67,6 +82,8 @@ class FactcheckMatcher:
             return
         if not self.rows:
             return
+        from sourcetrace.stages.factchecks.stance import load_stance_model
+
         texts = [f"{row['claim']} {row['title'] or ''}" for row in self.rows]
         originals = duplicate_of(self.rows)
         for row_index, original in enumerate(originals):
@@ -78,21 +95,20 @@ class FactcheckMatcher:
                                     reranker=load_reranker() if self.rerank else None,
                                     duplicate_rows=originals)
         self.embedder = load_embedder()
+        self.stance = load_stance_model()
 
     def models(self) -> dict[str, str]:
         if self.index is None:
             return {}
         reranked = " + cross-encoder" if self.index.reranker is not None else ""
         return {"factcheck_matcher": f"{self.embedder.version} + BM25, re-ranked{reranked} "
-                                     f"({len(self.rows)} fact-checks)"}
+                                     f"({len(self.rows)} fact-checks)",
+                "stance": "FNC-1 stance: gradient-boosted trees over MiniLM cosines and cue words"}
 
     def process(self, documents: Sequence[Document]) -> None:
         if self.index is None:  # say so: an empty layer must not read as "no known false claim here"
-            reason = ("fact-check matching is off: the fact-check store holds no fact-checks; import a collection "
-                      "with `sourcetrace factchecks import FILE` (ClaimReview JSON, EUvsDisinfo posts.csv, "
-                      "CheckThat! verified claims)")
             for document in documents:
-                document.analysis.meta.skipped_stages.append(StageProblem(stage=self.name, reason=reason))
+                document.analysis.meta.skipped_stages.append(StageProblem(stage=self.name, reason=OFF_REASON))
             return
         units: list[tuple[Document, str | None, Span]] = []
         for document in documents:
@@ -107,26 +123,37 @@ class FactcheckMatcher:
         texts = [span.text for _, _, span in units]
         vectors = self.embedder.encode(texts)
         results = self.index.search(texts, vectors, top_k=max(self.top_k, 5), threshold=0.0,
-                                    min_cosine=self.min_cosine)
+                                    min_cosine=self.min_cosine, rerank_min_cosine=self.rerank_min_cosine)
         for (document, claim_id, span), matches in zip(units, results):
             analysis = document.analysis
-            kept = [m for m in matches if m.score >= self.threshold][: self.top_k]
-            for match in kept:
-                analysis.findings.append(self._match_finding(analysis.article.id, claim_id, span, match))
-            if not kept:  # no same-claim match: report the closest related cases, if close enough
+            sentence = _sentence_of(analysis, span)
+            who = _attributed_to(analysis, claim_id, span)
+            candidates = [m for m in matches if m.score >= self.decision_settings.threshold
+                          and m.cosine >= self.decision_settings.min_cosine][: self.top_k]
+            decided = False
+            tagged: set[str] = set()
+            if candidates:
+                claims = [self.rows[m.index]["claim"] for m in candidates]
+                stances = self.stance.predict_proba(claims, [sentence] * len(candidates))
+                for match, claim, probabilities in zip(candidates, claims, stances):
+                    decision = decide(sentence, claim, match.score, match.cosine, probabilities, who,
+                                      self.decision_settings)
+                    if decision.kind is None:
+                        continue
+                    decided = True
+                    analysis.findings.append(self._match_finding(analysis.article.id, claim_id, span, match,
+                                                                 decision, who))
+                    narrative = self.rows[match.index].get("narrative")
+                    if decision.kind == MATCH and narrative and narrative not in tagged:
+                        tagged.add(narrative)
+                        analysis.findings.append(
+                            self._narrative_finding(analysis.article.id, claim_id, span, match, decision))
+            if self.related and not decided:  # the closest related cases, when asked for
                 related = sorted((m for m in matches if m.cosine >= self.related_cosine and m.bm25 > 0),
                                  key=lambda m: -m.cosine)[:2]
                 for match in related:
                     analysis.findings.append(
-                        self._match_finding(analysis.article.id, claim_id, span, match, related=True))
-            tagged: set[str] = set()
-            for match in matches:
-                row = self.rows[match.index]
-                narrative = row.get("narrative")
-                close = match.score >= self.narrative_threshold or match.cosine >= self.related_cosine
-                if narrative and close and narrative not in tagged:
-                    tagged.add(narrative)
-                    analysis.findings.append(self._narrative_finding(analysis.article.id, claim_id, span, match))
+                        self._match_finding(analysis.article.id, claim_id, span, match, None, who))
 
     def _evidence(self, match) -> Evidence:  # noqa: ANN001 - retrieval.Match
         row = self.rows[match.index]
@@ -157,47 +184,95 @@ class FactcheckMatcher:
             },
         )
 
-    def _match_finding(self, article_id: str, claim_id: str | None, span: Span, match,  # noqa: ANN001
-                       related: bool = False) -> Finding:
+    def _match_finding(self, article_id: str, claim_id: str | None, span: Span, match: Match,
+                       decision: Decision | None, who: str | None) -> Finding:
+        """A decided finding, or (decision None) a related case."""
         row = self.rows[match.index]
-        who = row.get("outlet") or row["collection"]
+        checker = row.get("outlet") or row["collection"]
         verdict = f" (verdict: {row['verdict']})" if row.get("verdict") else ""
         evidence = self._evidence(match)
-        evidence.data["match"] = "related" if related else "same_claim"
-        if related:
-            message = f"Related to a case checked by {who}{verdict}: “{row['claim']}”"
+        evidence.data["match"] = "related" if decision is None else "same_claim"
+        kind = RELATED if decision is None else decision.kind
+        if decision is not None:
+            evidence.data.update(decision.data())
+        claim = f"“{row['claim']}”"
+        if decision is None:
+            message = f"Related to a case checked by {checker}{verdict}, not the same claim: {claim}"
+        elif kind == REFUTES:
+            by = f" ({who} says so)" if who else ""
+            message = f"Denies a claim that {checker} checked{verdict}{by}: {claim}"
+        elif kind == REPORTS:
+            message = (f"Reports a claim that {checker} checked{verdict}, as {who}'s" if who else
+                       f"Reports a claim that {checker} checked{verdict}") + f": {claim}"
         else:
-            message = f"Matches a claim already checked by {who}{verdict}: “{row['claim']}”"
+            message = f"Asserts a claim already checked by {checker}{verdict}: {claim}"
+        prefix = {MATCH: "fcm", REFUTES: "fcr", REPORTS: "fcp", RELATED: "fcx"}[kind]
         return Finding(
-            id=stable_id("fcm", article_id, span.start, span.end, row["id"]),
-            kind="factcheck_match", claim=claim_id, span=span, score=round(match.score, 4),
-            message=message, evidence=[evidence],
+            id=stable_id(prefix, article_id, span.start, span.end, row["id"]),
+            kind=kind, claim=claim_id, span=span, score=round(match.score, 4), message=message,
+            evidence=[evidence],
         )
 
-    def _narrative_finding(self, article_id: str, claim_id: str | None, span: Span, match) -> Finding:  # noqa: ANN001
+    def _narrative_finding(self, article_id: str, claim_id: str | None, span: Span, match: Match,
+                           decision: Decision) -> Finding:
         row = self.rows[match.index]
-        message = f"Matches the known disinformation narrative “{row['narrative']}”"
+        message = f"Asserts a case of the known disinformation narrative “{row['narrative']}”"
         if row.get("sub_narrative"):
             message += f" ({row['sub_narrative']})"
+        evidence = self._evidence(match)
+        evidence.data.update(decision.data())
         return Finding(
             id=stable_id("nar", article_id, span.start, span.end, row["narrative"]),
             kind="narrative", claim=claim_id, span=span, score=round(match.score, 4), message=message + ".",
-            evidence=[self._evidence(match)],
+            evidence=[evidence],
         )
 
 
+def _sentence_of(analysis: Analysis, span: Span) -> str:
+    """The text of the sentences the unit lies in (a claim can be part of a sentence: its reporting verb and
+    negation may stand outside the claim's own span)."""
+    covering = [s for s in analysis.sentences if s.start < span.end and span.start < s.end]
+    if not covering:
+        return span.text
+    return analysis.text[min(s.start for s in covering): max(s.end for s in covering)]
+
+
+def _attributed_to(analysis: Analysis, claim_id: str | None, span: Span) -> str | None:
+    """Who the article says made the statement: the speaker or source of the claim's attribution (or of an
+    attribution whose content holds the sentence); None for the article's own voice."""
+    attribution_id = None
+    if claim_id is not None:
+        attribution_id = next((c.attribution for c in analysis.claims if c.id == claim_id), None)
+    candidates = [a for a in analysis.attributions if a.id == attribution_id] if attribution_id else [
+        a for a in analysis.attributions if a.content.start <= span.start + 5 and span.end - 5 <= a.content.end]
+    for attribution in candidates:
+        if attribution.source_kind == "author" or attribution.source is None:
+            continue
+        if attribution.speaker is not None and attribution.speaker.name:
+            return attribution.speaker.name
+        return attribution.source.text
+    return None
+
+
 class FactcheckSettings(StageSettings):
-    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1, description="the score a match needs")
-    narrative_threshold: float | None = Field(None, ge=0, le=1, description="for narratives (default: threshold)")
-    top_k: int = Field(3, ge=1, description="matches kept per claim")
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1,
+                             description="the retrieval probability (same claim) a candidate needs to be decided on")
+    decision_cosine: float = Field(0.6, ge=-1, le=1, description="the MiniLM cosine a decided candidate needs")
+    min_overlap: float = Field(0.4, ge=0, le=1, description="the share of the checked claim's words the unit uses")
+    max_unrelated: float = Field(0.5, ge=0, le=1, description="the stance model's 'unrelated' above which: nothing")
+    min_agree: float = Field(0.5, ge=0, le=1, description="the stance model's 'agree' a factcheck_match needs")
+    top_k: int = Field(3, ge=1, description="candidates decided on per claim")
     min_cosine: float = Field(0.3, ge=-1, le=1, description="candidates below this cosine are not scored")
+    related: bool = Field(False, description="also show related (not the same claim) fact-checks")
     related_cosine: float = Field(DEFAULT_RELATED_COSINE, ge=-1, le=1, description="'related' fact-checks")
     rerank: bool = Field(True, description="the cross-encoder over the best candidates")
+    rerank_min_cosine: float = Field(DEFAULT_RERANK_MIN_COSINE, ge=-1, le=1,
+                                     description="the closest candidate's cosine from which the cross-encoder runs")
     db: str | None = Field(None, description="the fact-check store (default: the user's store)")
     collections: list[str] | None = Field(None, description="only these imported collections")
 
 
-@register_stage("factchecks", requires=("backbone",), reads=("claims",), assigns=("findings",), languages=ENGLISH,
-                settings=FactcheckSettings)
+@register_stage("factchecks", requires=("backbone",), reads=("claims", "attribution"), assigns=("findings",),
+                languages=ENGLISH, settings=FactcheckSettings)
 def make_factchecks(settings: FactcheckSettings) -> FactcheckMatcher:
     return FactcheckMatcher(settings)

@@ -70,3 +70,17 @@ def test_shared_collections_read_with_stable_ids() -> None:
         FACTCHECKS / "clef2020-task2" / "verified_claims.docs.tsv")][:3]
     by_id = {r.extra["vclaim_id"]: r for r in vclaims}
     assert by_id["10"].claim.endswith('as "dark white."')  # CSV quoting undone
+
+
+def test_a_folder_of_collections_is_found_whole_and_its_other_files_left_alone(tmp_path) -> None:
+    from sourcetrace.stages.factchecks.importers import find_collections
+
+    assert find_collections(require_shared(FACTCHECKS)) == [
+        (FACTCHECKS / "clef2020-task2" / "verified_claims.docs.tsv", "clef-vclaims"),
+        (FACTCHECKS / "euvsdisinfo" / "posts.csv", "euvsdisinfo"),
+        (FACTCHECKS / "narratives" / "pro-kremlin-narratives.json", "narratives"),
+    ]
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "one.json").write_text(json.dumps(REVIEW), encoding="utf-8")
+    (tmp_path / "tweets.queries.tsv").write_text("1\tnot a fact-check\n", encoding="utf-8")
+    assert find_collections(tmp_path) == [(tmp_path / "reviews" / "one.json", "claimreview")]

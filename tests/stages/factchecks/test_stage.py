@@ -13,7 +13,7 @@ from sourcetrace.pipeline.registry import Document
 from sourcetrace.pipeline.run import Pipeline
 from sourcetrace.stages.factchecks.importers import read_factchecks
 from sourcetrace.stages.factchecks.retrieval import duplicate_of
-from sourcetrace.stages.factchecks.stage import FactcheckMatcher
+from sourcetrace.stages.factchecks.stage import IMPORT_COMMAND, FactcheckMatcher
 from sourcetrace.stages.factchecks.store import FactcheckStore
 from tests.conftest import SHARED, require_shared
 
@@ -29,7 +29,14 @@ REVIEWS = [
     review("https://fc.example/bio-labs", "The United States runs secret biological laboratories in Ukraine."),
     review("https://fc.example/vaccine", "The flu vaccine contains microchips for tracking people.", outlet="AFP"),
     review("https://fc.example/elections", "Dead people voted in large numbers in the Michigan election."),
+    review("https://fc.example/covid", "It is not plausible that COVID-19 developed naturally."),
 ]
+NARRATIVE_CASES = [{
+    "id": 1, "Narrative": "The West controls Ukraine", "Fakes": "Ukraine is governed from Washington",
+    "Disinfo_cases_en": "The government in Kyiv takes its orders directly from the US embassy.",
+    "Date": "09/12/2021", "Media": "example.ru", "Link": "https://narratives.example/1",
+}]
+STAGES = ["backbone", "attribution", "claims", "factchecks"]
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +44,26 @@ def store_path(tmp_path_factory):
     folder = tmp_path_factory.mktemp("factchecks")
     source = folder / "reviews.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in REVIEWS), encoding="utf-8")
+    narratives = folder / "narratives.json"
+    narratives.write_text(json.dumps(NARRATIVE_CASES), encoding="utf-8")
     path = folder / "store.duckdb"
     with FactcheckStore(path) as store:
         first = store.import_records(read_factchecks(source), load_embedder())
         again = store.import_records(read_factchecks(source), load_embedder())
-    assert (first.added, first.embedded) == (4, 4)
-    assert (again.added, again.updated, again.unchanged, again.embedded) == (0, 0, 4, 0)
+        store.import_records(read_factchecks(narratives), load_embedder())
+    assert (first.added, first.embedded) == (5, 5)
+    assert (again.added, again.updated, again.unchanged, again.embedded) == (0, 0, 5, 0)
     return path
+
+
+@pytest.fixture(scope="module")
+def analyze(store_path):
+    pipeline = Pipeline(STAGES, {"factchecks": {"db": str(store_path)}})
+    return lambda text: pipeline.analyze(ArticleInfo(id="a", text=text))
+
+
+def kinds(analysis) -> list[str]:
+    return sorted(f.kind for f in analysis.findings)
 
 
 def test_reimport_updates_a_changed_record_only(store_path, tmp_path) -> None:
@@ -55,26 +75,69 @@ def test_reimport_updates_a_changed_record_only(store_path, tmp_path) -> None:
     source.write_text(json.dumps(changed), encoding="utf-8")
     with FactcheckStore(copy) as store:
         report = store.import_records(read_factchecks(source), load_embedder())
-        assert (report.updated, report.unchanged, store.count()) == (1, 3, 4)
+        assert (report.updated, report.unchanged, store.count()) == (1, 4, 6)
 
 
-def test_stage_matches_a_checked_claim_and_stays_silent_otherwise(store_path) -> None:
-    pipeline = Pipeline(["backbone", "factchecks"], {"factchecks": {"db": str(store_path)}})
-    text = ("NATO officers have been deployed to the Kharkiv region, where they command Ukrainian units, "
-            "a militia spokesman said. The weather in the city was cold and rainy on Monday morning.")
-    analysis = pipeline.analyze(ArticleInfo(id="a", text=text))
-    matches = [f for f in analysis.findings if f.kind == "factcheck_match"]
-    assert len(matches) == 1
-    (match,) = matches
-    assert match.span.text.startswith("NATO officers") and match.evidence[0].url == "https://fc.example/nato-kharkiv"
-    assert match.evidence[0].data["verdict"] == "False" and 0.6 <= match.score <= 1.0
-    assert match.evidence[0].data["match"] == "same_claim"
+def test_a_plain_assertion_is_a_match_with_its_decision(analyze, store_path) -> None:
+    analysis = analyze("NATO officers are deployed in the Kharkiv region, where they command Ukrainian units. "
+                       "The weather in the city was cold and rainy on Monday morning.")
+    (match,) = analysis.findings
+    assert match.kind == "factcheck_match" and match.span.text.startswith("NATO officers")
+    data = match.evidence[0].data
+    assert match.evidence[0].url == "https://fc.example/nato-kharkiv" and data["verdict"] == "False"
+    assert data["match"] == "same_claim" and data["decision"] == "factcheck_match" and data["score"] >= 0.8
+    assert data["stance"] == "agree" and data["stance_probability"] >= 0.5
+    assert set(data["stance_probabilities"]) == {"agree", "disagree", "discuss", "unrelated"}
+    assert match.message.startswith("Asserts a claim already checked by StopFake (verdict: False)")
     assert "cross-encoder" in FactcheckMatcher({"db": str(store_path)}).models()["factcheck_matcher"]
     plain = FactcheckMatcher({"db": str(store_path), "rerank": False})
     assert plain.index.reranker is None and "cross-encoder" not in plain.models()["factcheck_matcher"]
-    strict = Pipeline(["backbone", "factchecks"],
-                      {"factchecks": {"db": str(store_path), "min_cosine": 0.99, "related_cosine": 1.0}})
-    assert [f for f in strict.analyze(ArticleInfo(id="a", text=text)).findings if f.kind == "factcheck_match"] == []
+
+
+def test_a_claim_reported_from_a_source_is_reported_and_attributed(analyze) -> None:
+    analysis = analyze("Russian state media claimed that the United States runs secret biological laboratories "
+                       "in Ukraine.")
+    (finding,) = analysis.findings
+    assert finding.kind == "reports_checked_claim" and "Russian state media" in finding.message
+    assert "disinformation" not in finding.message
+    assert finding.evidence[0].url == "https://fc.example/bio-labs"
+    assert finding.claim in {c.id for c in analysis.claims}
+
+
+def test_the_opposite_claim_refutes_and_is_never_a_match(analyze) -> None:
+    analysis = analyze("All evidence so far points to the fact that COVID-19 is naturally derived and not man-made, "
+                       "the virologist said.")
+    assert "factcheck_match" not in kinds(analysis) and "narrative" not in kinds(analysis)
+    assert set(kinds(analysis)) <= {"refutes_checked_claim"}
+    for finding in analysis.findings:
+        assert finding.message.startswith("Denies a claim") and "disinformation" not in finding.message
+
+
+def test_a_neutral_wire_sentence_gives_nothing(analyze) -> None:
+    analysis = analyze("The Pentagon said on Tuesday that it funds public health laboratories in Ukraine. "
+                       "Ukraine's government met US embassy officials in Kyiv on Monday to discuss grain exports.")
+    assert analysis.findings == []
+
+
+def test_related_cases_are_off_by_default_and_a_setting_shows_them(analyze, store_path) -> None:
+    text = "Ukraine's government met US embassy officials in Kyiv on Monday to discuss grain exports."
+    assert analyze(text).findings == []
+    pipeline = Pipeline(STAGES, {"factchecks": {"db": str(store_path), "related": True, "related_cosine": 0.4}})
+    related = pipeline.analyze(ArticleInfo(id="a", text=text)).findings
+    assert related and {(f.kind, f.evidence[0].data["match"]) for f in related} == {("related_factcheck", "related")}
+    assert all(f.message.startswith("Related to a case") and "not the same claim" in f.message for f in related)
+
+
+def test_a_narrative_needs_a_matched_case_of_it(analyze) -> None:
+    asserted = analyze("The government in Kyiv takes its orders directly from the US embassy.")
+    assert kinds(asserted) == ["factcheck_match", "narrative"]
+    narrative = next(f for f in asserted.findings if f.kind == "narrative")
+    assert "The West controls Ukraine" in narrative.message and narrative.evidence[0].data["stance"] == "agree"
+    reported = analyze("Pro-Kremlin bloggers claim that the government in Kyiv takes its orders directly from the "
+                       "US embassy.")
+    assert kinds(reported) == ["reports_checked_claim"]
+    similar = analyze("Ukraine's government met US embassy officials in Kyiv on Monday to discuss grain exports.")
+    assert similar.findings == []
 
 
 def test_no_store_means_no_matches(tmp_path) -> None:
@@ -99,10 +162,14 @@ def test_reference_article_nato_claims_match_euvsdisinfo_cases(seed_analysis, tm
     document = Document(seed_analysis.model_copy(deep=True))
     document.analysis.findings = []
     FactcheckMatcher({"db": str(db)}).process([document])
-    matches = [f for f in document.analysis.findings if f.kind == "factcheck_match"]
+    # the reference article makes none of these claims itself: by default nothing is shown
+    assert document.analysis.findings == []
+    document.analysis.findings = []
+    FactcheckMatcher({"db": str(db), "related": True}).process([document])
+    matches = [f for f in document.analysis.findings if f.kind == "related_factcheck"]
     assert all(m.evidence[0].url.startswith("https://euvsdisinfo.eu/report/") for m in matches)
     nato = [m for m in matches if "NATO officers" in m.span.text or "NATO personnel" in m.span.text]
-    assert nato, "the reference article's NATO-involvement claims matched no EUvsDisinfo case"
+    assert nato, "the reference article's NATO-involvement claims are related to no EUvsDisinfo case"
     # Related cases about NATO's presence in Ukraine (e.g. "NATO Troops have arrived in Luhansk"), not the
     # same claim: the data set ends in 2021.
     assert all("NATO" in m.evidence[0].data["claim"] for m in nato)
@@ -145,5 +212,5 @@ def test_without_a_store_the_analysis_says_matching_is_off_and_how_to_turn_it_on
     analysis = pipeline.analyze(make_article("Officials said the bridge was closed on Monday.", id="a"))
     assert analysis.findings == []
     [skipped] = analysis.meta.skipped_stages
-    assert skipped.stage == "factchecks" and "sourcetrace factchecks import FILE" in skipped.reason
+    assert skipped.stage == "factchecks" and IMPORT_COMMAND in skipped.reason
     assert any(note.startswith("Skipped: factchecks: fact-check matching is off") for note in coverage_notes(analysis))
