@@ -104,7 +104,7 @@ def test_the_reference_has_every_layer(alone) -> None:
     for layer in ("attributions", "claims", "techniques", "findings"):
         assert any(data[layer] for data in layers), layer
     assert any(a.get("parent") for data in layers for a in data["attributions"])  # nested attributions
-    assert any(f["kind"] == "factcheck_match" for data in layers for f in data["findings"])
+    assert any(f["kind"] == "reports_checked_claim" for data in layers for f in data["findings"])
 
 
 @pytest.mark.parametrize("size", [2, 6, 16, 64])
