@@ -7,7 +7,8 @@ Gold (JSON lines, one per gold `Source` span of an article): `article` (the text
 Metric, per kind: the share of gold sources that the system found (an attribution whose source span overlaps the
 gold one; of several, the one overlapping most) and resolved to the same speaker: the last word of a gold name,
 case-folded, is among the words of the system's speaker name (for several gold names, any of them); where the gold
-names nobody (anonymous sources, unresolvable ones), the system must name nobody. `found` is the share found at
+names nobody (anonymous sources, unresolvable ones), the system must name nobody; where it names the author, the
+system's speaker must be resolved to the author. `found` is the share found at
 all, whatever the speaker.
 """
 
@@ -25,6 +26,7 @@ import typer
 
 from sourcetrace.errors import InputError
 
+AUTHOR = "author"
 KINDS = ("named", "pronoun", "description", "anonymous", "author", "other")
 _WORD = re.compile(r"[\w'’-]+")
 
@@ -83,9 +85,12 @@ def read_gold(path: Path) -> list[GoldSource]:
     return sources
 
 
-def same_speaker(gold: str | None, predicted: str | None) -> bool:
+def same_speaker(gold: str | None, predicted: str | None, resolved_from: str | None = None) -> bool:
     """Whether the system's speaker name is the gold one: a gold name's last word, case-folded, among the words of
-    the predicted name; a gold null wants a null."""
+    the predicted name; a gold null wants a null; the gold "author" (the writer or the outlet) wants a speaker
+    resolved to the author."""
+    if gold == AUTHOR:
+        return resolved_from == AUTHOR
     if gold is None:
         return predicted is None
     if predicted is None:
@@ -119,7 +124,8 @@ def score(gold: list[GoldSource], attributions: dict[str, list[Any]], keep_error
             continue
         scores.found[item.kind] += 1
         name = best.speaker.name if best.speaker is not None else None
-        if same_speaker(item.speaker, name):
+        resolved_from = getattr(best.speaker, "resolved_from", None)
+        if same_speaker(item.speaker, name, resolved_from):
             scores.resolved[item.kind] += 1
         elif keep_errors:
             scores.errors.append({"article": item.article, "start": item.start, "kind": item.kind, "text": item.text,

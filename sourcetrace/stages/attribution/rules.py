@@ -49,6 +49,12 @@ class Lexicon:
         self.male_words = {w.lower() for w in data.get("male_words", [])}
         self.female_words = {w.lower() for w in data.get("female_words", [])}
         self.nested_cue_verbs = {w.lower() for w in data.get("nested_cue_verbs", [])}
+        self.description_roles = {head.lower(): {w.lower() for w in words}
+                                  for head, words in data.get("description_roles", {}).items()}
+        self.unique_roles = {w.lower() for w in data.get("unique_roles", [])}
+        self.document_nouns = {w.lower() for w in data.get("document_nouns", [])}
+        self.event_verbs = {w.lower() for w in data.get("event_verbs", [])}
+        self.declining_verbs = {w.lower() for w in data.get("declining_verbs", [])}
 
 
 @dataclass
@@ -529,6 +535,13 @@ class Describer:
             return "named_person", head, head_entity
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE") and self._person_named_as_org(head_entity):
             return "named_person", head, head_entity
+        speaking_nouns = (self.lexicon.organization_heads | self.lexicon.medium_nouns | self.lexicon.relay_nouns
+                          | self.lexicon.document_nouns)
+        if people and head.pos_ == "NOUN" and head.lemma_.lower() not in speaking_nouns and all(
+                e.root.dep_ in ("poss", "compound") and e.root.head == head for e in people):
+            # "Clinton aides", "Obama's former campaign strategist": the name qualifies someone else
+            plural = head.tag_ in ("NNS", "NNPS")
+            return ("anonymous" if plural else "other"), head, None
         if people and head.lemma_.lower() not in self.lexicon.organization_heads:
             # "the leader of the DPR, Denis Pushilin" (apposition), "Lt. Col. Andrei Marochko, an officer"
             appositive = [e for e in people if any(t.dep_ == "appos" or t.head == head for t in e)]
@@ -550,6 +563,8 @@ class Describer:
         if head.pos_ == "PROPN":
             if head_entity is not None and head_entity.label_ == "NORP":
                 return "anonymous", head, None
+            if head_entity is None and len(span) == 1 and head.lower_.rstrip("s") in self.lexicon.anonymous_heads:
+                return "anonymous", head, None  # "Scholars say" at the start of a sentence
             return ("named_person", head, span) if head.ent_type_ in ("", "PERSON") else (
                 "named_organization", head, span)
         if organisations and head_entity is not None:

@@ -33,6 +33,7 @@ from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
+from sourcetrace.stages.attribution.resolver import ArticleMentions, Mention, is_first_person
 from sourcetrace.stages.attribution.rules import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -40,6 +41,7 @@ from sourcetrace.stages.attribution.rules import (
     Describer,
     Lexicon,
     RuleExtractor,
+    doc_facts,
     has_finite_verb,
     quote_regions,
     subtree_range,
@@ -103,6 +105,8 @@ class AttributionExtractor:
         known: list[Speaker] = []  # named speakers so far, for "Marochko said" and "he said"
         kinds: dict[str, str] = {}
         genders: dict[str, Gender | None] = {}  # "he" / "she" can only stand for a speaker of that gender
+        mentions = ArticleMentions(doc, text, regions, self.lexicon,
+                                   speech_subjects=[c.source for c in candidates if c.source])
         result: list[Attribution] = []
         for candidate in candidates:
             content = Span.of_fragments(text, candidate.content)
@@ -112,10 +116,30 @@ class AttributionExtractor:
             if candidate.source:
                 kind, _, name_span = self.describer.source_kind(doc, candidate.source)
                 described = self.describer.speaker(doc, candidate.source, kind, name_span)
-                speaker = Speaker(name=described[0], role=described[1]) if described else None
+                speaker = Speaker(name=described[0], role=described[1], resolved_from="name") if described else None
                 if kind == "pronoun":
-                    speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds,
-                                               genders)
+                    answered, antecedent = mentions.pronoun(*candidate.source, exclude=candidate.content)
+                    if answered:
+                        speaker = self._speaker_of(text, antecedent, "pronoun", known, kinds)
+                    else:
+                        speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds,
+                                                   genders)
+                        if speaker is not None:
+                            speaker = speaker.model_copy(update={"resolved_from": "pronoun"})
+                elif (kind in ("anonymous", "other") and speaker is None) or self._description_named(
+                        doc, candidate.source, kind, speaker):
+                    speaker = None
+                    issuer = mentions.issuer(doc, *candidate.source)
+                    antecedent = mentions.description(doc, *candidate.source) if issuer is None else None
+                    if issuer is not None:
+                        speaker, kind = Speaker(name=_plain_name(issuer), resolved_from="description"), "other"
+                    elif antecedent is not None:
+                        speaker = self._speaker_of(text, antecedent, "description", known, kinds)
+                        kind = antecedent.entity.kind
+                    elif kind == "named_person":
+                        kind = "other"
+                    elif kind == "named_organization" and described:
+                        speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
                     earlier = _same_speaker(speaker, known)
                     if earlier is None and kind == "named_person":
@@ -137,7 +161,11 @@ class AttributionExtractor:
             elif candidate.extras.get("follow_on") is not None:
                 previous = candidate.extras["follow_on"]
                 kind, speaker = previous.source_kind, previous.speaker
-            channel_range = self.describer.channel(doc, candidate)
+            if candidate.extras.get("speaker") is not None:
+                speaker, kind = candidate.extras["speaker"], candidate.extras.get("speaker_kind", kind)
+            channel_range = candidate.extras.get("channel") or self.describer.channel(doc, candidate)
+            if channel_range is not None and source is not None and _same_words(text, channel_range, candidate.source):
+                channel_range = None  # an outlet is never its own channel
             attribution = Attribution(
                 id=stable_id("attr", article_id, content.start, content.end, cue.start if cue else -1),
                 source=source,
@@ -148,14 +176,62 @@ class AttributionExtractor:
                 quote_kind=_quote_kind(text, candidate.content, regions),
                 speaker=speaker,
                 score=round(candidate.score, 4) if candidate.score is not None else None,
+                statement_kind="declined" if self._declines(doc, candidate) else "statement",
             )
             result.append(attribution)
+        _first_person_speakers(result, regions, document.analysis.article.outlet or "the author")
         result.extend(self._follow_on_quotes(document, result, regions))
         if self.author_voice:
             result.extend(self._author_voice(document, result))
         _link_parents(result)
         result.sort(key=lambda a: (a.content.start, a.id))
         return result
+
+    def _speaker_of(self, text: str, antecedent: Mention | None, resolved_from: str, known: list[Speaker],
+                    kinds: dict[str, str]) -> Speaker | None:
+        """The speaker a pronoun or description stands for: the named speaker already met with that name, else
+        the entity's fullest name; `mention` is the antecedent it was resolved to."""
+        if antecedent is None:
+            return None
+        entity = antecedent.entity
+        named = Speaker(name=_plain_name(entity.name), role=entity.role_text)
+        earlier = _same_speaker(named, known) or next(
+            (k for k in reversed(known) if k.name.split()[-1:] == named.name.split()[-1:]
+             and kinds.get(k.name) == entity.kind), None)
+        base = earlier if earlier is not None else named
+        return base.model_copy(update={"resolved_from": resolved_from,
+                                       "mention": Span.of(text, antecedent.start, antecedent.end)})
+
+    def _description_named(self, doc: Any, source: tuple[int, int], kind: str, speaker: Speaker | None) -> bool:
+        """Whether a source the describer named is a description: a title alone ("Judge rejects ...") or an
+        organisation by its common noun alone ("the appeals court")."""
+        if speaker is None:
+            return False
+        if kind == "named_person":
+            words = doc_facts(doc).text[source[0]:source[1]].split()
+            if words and words[0].lower() in ("the", "a", "an"):
+                words = words[1:]
+            return len(words) == 1 and speaker.name.lower().rstrip(".") in self.lexicon.titles
+        if kind == "named_organization":
+            span = doc.char_span(*source, alignment_mode="expand")
+            return span is not None and not any(t.pos_ == "PROPN" or t.ent_type_ for t in span) and \
+                span.text.lower() not in self.lexicon.outlets
+        return False
+
+    def _declines(self, doc: Any, candidate: Candidate) -> bool:
+        """A refusal to speak ("declined to comment", "did not respond to a request for comment"): a
+        non-statement, whatever its content says."""
+        if candidate.cue is None:
+            return False
+        cue_text = doc_text_lower(doc, candidate.cue)
+        content_text = " ".join(doc_text_lower(doc, piece) for piece in candidate.content)
+        if any(re.search(rf"\b{verb}", cue_text) for verb in self.lexicon.declining_verbs):
+            return bool(re.match(r"^(to\s+)?(comment|elaborate|say|discuss|answer|respond|speak|confirm|give)\b",
+                                 content_text)) or not content_text
+        if re.search(r"\b(not|n't|never)\s+(immediately\s+)?(respond|return|reply|answer)", cue_text):
+            return bool(re.match(r"^(to\s+)?(an?\s+|the\s+|repeated\s+|multiple\s+)*"
+                                 r"(requests?|calls?|emails?|messages?|inquir|queries|question)", content_text))
+        return False
 
     def _full_mention(self, doc: Any, speaker: Speaker, before: int) -> Speaker | None:
         """The first earlier mention of a person whose full name ends with this speaker's name, described with
@@ -230,6 +306,39 @@ class AttributionExtractor:
                 content=Span.of(text, sentence.start, sentence.end), source_kind="author", quote_kind="indirect",
             ))
         return result
+
+
+def doc_text_lower(doc: Any, piece: tuple[int, int]) -> str:
+    return doc_facts(doc).text[piece[0]:piece[1]].strip().lower()
+
+
+def _plain_name(name: str) -> str:
+    return re.sub(r"\s+", " ", name.replace("’", "'")).strip()
+
+
+def _same_words(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    def words(piece: tuple[int, int]) -> list[str]:
+        return [w for w in re.findall(r"\w+", text[piece[0]:piece[1]].lower()) if w != "the"]
+
+    return words(first) == words(second)
+
+
+def _first_person_speakers(attributions: list[Attribution], regions: list[tuple[int, int]], author: str) -> None:
+    """"I", "we" inside a quotation speak for whoever the quotation is attributed to; outside quotations
+    they are the author's (the outlet's name when the article gives one)."""
+    for inner in attributions:
+        if inner.source is None or not is_first_person(inner.source.text):
+            continue
+        enclosing = [outer for outer in attributions if outer is not inner and outer.speaker is not None
+                     and outer.content.start <= inner.source.start and inner.source.end <= outer.content.end]
+        quoted = any(s <= inner.source.start < e for s, e in regions)
+        if enclosing:
+            outer = min(enclosing, key=lambda a: a.content.end - a.content.start)
+            inner.speaker = outer.speaker.model_copy(update={"resolved_from": "quote"})
+        elif not quoted:
+            inner.speaker = Speaker(name=author, resolved_from="author")
+        else:
+            inner.speaker = None
 
 
 def _touches(candidate: Candidate, other: Candidate) -> bool:

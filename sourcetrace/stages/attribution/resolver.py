@@ -1,0 +1,443 @@
+"""Who a source mention stands for: the people and organisations an article names, and the pronouns, relative
+pronouns and descriptions that point back at them.
+
+One pass over the parse, in text order, collects mentions: PERSON entities (and names the small model labels
+ORG or GPE but that stand as the subject of a speech verb with "he"/"she" nearby, or open with a known first
+name or follow a title), ORG entities, and every third-person pronoun, which is resolved as it is met and then
+counts as a mention of whom it stands for (so "he ... he ... he" follows one person). Mentions of one person
+share an entity: same surname and no conflicting first name ("Hillary Clinton", "Clinton", "Mrs. Clinton").
+
+A pronoun goes to the most recent compatible mention: sentences are searched backwards from the pronoun's own
+(at most `WINDOW` sentences); within a sentence a subject (or the source of a speech verb) outranks other
+mentions and the later outranks the earlier; a name inside a quotation is a candidate only when nothing outside
+quotations is, and in the pronoun's own sentence a quoted name is never its antecedent ("'Putin is wrong,' he
+said"). Compatibility: "he"/"she" want a person not known to be of the other gender (an unknown gender is never
+evidence against either), "it" an organisation, "they" an organisation or nobody (a plural group of people is
+anonymous).
+
+A definite description ("the minister", "Russia's top diplomat", "the newspaper") goes to the named entity the
+article gives that role: a person whose title or apposition carries the description's head noun or one of its
+role words (`description_roles` in the lexicon), else, for the heads that name one office in an article ("the
+nominee", "the president"), the person mentioned most so far; organisation heads ("the newspaper", "the court")
+go to the latest organisation whose name carries the head word, or the latest news outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
+from sourcetrace.stages.attribution.rules import Lexicon
+
+WINDOW = 8  # sentences searched back for a pronoun's antecedent
+EntityKind = Literal["named_person", "named_organization"]
+
+_MALE_PRONOUNS = {"he", "him", "his", "himself"}
+_FEMALE_PRONOUNS = {"she", "her", "hers", "herself"}
+_FIRST_PERSON = {"i", "we", "me", "us", "my", "our", "myself", "ourselves"}
+_TITLE_STRIP = re.compile(r"^(?:the\s+)", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_OUTLET_WORDS = {"times", "post", "news", "journal", "herald", "tribune", "gazette", "newspaper", "magazine",
+                 "press", "agency", "reuters", "telegraph", "guardian", "daily"}
+_SUBJECTS = {"nsubj", "nsubjpass"}
+_PERSON_LABELS = {"PERSON"}
+_ORG_LABELS = {"ORG"}
+_MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
+
+
+@dataclass
+class Entity:
+    """A person or organisation of the article: its fullest name so far, gender (persons), role words."""
+
+    kind: EntityKind
+    name: str
+    key: str
+    gender: Gender | None = None
+    gender_conflict: bool = False
+    roles: set[str] = field(default_factory=set)
+    role_phrases: list[str] = field(default_factory=list)
+    role_text: str | None = None
+    mentions: int = 0
+    outlet: bool = False
+
+    def first_name(self) -> str | None:
+        words = self.name.split()
+        return words[0] if len(words) > 1 else None
+
+    def note_gender(self, gender: Gender | None) -> None:
+        if gender is None or self.gender_conflict:
+            return
+        if self.gender is None:
+            self.gender = gender
+        elif self.gender != gender:
+            self.gender, self.gender_conflict = None, True
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    entity: Entity
+    sentence: int
+    subject: bool
+    quoted: bool
+
+
+class ArticleMentions:
+    """The mentions of one parsed article and the resolution of its pronouns (see the module docstring)."""
+
+    def __init__(self, doc: Any, text: str, regions: Sequence[tuple[int, int]], lexicon: Lexicon,
+                 speech_subjects: Sequence[tuple[int, int]] = ()) -> None:
+        self.doc, self.text, self.lexicon = doc, text, lexicon
+        self._region_starts = [s for s, _ in regions]
+        self._regions = list(regions)
+        self._sentence_starts = [sentence.start_char for sentence in doc.sents]
+        self.entities: list[Entity] = []
+        self.mentions: list[Mention] = []
+        self.resolved: dict[int, Mention | None] = {}  # pronoun token index -> its antecedent
+        self._speech_subjects = list(speech_subjects)
+        self._issuers: dict[str, str] = {}  # document noun -> the issuer of its latest named instance
+        self._collect()
+
+    # --- positions -----------------------------------------------------------------------------------------
+    def quoted(self, position: int) -> bool:
+        index = bisect_right(self._region_starts, position) - 1
+        return index >= 0 and self._regions[index][0] <= position < self._regions[index][1]
+
+    def sentence_of(self, position: int) -> int:
+        return max(0, bisect_right(self._sentence_starts, position) - 1)
+
+    # --- collecting ----------------------------------------------------------------------------------------
+    def _collect(self) -> None:
+        doc = self.doc
+        pronoun_words = _MALE_PRONOUNS | _FEMALE_PRONOUNS | {"it", "they", "who"}
+        entity_at: dict[int, Any] = {}
+        for entity in doc.ents:
+            entity_at[entity.start] = entity
+        token_index = 0
+        while token_index < len(doc):
+            entity = entity_at.get(token_index)
+            if entity is not None:
+                self._add_entity_mention(entity)
+                token_index = entity.end
+                continue
+            token = doc[token_index]
+            if token.lower_ in pronoun_words and token.pos_ == "PRON":
+                resolved = self._resolve_token(token)
+                self.resolved[token.i] = resolved
+                if resolved is not None:
+                    self._add_mention(token.idx, token.idx + len(token.text), resolved.entity, token)
+            token_index += 1
+
+    def _is_person_entity(self, entity: Any) -> bool:
+        if entity.label_ in _PERSON_LABELS:
+            return True
+        if entity.label_ not in _MAYBE_PERSON_LABELS or not 1 <= len(entity) <= 4:
+            return False
+        words = [t for t in entity if t.lower_ not in ("'s", "’s")]
+        if not words or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in words):
+            return False
+        if entity.text.lower() in self.lexicon.outlets or words[-1].lower_ in self.lexicon.organization_heads:
+            return False
+        before = entity.doc[entity.start - 1] if entity.start > 0 else None
+        if before is not None and before.lower_.rstrip(".") in self.lexicon.titles and len(words) >= 2:
+            return True
+        if len(words) >= 2 and words[0].text in first_name_genders():
+            return True
+        # a name that speaks, with a person's pronoun close by: the subject of a speech verb
+        root = entity.root
+        if root.dep_ in _SUBJECTS and root.head.lemma_.lower() in self.lexicon.cue_verbs:
+            window = entity.doc[max(0, entity.start - 30): min(len(entity.doc), entity.end + 40)]
+            return any(t.lower_ in ("he", "she", "his", "her") for t in window)
+        return False
+
+    def _add_entity_mention(self, entity: Any) -> None:
+        if self._is_person_entity(entity):
+            found = self._person(entity)
+        elif entity.label_ in _ORG_LABELS:
+            found = self._organisation(entity)
+        else:
+            return
+        if found is not None:
+            self._add_mention(entity.start_char, entity.end_char, found, entity.root)
+
+    def _add_mention(self, start: int, end: int, entity: Entity, head: Any) -> None:
+        entity.mentions += 1
+        subject = head.dep_ in _SUBJECTS or any(s <= start < e for s, e in self._speech_subjects)
+        self.mentions.append(Mention(start, end, entity, self.sentence_of(start), subject, self.quoted(start)))
+
+    def _person(self, entity: Any) -> Entity | None:
+        words = [t.text for t in entity if t.lower_ not in ("'s", "’s") and not t.is_punct]
+        while words and words[0].lower().rstrip(".") in self.lexicon.titles:
+            words = words[1:]
+        if not words:
+            return None
+        name = _POSSESSIVE.sub("", " ".join(words)).strip()
+        key = _POSSESSIVE.sub("", words[-1]).lower()
+        if not key:
+            return None
+        left = entity.root.left_edge.i if entity.root.left_edge.i < entity.start else entity.start
+        mention_text = entity.doc[left: entity.end].text
+        roles = self._role_words(entity)
+        gender = speaker_gender(name, mention_text, " ".join(roles), self.lexicon.male_words,
+                                self.lexicon.female_words)
+        first = words[0] if len(words) > 1 else None
+        match = None
+        for candidate in reversed(self.entities):
+            if candidate.kind != "named_person" or candidate.key != key:
+                continue
+            other_first = candidate.first_name()
+            if first and other_first and first.rstrip(".") != other_first.rstrip(".") and not (
+                    first[0] == other_first[0] and (first.endswith(".") or other_first.endswith("."))):
+                continue  # "Bill Clinton" is not "Hillary Clinton"
+            if gender and candidate.gender and gender != candidate.gender and first is None:
+                continue  # "Mrs. Clinton" after "Bill Clinton"
+            match = candidate
+            break
+        if match is None:
+            match = Entity(kind="named_person", name=name, key=key)
+            self.entities.append(match)
+        elif len(name.split()) > len(match.name.split()):
+            match.name = name
+        match.note_gender(gender)
+        if roles:
+            match.roles |= roles
+            match.role_phrases.append(" ".join(self._role_sequence(entity)))
+            match.role_text = match.role_text or self._role_text(entity)
+        return match
+
+    def _organisation(self, entity: Any) -> Entity | None:
+        name = _POSSESSIVE.sub("", _TITLE_STRIP.sub("", entity.text.strip())).strip()
+        if not name:
+            return None
+        key = name.lower()
+        match = next((e for e in reversed(self.entities) if e.kind == "named_organization" and e.key == key), None)
+        if match is None:
+            outlet = key in self.lexicon.outlets or bool(set(key.split()) & _OUTLET_WORDS)
+            match = Entity(kind="named_organization", name=name, key=key, outlet=outlet)
+            self.entities.append(match)
+        match.roles |= {w.lower() for w in re.findall(r"[A-Za-z]+", name)}
+        return match
+
+    def _role_words(self, entity: Any) -> set[str]:
+        return set(self._role_sequence(entity))
+
+    def _role_sequence(self, entity: Any) -> list[str]:
+        """Lower-case words of the titles before a name and of its appositions ("Foreign Minister Sergei
+        Lavrov", "Lavrov, Russia's top diplomat", "the minister, Sergei Lavrov")."""
+        words: list[str] = []
+        doc = entity.doc
+        root = entity.root
+        for token in doc[root.left_edge.i: entity.start]:
+            if token.is_alpha:
+                words.append(token.lower_)
+        phrases = [c for c in root.children if c.dep_ == "appos"]
+        if root.dep_ == "appos":
+            phrases.append(root.head)
+        for phrase in phrases:
+            for token in phrase.subtree:
+                if token.is_alpha and not (entity.start <= token.i < entity.end):
+                    words.append(token.lower_)
+        return [w for w in words if w not in ("the", "a", "an", "and", "s")]
+
+    def _role_text(self, entity: Any) -> str | None:
+        root = entity.root
+        phrases = [c for c in root.children if c.dep_ == "appos"]
+        if phrases:
+            return " ".join(t.text for t in phrases[0].subtree if not (entity.start <= t.i < entity.end)).strip(" ,")
+        return None
+
+    # --- resolving -----------------------------------------------------------------------------------------
+    def _resolve_token(self, token: Any) -> Mention | None:
+        word = token.lower_
+        if word == "who":
+            return self._relative(token)
+        if word in _MALE_PRONOUNS | _FEMALE_PRONOUNS:
+            return self._antecedent(token.idx, "named_person", pronoun_gender(word))
+        if word == "it":
+            return self._antecedent(token.idx, "named_organization", None, window=3, blocked_by_things=True)
+        if word == "they":
+            return self._antecedent(token.idx, "named_organization", None, window=3, blocked_by_things=True,
+                                    blocked_by_groups=True)
+        return None
+
+    def _relative(self, token: Any) -> Mention | None:
+        """"Smith, who said ..." is Smith; "people who said" is nobody the article names."""
+        verb = token.head
+        if verb.dep_ != "relcl":
+            return None
+        antecedent = verb.head
+        for mention in reversed(self.mentions):
+            if mention.start <= antecedent.idx < mention.end:
+                return mention
+            if mention.end < antecedent.idx - 200:
+                break
+        return None
+
+    def _antecedent(self, position: int, kind: EntityKind, gender: Gender | None, window: int = WINDOW,
+                    exclude: Sequence[tuple[int, int]] = (), blocked_by_things: bool = False,
+                    blocked_by_groups: bool = False) -> Mention | None:
+        own_sentence = self.sentence_of(position)
+        own_quoted = self.quoted(position)
+        earlier = [m for m in self.mentions if m.start < position and m.sentence > own_sentence - window
+                   and not any(s <= m.start < e for s, e in exclude)]
+        if blocked_by_things:
+            blocker = self._latest_other_subject(position, own_sentence, blocked_by_groups)
+            if blocker is not None:
+                earlier = [m for m in earlier if m.start > blocker]
+
+        def compatible(mention: Mention) -> bool:
+            entity = mention.entity
+            if entity.kind != kind:
+                return False
+            return gender is None or entity.gender is None or entity.gender == gender
+
+        candidates = [m for m in earlier if compatible(m)]
+        if not own_quoted:
+            candidates = [m for m in candidates if not (m.quoted and m.sentence == own_sentence)]
+        unquoted = [m for m in candidates if not m.quoted]
+        pool = unquoted if unquoted or not own_quoted else candidates
+        if not pool and not own_quoted:
+            pool = candidates
+        if not pool:
+            return None
+        latest_sentence = max(m.sentence for m in pool)
+        in_sentence = [m for m in pool if m.sentence == latest_sentence]
+        return max(in_sentence, key=lambda m: (m.subject, m.start))
+
+    def _latest_other_subject(self, position: int, own_sentence: int, groups: bool) -> int | None:
+        """The start of the latest subject before `position` (within two sentences) that is a thing or, with
+        `groups`, a plural group of people and not a named organisation: "it" and "they" stand for it, and it
+        names nobody."""
+        doc = self.doc
+        span = doc.char_span(self._sentence_starts[max(0, own_sentence - 2)], position, alignment_mode="expand")
+        if span is None:
+            return None
+        latest = None
+        for token in span:
+            if token.dep_ not in _SUBJECTS or token.pos_ not in ("NOUN", "PROPN") or token.ent_type_ == "ORG":
+                continue
+            if token.pos_ == "PROPN":
+                continue
+            if token.tag_ in ("NNS",) and not groups:
+                continue
+            if token.lemma_.lower() in self.lexicon.organization_heads:
+                continue
+            latest = token.idx
+        return latest
+
+    # --- what the stage asks -------------------------------------------------------------------------------
+    def pronoun(self, start: int, end: int, exclude: Sequence[tuple[int, int]] = ()) -> tuple[bool, Mention | None]:
+        """(whether the span is a pronoun this resolver answers for, the mention it stands for)."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return False, None
+        token = span[0] if len(span) == 1 else span.root
+        word = token.lower_
+        if word in _FIRST_PERSON or word in ("you", "them", "those", "some", "someone"):
+            return True, None
+        if word in _MALE_PRONOUNS | _FEMALE_PRONOUNS and exclude:
+            return True, self._antecedent(token.idx, "named_person", pronoun_gender(word), exclude=exclude)
+        if token.i in self.resolved:
+            return True, self.resolved[token.i]
+        return False, None
+
+    def description(self, doc: Any, start: int, end: int) -> Mention | None:
+        """The named person or organisation a definite description stands for (see the module docstring)."""
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return None
+        head = span.root
+        first = span[0]
+        definite = first.lower_ in ("the", "this", "that") or first.tag_ == "PRP$" or any(
+            t.tag_ == "POS" for t in span if t.i < head.i)
+        if not definite or head.tag_ in ("NNS", "NNPS") or head.pos_ not in ("NOUN", "PROPN"):
+            return None
+        lemma = head.lemma_.lower()
+        heads = {lemma} | {t.lemma_.lower() for t in head.conjuncts if t.pos_ == "NOUN" and t.i < span.end}
+        words = {t.lower_ for t in span if t.is_alpha and t.i != first.i}
+        earlier = [m for m in self.mentions if m.start < start]
+        roles = self.lexicon.description_roles
+        if lemma in self.lexicon.organization_heads or lemma in ("paper", "newspaper", "outlet", "network"):
+            wanted_outlet = lemma in ("newspaper", "paper", "outlet", "network", "magazine", "agency", "channel",
+                                      "station")
+            for mention in reversed(earlier):
+                entity = mention.entity
+                if entity.kind != "named_organization":
+                    continue
+                if lemma in entity.roles or (wanted_outlet and entity.outlet):
+                    return mention
+            return None
+        role_words = set(heads)
+        for noun in heads:
+            role_words |= roles.get(noun, set())
+        gender = "female" if words & self.lexicon.female_words else "male" if words & self.lexicon.male_words else None
+        people = [m for m in earlier if m.entity.kind == "named_person"
+                  and (gender is None or m.entity.gender in (None, gender))]
+        by_role = [m for m in people if m.entity.roles & role_words
+                   or any(" " in r and r in phrase for r in role_words for phrase in m.entity.role_phrases)]
+        qualifiers = words - role_words - {lemma}
+        if by_role:
+            # "the former secretary of state" against two secretaries: the one sharing the most words
+            return max(by_role, key=lambda m: (len(m.entity.roles & qualifiers), m.start))
+        if heads & self.lexicon.unique_roles and people:
+            counts: dict[int, int] = {}
+            latest: dict[int, int] = {}
+            for mention in people:
+                counts[id(mention.entity)] = counts.get(id(mention.entity), 0) + 1
+                latest[id(mention.entity)] = mention.start
+            return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
+        return None
+
+    def issuer(self, doc: Any, start: int, end: int) -> str | None:
+        """Who issued a poll, study, report or ruling that stands as a source: the names it carries ("a
+        Quinnipiac University poll", "the Reuters/Ipsos poll"), the owner a possessive pronoun stands for ("his
+        website"), or, for "the poll" with no name, the issuer of the article's last poll that had one."""
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return None
+        head = span.root
+        lemma = head.lemma_.lower()
+        if lemma not in self.lexicon.document_nouns:
+            return None
+        names = [t for t in span if t.i < head.i and (t.pos_ == "PROPN" or t.ent_type_ in ("ORG", "PERSON"))
+                 and t.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")]
+        if not names:
+            by = next((g for c in head.children if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")
+                       for g in c.children if g.dep_ == "pobj" and g.i < span.end), None)
+            if by is not None and (by.pos_ == "PROPN" or by.ent_type_ in ("ORG", "PERSON")):
+                names = [t for t in by.subtree if t.pos_ in ("PROPN", "CCONJ", "PUNCT") and t.i < span.end]
+                while names and names[-1].pos_ != "PROPN":
+                    names.pop()
+        if names:
+            name = doc[names[0].i: names[-1].i + 1].text
+            name = _POSSESSIVE.sub("", name).strip()
+            self._issuers[lemma] = name
+            return name
+        owner = next((t for t in span if t.tag_ == "PRP$" and t.head == head), None)
+        if owner is not None:
+            gender = pronoun_gender(owner.lower_)
+            kind: EntityKind = "named_person" if gender is not None else "named_organization"
+            found = self._antecedent(owner.idx, kind, gender)
+            return found.entity.name if found is not None else None
+        if span[0].lower_ in ("the", "this", "that"):
+            return self._issuers.get(lemma)
+        return None
+
+    def entity_at(self, start: int, end: int) -> Entity | None:
+        """The entity of a mention that overlaps [start, end) (the last one)."""
+        found = None
+        for mention in self.mentions:
+            if mention.start < end and start < mention.end:
+                found = mention.entity
+            elif mention.start >= end:
+                break
+        return found
+
+
+def is_first_person(word: str) -> bool:
+    return word.strip().lower() in _FIRST_PERSON
