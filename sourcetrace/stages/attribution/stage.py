@@ -31,6 +31,7 @@ from pydantic import Field
 from sourcetrace._ml.text import trim
 from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.stages.attribution.cyrillic import CYRILLIC, CyrillicAttribution
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
 from sourcetrace.stages.attribution.resolver import ArticleMentions, Mention, is_first_person
@@ -59,6 +60,7 @@ class AttributionExtractor:
         self.rules = RuleExtractor(self.lexicon)
         self.describer = Describer(self.lexicon)
         self.author_voice = settings.author_voice
+        self.cyrillic = CyrillicAttribution(settings.author_voice)  # Russian and Ukrainian: rules of their own
         first_name_genders()  # read the first-name table now, not inside the first article's analysis
         self.learned: LearnedExtractor | None = None
         model_file = Path(settings.model_path) if settings.model_path else MODEL_FILE
@@ -81,6 +83,8 @@ class AttributionExtractor:
         return {"attribution": self.learned.version}
 
     def process(self, documents: Sequence[Document]) -> None:
+        self.cyrillic.process([d for d in documents if d.analysis.article.language in CYRILLIC])
+        documents = [d for d in documents if d.analysis.article.language not in CYRILLIC]
         parsed = [document for document in documents if document.doc is not None]
         # the tagger runs once over the whole batch (its windows are batched across articles)
         tagged = None
@@ -431,7 +435,7 @@ class AttributionSettings(StageSettings):
     tagger: bool = Field(True, description="the fine-tuned MiniLM token tagger (false: the parse ranker alone)")
 
 
-@register_stage("attribution", requires=("backbone",), assigns=("attributions",), languages=ENGLISH,
+@register_stage("attribution", requires=("backbone",), assigns=("attributions",), languages=ENGLISH | CYRILLIC,
                 settings=AttributionSettings)
 def make_attribution(settings: AttributionSettings) -> AttributionExtractor:
     return AttributionExtractor(settings)
