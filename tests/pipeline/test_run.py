@@ -123,15 +123,30 @@ RUSSIAN = ("Пресс-секретарь президента России Дм
            "ночью были сбиты несколько беспилотников над Белгородской областью.")
 
 
-def test_russian_text_gets_no_english_model_output_and_says_so(pipeline):
+def test_russian_text_gets_the_russian_backbone_and_attributions(pipeline):
     analysis = pipeline.analyze(make_article(RUSSIAN, id="ru"))
     assert analysis.meta.language == "ru"
+    assert len(analysis.sentences) == 3
+    assert any(e.label == "PERSON" and e.span.text == "Дмитрий Песков" for e in analysis.entities)
+    speakers = {a.cue.text: a.speaker.name for a in analysis.attributions if a.cue and a.speaker}
+    assert speakers["заявил"] == "Дмитрий Песков" and speakers["сказал"] == "Дмитрий Песков"
+    assert "backbone_ru" in analysis.meta.models and "spacy" not in analysis.meta.models
+    assert "attribution" not in {p.stage for p in analysis.meta.skipped_stages}
+    assert_offsets_hold(analysis)
+
+
+GERMAN = ("Der Sprecher des Kremls, Dmitri Peskow, sagte am Montag, dass der Kreml diese Berichte nicht "
+          "kommentiere. Das Verteidigungsministerium meldete in der Nacht mehrere abgeschossene Drohnen.")
+
+
+def test_a_language_without_models_gets_no_english_model_output_and_says_so(pipeline):
+    analysis = pipeline.analyze(make_article(GERMAN, id="de"))
+    assert analysis.meta.language == "de"
     assert analysis.sentences
     assert analysis.entities == [] and analysis.attributions == [] and analysis.claims == []
     assert analysis.times == [] and analysis.framing == []
     skipped = {p.stage for p in analysis.meta.skipped_stages}
     assert {"entities", "time", "attribution", "claims", "framing", "knowledge_base", "factchecks"} <= skipped
-    assert "techniques" not in skipped  # the UNLP model reads Russian
     from sourcetrace.report.coverage import coverage_notes
 
-    assert coverage_notes(analysis)[0].startswith("Language: Russian (ru). Not analysed for this language: entities")
+    assert coverage_notes(analysis)[0].startswith("Language: German (de). Not analysed for this language: entities")
