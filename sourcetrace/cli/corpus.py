@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sourcetrace.cli.console import CONFIG_OPTION, PROFILE_OPTION, err, fail
 from sourcetrace.errors import InputError, SourcetraceError
@@ -47,7 +48,36 @@ def _open(db: str):  # noqa: ANN202
         raise fail(str(error)) from None
 
 
-def _print_rows(rows: list[dict], fmt: TableFormat, out: Path | None) -> None:  # noqa: UP007
+# Columns a table shows by default (every column stays in csv/json/jsonl and --columns can name any of them).
+CLAIM_TABLE_COLUMNS = ("checkworthiness", "speaker", "kind", "text", "outlet", "published", "factcheck")
+# Short headers keep a table readable at 100 columns.
+HEADERS = {"checkworthiness": "score", "n_attributions": "attrib.", "n_articles": "articles",
+           "n_independent_articles": "indep.", "first_published": "first", "last_published": "last",
+           "source_kind": "kind", "target_kind": "via", "n_outlets": "outlets", "n_claims": "claims",
+           "n_clusters": "clusters", "numbers_changed": "numbers differ", "first_outlet": "first in",
+           "published": "date",
+           "factcheck": "fact-check"}
+# A fact-check status in a table cell: the finding kind in a word.
+FACTCHECK_WORDS = {"refutes_checked_claim": "denies", "reports_checked_claim": "reports", "factcheck_match": "match"}
+# Columns that may wrap; the others stay on one line (cut with … when too wide).
+WRAPPING = {"text", "label", "content", "message", "error", "title", "narratives", "claim"}
+CELL_LIMIT = 200
+
+
+def _choose_columns(rows: list[dict], columns: str | None, default: tuple[str, ...] | None = None) -> list[dict]:
+    """The columns asked for with --columns (comma-separated), else `default` for a table, else all."""
+    if columns is None and default is None:
+        return rows
+    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else list(default or ())
+    if rows:
+        unknown = [c for c in wanted if c not in rows[0]]
+        if unknown:
+            raise fail(f"unknown column(s) {', '.join(unknown)}: choose from {', '.join(rows[0])}", 2)
+    return [{c: row[c] for c in wanted} for row in rows]
+
+
+def _print_rows(rows: list[dict], fmt: TableFormat, out: Path | None, total: int | None = None,  # noqa: UP007
+                offset: int = 0) -> None:
     import pyarrow as pa
 
     if out is not None:
@@ -60,6 +90,7 @@ def _print_rows(rows: list[dict], fmt: TableFormat, out: Path | None) -> None:  
         except SourcetraceError as error:
             raise fail(str(error), 2) from None
         err.print(f"wrote {len(rows)} rows to {out}", highlight=False)
+        _say_if_cut(len(rows), total, offset)
         return
     if fmt is TableFormat.jsonl:
         for row in rows:
@@ -77,24 +108,50 @@ def _print_rows(rows: list[dict], fmt: TableFormat, out: Path | None) -> None:  
     else:
         from rich.table import Table
 
-        table = Table(show_lines=False)
         columns = list(rows[0]) if rows else []
+        table = Table(show_lines=False, pad_edge=False, collapse_padding=True,
+                      expand=any(c in WRAPPING for c in columns))
         for column in columns:
-            table.add_column(column, overflow="fold", max_width=60)
+            if column in WRAPPING:
+                table.add_column(HEADERS.get(column, column), overflow="fold", ratio=3, min_width=20)
+            else:
+                table.add_column(HEADERS.get(column, column), no_wrap=True, overflow="ellipsis", max_width=24)
+        shortened = 0
         for row in rows:
-            table.add_row(*[_cell(row[c]) for c in columns])
+            cells = []
+            for c in columns:
+                text = _cell(row[c])
+                if len(text) > CELL_LIMIT:
+                    text, shortened = text[: CELL_LIMIT - 1] + "…", shortened + 1
+                cells.append(text)
+            table.add_row(*cells)
         Console().print(table)
         err.print(f"{len(rows)} row(s)", highlight=False)
+        if shortened:
+            err.print(f"{shortened} cell(s) longer than {CELL_LIMIT} characters end in …: -f json shows them whole",
+                      highlight=False)
+    _say_if_cut(len(rows), total, offset)
+
+
+def _say_if_cut(shown: int, total: int | None, offset: int) -> None:
+    """A listing cut by --limit says so, with how many there are."""
+    if total is not None and offset + shown < total:
+        err.print(f"showing {offset + 1}–{offset + shown} of {total}: --limit and --offset show more",
+                  highlight=False)
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
     if isinstance(value, (list, dict)):
-        text = json.dumps(value, ensure_ascii=False)
-    else:
-        text = str(value)
-    return text if len(text) <= 200 else text[:197] + "..."
+        if isinstance(value, list) and all(isinstance(v, dict) and "span" in v for v in value):
+            return ", ".join(v["span"].get("text", "") for v in value)  # quantities and dates: their words
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 DB_OPTION = typer.Option("corpus", "--db", help="Corpus folder written by `sourcetrace run`, or a postgresql:// URL.")
@@ -168,11 +225,15 @@ def run(
     except (SourcetraceError, InputError) as error:
         raise fail(str(error)) from None
     numbers = summary.to_dict()
+    if numbers["analysed"]:
+        speed = (f"{numbers['articles_per_second']} articles/s; peak memory per worker "
+                 f"{numbers['peak_rss_mb_per_worker']} MB; ")
+    else:  # a resume with nothing left to do measured no speed: say so rather than print zeros
+        speed = "nothing new to analyse; "
     err.print(
-        f"{numbers['analysed']} analysed, {numbers['skipped']} already done, {_failed(numbers)}"
-        f"{numbers['articles_per_second']} articles/s; peak memory per worker "
-        f"{numbers['peak_rss_mb_per_worker']} MB; {numbers['duplicates']} duplicates, "
-        f"{numbers['clusters']} claim clusters. Database: {out / 'corpus.duckdb'}",
+        f"{numbers['analysed']} analysed, {numbers['skipped']} already done, {_failed(numbers)}{speed}"
+        f"{numbers['duplicates']} duplicates, {numbers['clusters']} claim clusters (carried by 2+ articles). "
+        f"Database: {out / 'corpus.duckdb'}",
         highlight=False,
     )
     if summary.warned:
@@ -211,10 +272,22 @@ def query(
     _print_rows(_rows(table), fmt, None)
 
 
+class ClaimSort(str, enum.Enum):
+    published = "published"
+    checkworthiness = "checkworthiness"
+    speaker = "speaker"
+    outlet = "outlet"
+    kind = "kind"
+
+
 def claims(
     db: str = DB_OPTION,
-    speaker: str | None = typer.Option(None, help="Speaker name contains this."),  # noqa: UP007
+    speaker: str | None = typer.Option(None, help="Speaker name contains this (merged names: Peskov finds "  # noqa: UP007
+                                       "Dmitry Peskov)."),
     source_kind: str | None = typer.Option(None, help="named_person, anonymous, ..."),  # noqa: UP007
+    kind: str | None = typer.Option(None, "--kind", help="Claim kind: event, statistic, causal, prediction, "  # noqa: UP007
+                                    "opinion, other."),
+    min_score: float | None = typer.Option(None, "--min-score", help="Check-worthiness at least this (0-1)."),  # noqa: UP007
     outlet: str | None = typer.Option(None, help="Outlet contains this."),  # noqa: UP007
     since: str | None = typer.Option(None, help="Published on or after YYYY-MM-DD."),  # noqa: UP007
     until: str | None = typer.Option(None, help="Published on or before YYYY-MM-DD."),  # noqa: UP007
@@ -222,22 +295,33 @@ def claims(
     narrative: str | None = typer.Option(None, help="Matches a known narrative with this name."),  # noqa: UP007
     has_finding: bool | None = typer.Option(None, "--has-finding/--no-finding", help="With / without findings."),  # noqa: UP007
     search: str | None = typer.Option(None, help="Claim text contains this."),  # noqa: UP007
+    sort: ClaimSort = typer.Option(ClaimSort.published, "--sort", help="published (newest first), "
+                                   "checkworthiness (most check-worthy first), speaker, outlet or kind."),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated columns to show (default in a "  # noqa: UP007
+                                       "table: " + ",".join(CLAIM_TABLE_COLUMNS) + "; csv/json: all)."),
     limit: int = typer.Option(50),
     offset: int = typer.Option(0),
     fmt: TableFormat = FORMAT_OPTION,
     out: Path | None = OUT_OPTION,  # noqa: UP007
 ) -> None:
-    """Claims in the corpus, filtered by speaker, outlet, dates, technique, narrative, findings, text."""
+    """Claims in the corpus, filtered by speaker, kind, score, outlet, dates, technique, narrative, findings,
+    text; sorted by date or by check-worthiness (the claim queue)."""
     store = _open(db)
+    filters = dict(speaker=speaker, source_kind=source_kind, kind=kind, min_checkworthiness=min_score, outlet=outlet,
+                   since=since, until=until, technique=technique, narrative=narrative, has_finding=has_finding,
+                   search=search)
     try:
-        rows = store.claims(
-            speaker=speaker, source_kind=source_kind, outlet=outlet, since=since, until=until,
-            technique=technique, narrative=narrative, has_finding=has_finding, search=search, limit=limit,
-            offset=offset,
-        )
+        rows = store.claims(**filters, limit=limit, offset=offset, sort=sort.value)
+        total = store.count_claims(**filters)
     except SourcetraceError as error:
         raise fail(str(error), 2) from None
-    _print_rows(rows, fmt, out)
+    table = fmt is TableFormat.table and out is None
+    rows = _choose_columns(rows, columns, CLAIM_TABLE_COLUMNS if table else None)
+    if table:
+        for row in rows:
+            if row.get("factcheck"):
+                row["factcheck"] = FACTCHECK_WORDS.get(row["factcheck"], row["factcheck"])
+    _print_rows(rows, fmt, out, total=total, offset=offset)
 
 
 def clusters(
@@ -256,30 +340,65 @@ def clusters(
             found = store.cluster(cluster_id)
             if found is None:
                 raise fail(f"no cluster {cluster_id!r}", 1)
-            _print_rows(found.pop("members"), fmt, out)
-            err.print(json.dumps({k: found[k] for k in ("cluster_id", "label", "first_outlet", "first_published",
-                                                         "n_articles", "n_outlets")}, default=str))
+            _print_cluster(found, fmt, out)
             return
         rows = store.clusters(since=since, limit=limit, min_articles=min_articles)
+        total = store.count_clusters(since=since, min_articles=min_articles)
     except SourcetraceError as error:
         raise fail(str(error), 2) from None
     if fmt is TableFormat.table and out is None:
         keep = ("cluster_id", "label", "first_outlet", "first_published", "n_articles", "n_independent_articles",
-                "n_outlets", "numbers_changed", "narratives")
+                "n_outlets", "numbers_changed")
         rows = [{k: row[k] for k in keep} for row in rows]
-    _print_rows(rows, fmt, out)
+    _print_rows(rows, fmt, out, total=total)
+
+
+def _print_cluster(cluster: dict, fmt: TableFormat, out: Path | None) -> None:  # noqa: UP007
+    """One cluster in one format: json is the cluster with its members; jsonl, csv and files are its members;
+    a table is a short heading (on stdout too) and the members' timeline."""
+    members = cluster.pop("members")
+    if fmt is TableFormat.json and out is None:
+        sys.stdout.write(json.dumps({**cluster, "members": members}, ensure_ascii=False, default=str, indent=2) + "\n")
+        return
+    if fmt is TableFormat.table and out is None:
+        Console().print(
+            f"[bold]{cluster['cluster_id']}[/]: {escape(cluster['label'])}\nfirst seen {cluster['first_published']} in "
+            f"{escape(str(cluster['first_outlet']))}; {cluster['n_articles']} articles, {cluster['n_outlets']} outlets",
+            highlight=False, soft_wrap=False)
+        keep = ("published", "outlet", "speaker", "text", "similarity")
+        members = [{k: m.get(k) for k in keep} for m in members]
+    _print_rows(members, fmt, out)
 
 
 def sources(
     db: str = DB_OPTION,
     name: str | None = typer.Option(None, "--name", help="Edges whose source or target contains this."),  # noqa: UP007
     limit: int = typer.Option(100),
+    offset: int = typer.Option(0),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated columns to show."),  # noqa: UP007
     fmt: TableFormat = FORMAT_OPTION,
     out: Path | None = OUT_OPTION,  # noqa: UP007
 ) -> None:
-    """The source graph: who is relayed through which channel and outlet, with counts."""
+    """The source graph: who is relayed through which channel and outlet, with counts (a person counted once
+    under every name they appear under)."""
     store = _open(db)
-    _print_rows(store.sources(limit=limit, source=name), fmt, out)
+    rows = store.sources(limit=limit, offset=offset, source=name)
+    _print_rows(_choose_columns(rows, columns), fmt, out, total=store.count_sources(source=name), offset=offset)
+
+
+def speakers(
+    db: str = DB_OPTION,
+    name: str | None = typer.Option(None, "--name", help="Speaker name contains this."),  # noqa: UP007
+    limit: int = typer.Option(50),
+    offset: int = typer.Option(0),
+    fmt: TableFormat = FORMAT_OPTION,
+    out: Path | None = OUT_OPTION,  # noqa: UP007
+) -> None:
+    """Who is quoted: each speaker once, merged across the names they appear under, with their attributions,
+    claims, articles, outlets and claim clusters."""
+    store = _open(db)
+    rows = store.speakers(name=name, limit=limit, offset=offset)
+    _print_rows(rows, fmt, out, total=store.count_speakers(name=name), offset=offset)
 
 
 def register(app: typer.Typer) -> None:
@@ -288,3 +407,4 @@ def register(app: typer.Typer) -> None:
     app.command()(claims)
     app.command()(clusters)
     app.command()(sources)
+    app.command()(speakers)

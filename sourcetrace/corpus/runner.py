@@ -33,7 +33,7 @@ from sourcetrace.corpus.dedupe import update_duplicates
 from sourcetrace.corpus.engines._task import RunOptions, article_origin
 from sourcetrace.corpus.engines.pool import run_pool
 from sourcetrace.corpus.engines.ray import run_ray
-from sourcetrace.corpus.store import CorpusStore, iter_batches
+from sourcetrace.corpus.store import CorpusStore
 from sourcetrace.errors import ConfigurationError, InputError
 from sourcetrace.ingest import READERS, ReadOptions, read_path
 from sourcetrace.ingest.common import input_warnings
@@ -66,8 +66,9 @@ class RunSummary:
             "analysed": self.analysed, "skipped": self.skipped, "input_errors": self.input_errors,
             "analysis_errors": self.analysis_errors, "stage_failures": self.stage_failures, "failed": self.failed,
             "warned": self.warned, "tasks": self.tasks, "seconds": round(self.seconds, 3),
-            "articles_per_second": round(self.articles_per_second, 2),
-            "peak_rss_mb_per_worker": round(max(self.peak_rss_mb_by_worker.values(), default=0.0), 1),
+            "articles_per_second": round(self.articles_per_second, 2) if self.analysed else None,
+            "peak_rss_mb_per_worker": (round(max(self.peak_rss_mb_by_worker.values()), 1)
+                                       if self.peak_rss_mb_by_worker else None),
             "duplicates": self.duplicates, "clusters": self.clusters,
         }
 
@@ -122,19 +123,29 @@ class _Progress:
             self._task = self._rich.add_task("run", total=total, rate="-")
             self._rich.start()
 
+        self.first: tuple[float, int] | None = None  # (time, articles done) at the first report
+
     def rate(self) -> float:
-        elapsed = time.perf_counter() - self.started
+        """Articles per second: from the first report on once there are two (the models' loading time is not
+        analysis time), else since the start."""
+        now = time.perf_counter()
+        if self.first is not None and self.done > self.first[1] and now > self.first[0]:
+            return (self.done - self.first[1]) / (now - self.first[0])
+        elapsed = now - self.started
         return self.done / elapsed if elapsed > 0 else 0.0
 
     def advance(self, count: int) -> None:
+        first_report = self.first is None
         self.done += count
+        if first_report:
+            self.first = (time.perf_counter(), self.done)
         if not self.enabled:
             return
         if self._rich is not None:
             self._rich.update(self._task, advance=count, rate=f"{self.rate():.1f}")
             return
         now = time.perf_counter()
-        if now - self.last_line >= 5:
+        if first_report or now - self.last_line >= 5:
             self.last_line = now
             self.stream.write(self.line() + "\n")
             self.stream.flush()
@@ -214,6 +225,25 @@ def _articles_to_run(
     errors.flush()
 
 
+def ramped_batches(items: Iterator[Any], task_size: int, workers: int, total: int | None) -> Iterator[list[Any]]:
+    """Tasks of 1, 2, 4, ... articles up to `task_size`, so that progress, rate and ETA show from the first
+    article on; when the corpus is small, no task is larger than a quarter of a worker's share, so that the
+    bar moves in steps of a few articles rather than staying at 0/N until one large task ends."""
+    cap = task_size
+    if total:
+        cap = max(1, min(task_size, -(-total // (4 * max(1, workers)))))
+    size = 1
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+            size = min(cap, size * 2)
+    if batch:
+        yield batch
+
+
 SETTINGS_FILE = "settings.json"
 
 
@@ -280,7 +310,8 @@ def run_corpus(
         done = backend.done_ids()
         _check_settings(out, options, done, allow_mixed_settings)
         estimate = estimate_records(inputs)
-        bar = _Progress(None if estimate is None else max(0, estimate - len(done)), progress, log)
+        remaining = None if estimate is None else max(0, estimate - len(done))
+        bar = _Progress(remaining, progress, log)
 
         def on_report(report: dict[str, Any]) -> None:
             summary.tasks += 1
@@ -296,7 +327,7 @@ def run_corpus(
             with (out / "errors.jsonl").open("w", encoding="utf-8") as errors:
                 input_errors = _InputErrors(backend, errors)
                 articles = _articles_to_run(inputs, read_options, done, summary, input_errors)
-                batches = iter_batches(articles, options.task_size)
+                batches = ramped_batches(articles, options.task_size, options.workers, remaining)
                 if engine == "ray":
                     run_ray(batches, options, on_report, address=address)
                 else:
@@ -319,7 +350,9 @@ def finish_run(backend: Backend, summary: RunSummary, errors: TextIO, log: TextI
     if refresh:
         refresh()
     summary.duplicates = update_duplicates(backend)
-    summary.clusters = update_clusters(backend)["clusters"]
+    update_clusters(backend)
+    # a claim no other article carries leads a cluster of its own: only clusters of 2+ articles count
+    summary.clusters = CorpusStore(backend).count_clusters()
     # the file becomes the whole table: this run's input errors and every failure stored before
     errors.seek(0)
     errors.truncate()

@@ -17,7 +17,13 @@ from markupsafe import Markup, escape
 from sourcetrace.analysis import Analysis
 from sourcetrace.report.claims import SPEAKER_KINDS, claim_queue
 from sourcetrace.report.html import (
-    DEFAULT_LAYERS, LAYERS, layer_counts, marks_and_items, script_json, segments, technique_legend,
+    DEFAULT_LAYERS,
+    LAYERS,
+    layer_counts,
+    marks_and_items,
+    script_json,
+    segments,
+    technique_legend,
 )
 
 # Embedding, override and isolate controls: they change the display order of the text around them.

@@ -147,3 +147,74 @@ def relay_corpus(tmp_path_factory):
     backend.finish()
     backend.close()
     return out
+
+
+def speaker_analyses() -> list[Analysis]:
+    """Articles naming one person several ways: full name, surname alone, and a pronoun resolved to them; and
+    claims with check-worthiness scores and a fact-check finding."""
+    meta = Meta(sourcetrace_version="test")
+    texts = {
+        "sp-1": "Maria Petrenko said the dam had been shelled on Monday. She said 40 families were evacuated.",
+        "sp-2": "Petrenko said the water level rose by two metres overnight.",
+        "sp-3": "Peskov told reporters the talks would resume in March.",
+    }
+    analyses = []
+    for article_id, text in texts.items():
+        analysis = Analysis(article=ArticleInfo(id=article_id, text=text, outlet="Kyiv Post" if article_id != "sp-3"
+                                                else "TASS", published="2022-09-20"), meta=meta)
+        analyses.append(analysis)
+    first, second, third = analyses
+    t = first.article.text
+    first.attributions += [
+        Attribution(id="sp-a1", source=_span_of(t, "Maria Petrenko"), cue=_span_of(t, "said"),
+                    content=_span_of(t, "the dam had been shelled on Monday"), source_kind="named_person",
+                    quote_kind="indirect", speaker=Speaker(name="Maria Petrenko")),
+        Attribution(id="sp-a2", source=_span_of(t, "She"), cue=None,
+                    content=_span_of(t, "40 families were evacuated"), source_kind="pronoun",
+                    quote_kind="indirect", speaker=Speaker(name="Maria Petrenko")),
+    ]
+    first.claims += [
+        Claim(id="sp-c1", span=_span_of(t, "the dam had been shelled on Monday"), attribution="sp-a1", kind="event",
+              checkworthiness=0.61),
+        Claim(id="sp-c2", span=_span_of(t, "40 families were evacuated"), attribution="sp-a2", kind="statistic",
+              checkworthiness=0.93),
+    ]
+    first.findings.append(Finding(id="sp-f1", kind="factcheck_match", claim="sp-c2",
+                                  span=_span_of(t, "40 families were evacuated"), message="Matches a checked claim"))
+    t = second.article.text
+    second.attributions.append(
+        Attribution(id="sp-a3", source=_span_of(t, "Petrenko"), cue=_span_of(t, "said"),
+                    content=_span_of(t, "the water level rose by two metres overnight"), source_kind="named_person",
+                    quote_kind="indirect", speaker=Speaker(name="Petrenko")))
+    second.claims.append(Claim(id="sp-c3", span=_span_of(t, "the water level rose by two metres overnight"),
+                               attribution="sp-a3", kind="statistic", checkworthiness=0.2))
+    t = third.article.text
+    third.attributions.append(
+        Attribution(id="sp-a4", source=_span_of(t, "Peskov"), cue=_span_of(t, "told"),
+                    content=_span_of(t, "the talks would resume in March"), source_kind="named_person",
+                    quote_kind="indirect", speaker=Speaker(name="Peskov")))
+    third.claims.append(Claim(id="sp-c4", span=_span_of(t, "the talks would resume in March"), attribution="sp-a4",
+                              kind="prediction", checkworthiness=0.45))
+    return analyses
+
+
+@pytest.fixture(scope="session")
+def speaker_corpus(tmp_path_factory):
+    """The relay corpus and `speaker_analyses` together: Dmitry Peskov also appears as "Peskov", Maria
+    Petrenko as "Petrenko" and as "She"."""
+    from sourcetrace.corpus.backends.directory import DirectoryBackend
+    from sourcetrace.corpus.backends.tables import analyses_to_tables
+    from sourcetrace.corpus.clusters import update_clusters
+    from sourcetrace.corpus.dedupe import update_duplicates
+
+    out = tmp_path_factory.mktemp("speakers") / "out"
+    backend = DirectoryBackend(out)
+    backend.prepare()
+    for analysis in relayed_claim_analyses() + speaker_analyses():
+        backend.write_task(f"task-{analysis.article.id}", analyses_to_tables([analysis], "t"))
+    backend.refresh()
+    update_duplicates(backend)
+    update_clusters(backend)
+    backend.finish()
+    backend.close()
+    return out
