@@ -129,21 +129,26 @@ def analyze(
 
 
 def _run_with_progress(pipeline, articles: list[ArticleInfo]) -> list[Analysis]:  # noqa: ANN001
-    if len(articles) < 4:
+    """Batches of 1, 2, 4, ... 16 articles, so that progress, rate and ETA show from the first article on."""
+    if len(articles) < 2:
         return pipeline.analyze_batch(articles)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from sourcetrace.cli.console import ArticleProgress
 
     results: list[Analysis] = []
-    with Progress(
-        TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("analyse", total=len(articles))
-        for start in range(0, len(articles), 16):
-            batch = articles[start : start + 16]
+    progress = ArticleProgress(len(articles))
+    try:
+        start, size = 0, 1
+        while start < len(articles):
+            batch = articles[start : start + size]
             results.extend(pipeline.analyze_batch(batch))
-            progress.advance(task, len(batch))
+            progress.advance(len(batch))
+            start, size = start + len(batch), min(BATCH_SIZE, size * 2)
+    finally:
+        progress.close()
     return results
+
+
+BATCH_SIZE = 16
 
 
 def _print_text(analyses: list[Analysis]) -> None:
