@@ -36,7 +36,10 @@ evaluate_app = typer.Typer(
 
 @evaluate_app.command("attribution")
 def attribution_command(
-    gold: Path = typer.Option(..., "--gold", help="PolNeAR-format folder with text/ and attributions/"),
+    gold: Path = typer.Option(..., "--gold", help="PolNeAR-format folder with text/ and attributions/, or a "
+                              "folder of JSON development-set files (needs --texts-root)"),
+    texts_root: Path | None = typer.Option(None, "--texts-root", help="the public data folder the JSON form's "
+                                           "texts are read from (semeval23/, unlp2025/)"),
     rules_only: bool = typer.Option(False, "--rules-only", help="the parse rules alone, no trained tagger"),
     no_tagger: bool = typer.Option(False, "--no-tagger", help="the parse ranker without the MiniLM token "
                                    "tagger (the fast profile's setting)"),
@@ -44,8 +47,14 @@ def attribution_command(
     as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
 ) -> None:
     """Source, cue and content P/R/F1 (exact and token overlap) and relation F1 on PolNeAR-format gold."""
+    languages = None
     try:
-        articles = read_gold_dir(gold)
+        if not (gold / "attributions").is_dir() and any(gold.glob("*.json")):
+            if texts_root is None:
+                raise typer.BadParameter("a JSON development set needs --texts-root (the public data folder)")
+            articles, languages = attribution_metrics.read_json_gold(gold, texts_root)
+        else:
+            articles = read_gold_dir(gold)
     except SourcetraceError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -55,7 +64,7 @@ def attribution_command(
         typer.echo(f"error: {gold}: no annotation files in attributions/", err=True)
         raise typer.Exit(2)
     config = {"attribution": {"model": not rules_only, "tagger": not no_tagger, "author_voice": False}}
-    scores, elapsed = attribution_metrics.evaluate(articles, config)
+    scores, elapsed = attribution_metrics.evaluate(articles, config, languages=languages)
     if as_json:
         typer.echo(json.dumps({**scores.to_dict(), "seconds": round(elapsed, 1)}, indent=2))
     else:

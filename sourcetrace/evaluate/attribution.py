@@ -14,19 +14,30 @@ Metric, micro-averaged over all annotation files:
 - calibration of the attributions' scores (the stacked cue probability): an attribution is true for a file when
   its cue overlaps a cue of that file; Brier score, ECE and reliability table (`calibration.py`).
 Author-voice items (source_kind "author") are not attributions in PolNeAR's sense and are left out.
+
+A second gold form, for development sets whose texts may not be redistributed (`read_json_gold`): a folder of
+JSON files, one per document, `{"id", "language", "origin": {"dataset": "semeval23-ru" | "unlp2025",
+"path_or_id"}, "text_sha256", "attributions": [{"source", "cue", "content", "channel": [start, end] | null,
+"speaker", "kind"}]}`. The texts are read from the public data (`--texts-root`): `semeval23/ru/articles/PATH`
+or the UNLP 2025 span-detection parquet row with that id, and their SHA-256 must match. Items of kind
+"author" are left out as above.
 """
 
 # The functions that run a model import it when called: `sourcetrace --help` imports this module.
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sourcetrace._ml.text import trim
 from sourcetrace.datasets.polnear import ROLES, AnnotatedArticle, GoldAttribution
+from sourcetrace.errors import InputError
 from sourcetrace.evaluate.calibration import calibration_report, format_report
 
 _WORD = re.compile(r"\w+")
@@ -130,10 +141,68 @@ def score_file(scores: Scores, text: str, gold: list[GoldAttribution], predicted
     scores.relation.add(len(gold_triples & predicted_triples), len(predicted_triples), len(gold_triples))
 
 
+UNLP_PARQUET = Path("unlp2025/span_detection/train.parquet")
+SEMEVAL_RU_ARTICLES = Path("semeval23/ru/articles")
+
+
+def read_json_gold(folder: Path, texts_root: Path) -> tuple[list[AnnotatedArticle], dict[str, str]]:
+    """The JSON-form development set in `folder` (one file per document) with its texts from `texts_root`, and
+    each document's language. A text whose SHA-256 differs from the file's is refused, naming the file."""
+    paths = sorted(folder.glob("*.json"))
+    unlp_rows: dict[str, str] | None = None
+    articles: list[AnnotatedArticle] = []
+    languages: dict[str, str] = {}
+    for path in paths:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            origin = record["origin"]
+            dataset, reference = origin["dataset"], str(origin["path_or_id"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise InputError(str(path), f"not a development-set record ({type(error).__name__}: {error})") from None
+        if dataset == "unlp2025":
+            if unlp_rows is None:
+                unlp_rows = _unlp_texts(texts_root / UNLP_PARQUET)
+            if reference not in unlp_rows:
+                raise InputError(str(path), f"no UNLP 2025 row with id {reference!r} in {texts_root / UNLP_PARQUET}")
+            text = unlp_rows[reference]
+        elif dataset == "semeval23-ru":
+            source = texts_root / SEMEVAL_RU_ARTICLES / Path(reference).name
+            if not source.exists():
+                raise InputError(str(path), f"{source} does not exist (--texts-root {texts_root})")
+            text = source.read_text(encoding="utf-8")
+            if hashlib.sha256(text.encode("utf-8")).hexdigest() != record.get("text_sha256"):
+                text = source.read_bytes().decode("utf-8")  # the text as stored, line ends untranslated
+        else:
+            raise InputError(str(path), f"unknown dataset {dataset!r} (semeval23-ru or unlp2025)")
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != record.get("text_sha256"):
+            raise InputError(str(path), f"the text of {dataset} {reference!r} does not have the recorded SHA-256: "
+                             "the annotation's offsets would not fit it")
+        gold = []
+        for item in record.get("attributions", []):
+            if item.get("kind") == "author":
+                continue
+            gold.append(GoldAttribution(**{role: [tuple(item[role])] if item.get(role) else [] for role in ROLES}))
+        name = str(record.get("id") or path.stem)
+        articles.append(AnnotatedArticle(name=name, annotator=path.stem, text=text, attributions=gold, ann_path=path))
+        languages[name] = record.get("language") or ""
+    return articles, languages
+
+
+def _unlp_texts(parquet: Path) -> dict[str, str]:
+    import pyarrow.parquet as pq
+
+    if not parquet.exists():
+        raise InputError(str(parquet), "the UNLP 2025 span-detection parquet is not there (--texts-root)")
+    table = pq.read_table(parquet, columns=["id", "content"]).to_pydict()
+    return dict(zip(table["id"], table["content"]))
+
+
 def evaluate(
-    articles: list[AnnotatedArticle], config: dict[str, Any] | None = None, batch_size: int = 8
+    articles: list[AnnotatedArticle], config: dict[str, Any] | None = None, batch_size: int = 8,
+    languages: dict[str, str] | None = None,
 ) -> tuple[Scores, float]:
-    """Analyse each distinct text once (backbone + attribution) and score it against every annotation file."""
+    """Analyse each distinct text once (backbone + attribution) and score it against every annotation file.
+    `languages`: the language of each text by name (None or absent: detected)."""
     from sourcetrace.api import make_article
     from sourcetrace.pipeline.run import Pipeline
 
@@ -145,7 +214,8 @@ def evaluate(
     names = list(texts)
     for first in range(0, len(names), batch_size):
         chunk = names[first : first + batch_size]
-        records = [make_article(texts[name], id=name) for name in chunk]
+        records = [make_article(texts[name], id=name, language=(languages or {}).get(name) or None)
+                   for name in chunk]
         for name, analysis in zip(chunk, pipeline.analyze_batch(records)):
             predictions[name] = predicted_roles(analysis)
             scored[name] = predicted_scores(analysis)
