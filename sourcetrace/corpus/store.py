@@ -460,8 +460,8 @@ class CorpusStore:
         merged = merged.replace("GROUP BY e.source, e.source_kind, e.target", "GROUP BY e.source, e.target")
         return f"{cte}, edges AS ({merged}) ", params
 
-    def _source_where(self, source: str | None, outlet: str | None, source_kind: str | None,
-                      since: str | dt.date | None, until: str | dt.date | None) -> tuple[str, list[Any]]:
+    def _source_where(self, source: str | None = None, outlet: str | None = None, source_kind: str | None = None,
+                      since: str | dt.date | None = None, until: str | dt.date | None = None) -> tuple[str, list[Any]]:
         conditions, params = [], []
         if source:
             conditions.append("(source ILIKE ? OR target ILIKE ?)")

@@ -37,12 +37,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sourcetrace._version import __version__
 from sourcetrace.analysis import Analysis, ArticleInfo
+from sourcetrace.corpus.store import _DESCENDING_FIRST as DESCENDING_FIRST
 from sourcetrace.corpus.store import CorpusStore
 from sourcetrace.pipeline.run import load_pipeline
 from sourcetrace.web.articles import describe_validation
-from sourcetrace.web.render import inert
+from sourcetrace.web.render import inert, inline_code
 from sourcetrace.web.routes.api import add_api_routes
-from sourcetrace.web.routes.corpus import add_corpus_routes
+from sourcetrace.web.routes.corpus import add_corpus_routes, sort_link
 from sourcetrace.web.routes.pages import add_page_routes
 from sourcetrace.web.workers import AnalysisFailed, AnalysisTimedOut, PoolBusy, WorkerPool
 
@@ -280,7 +281,10 @@ def create_app(settings: WebSettings | None = None, pipeline: Any = None) -> Fas
     app.state.corpus = None
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["inert"] = inert
+    templates.env.filters["inline_code"] = inline_code
     templates.env.globals["version"] = __version__
+    templates.env.globals["sort_link"] = sort_link
+    templates.env.globals["descending_first"] = DESCENDING_FIRST
     app.state.templates = templates
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)

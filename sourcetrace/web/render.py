@@ -68,6 +68,17 @@ def inert(value: Any) -> Markup:
     return Markup("".join(out))
 
 
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def inline_code(value: Any) -> Markup:
+    """Escaped text with `backticked` words set as <code> (OpenAPI descriptions come from docstrings)."""
+    if value is None:
+        return Markup("")
+    escaped = str(escape(str(value)))
+    return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", escaped))
+
+
 def has_bidi_controls(text: str) -> bool:
     return _BIDI_RE.search(text) is not None
 

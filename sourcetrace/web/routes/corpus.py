@@ -141,11 +141,14 @@ def claim_filters(
     narrative: str | None = None,
     has_finding: bool | None = None,
     search: str | None = None,
+    kind: str | None = None,
+    min_score: float | None = None,
 ) -> dict[str, Any]:
     """The claim filters, with empty values dropped and dates checked."""
     filters = {"speaker": speaker, "source_kind": source_kind, "outlet": outlet,
                "since": _date_param(since, "since"), "until": _date_param(until, "until"),
-               "technique": technique, "narrative": narrative, "has_finding": has_finding, "search": search}
+               "technique": technique, "narrative": narrative, "has_finding": has_finding, "search": search,
+               "kind": kind, "min_checkworthiness": min_score}
     return {key: (value.strip() if isinstance(value, str) else value) for key, value in filters.items()
             if value not in (None, "")}
 
@@ -186,11 +189,26 @@ def add_corpus_api_routes(app: FastAPI) -> None:
         narrative: str | None = Query(None, description="a narrative the claim was matched to"),
         has_finding: bool | None = Query(None, description="only claims with (true) or without (false) findings"),
         search: str | None = Query(None, description="words in the claim text"),
+        kind: str | None = Query(None, description="claim kind: event, statistic, causal, prediction, opinion, other"),
+        min_score: float | None = Query(None, ge=0, le=1, description="check-worthiness at least this"),
+        sort: str = Query("published", description="published (newest first), checkworthiness (most check-worthy "
+                          "first), speaker, outlet, kind; '-' before a name reverses it"),
         limit: int = limit_query,
         offset: int = offset_query,
     ) -> Any:
-        filters = claim_filters(speaker, source_kind, outlet, since, until, technique, narrative, has_finding, search)
-        return jsonable(ask(store_of(request).claims, **filters, limit=limit, offset=offset))
+        filters = claim_filters(speaker, source_kind, outlet, since, until, technique, narrative, has_finding, search,
+                                kind, min_score)
+        return jsonable(ask(store_of(request).claims, **filters, sort=sort, limit=limit, offset=offset))
+
+    @app.get("/api/speakers", summary="Who is quoted, each person once across the names they appear under",
+             tags=["corpus"])
+    async def api_speakers(
+        request: Request,
+        name: str | None = Query(None, description="speaker name (substring, case-insensitive)"),
+        limit: int = limit_query,
+        offset: int = offset_query,
+    ) -> Any:
+        return jsonable(ask(store_of(request).speakers, name=name or None, limit=limit, offset=offset))
 
     @app.get("/api/clusters", summary="Claim clusters: the same claim across outlets", tags=["corpus"])
     async def api_clusters(
@@ -225,6 +243,31 @@ def add_corpus_api_routes(app: FastAPI) -> None:
 
 
 PAGE_SIZE = 50
+CLAIM_KINDS = ("event", "statistic", "causal", "prediction", "opinion", "other")
+
+
+def facet_links(request: Request, names: tuple[str, ...]) -> dict[str, Callable[[Any], str]]:
+    """Per facet, a function from a value to the page's URL with that facet set (or cleared when it is the one
+    already chosen), keeping the other filters and the sort, from the first page."""
+
+    def maker(name: str) -> Callable[[Any], str]:
+        def link(value: Any) -> str:
+            params = {k: v for k, v in request.query_params.items() if v and k != "offset"}
+            if params.get(name) == str(value):
+                params.pop(name)
+            else:
+                params[name] = str(value)
+            return request.url.path + ("?" + urlencode(params) if params else "")
+        return link
+
+    return {name: maker(name) for name in names}
+
+
+def sort_link(request: Request, column: str, current: str) -> str:
+    """The page's URL sorted by `column`; a second click on the sorted column reverses it."""
+    params = {k: v for k, v in request.query_params.items() if v and k not in ("offset", "sort")}
+    params["sort"] = ("-" + column) if current == column else column
+    return request.url.path + "?" + urlencode(params)
 
 
 def offset_of(request: Request) -> int:
@@ -254,7 +297,9 @@ def add_corpus_page_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     async def corpus_home(request: Request) -> HTMLResponse:
         store = store_of(request)
         stats = ask(store.stats)
-        return page(request, "corpus_home.html", {"stats": stats, "failed": stats.get("errors", 0)})
+        return page(request, "corpus_home.html", {"stats": stats, "failed": stats.get("errors", 0),
+                                                  "n_clusters": ask(store.count_clusters),
+                                                  "n_speakers": ask(store.count_speakers)})
 
     @app.get("/corpus/errors", response_class=HTMLResponse, include_in_schema=False)
     async def errors_page(request: Request) -> HTMLResponse:
@@ -265,8 +310,21 @@ def add_corpus_page_routes(app: FastAPI, page: Callable[..., Any]) -> None:
     @app.get("/corpus/articles", response_class=HTMLResponse, include_in_schema=False)
     async def articles_page(request: Request) -> HTMLResponse:
         offset = offset_of(request)
-        rows = ask(store_of(request).articles, limit=PAGE_SIZE, offset=offset)
-        return page(request, "articles.html", {"rows": rows, "pager": pager(request, offset, len(rows))})
+        query = request.query_params
+        form = {key: query.get(key, "").strip() for key in ("outlet", "speaker", "technique", "narrative", "since",
+                                                            "until")}
+        filters = {k: v for k, v in form.items() if v}
+        for key in ("since", "until"):
+            if key in filters:
+                filters[key] = _date_param(filters[key], key)
+        sort = query.get("sort", "published")
+        store = store_of(request)
+        rows = ask(store.articles, **filters, sort=sort, limit=PAGE_SIZE, offset=offset)
+        return page(request, "articles.html", {
+            "rows": rows, "form": form, "filtered": bool(filters), "sort": sort,
+            "total": ask(store.count_articles, **filters), "facets": ask(store.article_facets, **filters),
+            "facet_links": facet_links(request, ("outlet", "speaker", "technique", "narrative")),
+            "pager": pager(request, offset, len(rows))})
 
     @app.get("/corpus/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(request: Request, article_id: str) -> HTMLResponse:
@@ -274,7 +332,7 @@ def add_corpus_page_routes(app: FastAPI, page: Callable[..., Any]) -> None:
         if stored is None:
             raise HTTPException(404, f"no article with id {article_id!r} in the corpus")
         view = analysis_view(Analysis.model_validate(stored))
-        claims = ask(store_of(request).claims, article_id=article_id, limit=1000)
+        claims = ask(store_of(request).claims, article_id=article_id, sort="checkworthiness", limit=1000)
         return page(request, "article.html", {"view": view, "claims": claims})
 
     @app.get("/corpus/claims", response_class=HTMLResponse, include_in_schema=False)
@@ -283,12 +341,34 @@ def add_corpus_page_routes(app: FastAPI, page: Callable[..., Any]) -> None:
         offset = offset_of(request)
         has_finding = {"yes": True, "no": False}.get(query.get("has_finding", ""))
         form = {key: query.get(key, "") for key in ("search", "speaker", "source_kind", "outlet", "since", "until",
-                                                   "technique", "narrative", "has_finding")}
+                                                   "technique", "narrative", "has_finding", "kind", "min_score")}
+        try:
+            min_score = float(form["min_score"]) if form["min_score"].strip() else None
+        except ValueError:
+            raise HTTPException(422, f"min_score: {form['min_score']!r} is not a number from 0 to 1") from None
         filters = claim_filters(form["speaker"], form["source_kind"], form["outlet"], form["since"], form["until"],
-                                form["technique"], form["narrative"], has_finding, form["search"])
-        rows = ask(store_of(request).claims, **filters, limit=PAGE_SIZE, offset=offset)
-        return page(request, "claims.html", {"rows": rows, "form": form, "filtered": bool(filters),
-                                             "source_kinds": SOURCE_KINDS, "pager": pager(request, offset, len(rows))})
+                                form["technique"], form["narrative"], has_finding, form["search"], form["kind"],
+                                min_score)
+        sort = query.get("sort", "checkworthiness")
+        store = store_of(request)
+        rows = ask(store.claims, **filters, sort=sort, limit=PAGE_SIZE, offset=offset)
+        return page(request, "claims.html", {
+            "rows": rows, "form": form, "filtered": bool(filters), "sort": sort, "source_kinds": SOURCE_KINDS,
+            "claim_kinds": CLAIM_KINDS, "total": ask(store.count_claims, **filters),
+            "facets": ask(store.claim_facets, **filters),
+            "facet_links": facet_links(request, ("outlet", "speaker", "technique", "narrative", "kind")),
+            "pager": pager(request, offset, len(rows))})
+
+    @app.get("/corpus/speakers", response_class=HTMLResponse, include_in_schema=False)
+    async def speakers_page(request: Request) -> HTMLResponse:
+        offset = offset_of(request)
+        name = request.query_params.get("name", "").strip()
+        sort = request.query_params.get("sort", "n_claims")
+        store = store_of(request)
+        rows = ask(store.speakers, name=name or None, sort=sort, limit=PAGE_SIZE, offset=offset)
+        return page(request, "speakers.html", {"rows": rows, "name": name, "sort": sort,
+                                               "total": ask(store.count_speakers, name=name or None),
+                                               "pager": pager(request, offset, len(rows))})
 
     @app.get("/corpus/clusters", response_class=HTMLResponse, include_in_schema=False)
     async def clusters_page(request: Request) -> HTMLResponse:
@@ -305,9 +385,21 @@ def add_corpus_page_routes(app: FastAPI, page: Callable[..., Any]) -> None:
 
     @app.get("/corpus/sources", response_class=HTMLResponse, include_in_schema=False)
     async def sources_page(request: Request) -> HTMLResponse:
-        name = request.query_params.get("source", "").strip()
-        rows = ask(store_of(request).sources, source=name or None, limit=500)
-        return page(request, "sources.html", {"rows": rows, "source": name})
+        query = request.query_params
+        offset = offset_of(request)
+        form = {key: query.get(key, "").strip() for key in ("source", "outlet", "source_kind", "since", "until")}
+        filters = {k: v for k, v in form.items() if v}
+        for key in ("since", "until"):
+            if key in filters:
+                filters[key] = _date_param(filters[key], key)
+        sort = query.get("sort", "-n_articles")
+        store = store_of(request)
+        rows = ask(store.sources, **filters, sort=sort, limit=PAGE_SIZE, offset=offset)
+        return page(request, "sources.html", {
+            "rows": rows, "source": form["source"], "form": form, "filtered": bool(filters), "sort": sort,
+            "total": ask(store.count_sources, **filters), "facets": ask(store.source_facets, **filters),
+            "facet_links": facet_links(request, ("outlet", "source_kind")),
+            "pager": pager(request, offset, len(rows))})
 
     @app.get("/corpus/narratives", response_class=HTMLResponse, include_in_schema=False)
     async def narratives_page(request: Request) -> HTMLResponse:

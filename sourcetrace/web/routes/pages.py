@@ -1,12 +1,15 @@
-"""The pages: the Analyse page (paste or upload an article, see its analysis) and the API documentation."""
+"""The pages: the Analyse page (paste or upload an article, see its analysis), the guide to reading it, and the
+API documentation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from sourcetrace.errors import InputError
 from sourcetrace.web.articles import article_from_form
@@ -40,9 +43,25 @@ def add_page_routes(app: FastAPI, service: Any, page: Callable[..., HTMLResponse
         form_values["text"] = form_values["text"] or article.text
         return page(request, "analyse.html", {"form": form_values, "view": analysis_view(analysis)})
 
+    @app.get("/guide", response_class=HTMLResponse, include_in_schema=False)
+    async def guide_page(request: Request) -> HTMLResponse:
+        return page(request, "guide.html", {"guide": guide_html()})
+
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     async def docs_page(request: Request) -> HTMLResponse:
         return page(request, "docs.html", {"operations": _operations(app.openapi())})
+
+
+GUIDE = Path(__file__).resolve().parents[3] / "docs" / "guide.md"
+
+
+def guide_html(path: Path = GUIDE) -> Markup | None:
+    """docs/guide.md as HTML (raw HTML in it is escaped), or None where the docs are not installed."""
+    if not path.is_file():
+        return None
+    from markdown_it import MarkdownIt
+
+    return Markup(MarkdownIt("commonmark", {"html": False}).enable("table").render(path.read_text(encoding="utf-8")))
 
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
