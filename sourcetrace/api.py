@@ -56,10 +56,13 @@ def analyze(
     url: str | None = None,
     stages: Sequence[str] | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
+    language: str | None = None,
 ) -> Analysis:
     """Analyse one article's text and return its `Analysis`. `config`: stage settings, as in a `--config`
-    file (`sourcetrace.pipeline.settings.load_profile("fast")` is the fast profile)."""
-    article = make_article(text, id=id, title=title, published=published, outlet=outlet, url=url)
+    file (`sourcetrace.pipeline.settings.load_profile("fast")` is the fast profile). `language`: ISO 639-1
+    code instead of the detected language ("ru", "uk": the Russian or Ukrainian backbone)."""
+    article = make_article(text, id=id, title=title, published=published, outlet=outlet, url=url,
+                           language=language)
     return load_pipeline(stages, _checked(config)).analyze(article)
 
 

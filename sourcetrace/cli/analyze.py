@@ -51,12 +51,15 @@ def analyze(
     gazetteer: list[Path] | None = typer.Option(
         None, "--gazetteer", help="Extra gazetteer file (YAML/CSV) for entity linking; repeatable."
     ),
+    language: str | None = typer.Option(None, "--language", help="The articles' language (ISO 639-1: en, ru, uk ...) "
+                                        "instead of the detected one."),
     profile: str | None = PROFILE_OPTION,
     config_file: Path | None = CONFIG_OPTION,
 ) -> None:
     """Analyse articles and print or write the evidence-linked analysis."""
     from sourcetrace.ingest import FieldMap, ReadOptions, read_inputs
     from sourcetrace.ingest.common import normalise_date
+    from sourcetrace.pipeline.registry import LANGUAGE_NAMES
     from sourcetrace.pipeline.run import load_pipeline
     from sourcetrace.pipeline.settings import settings_from_options
 
@@ -69,6 +72,8 @@ def analyze(
         )
         # settings are checked before any input is read: a typo fails at once, not after the inputs
         extra = {"entities": {"gazetteer": [str(p) for p in gazetteer]}} if gazetteer else None
+        if language is not None and language not in LANGUAGE_NAMES:
+            raise SourcetraceError(f"--language {language!r}: not one of {', '.join(LANGUAGE_NAMES)}")
         settings = settings_from_options(profile, config_file, extra)
     except SourcetraceError as error:
         raise fail(str(error), 2) from None
@@ -80,7 +85,7 @@ def analyze(
             failures.append(item)
             err.print(f"[red]error:[/] {item}", highlight=False, soft_wrap=True)
         else:
-            articles.append(item)
+            articles.append(item.model_copy(update={"language": language}) if language else item)
 
     analyses: list[Analysis] = []
     if articles:
