@@ -23,6 +23,8 @@ from typing import Any
 
 from sourcetrace.analysis import Span, TimeExpression
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.stages.time.calendar import Point, Resolution, closest_year
+from sourcetrace.stages.time.cyrillic import CYRILLIC, CyrillicTimes
 
 MONTHS = {name: i for i, names in enumerate(
     [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
@@ -86,30 +88,6 @@ def _fmt_number(value: float) -> str:
     return str(int(value)) if value == int(value) else str(value)
 
 
-def _closest_year(anchor: dt.date, month: int, day: int | None) -> int:
-    """The year of a month(-day) the text gives without one: news looks back, so the latest one on or before
-    the anchor, unless the next one is at most ~3 months ahead ("the referendum on November 4")."""
-    def when(year: int) -> dt.date:
-        if day is None:
-            return dt.date(year, month, 1)
-        try:
-            return dt.date(year, month, day)
-        except ValueError:  # February 29 in a common year
-            return dt.date(year, month, 28)
-
-    this_year = when(anchor.year)
-    if day is None:
-        months_ahead = (month - anchor.month) % 12
-        if months_ahead == 0:
-            return anchor.year
-        return anchor.year + (month < anchor.month) if months_ahead <= 3 else anchor.year - (month > anchor.month)
-    if this_year <= anchor:
-        past, future = this_year, when(anchor.year + 1)
-    else:
-        past, future = when(anchor.year - 1), this_year
-    return future.year if (future - anchor).days <= 92 else past.year
-
-
 def _add_months(day: dt.date, months: int) -> tuple[int, int]:
     index = day.year * 12 + day.month - 1 + months
     return index // 12, index % 12 + 1
@@ -121,19 +99,6 @@ def _week(day: dt.date) -> str:
 
 
 _GRANULARITY = {"D": 0, "W": 1, "M": 2, "Y": 3, "DE": 4, "CE": 5}
-Point = tuple[dt.date, str]  # a date and how precise it is: D (day), M (month) or Y (year)
-
-
-class Resolution:
-    __slots__ = ("value", "type", "anchored", "point")
-
-    def __init__(self, value: str | None, type_: str = "date", anchored: bool = False, point: Point | None = None):
-        self.value = value
-        self.type = type_
-        self.anchored = anchored
-        self.point = point  # the day, month or year it names: later "three days later" counts from it
-
-
 def _unit_code(unit: str) -> str:
     unit = unit.lower().rstrip("s")
     if unit == "centurie":
@@ -312,7 +277,7 @@ def _calendar(t: str, published: dt.date | None) -> Resolution | None:
             return None
         anchored = False
         if year is None and published is not None:
-            year = _closest_year(published, month, day)
+            year = closest_year(published, month, day)
             anchored = True
         y = f"{year:04d}" if year is not None else "XXXX"
         if day is None:
@@ -401,13 +366,19 @@ class TimeNormaliser:
 
     def __init__(self, settings: TimeSettings | Mapping[str, Any] | None = None) -> None:
         TimeSettings.of(settings, "time")
+        self.cyrillic = {language: CyrillicTimes(language) for language in sorted(CYRILLIC)}
 
     def models(self) -> dict[str, str]:
         return {}
 
     def process(self, documents: Sequence[Document]) -> None:
         for document in documents:
-            document.analysis.times = self.expressions(document)
+            language = document.analysis.article.language
+            if language in self.cyrillic:
+                published = _published(document)
+                document.analysis.times = self.cyrillic[language].expressions(document.text, published)
+            else:
+                document.analysis.times = self.expressions(document)
 
     def candidates(self, document: Document) -> list[tuple[int, int]]:
         text = document.text
@@ -427,12 +398,7 @@ class TimeNormaliser:
 
     def expressions(self, document: Document) -> list[TimeExpression]:
         text = document.text
-        published = None
-        if document.analysis.article.published:
-            try:
-                published = dt.date.fromisoformat(document.analysis.article.published[:10])
-            except ValueError:
-                published = None
+        published = _published(document)
         results: list[TimeExpression] = []
         previous: Point | None = None
         for start, end in self.candidates(document):
@@ -454,10 +420,20 @@ class TimeNormaliser:
         return start - (len(before) - m.start()) if m else start
 
 
+def _published(document: Document) -> dt.date | None:
+    if document.analysis.article.published:
+        try:
+            return dt.date.fromisoformat(document.analysis.article.published[:10])
+        except ValueError:
+            return None
+    return None
+
+
 class TimeSettings(StageSettings):
     """The time stage has no options yet."""
 
 
-@register_stage("time", requires=("backbone",), assigns=("times",), languages=ENGLISH, settings=TimeSettings)
+@register_stage("time", requires=("backbone",), assigns=("times",), languages=ENGLISH | CYRILLIC,
+                settings=TimeSettings)
 def make_time(settings: TimeSettings) -> TimeNormaliser:
     return TimeNormaliser(settings)

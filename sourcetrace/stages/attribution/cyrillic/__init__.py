@@ -33,6 +33,8 @@ class CyrillicAttribution:
             language = document.analysis.article.language
             if document.doc is None or language not in CYRILLIC:
                 continue
+            # the English model named in meta.models did not make this layer
+            document.analysis.meta.models = {**document.analysis.meta.models, "attribution": f"rules-{language}"}
             found = self.rules[language].find(document.doc, document.text)
             attributions = self.describe(document, found, language)
             if self.author_voice:
