@@ -228,7 +228,10 @@ class _Quoted:
 
 def scare_quotes(text: str, attributions: Sequence[Any] = ()) -> list[tuple[int, int]]:
     """Short quoted phrases inside a sentence (not a whole quotation), and 'so-called X'."""
-    quoted_contents = [(a.content.start, a.content.end) for a in attributions if a.quote_kind == "direct"]
+    # a quotation, or a partial quote inside the reported words of a source ("Lind called the plan "reckless""):
+    # the marks say whose words these are, not that the outlet distances itself from them
+    quoted_contents = [(a.content.start, a.content.end) for a in attributions
+                       if a.quote_kind == "direct" or (a.quote_kind == "mixed" and a.source is not None)]
     found = []
     taken_until = -1
     for candidate in _SCARE_QUOTE.finditer(text):
@@ -243,7 +246,7 @@ def scare_quotes(text: str, attributions: Sequence[Any] = ()) -> list[tuple[int,
             continue  # an apostrophe (Russia's), not a quote
         if match.group(0)[-1] in "'’" and match.end() < len(text) and text[match.end()].isalnum():
             continue  # closes on an apostrophe inside a word ("That's")
-        if any(s <= match.start() and match.end() <= e and e - s > match.end() - match.start() + 2
+        if any(s <= match.start() + 1 and match.end() - 1 <= e and e - s > match.end() - match.start() + 2
                for s, e in quoted_contents):
             continue
         before = text[max(0, match.start() - 12) : match.start()].lower()
