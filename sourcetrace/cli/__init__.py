@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from sourcetrace.cli import analyze, corpus, evaluate, factchecks, gazetteer, serve
+from sourcetrace.cli import analyze, corpus, evaluate, exchange, factchecks, gazetteer, serve
 from sourcetrace.cli.console import err
 from sourcetrace.errors import SourcetraceError
 
@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # the order of the commands in `sourcetrace --help`
-COMMAND_MODULES = (analyze, evaluate, corpus, serve, gazetteer, factchecks)
+COMMAND_MODULES = (analyze, evaluate, corpus, serve, gazetteer, factchecks, exchange)
 for _module in COMMAND_MODULES:
     _module.register(app)
 
