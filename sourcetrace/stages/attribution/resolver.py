@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
-from sourcetrace.stages.attribution.rules import Lexicon
+from sourcetrace.stages.attribution.rules import NAME_PARTICLES, Lexicon
 
 WINDOW = 8  # sentences searched back for a pronoun's antecedent
 EntityKind = Literal["named_person", "named_organization"]
@@ -143,13 +143,19 @@ class ArticleMentions:
             return False
         if entity.text.lower() in self.lexicon.outlets or words[-1].lower_ in self.lexicon.organization_heads:
             return False
+        key = _POSSESSIVE.sub("", words[-1].text).lower()
+        if any(e.kind == "named_person" and e.key == key for e in self.entities):
+            return True  # "Trump" tagged ORG after "Donald Trump"
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         if before is not None and before.lower_.rstrip(".") in self.lexicon.titles and len(words) >= 2:
             return True
         if len(words) >= 2 and words[0].text in first_name_genders():
             return True
-        # a name that speaks, with a person's pronoun close by: the subject of a speech verb
+        # a name that speaks, with a person's pronoun close by: the subject of a speech verb ("Olena Marchuk said";
+        # not a place: "Berlin agreed")
         root = entity.root
+        if entity.label_ in ("GPE", "LOC", "NORP") or len(words) < 2:
+            return False
         if root.dep_ in _SUBJECTS and root.head.lemma_.lower() in self.lexicon.cue_verbs:
             window = entity.doc[max(0, entity.start - 30): min(len(entity.doc), entity.end + 40)]
             return any(t.lower_ in ("he", "she", "his", "her") for t in window)
@@ -172,6 +178,9 @@ class ArticleMentions:
 
     def _person(self, entity: Any) -> Entity | None:
         words = [t.text for t in entity if t.lower_ not in ("'s", "’s") and not t.is_punct]
+        after = entity.doc[entity.end] if entity.end < len(entity.doc) else None
+        if words and words[-1].lower() in NAME_PARTICLES and after is not None and after.pos_ == "PROPN":
+            words.append(after.text)  # "Ursula von der" + "Leyen", which the small model cuts apart
         while words and words[0].lower().rstrip(".") in self.lexicon.titles:
             words = words[1:]
         if not words:
@@ -346,7 +355,7 @@ class ArticleMentions:
             return True, self.resolved[token.i]
         return False, None
 
-    def description(self, doc: Any, start: int, end: int) -> Mention | None:
+    def description(self, doc: Any, start: int, end: int, anywhere: bool = False) -> Mention | None:
         """The named person or organisation a definite description stands for (see the module docstring)."""
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None or len(span) == 0:
@@ -360,7 +369,8 @@ class ArticleMentions:
         lemma = head.lemma_.lower()
         heads = {lemma} | {t.lemma_.lower() for t in head.conjuncts if t.pos_ == "NOUN" and t.i < span.end}
         words = {t.lower_ for t in span if t.is_alpha and t.i != first.i}
-        earlier = [m for m in self.mentions if m.start < start]
+        # a headline's "— Russia's top diplomat" names someone the article introduces below it
+        earlier = [m for m in self.mentions if m.start < start or (anywhere and m.start >= end)]
         roles = self.lexicon.description_roles
         if lemma in self.lexicon.organization_heads or lemma in ("paper", "newspaper", "outlet", "network"):
             wanted_outlet = lemma in ("newspaper", "paper", "outlet", "network", "magazine", "agency", "channel",
@@ -427,6 +437,18 @@ class ArticleMentions:
         if span[0].lower_ in ("the", "this", "that"):
             return self._issuers.get(lemma)
         return None
+
+    def surname(self, start: int, end: int) -> Mention | None:
+        """A capitalised name the parser did not take for one ("Lavrov:" at the head of a line) that is the
+        surname of a person the article names: that person's nearest mention."""
+        words = self.text[start:end].split()
+        if not 1 <= len(words) <= 3 or not all(w[:1].isupper() for w in words):
+            return None
+        key = _POSSESSIVE.sub("", words[-1]).lower()
+        found = [m for m in self.mentions if m.entity.kind == "named_person" and m.entity.key == key]
+        if not found:
+            return None
+        return min(found, key=lambda m: abs(m.start - start))
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of a mention that overlaps [start, end) (the last one)."""

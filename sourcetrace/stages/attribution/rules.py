@@ -53,7 +53,9 @@ class Lexicon:
                                   for head, words in data.get("description_roles", {}).items()}
         self.unique_roles = {w.lower() for w in data.get("unique_roles", [])}
         self.document_nouns = {w.lower() for w in data.get("document_nouns", [])}
-        self.event_verbs = {w.lower() for w in data.get("event_verbs", [])}
+        self.event_verbs_always = {w.lower() for w in data.get("event_verbs_always", [])}
+        self.event_verbs = {w.lower() for w in data.get("event_verbs", [])} | self.event_verbs_always
+        self.military_nouns = {w.lower() for w in data.get("military_nouns", [])}
         self.declining_verbs = {w.lower() for w in data.get("declining_verbs", [])}
 
 
@@ -269,6 +271,8 @@ class RuleExtractor:
             # a person or organisation; a place only as a seat of power ("The Kremlin", "The White House")
             person_or_org = [e for e in entities if e.label_ == "PERSON" or (e.label_ == "ORG" and len(e) <= 3) or (
                 e.text.lower().removeprefix("the ") in self.lexicon.organization_heads)]  # not a 5-word "ORG" title
+            if not person_or_org and self._known_surname(doc, name):
+                person_or_org = [name]  # "Lavrov: ..." where the article names "Sergei Lavrov" elsewhere
             if not person_or_org or person_or_org[-1].end != name.end:
                 continue
             if not self._titles_or_nothing.fullmatch(text[name_start:person_or_org[0].start_char]):
@@ -279,6 +283,48 @@ class RuleExtractor:
                 continue
             found.append(Candidate(content=[(said_start, said_end)], source=(name_start, name_end),
                                    cue=(colon, colon + 1), cue_token=colon_token))
+        return found
+
+    @staticmethod
+    def _known_surname(doc: Any, name: Any) -> bool:
+        """Whether a run of capitalised words ends with the last word of a person the article names elsewhere (the
+        small model tags a surname alone at the head of a line as a common noun)."""
+        if not 1 <= len(name) <= 3 or not all(t.text[:1].isupper() and t.is_alpha for t in name):
+            return False
+        last = name[-1].text
+        return any(e.label_ == "PERSON" and e[-1].text == last and len(e) > 1 for e in doc_facts(doc).entities)
+
+    # --- dash lines: 'The West wages a hybrid war, — Russia's top diplomat', a pull quote or an embedded post
+    #     followed by a line '— Volodymyr Zelensky (@ZelenskyyUa) May 3, 2024' -----------------------------------
+    def dash_lines(self, doc: Any, text: str, describer: Describer) -> list[Candidate]:
+        """A line that ends with a dash and who said it, or a line of a dash and a name under a quoted
+        paragraph. The name must be a person, an organisation or a definite description, with no verb."""
+        found = []
+        for line in _DASH_LINE.finditer(text):
+            name_start, name_end = trim(text, line.start("name"), line.end("name"))
+            handle = line.group("handle")
+            said_start, said_end = trim(text, line.start("said"), line.end("said"))
+            if said_end - said_start <= 0:
+                previous = text[: line.start()].rstrip()
+                paragraph_start = max(previous.rfind("\n"), 0)
+                said_start, said_end = trim(text, paragraph_start, len(previous))
+                if not previous or previous[-1] not in "\"”'»" and not previous.lstrip("\n ").startswith(
+                        ("\"", "“", "«")):
+                    continue  # only a quoted paragraph (a pull quote, an embedded post) takes its name from below
+            if len(text[said_start:said_end].split()) < 3 or not 1 <= len(text[name_start:name_end].split()) <= 8:
+                continue
+            name = doc.char_span(name_start, name_end, alignment_mode="expand")
+            if name is None or any(t.pos_ in ("VERB", "AUX") for t in name):
+                continue
+            kind = describer.source_kind(doc, (name_start, name_end))[0]
+            definite = name[0].lower_ == "the" or any(t.tag_ in ("POS", "PRP$") for t in name)
+            if kind not in ("named_person", "named_organization") and not (definite and name.root.pos_ == "NOUN"):
+                continue
+            dash = line.start("dash")
+            channel = (line.start("handle"), line.end("handle")) if handle else None
+            found.append(Candidate(content=[(said_start, said_end)], source=(name_start, name_end),
+                                   cue=(dash, dash + 1), channel=channel, origin="dash",
+                                   extras={"headline": line.start() < 300 and not handle}))
         return found
 
     # --- "X was quoted by TASS as saying Y", "TASS quoted X as saying Y" ------------------------------------
@@ -358,6 +404,9 @@ def has_finite_verb(span: Any) -> bool:
 
 
 # a line (headline, subhead or paragraph) "Name: what was said"
+_DASH_LINE = re.compile(
+    r"(?m)^[ \t]*(?P<said>[^\n]*?[,.!?\"”'»]?)[ \t]*(?P<dash>[—–]|--)[ \t]*(?P<name>[^\n—–()@]{2,80}?)"
+    r"(?:[ \t]*\((?P<handle>@\w+)\))?(?:[ \t]+\w+\.? \d{1,2}, \d{4})?[ \t]*$")
 _COLON_LINE = re.compile(r"(?m)^[ \t]*(?P<name>[^\n:]{2,80}?)[ \t]*(?P<colon>:)[ \t]*(?P<said>[^\n]+)$")
 
 
@@ -383,8 +432,9 @@ _ENDS_SENTENCE = re.compile(r"[.?!]\s*(''|[\"”»])$")
 
 _RELATIVE = re.compile(r"(who|whom|whose|which|that|where|when)\b", re.IGNORECASE)
 # lower-case parts of names ("Ursula von der Leyen", "Ahmed bin Salman")
-_NAME_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "al", "el",
-                   "bin", "ibn", "ben"}
+NAME_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "la", "le", "al", "el", "bin",
+                  "ibn", "ben"}
+_NAME_PARTICLES = NAME_PARTICLES
 
 
 def _through_head(entity: Any, head: Any) -> Any:

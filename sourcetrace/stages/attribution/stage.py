@@ -99,7 +99,69 @@ class AttributionExtractor:
                     document.doc, quote_regions(document.text), candidates, tags, text=document.text)
             candidates += [c for c in self.rules.colon_lines(document.doc, document.text)
                            if not any(_touches(c, other) for other in candidates)]
+            candidates = _with_dash_lines(candidates, self.rules.dash_lines(document.doc, document.text,
+                                                                           self.describer))
+            candidates = [c for c in candidates if not self._event_cue(document.doc, c)]
+            candidates = self._channels_apart(document.doc, candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
+
+    def _event_cue(self, doc: Any, candidate: Candidate) -> bool:
+        """Whether the cue is a physical event ("Russia attacked Ukraine with 90 missiles", "troops seized the
+        town"), not a speech act: such verbs are cues only when they take words ("attacked Clinton's remarks",
+        a quotation, "shot back", "struck down")."""
+        if candidate.cue is None:
+            return False
+        span = doc.char_span(*candidate.cue, alignment_mode="expand")
+        if span is None:
+            return False
+        verb = next((t for t in span if t.pos_ == "VERB"), None)
+        if verb is None or verb.lemma_.lower() not in self.lexicon.event_verbs:
+            return False
+        if any(c.dep_ == "prt" for c in verb.children):
+            return False
+        text = doc_facts(doc).text
+        content = " ".join(text[a:b] for a, b in candidate.content)
+        if any(mark in content for mark in ("\"", "“", "”")):
+            return False
+        if verb.lemma_.lower() in self.lexicon.event_verbs_always:
+            return True
+        military = self.lexicon.military_nouns
+        for child in verb.children:
+            if child.dep_ in ("nsubj", "nsubjpass"):
+                # "Russia attacked", "troops seized": a country or an armed force acts
+                if child.ent_type_ == "GPE" or child.lemma_.lower() in military:
+                    return True
+            elif child.dep_ in ("dobj", "prep", "npadvmod", "advcl"):
+                for token in child.subtree:
+                    if token.ent_type_ in ("GPE", "LOC", "FAC", "CARDINAL", "QUANTITY") or \
+                            token.lemma_.lower() in military:
+                        return True
+        return False
+
+    def _channels_apart(self, doc: Any, candidates: list[Candidate]) -> list[Candidate]:
+        """"..., Peskov said, according to RIA Novosti": one attribution, speaker Peskov, channel RIA Novosti
+        (not a second one whose source is the outlet)."""
+        text = doc_facts(doc).text
+        dropped: set[int] = set()
+        for position, relayed in enumerate(candidates):
+            if relayed.source is None or relayed.cue is None:
+                continue
+            if not text[relayed.cue[0]:relayed.cue[1]].lower().startswith("according"):
+                continue
+            source_text = text[relayed.source[0]:relayed.source[1]].strip()
+            if re.sub(r"^the\s+", "", source_text.lower()) not in self.lexicon.outlets:
+                continue
+            for other in candidates:
+                if other is relayed or other.source is None or other.cue is None or other.cue == relayed.cue:
+                    continue
+                start, end = relayed.content_extent
+                inside = start <= other.cue[0] < end or start <= other.source[0] < end
+                overlap = any(a < d and c < b for a, b in relayed.content for c, d in other.content)
+                if inside or overlap:
+                    other.extras["channel"] = relayed.source
+                    dropped.add(position)
+                    break
+        return [c for i, c in enumerate(candidates) if i not in dropped]
 
     # --- from candidates to the layer ------------------------------------------------------------------
     def describe(self, document: Document, candidates: list[Candidate]) -> list[Attribution]:
@@ -133,12 +195,19 @@ class AttributionExtractor:
                 elif (kind in ("anonymous", "other") and speaker is None) or self._description_named(
                         doc, candidate.source, kind, speaker):
                     speaker = None
-                    issuer = mentions.issuer(doc, *candidate.source)
-                    antecedent = mentions.description(doc, *candidate.source) if issuer is None else None
-                    if issuer is not None:
+                    headline = bool(candidate.extras.get("headline"))
+                    named = mentions.surname(*candidate.source) if kind == "other" else None
+                    issuer = mentions.issuer(doc, *candidate.source) if named is None else None
+                    antecedent = mentions.description(doc, *candidate.source, anywhere=headline) \
+                        if issuer is None and named is None else None
+                    if named is not None:
+                        speaker = self._speaker_of(text, named, "name", known, kinds)
+                        kind = "named_person"
+                    elif issuer is not None:
                         speaker, kind = Speaker(name=_plain_name(issuer), resolved_from="description"), "other"
                     elif antecedent is not None:
-                        speaker = self._speaker_of(text, antecedent, "description", known, kinds)
+                        speaker = self._speaker_of(text, antecedent, "headline" if headline else "description",
+                                                   known, kinds)
                         kind = antecedent.entity.kind
                     elif kind == "named_person":
                         kind = "other"
@@ -343,6 +412,20 @@ def _first_person_speakers(attributions: list[Attribution], regions: list[tuple[
             inner.speaker = Speaker(name=author, resolved_from="author")
         else:
             inner.speaker = None
+
+
+def _with_dash_lines(candidates: list[Candidate], dashed: list[Candidate]) -> list[Candidate]:
+    """A dash line's attribution replaces one it overlaps whose cue lies outside its content (a cue in another
+    paragraph that swallowed a pull quote); it gives way to one whose cue lies inside ("X said" in the line)."""
+    result = list(candidates)
+    for line in dashed:
+        start, end = line.content_extent
+        touching = [c for c in result if _touches(line, c)]
+        if any(c.cue is not None and start <= c.cue[0] < end for c in touching):
+            continue
+        result = [c for c in result if c not in touching]
+        result.append(line)
+    return result
 
 
 def _touches(candidate: Candidate, other: Candidate) -> bool:

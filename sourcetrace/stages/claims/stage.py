@@ -171,6 +171,8 @@ class ClaimExtractor:
                 if part is not None:
                     covered.extend(_pieces(part))
             author = attribution.source_kind == "author"
+            if attribution.statement_kind == "declined":
+                continue  # "declined to comment": nothing was claimed
             for pieces in self._split_by_sentence(analysis, _pieces(attribution.content)):
                 candidates.append((pieces, None if author else attribution))
         for sentence in analysis.sentences:
@@ -255,6 +257,7 @@ class ClaimExtractor:
             id=stable_id("clm", analysis.article.id, span.start, span.end, attribution.id if attribution else ""),
             span=span,
             attribution=attribution.id if attribution else None,
+            speaker=attribution.speaker if attribution else None,
             author_voice=attribution is None,
             kind=classify_kind(tokens, quantities, self.lexicon),
             quantities=quantities,
