@@ -29,7 +29,9 @@ import yaml
 from pydantic import Field
 
 from sourcetrace.analysis import FramingMarker, Span, stable_id
+from sourcetrace.pipeline.languages.cyrillic import CYRILLIC
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.stages.framing.usage import read_usage, usage_markers
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
 
@@ -71,6 +73,7 @@ class Lexicons:
         passive = load("agentless_passive.yaml")
         self.passive_ignore = set(passive.get("ignore_lemmas", []))
         self.passive_explanation = passive["explanation"]
+        self.usage = read_usage(folder)  # Russian and Ukrainian usage choices
 
 
 class FramingMarkers:
@@ -113,6 +116,9 @@ class FramingMarkers:
                 add("scare_quote", start, end,
                     f"Scare quotes: quotation marks around '{text[start:end].strip(chr(34) + '“”‘’«»')}' "
                     "suggest the word is not to be taken at face value.")
+        for marker, start, end, explanation, details in usage_markers(self.lexicons.usage, text,
+                                                                      analysis.article.language):
+            add(marker, start, end, explanation, details)
         self._anonymous_share(analysis, add)
         self._variants(analysis, add)
         markers.sort(key=lambda m: (m.span.start if m.span else -1, m.marker))
@@ -264,6 +270,6 @@ class FramingSettings(StageSettings):
 
 
 @register_stage("framing", requires=("backbone",), reads=("entities", "attribution"), assigns=("framing",),
-                languages=ENGLISH, settings=FramingSettings)
+                languages=ENGLISH | CYRILLIC, settings=FramingSettings)
 def make_framing(settings: FramingSettings) -> FramingMarkers:
     return FramingMarkers(settings)
