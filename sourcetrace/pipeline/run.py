@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import Field
@@ -58,6 +60,10 @@ class Pipeline:
     layer are skipped for it (`meta.skipped_stages`)."""
 
     def __init__(self, stages: Sequence[str] = DEFAULT_STAGES, config: dict[str, Any] | None = None) -> None:
+        with torch_kept_out():
+            self._build(stages, config)
+
+    def _build(self, stages: Sequence[str], config: dict[str, Any] | None) -> None:
         registry = registered_stages()
         config = dict(config or {})
         limits = dict(config.pop(LIMITS_SECTION, None) or {})
@@ -79,6 +85,13 @@ class Pipeline:
         self._models: dict[str, str] = {}
         for stage in self.stages:
             self._models.update(stage.models())
+        # the layers of the shared MiniLM pass that the stages' heads read (a stage says so with `shared_layers`)
+        self.shared_layers = sorted({int(layer) for stage in self.stages
+                                     for layer in getattr(stage, "shared_layers", ()) or ()})
+        if self.shared_layers:
+            from sourcetrace._ml.shared_encoder import load_shared_encoder
+
+            load_shared_encoder().require_layers(self.shared_layers)
 
     def analyze_batch(self, articles: Sequence[ArticleInfo]) -> list[Analysis]:
         """The analysis core that every shell and corpus engine calls: a batch of articles in, analyses out,
@@ -117,7 +130,28 @@ class Pipeline:
             if stage.name == "backbone":
                 for document in runnable:
                     document.analysis.meta.language = document.analysis.article.language
+                if self.shared_layers:
+                    self._shared_pass([d for d in runnable if "backbone" in done[id(d)]], spent)
         return [document.analysis for document in documents]
+
+    @staticmethod
+    def _shared_pass(documents: list[Document], spent: dict[int, float]) -> None:
+        """The shared MiniLM pass over each article's sentences, right after the parse, so that every head reads
+        the same pass (`sourcetrace._ml.shared_encoder`). An article it fails on is left without it: the stages
+        that read it then try it again themselves, and fail on that article alone."""
+        from sourcetrace._ml.shared_encoder import SHARED_PASS, shared_encoding
+
+        for document in documents:
+            started = time.perf_counter()
+            try:
+                shared_encoding(document)
+            except ConfigurationError:
+                raise
+            except Exception:  # noqa: BLE001, S110 - the reading stages report it, per article
+                pass
+            seconds = time.perf_counter() - started
+            spent[id(document)] += seconds
+            document.analysis.meta.timing.append(StageTiming(stage=SHARED_PASS, seconds=round(seconds, 6)))
 
     def _may_run(self, stage: Stage, document: Document, done: set[str], spent: float) -> bool:
         """Whether `stage` runs on this article; if not, `meta.skipped_stages` says why."""
@@ -181,6 +215,33 @@ class Pipeline:
                 batch = []
         if batch:
             yield from self.analyze_batch(batch)
+
+
+class _RefuseTorch:
+    """A module finder that refuses `torch` (with a ModuleNotFoundError, as when it is not installed)."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+@contextlib.contextmanager
+def torch_kept_out() -> Iterator[None]:
+    """While the stages load, `import torch` fails as if torch were not installed, unless it is already imported.
+
+    No stage runs torch, but spaCy's thinc imports it at start-up when it is installed (an install with the
+    `train` extra), which costs seconds of every cold start; a new user's install has no torch at all. Only
+    imports inside this block are refused: later code may still import torch."""
+    if "torch" in sys.modules:
+        yield
+        return
+    finder = _RefuseTorch()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 _LAYER_FIELDS = ("sentences", "entities", "times", "attributions", "claims", "techniques", "technique_summary",

