@@ -33,7 +33,9 @@ from sourcetrace.analysis import Entity, EntityVariant, Span, stable_id
 from sourcetrace.errors import ConfigurationError, InputError
 from sourcetrace.ingest.wikidata import LABEL_OF_TYPE
 from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
+from sourcetrace.pipeline.languages.cyrillic import CYRILLIC
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.stages.entities.cyrillic import CyrillicNames
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "gazetteer"
 SPELLINGS_FILE = "spellings.yaml"
@@ -311,6 +313,8 @@ class EntityLinker:
         forms = list(self.gazetteer.names)
         for form, doc in zip(forms, self.nlp.tokenizer.pipe(forms, batch_size=1000)):
             self.matcher.add(form, [doc])
+        # Russian and Ukrainian names of the entries, in all their cases (matchers built on first use)
+        self.cyrillic = CyrillicNames({e.name: (e.key, e.type) for e in self.gazetteer.entries.values()})
 
     def models(self) -> dict[str, str]:
         return {"gazetteer": f"{len(self.gazetteer.entries)} entries"}
@@ -361,9 +365,16 @@ class EntityLinker:
                 raise ConfigurationError("the entities stage needs the backbone stage before it")
             self._process(document)
 
+    def _cyrillic_matches(self, document: Document) -> list[_Match]:
+        return [_Match(m.start, m.end, SurfaceForm(m.text, m.entry, m.variant))
+                for m in self.cyrillic.matches(document.doc, document.analysis.article.language or "")]
+
     def _process(self, document: Document) -> None:
         text = document.text
-        matches = self._matches(document.doc)
+        if document.analysis.article.language in CYRILLIC:
+            matches = self._cyrillic_matches(document)
+        else:
+            matches = self._matches(document.doc)
         kept: list[Entity] = []
         used: set[int] = set()  # indexes of matches already turned into or linked to an entity
         for entity in document.analysis.entities:
@@ -433,7 +444,7 @@ class EntitySettings(StageSettings):
     model: str = Field(MODEL_PACKAGE, description="the spaCy pipeline whose vocabulary matches names")
 
 
-@register_stage("entities", requires=("backbone",), assigns=("entities",), languages=ENGLISH,
+@register_stage("entities", requires=("backbone",), assigns=("entities",), languages=ENGLISH | CYRILLIC,
                 settings=EntitySettings)
 def make_entities(settings: EntitySettings) -> EntityLinker:
     return EntityLinker(settings)
