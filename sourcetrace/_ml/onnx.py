@@ -25,6 +25,18 @@ def device() -> str:
     return chosen
 
 
+def use_device(name: str) -> None:
+    """Run this process's ONNX sessions, those not yet made, on `name` (cpu or cuda): checked now, in one line."""
+    if name not in DEVICES:
+        raise ConfigurationError(f"--device {name!r}: the device is one of {', '.join(DEVICES)}")
+    os.environ[DEVICE_VARIABLE] = name
+    try:
+        execution_providers()
+    except ConfigurationError:
+        os.environ[DEVICE_VARIABLE] = "cpu"
+        raise
+
+
 def execution_providers() -> list[str]:
     """onnxruntime's providers for the device: the CUDA one first on cuda (CPU for what it does not run)."""
     if device() == "cpu":
@@ -35,7 +47,7 @@ def execution_providers() -> list[str]:
     if "CUDAExecutionProvider" not in available:
         raise ConfigurationError(
             "--device cuda needs onnxruntime's CUDA provider, which this onnxruntime lacks (it has "
-            f"{', '.join(available)}): pip install -e '.[gpu]' (onnxruntime-gpu, in place of onnxruntime)")
+            f"{', '.join(available)}): pip uninstall -y onnxruntime, then install the gpu extra (onnxruntime-gpu)")
     return ["CUDAExecutionProvider", "CPUExecutionProvider"]
 
 

@@ -55,8 +55,10 @@ def analyze(
                                         "instead of the detected one."),
     profile: str | None = PROFILE_OPTION,
     config_file: Path | None = CONFIG_OPTION,
+    device: str = typer.Option("cpu", help="Where the models run: cpu, or cuda (needs the `gpu` extra)."),
 ) -> None:
     """Analyse articles and print or write the evidence-linked analysis."""
+    from sourcetrace._ml.onnx import use_device
     from sourcetrace.ingest import FieldMap, ReadOptions, read_inputs
     from sourcetrace.ingest.common import normalise_date
     from sourcetrace.pipeline.registry import LANGUAGE_NAMES
@@ -75,6 +77,7 @@ def analyze(
         if language is not None and language not in LANGUAGE_NAMES:
             raise SourcetraceError(f"--language {language!r}: not one of {', '.join(LANGUAGE_NAMES)}")
         settings = settings_from_options(profile, config_file, extra)
+        use_device(device)
     except SourcetraceError as error:
         raise fail(str(error), 2) from None
 
