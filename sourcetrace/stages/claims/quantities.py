@@ -387,3 +387,76 @@ def _last_index(tokens, end_char: int) -> int:  # noqa: ANN001
         if tokens[index].idx < end_char:
             return index
     return 0
+
+
+# --- Russian and Ukrainian ------------------------------------------------------------------------------------
+# Found on the text with patterns (no token rules: the Cyrillic backbones have no English tags): a number in
+# digits ("1 200", "3,5"), a scale word ("тыс.", "млн", "мільярдів"), then a unit: percent, a currency, a
+# measure, or the noun it counts. Bounds and vagueness from the words before it. A year or a day of the month
+# is left to the time stage.
+_CYRILLIC_SCALES = (
+    (r"тыс(?:\.|яч[аи]?)?|тис(?:\.|яч[аі]?)?", 1_000), (r"млн\.?|миллион(?:а|ов)?|мільйон(?:а|ів)?", 1_000_000),
+    (r"млрд\.?|миллиард(?:а|ов)?|мільярд(?:а|ів)?", 1_000_000_000), (r"трлн\.?|триллион(?:а|ов)?|трильйон(?:а|ів)?",
+                                                                   1_000_000_000_000),
+)
+_CYRILLIC_UNITS = (
+    ("percent", "percent", r"%|процент(?:а|ов)?|проц\.|відсот(?:ок|ки|ків|ка)|п\.\s?п\."),
+    ("money", "RUB", r"руб(?:\.|л(?:ь|я|ей))?|₽"), ("money", "USD", r"долл(?:\.|ар(?:а|ов)?)|доларів|долар(?:а|и)?|\$"),
+    ("money", "EUR", r"евро|євро|€"), ("money", "UAH", r"грив(?:ен|ень|ня|ні|н\.|\.)|грн\.?|₴"),
+    ("measure", "km", r"км|километр(?:а|ов)?|кілометр(?:а|ів)?"), ("measure", "t", r"тонн(?:а|ы)?|т\.|тонн|тон"),
+    ("measure", "ha", r"га|гектар(?:а|ов|ів)?"),
+    ("duration", "day", r"д(?:ень|ня|ней|нів|ні)|сут(?:ок|ки)|доб(?:а|и)"),
+    ("duration", "month", r"месяц(?:а|ев)?|місяц(?:ь|я|і|ів)"), ("duration", "year", r"лет|рок(?:и|ів)"),
+    ("duration", "hour", r"час(?:а|ов)?|годин(?:а|и)?"),
+)
+_CYRILLIC_LOWER = r"более|свыше|больше|не менее|не меньше|по меньшей мере|как минимум|понад|більше|щонайменше|не менше"
+_CYRILLIC_UPPER = r"менее|меньше|до|не более|не больше|почти|менше|майже|не більше|максимум"
+_CYRILLIC_ABOUT = r"около|примерно|порядка|приблизительно|приблизно|близько|орієнтовно"
+_CYRILLIC_NUMBER = re.compile(
+    rf"(?:(?P<cue>{_CYRILLIC_LOWER}|{_CYRILLIC_UPPER}|{_CYRILLIC_ABOUT})\s+)?"
+    r"(?P<number>\d{1,3}(?:[  ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+    r"(?:\s*(?P<scale>" + "|".join(p for p, _ in _CYRILLIC_SCALES) + r")(?![\w]))?"
+    r"(?:\s*(?P<unit>" + "|".join(p for _, _, p in _CYRILLIC_UNITS) + r")(?![\w]))?"
+    r"(?:\s+(?P<noun>[а-яёіїєґ'’]{3,}))?",
+    re.IGNORECASE,
+)
+_CYRILLIC_NOT_QUANTITY = re.compile(
+    r"^\s*(?:год[ау]?|году|г\.|рок[уи]?|році|р\.|январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|"
+    r"ноябр|декабр|січн|лют|березн|квітн|травн|червн|липн|серпн|вересн|жовтн|листопад|грудн)", re.IGNORECASE)
+
+
+def find_cyrillic_quantities(text: str, start_char: int, end_char: int) -> list[Quantity]:
+    """The quantities stated in a Russian or Ukrainian text between two character offsets."""
+    found: list[Quantity] = []
+    for match in _CYRILLIC_NUMBER.finditer(text, start_char, end_char):
+        number_text = match.group("number")
+        after = text[match.end("number"):match.end("number") + 12]
+        if _CYRILLIC_NOT_QUANTITY.match(after) and not match.group("scale") and not match.group("unit"):
+            continue  # a date or a year
+        if re.fullmatch(r"(?:19|20)\d\d", number_text) and not (match.group("scale") or match.group("unit")):
+            continue
+        value = float(re.sub(r"[  ]", "", number_text).replace(",", "."))
+        if match.group("scale"):
+            value *= next(factor for pattern, factor in _CYRILLIC_SCALES
+                          if re.fullmatch(pattern, match.group("scale"), re.IGNORECASE))
+        kind, unit = "count", None
+        end = match.end("scale") if match.group("scale") else match.end("number")
+        if match.group("unit"):
+            kind, unit = next((k, u) for k, u, pattern in _CYRILLIC_UNITS
+                              if re.fullmatch(pattern, match.group("unit"), re.IGNORECASE))
+            end = match.end("unit")
+        elif match.group("noun"):
+            unit = match.group("noun").lower()
+            end = match.end("noun")
+        quantity = Quantity(span=Span.of(text, match.start("cue") if match.group("cue") else match.start("number"),
+                                         end), value=value, unit=unit, kind=kind)
+        cue = (match.group("cue") or "").lower()
+        if cue and re.fullmatch(_CYRILLIC_LOWER, cue):
+            quantity.lower, quantity.value = value, None
+        elif cue and re.fullmatch(_CYRILLIC_UPPER, cue):
+            quantity.upper, quantity.value = value, None
+            quantity.vague = cue in ("почти", "майже")
+        elif cue:
+            quantity.vague = True
+        found.append(quantity)
+    return found
