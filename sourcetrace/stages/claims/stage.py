@@ -32,12 +32,15 @@ import yaml
 from pydantic import Field
 
 from sourcetrace.analysis import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
-from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.pipeline.languages.cyrillic import CYRILLIC
+from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, language_name, register_stage
 from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model, shape_of
-from sourcetrace.stages.claims.quantities import find_quantities
+from sourcetrace.stages.claims.quantities import find_cyrillic_quantities, find_quantities
 
 DATA_DIR = Path(__file__).resolve().parent
 HEADLINE_FACTOR = 0.5
+NO_CHECKWORTHINESS = ("check-worthiness is not scored for {language} text: the model was trained on English only, "
+                      "so claims carry no score rather than an English model's guess")
 # quotes, brackets and dashes around a quoted content are not the claim's words; a final full stop is
 _TRIM = " \t\r\n\"'“”‘’«»„()[]—–-,;:"
 
@@ -98,7 +101,7 @@ def classify_kind(tokens: Sequence[Any], quantities: Sequence[Quantity], lexicon
     return "other"
 
 
-_COMPLEMENTISER = re.compile(r"(?:that|whether|if)\s+", re.IGNORECASE)
+_COMPLEMENTISER = re.compile(r"(?:that|whether|if|что|що)\s+", re.IGNORECASE)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -146,8 +149,14 @@ class ClaimExtractor:
     def process(self, documents: Sequence[Document]) -> None:
         pending: list[tuple[Claim, str, float]] = []
         for document in documents:
+            unscored = document.analysis.article.language in CYRILLIC
+            if unscored and self.model is not None:  # the model is English: no score rather than a guess
+                document.analysis.meta.warnings.append(NO_CHECKWORTHINESS.format(
+                    language=language_name(document.analysis.article.language)))
             for claim, factor in self._claims(document):
                 document.analysis.claims.append(claim)
+                if unscored:
+                    continue
                 # the claim's shape from the article's parse: no second parse of the claim text
                 pending.append((claim, shape_of(self._tokens(document, claim.span)), factor))
         if self.model is not None and pending:
@@ -227,7 +236,9 @@ class ClaimExtractor:
         words = [t for t in tokens if not t.is_punct and not t.is_space]
         if len(words) < self.min_tokens:
             return True
-        return not any(t.pos_ in ("VERB", "AUX") for t in words)
+        # Russian and Ukrainian predicates may be short adjectives with no verb ("Россия готова к ...")
+        return not any(t.pos_ in ("VERB", "AUX") or (t.doc.lang_ in CYRILLIC and "Short" in t.morph.get("Variant"))
+                       for t in words)
 
     @staticmethod
     def _is_headline(analysis: Analysis, span: Span) -> bool:
@@ -252,7 +263,10 @@ class ClaimExtractor:
             return None
         quantities: list[Quantity] = []
         for start, end in _pieces(span):
-            quantities.extend(find_quantities(document.doc, start, end, analysis.text))
+            if analysis.article.language in CYRILLIC:
+                quantities.extend(find_cyrillic_quantities(analysis.text, start, end))
+            else:
+                quantities.extend(find_quantities(document.doc, start, end, analysis.text))
         return Claim(
             id=stable_id("clm", analysis.article.id, span.start, span.end, attribution.id if attribution else ""),
             span=span,
@@ -333,6 +347,6 @@ class ClaimSettings(StageSettings):
 
 
 @register_stage("claims", requires=("backbone",), reads=("entities", "time", "attribution"), assigns=("claims",),
-                languages=ENGLISH, settings=ClaimSettings)
+                languages=ENGLISH | CYRILLIC, settings=ClaimSettings)
 def make_claims(settings: ClaimSettings) -> ClaimExtractor:
     return ClaimExtractor(settings)
