@@ -34,6 +34,7 @@ import os
 import random
 import shutil
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,14 +46,27 @@ from sklearn.linear_model import LogisticRegression
 
 from sourcetrace._ml.linear import ConditionalLogit
 from sourcetrace.datasets.ptc import heldout_ids, read_articles, read_labels
+from sourcetrace.datasets.semeval23 import read_semeval23
 from sourcetrace.evaluate.calibration import calibration_report
-from sourcetrace.evaluate.techniques import match_to_gold, overlaps_its_technique, span_prf, technique_scores
+from sourcetrace.evaluate.techniques import (
+    evaluate as evaluate_spans,
+)
+from sourcetrace.evaluate.techniques import (
+    match_to_gold,
+    overlaps_its_technique,
+    sentence_baseline,
+    shown_precision,
+    span_prf,
+    technique_scores,
+)
 from sourcetrace.stages.techniques.edges import EdgeChooser, EdgeOptions, edge_options
 from sourcetrace.stages.techniques.encoder import FULL_LAYERS, EncodedText, PieceEncoder, line_sentences
 from sourcetrace.stages.techniques.encoder_weights import SHIPPED_ENCODER_FILE
 from sourcetrace.stages.techniques.stage import (
     EXTRA_FEATURES,
+    PTC_TO_2023,
     SPAN_EVIDENCE,
+    TECHNIQUES,
     TechniqueModel,
     _split_merged,
     article_word_counts,
@@ -94,6 +108,20 @@ MICRO_FLOOR = 0.58
 SPAN_F1_TIE = 0.001  # span F1 this close to the best counts as a tie, won by the higher micro-F1
 WORD_ALPHA = 5.0  # smoothing of the word span rates toward the corpus rate (pseudo-occurrences)
 MIN_SCORES = tuple(round(0.01 * k, 2) for k in range(31))
+# the default operating point: the lowest score cut at which this share of the shown out-of-fold spans overlap a
+# gold span of their technique
+PRECISION_TARGET = 0.6
+PRECISION_CUTS = tuple(round(0.01 * k, 2) for k in range(96))
+MIN_SPANS = 30  # techniques with fewer gold spans in training are not emitted
+
+
+# the 14 classes of the PTC release (PTC_TO_2023 then lists the single names of the 18-class release)
+PTC_CLASSES = tuple(PTC_TO_2023)[:14]
+
+
+def to_2020(technique: str) -> str:
+    """The PTC (2020) class a 2023 technique falls in; a 2023 technique PTC has no class for keeps its name."""
+    return next((label for label in PTC_CLASSES if technique in PTC_TO_2023[label]), technique)
 
 
 def edge_groups(articles: dict[str, str], encoded: dict[str, EncodedText], probabilities: dict[str, np.ndarray],
@@ -247,19 +275,27 @@ def train_tagger(train: list[tuple[EncodedText, np.ndarray, np.ndarray]], classe
 
 def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, np.ndarray, np.ndarray]],
                   encoded: dict[str, EncodedText], folds: list[list[str]], classes: int, args: argparse.Namespace,
-                  seed: int) -> tuple[dict[int, dict[str, np.ndarray]], dict[int, dict[str, np.ndarray]]]:
+                  seed: int) -> tuple[dict[int, dict[str, np.ndarray]], dict[int, list[dict[str, np.ndarray]]]]:
     """For one tagger seed and each snapshot epoch: out-of-fold piece probabilities of every training article
-    (`oof[epoch][id]`) and the tagger trained on all of them (`final[epoch]`).
+    (`oof[epoch][id]`) and the taggers to ship (`final[epoch]`): one trained on all of them, or with
+    --fold-ensemble the five fold taggers themselves (no sixth training run; their mean is used at run time).
 
     Both are cached under --cache by encoder depth, epochs, seed and fold seed (the folds come from --seed).
     """
-    name = f"tagger_{encoder_tag(args.layers, args.encoder_file)}_e{args.epochs}_s{seed}"
+    taxonomy = "_t2020" if args.data is not None and args.taxonomy == "2020" else ""  # its auxiliary head's classes
+    name = f"tagger_{encoder_tag(args.layers, args.encoder_file)}{taxonomy}_e{args.epochs}_s{seed}"
     oof_cache = args.cache / f"{name}_f{args.seed}_oof.npz"
     final_cache = args.cache / f"{name}_final.npz"
     ids = sorted(examples)
+    fold_weights: dict[int, list[dict[str, np.ndarray]]] = {e: [] for e in args.snapshots}
     if oof_cache.exists():
         stored = np.load(oof_cache)
         oof = {e: {i: stored[f"oof{e}.{i}"].astype(np.float32) for i in ids} for e in args.snapshots}
+        for e in args.snapshots:
+            for k in range(FOLDS):
+                prefix = f"fold{k}.{e}."
+                fold_weights[e].append({key[len(prefix):]: stored[key].astype(np.float32) for key in stored.files
+                                        if key.startswith(prefix)})
     else:
         oof = {e: {} for e in args.snapshots}
         for k, test in enumerate(folds):
@@ -269,8 +305,13 @@ def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, 
             for epoch, weights in taggers.items():
                 model.weights = weights
                 oof[epoch].update({i: model.piece_probabilities(encoded[i]) for i in test})
+                fold_weights[epoch].append(weights)
             print(f"  seed {seed}: fold {k + 1}/{FOLDS} tagged", flush=True)
-        np.savez(oof_cache, **{f"oof{e}.{i}": p for e, probabilities in oof.items() for i, p in probabilities.items()})
+        np.savez(oof_cache, **{f"oof{e}.{i}": p for e, probabilities in oof.items() for i, p in probabilities.items()},
+                 **{f"fold{k}.{e}.{name}": value for e, members in fold_weights.items()
+                    for k, weights in enumerate(members) for name, value in weights.items()})
+    if args.fold_ensemble:
+        return oof, fold_weights
     if final_cache.exists():
         stored = np.load(final_cache)
         final = {e: {k.split(".", 1)[1]: stored[k].astype(np.float32) for k in stored.files
@@ -278,7 +319,7 @@ def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, 
     else:
         final = train_tagger([examples[i] for i in ids], classes, args.epochs, seed, args.snapshots)
         np.savez(final_cache, **{f"final{e}.{k}": v for e, weights in final.items() for k, v in weights.items()})
-    return oof, final
+    return oof, {e: [weights] for e, weights in final.items()}
 
 
 def _fit_on_used_columns(classifier: Any, features: Any, targets: np.ndarray) -> Any:
@@ -393,7 +434,15 @@ def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ptc", type=Path, required=True, help="the PTC folder (train-articles, labels)")
+    data = parser.add_mutually_exclusive_group(required=True)
+    data.add_argument("--ptc", type=Path, help="the PTC folder (train-articles, labels; 2020 names)")
+    data.add_argument("--data", type=Path, help="a SemEval-2023 folder (articles/, spans/; 2023 names): all its "
+                      "articles are cross-validated, none held out")
+    parser.add_argument("--taxonomy", choices=("2023", "2020"), default="2023",
+                        help="with --data, 2020: train on the 14 PTC classes its 2023 labels collapse to (the "
+                             "merged classes' members told apart by cue rules), to compare with the 2023 labels")
+    parser.add_argument("--report", type=Path, default=None,
+                        help="write the cross-validation report (per fold, mean and spread) as JSON here")
     parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--cache", type=Path, required=True, help="folder for encoded vectors and tagger runs")
     parser.add_argument("--layers", type=int, default=3, help="MiniLM layers the tagger reads (6 = all)")
@@ -406,6 +455,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="one tagger training run per seed; the shipped tagger is the mean of all their snapshots")
     parser.add_argument("--snapshots", type=int, nargs="+", default=[4, 5, 6],
                         help="epochs whose weights join the ensemble (the last one is --epochs)")
+    parser.add_argument("--fold-ensemble", action="store_true",
+                        help="ship the five fold taggers of each seed and snapshot (their mean) instead of training "
+                             "one more on all articles")
     parser.add_argument("--keep-tagger", action="store_true",
                         help="keep the tagger, its decoding and Platt scaling of the model in --out; refit only "
                              "the technique classifier (C by cross-validation at the kept decoding)")
@@ -442,6 +494,7 @@ class TrainingRun:
     model: TechniqueModel
     examples: dict[str, tuple[EncodedText, np.ndarray, np.ndarray]]
     kept: dict[str, Any]
+    gold_2023: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # the labels in 2023 names
     out_of_fold: dict[str, np.ndarray] = field(default_factory=dict)
 
     def seconds(self) -> float:
@@ -456,9 +509,16 @@ def load_training_run(args: argparse.Namespace) -> TrainingRun:
     decode with while the taggers train (decoding needs only meta); with --keep-tagger, the kept tagger's
     weights and decoding are read first."""
     started = time.time()
-    held = heldout_ids()
-    articles = {k: v for k, v in read_articles(args.ptc / "train-articles").items() if k not in held}
-    labels = read_labels(args.ptc / "train-labels-task2-technique-classification")
+    if args.data is not None:
+        held: set[str] = set()
+        articles, gold_2023 = read_semeval23(args.data)
+        labels = gold_2023 if args.taxonomy == "2023" else {
+            i: [(to_2020(t), s, e) for t, s, e in found] for i, found in gold_2023.items()}
+    else:
+        held = heldout_ids()
+        articles = {k: v for k, v in read_articles(args.ptc / "train-articles").items() if k not in held}
+        labels = read_labels(args.ptc / "train-labels-task2-technique-classification")
+        gold_2023 = {i: [(to_2023(t)[0], s, e) for t, s, e in found] for i, found in labels.items()}
     ids = sorted(articles)
     folds = fold_ids(ids, args.seed)
     print(f"{len(ids)} training articles in {FOLDS} folds, {len(held)} held out", flush=True)
@@ -488,7 +548,8 @@ def load_training_run(args: argparse.Namespace) -> TrainingRun:
                     piece_techniques(encoded[i], labels.get(i, []), classes)) for i in ids}
     return TrainingRun(args=args, started=started, articles=articles, labels=labels, ids=ids, folds=folds,
                        fold_of={i: k for k, test in enumerate(folds) for i in test}, encoded=encoded,
-                       classes=classes, gold_spans=gold_spans, model=model, examples=examples, kept=kept)
+                       classes=classes, gold_spans=gold_spans, model=model, examples=examples, kept=kept,
+                       gold_2023={i: gold_2023.get(i, []) for i in ids})
 
 
 def train_taggers(run: TrainingRun) -> tuple[dict[str, np.ndarray], int]:
@@ -501,7 +562,7 @@ def train_taggers(run: TrainingRun) -> tuple[dict[str, np.ndarray], int]:
         oof, final = _fold_taggers(run.model, run.examples, run.encoded, run.folds, len(run.classes), run.args,
                                    tagger_seed)
         member_oof += [oof[e] for e in run.args.snapshots]
-        members += [final[e] for e in run.args.snapshots]
+        members += [weights for e in run.args.snapshots for weights in final[e]]
         print(f"tagger seed {tagger_seed} ready ({run.seconds():.0f}s)", flush=True)
     run.out_of_fold = {i: np.mean([oof[i] for oof in member_oof], axis=0) for i in run.ids}
     weights = {f"tagger{k}.{name}": value for k, tagger in enumerate(members) for name, value in tagger.items()}
@@ -592,6 +653,7 @@ class Decoding:
     edge_weights: dict[str, np.ndarray] = field(default_factory=dict)
     use_predicted: bool = False
     naming: list[Any] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
 
 
 def choose_decoding(run: TrainingRun, rows: ClassifierRows,
@@ -786,6 +848,7 @@ def choose_operating_point_and_score(run: TrainingRun, rows: ClassifierRows, dec
     decoding.cv_span_f1, decoding.cv_micro = chosen.span_f1, chosen.micro_f1
     fewer = max((p for p in points if (p.threshold, p.seed) == (threshold, seed)), key=lambda p: p.end_to_end)
     evidence, groups = fitted[(threshold, seed)]
+    decoding.report = cross_validation_report(run, evidence, _cross_validated_scores(evidence), cut)
     coef, intercept = _fit_score_calibration(evidence["x"], evidence["y"])
     model.meta.update(threshold=threshold, seed=seed, min_score=cut, cv_end_to_end_f1=round(chosen.end_to_end, 4),
                       end_to_end_min_score=fewer.cut, cv_end_to_end_f1_at_that_cut=round(fewer.end_to_end, 4),
@@ -799,6 +862,89 @@ def choose_operating_point_and_score(run: TrainingRun, rows: ClassifierRows, dec
           f"technique micro-F1 {decoding.cv_micro:.4f}, end-to-end F1 {chosen.end_to_end:.4f}); best end-to-end "
           f"there: min_score {fewer.cut} ({fewer.span_f1:.4f} / {fewer.micro_f1:.4f} / {fewer.end_to_end:.4f})",
           flush=True)
+
+
+def rare_techniques(run: TrainingRun, min_spans: int = MIN_SPANS) -> list[str]:
+    """2023 techniques with fewer than `min_spans` gold spans in the training articles: too few to learn, so the
+    model does not emit them."""
+    counts = Counter(t for i in run.ids for t, _, _ in run.gold_2023.get(i, []))
+    return sorted(t for t in TECHNIQUES if counts[t] < min_spans)
+
+
+def _fold_scores(articles: dict[str, str], kept: dict[str, list[tuple[str, int, int]]],
+                 gold: dict[str, list[tuple[str, int, int]]]) -> dict[str, float]:
+    result = evaluate_spans(kept, gold, articles)
+    return {"span_f1": result["span"]["f1"], "span_precision": result["span"]["precision"],
+            "span_recall": result["span"]["recall"], "labelled_span_f1": result["labelled_span"]["f1"],
+            "shown_precision": result["shown_precision"], "technique_micro_f1": result["technique"]["micro_f1"],
+            "end_to_end_f1": result["technique"]["end_to_end"]["f1"],
+            "spans_per_1000_words": result["spans_per_1000_words"]}
+
+
+def _mean_spread(rows: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Mean, standard deviation, lowest and highest of each score over the folds."""
+    return {name: {"mean": round(float(np.mean([r[name] for r in rows])), 4),
+                   "sd": round(float(np.std([r[name] for r in rows], ddof=1)), 4),
+                   "min": round(float(min(r[name] for r in rows)), 4),
+                   "max": round(float(max(r[name] for r in rows)), 4)} for name in rows[0]}
+
+
+def cross_validation_report(run: TrainingRun, evidence: dict[str, Any], scores: np.ndarray,
+                            recall_cut: float) -> dict[str, Any]:
+    """The out-of-fold spans at the chosen threshold and seed, scored by calibrations fitted on the other folds,
+    against the 2023 gold of each fold: at the span-F1 cut (`recall`, for triage) and at the lowest cut where at
+    least PRECISION_TARGET of the shown spans overlap a gold span of their technique (`precision`, the default),
+    per fold with mean and spread; the every-line baseline beside them; the reliability table of the scores.
+    Techniques in `rare_techniques` are not emitted. Sets meta `min_score` (the precision cut),
+    `recall_min_score` and `not_emitted`."""
+    rare = set(rare_techniques(run))
+    spans = [(item, float(score)) for item, score in zip(evidence["spans"], scores) if item[3] not in rare]
+
+    def kept_at(cut: float, ids: Sequence[str]) -> dict[str, list[tuple[str, int, int]]]:
+        wanted = set(ids)
+        above: dict[str, list[tuple[str, int, int, float]]] = {i: [] for i in ids}
+        for (i, start, end, name), score in spans:
+            if i in wanted and score >= cut:
+                above[i].append((name, start, end, score))
+        return {i: [(n, s, e) for n, s, e, _ in merge_same_technique(run.articles[i], found)]
+                for i, found in above.items()}
+
+    precision_cut = next((cut for cut in PRECISION_CUTS
+                          if shown_precision(kept_at(cut, run.ids), run.gold_2023) >= PRECISION_TARGET),
+                         PRECISION_CUTS[-1])
+    report: dict[str, Any] = {"folds": FOLDS, "fold_seed": run.args.seed, "articles": len(run.ids),
+                              "not_emitted": sorted(rare), "precision_target": PRECISION_TARGET,
+                              "operating_points": {}}
+    for name, cut in (("precision", precision_cut), ("recall", recall_cut)):
+        rows = []
+        for fold in run.folds:
+            texts = {i: run.articles[i] for i in fold}
+            rows.append(_fold_scores(texts, kept_at(cut, fold), {i: run.gold_2023[i] for i in fold}))
+        pooled = evaluate_spans(kept_at(cut, run.ids), run.gold_2023, run.articles)
+        if run.args.report is not None:  # the out-of-fold spans themselves, to score any subset with `evaluate`
+            kept = kept_at(cut, run.ids)
+            run.args.report.with_suffix(f".oof-{name}.labels").write_text("".join(
+                f"{i}\t{n}\t{s}\t{e}\n" for i in run.ids for n, s, e in kept[i]), encoding="utf-8")
+        report["operating_points"][name] = {
+            "min_score": cut, "per_fold": rows, "across_folds": _mean_spread(rows),
+            "per_technique": {t: {k: round(v, 4) for k, v in row.items()}
+                              for t, row in pooled["technique"]["per_technique"].items()}}
+    baseline_rows = []
+    for fold in run.folds:
+        texts = {i: run.articles[i] for i in fold}
+        baseline_rows.append(_fold_scores(texts, sentence_baseline(texts), {i: run.gold_2023[i] for i in fold}))
+    report["baseline_every_line"] = {"per_fold": baseline_rows, "across_folds": _mean_spread(baseline_rows)}
+    outcomes = [overlaps_its_technique(name, start, end, [(to_2023(t), s, e) for t, s, e in run.gold_2023[i]])
+                for (i, start, end, name), _ in spans]
+    report["calibration"] = calibration_report([score for _, score in spans], outcomes)
+    run.model.meta.update(min_score=precision_cut, recall_min_score=recall_cut, not_emitted=sorted(rare))
+    for name, point in report["operating_points"].items():
+        folds = point["across_folds"]
+        print(f"{name} point (min_score {point['min_score']}): span F1 {folds['span_f1']['mean']:.4f} "
+              f"± {folds['span_f1']['sd']:.4f}, with the right technique {folds['labelled_span_f1']['mean']:.4f} "
+              f"± {folds['labelled_span_f1']['sd']:.4f}, shown precision {folds['shown_precision']['mean']:.4f}, "
+              f"{folds['spans_per_1000_words']['mean']:.1f} spans per 1,000 words", flush=True)
+    return report
 
 
 def save_model(run: TrainingRun, rows: ClassifierRows, decoding: Decoding, weights: dict[str, np.ndarray],
@@ -827,6 +973,11 @@ def save_model(run: TrainingRun, rows: ClassifierRows, decoding: Decoding, weigh
     model.meta.update(cv_span_f1=round(decoding.cv_span_f1, 4), cv_technique_micro_f1=round(decoding.cv_micro, 4),
                       training_seconds=round(run.seconds()))
     (args.out / "meta.json").write_text(json.dumps(model.meta, indent=1), encoding="utf-8")
+    if args.report is not None:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps({"version": args.version, "data": str(args.data or args.ptc),
+                                           "taxonomy": args.taxonomy, "encoder_layers": args.layers,
+                                           **decoding.report}, indent=1), encoding="utf-8")
     print(f"saved {args.out} in {run.seconds():.0f}s: {json.dumps(model.meta)}")
 
 
