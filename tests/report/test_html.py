@@ -7,7 +7,7 @@ import tempfile
 import pytest
 
 from sourcetrace import analyze
-from sourcetrace.report.html import render_html
+from sourcetrace.report.html import DEFAULT_LAYERS, render_html
 from tests.conftest import IN_CI, REPO
 
 HOSTILE = (
@@ -79,8 +79,8 @@ def test_report_in_a_real_browser(browser, example_analysis, tmp_path):
     marks[0].click()
     details = browser.find_element(By.ID, "details-list").text
     assert details.strip(), "clicking a highlight shows no details"
-    # toggling a layer off hides its highlight
-    layer = sorted(layers)[0][2:]
+    # toggling a layer shown by default off hides its highlight
+    layer = sorted(name[2:] for name in layers if name[2:] in DEFAULT_LAYERS)[0]
     box = browser.find_element(By.CSS_SELECTOR, f'.toggles input[data-layer="{layer}"]')
     box.click()
     assert f"hide-{layer}" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")

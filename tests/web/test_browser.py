@@ -70,7 +70,9 @@ def test_reference_article_is_shown_with_its_layers(browser, web_server, seed_te
     assert marks, "no highlights at all"
     for layer in ("entity", "source", "channel", "claim", "finding"):
         toggle = browser.find_element(By.CSS_SELECTOR, f'.toggles input[data-layer="{layer}"]')
-        assert toggle.is_selected()
+        assert toggle.is_selected() == (layer in ("source", "claim", "finding"))  # the page opens on a few layers
+        if not toggle.is_selected():
+            toggle.click()
     entity_names = {e["span"]["text"] for e in analysis["entities"]}
     shown = {m.text for m in browser.find_elements(By.CSS_SELECTOR, "#article .l-entity, #article .l-variant")}
     assert entity_names & shown
@@ -122,13 +124,14 @@ def test_toggle_a_layer_hides_and_shows_it(browser, web_server, example_text):
     def decoration() -> str:
         return entity.value_of_css_property("text-decoration-line")
 
-    assert decoration() == "underline"
+    assert decoration() == "none"  # entities are one click away: the page opens on sources, cues, claims
     toggle = browser.find_element(By.CSS_SELECTOR, f'.toggles input[data-layer="{layer}"]')
     toggle.click()
-    assert "hide-" + layer in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
-    assert decoration() == "none"
-    toggle.send_keys(Keys.SPACE)  # the toggles work from the keyboard too
+    assert "hide-" + layer not in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
     assert decoration() == "underline"
+    toggle.send_keys(Keys.SPACE)  # the toggles work from the keyboard too
+    assert decoration() == "none"
+    assert "hide-" + layer in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
 
 
 def test_click_and_keyboard_show_details_and_evidence(browser, web_server, example_text):
@@ -143,8 +146,8 @@ def test_click_and_keyboard_show_details_and_evidence(browser, web_server, examp
                .strip(",").split(",") if "–" in part]
     assert any(s <= start < e for s, e in offsets)
     assert analysis["article"]["text"][offsets[0][0]:offsets[0][1]].strip()
-    # keyboard: Tab from the Download button lands on the first highlight and shows its details
-    browser.execute_script("document.getElementById('download-json').focus();")
+    # keyboard: Tab from the toolbar's last control (the guide link) lands on the first highlight and shows it
+    browser.execute_script("document.querySelector('.guide-link').focus();")
     ActionChains(browser).send_keys(Keys.TAB).perform()
     active = browser.switch_to.active_element
     assert "m" in active.get_attribute("class").split()
@@ -230,7 +233,12 @@ def test_a_hostile_article_is_rendered_inert(browser, web_server, beacon, tmp_pa
         assert details_text(browser)
     toggle = browser.find_element(By.CSS_SELECTOR, '.toggles input[data-layer="entity"]')
     toggle.click()
-    assert "hide-entity" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+    assert "hide-entity" not in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+    # the claim queue shows the hostile claims as text, and its filters still work
+    queue = browser.find_element(By.ID, "claim-queue")
+    assert not queue.find_elements(By.CSS_SELECTOR, "script, img, svg, iframe, a:not(.goto)")
+    if queue.find_elements(By.ID, "q-kind"):
+        Select(queue.find_element(By.ID, "q-kind")).select_by_index(0)
     assert_no_script_ran(browser)
     analyse(browser, web_server, "The mayor said the water supply was restored on Friday.")
     assert "water supply" in browser.find_element(By.ID, "article").text
@@ -281,7 +289,7 @@ def test_controls_are_labelled_and_the_keyboard_reaches_everything(browser, web_
     browser.execute_script("arguments[0].focus()", mark)
     assert browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", mark) != "none"
     # a side-panel entry is reachable and works with Enter
-    entry = browser.find_elements(By.CSS_SELECTOR, ".panels li[data-item]")
+    entry = browser.find_elements(By.CSS_SELECTOR, ".panels li[data-item][tabindex]")
     if entry:
         browser.execute_script("arguments[0].focus()", entry[0])
         entry[0].send_keys(Keys.ENTER)
