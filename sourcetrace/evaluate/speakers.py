@@ -29,6 +29,7 @@ from sourcetrace.errors import InputError
 AUTHOR = "author"
 KINDS = ("named", "pronoun", "description", "anonymous", "author", "other")
 _WORD = re.compile(r"[\w'’-]+")
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}  # "Joseph R. Biden Jr.": the last word of the name is "Biden"
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,9 @@ def read_gold(path: Path) -> list[GoldSource]:
 
 
 def same_speaker(gold: str | None, predicted: str | None, resolved_from: str | None = None) -> bool:
-    """Whether the system's speaker name is the gold one: a gold name's last word, case-folded, among the words of
-    the predicted name; a gold null wants a null; the gold "author" (the writer or the outlet) wants a speaker
-    resolved to the author."""
+    """Whether the system's speaker name is the gold one: a gold name's last word (not a suffix such as "Jr."),
+    case-folded, among the words of the predicted name; a gold null wants a null; the gold "author" (the writer or
+    the outlet) wants a speaker resolved to the author."""
     if gold == AUTHOR:
         return resolved_from == AUTHOR
     if gold is None:
@@ -98,7 +99,7 @@ def same_speaker(gold: str | None, predicted: str | None, resolved_from: str | N
     words = {word.casefold().strip("'’-") for word in _WORD.findall(predicted)}
     words |= {re.sub(r"['’]s$", "", word) for word in words}
     for name in gold.split(";"):
-        last = _WORD.findall(name)
+        last = [w for w in _WORD.findall(name) if w.casefold().rstrip(".") not in _SUFFIXES]
         if last and last[-1].casefold().strip("'’-") in words:
             return True
     return False

@@ -18,8 +18,9 @@ anonymous).
 A definite description ("the minister", "Russia's top diplomat", "the newspaper") goes to the named entity the
 article gives that role: a person whose title or apposition carries the description's head noun or one of its
 role words (`description_roles` in the lexicon), else, for the heads that name one office in an article ("the
-nominee", "the president"), the person mentioned most so far; organisation heads ("the newspaper", "the court")
-go to the latest organisation whose name carries the head word, or the latest news outlet.
+nominee", "the president"), the person with no title or apposition mentioned most so far; organisation heads
+("the newspaper", "the court") go to the latest organisation whose name carries the head word, or the latest
+news outlet.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ _FIRST_PERSON = {"i", "we", "me", "us", "my", "our", "myself", "ourselves"}
 _TITLE_STRIP = re.compile(r"^(?:the\s+)", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _OUTLET_WORDS = {"times", "post", "news", "journal", "herald", "tribune", "gazette", "newspaper", "magazine",
-                 "press", "agency", "reuters", "telegraph", "guardian", "daily"}
+                 "press", "agency", "reuters", "telegraph", "guardian", "daily", "courier", "chronicle", "observer",
+                 "inquirer", "bulletin", "dispatch", "weekly"}
+_PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "province", "state", "district", "port",
+                "island", "republic", "area", "county"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
@@ -99,7 +103,7 @@ class ArticleMentions:
         self.entities: list[Entity] = []
         self.mentions: list[Mention] = []
         self.resolved: dict[int, Mention | None] = {}  # pronoun token index -> its antecedent
-        self._speech_subjects = list(speech_subjects)
+        self._speech_subjects = sorted(speech_subjects)
         self._issuers: dict[str, str] = {}  # document noun -> the issuer of its latest named instance
         self._collect()
 
@@ -118,6 +122,14 @@ class ArticleMentions:
         entity_at: dict[int, Any] = {}
         for entity in doc.ents:
             entity_at[entity.start] = entity
+        for start, end in self._speech_subjects:
+            # an outlet that speaks but that the small model did not label ("The Daily Courier reported")
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or any(t.ent_type_ for t in span):
+                continue
+            words = {t.lower_ for t in span if t.pos_ == "PROPN"}
+            if words & _OUTLET_WORDS and span.start not in entity_at:
+                entity_at[span.start] = span
         token_index = 0
         while token_index < len(doc):
             entity = entity_at.get(token_index)
@@ -151,18 +163,33 @@ class ArticleMentions:
             return True
         if len(words) >= 2 and words[0].text in first_name_genders():
             return True
-        # a name that speaks, with a person's pronoun close by: the subject of a speech verb ("Olena Marchuk said";
-        # not a place: "Berlin agreed")
         root = entity.root
-        if entity.label_ in ("GPE", "LOC", "NORP") or len(words) < 2:
-            return False
+        if len(words) < 2:
+            return False  # "Berlin agreed": a one-word place or body that speaks is a metonym
+        # a name with a person's apposition: "Temitope Adeyemi, a market trader"
+        appositions = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if any(c.lemma_.lower() not in self.lexicon.organization_heads | _PLACE_NOUNS for c in appositions):
+            return True
+        # a name that speaks, with a person's pronoun close by: the subject of a speech verb ("Olena Marchuk said")
         if root.dep_ in _SUBJECTS and root.head.lemma_.lower() in self.lexicon.cue_verbs:
             window = entity.doc[max(0, entity.start - 30): min(len(entity.doc), entity.end + 40)]
             return any(t.lower_ in ("he", "she", "his", "her") for t in window)
         return False
 
+    def _is_outlet_name(self, entity: Any) -> bool:
+        """"The Daily Courier", "The New York Times" whatever label the small model gave them."""
+        name = _TITLE_STRIP.sub("", entity.text.strip()).lower()
+        if name in self.lexicon.outlets:
+            return True
+        words = set(re.findall(r"[a-z]+", name))
+        label = getattr(entity, "label_", "")
+        return label in ("ORG", "WORK_OF_ART", "PERSON", "FAC", "PRODUCT", "") and bool(words & _OUTLET_WORDS) \
+            and entity.text[:1].isupper()
+
     def _add_entity_mention(self, entity: Any) -> None:
-        if self._is_person_entity(entity):
+        if self._is_outlet_name(entity):
+            found = self._organisation(entity)
+        elif self._is_person_entity(entity):
             found = self._person(entity)
         elif entity.label_ in _ORG_LABELS:
             found = self._organisation(entity)
@@ -394,6 +421,8 @@ class ArticleMentions:
         if by_role:
             # "the former secretary of state" against two secretaries: the one sharing the most words
             return max(by_role, key=lambda m: (len(m.entity.roles & qualifiers), m.start))
+        # a person the article gives another role ("Mayor Lena Fischer") is not "the diplomat"
+        people = [m for m in people if not m.entity.roles]
         if heads & self.lexicon.unique_roles and people:
             counts: dict[int, int] = {}
             latest: dict[int, int] = {}

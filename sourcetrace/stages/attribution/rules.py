@@ -594,8 +594,11 @@ class Describer:
             return ("anonymous" if plural else "other"), head, None
         if people and head.lemma_.lower() not in self.lexicon.organization_heads:
             # "the leader of the DPR, Denis Pushilin" (apposition), "Lt. Col. Andrei Marochko, an officer"
-            appositive = [e for e in people if any(t.dep_ == "appos" or t.head == head for t in e)]
-            if appositive or head.lemma_.lower() in self.lexicon.anonymous_heads | self.lexicon.titles:
+            appositive = [e for e in people if any(t.dep_ == "appos" or t.head == head for t in e)
+                          or (e.end >= span.end and e.start > span.start and doc[e.start - 1].text == ",")]
+            # an anonymous head names its person only in apposition ("a spokesman, Dmitry Peskov"), not through a
+            # phrase ("judges handling lawsuits against Clinton", "experts, including Mr. Goldberg")
+            if appositive or head.lemma_.lower() in self.lexicon.titles:
                 return "named_person", head, _through_head((appositive or people)[0], head)
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
             return "named_organization", head, head_entity

@@ -214,6 +214,9 @@ class AttributionExtractor:
                     elif kind == "named_organization" and described:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
+                    entity = mentions.entity_at(*candidate.source)
+                    if entity is not None and entity.outlet and kind == "named_person":
+                        kind = "named_organization"  # "The Daily Courier reported"
                     earlier = _same_speaker(speaker, known)
                     if earlier is None and kind == "named_person":
                         # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution

@@ -668,3 +668,76 @@ def test_linked_headline_after_read_more_keeps_its_source(seed):
                        "The governor said power had been restored to most homes.")
     kremlin = _by_cue(related, "says", "Kremlin")
     assert kremlin.content.text.startswith("talks with Kyiv")
+
+
+# --- event verbs are not speech -----------------------------------------------------------------------------------
+def _candidate_at(text: str, cue: str):
+    from sourcetrace.stages.attribution.rules import Candidate
+
+    start = text.index(cue)
+    return Candidate(content=[(start + len(cue) + 1, len(text) - 1)], source=(0, start - 1),
+                     cue=(start, start + len(cue)))
+
+
+@pytest.mark.parametrize(("text", "cue", "event"), [
+    ("The army shelled the village of Maryinka with 40 rockets overnight.", "shelled", True),
+    ("Moldova attacked Transnistria with more than 300 drones and at least 12 missiles.", "attacked", True),
+    ("Rebel troops seized the airport on Sunday.", "seized", True),
+    ("Senator Kim attacked the governor's plan as reckless.", "attacked", False),
+    ("The court struck down the law on Friday.", "struck", False),
+])
+def test_event_verbs_are_not_cues(text, cue, event):
+    from sourcetrace.pipeline.backbone import load_spacy
+    from sourcetrace.stages.attribution.stage import AttributionExtractor
+
+    extractor = AttributionExtractor({"model": False})
+    doc = load_spacy()(text)
+    assert extractor._event_cue(doc, _candidate_at(text, cue)) is event
+
+
+def test_an_event_sentence_keeps_its_claim_and_quantities():
+    analysis = analyze("Moldova attacked Transnistria overnight with more than 300 drones and at least 12 missiles.",
+                       id="t", stages=("backbone", "entities", "time", "attribution", "claims"))
+    assert not any(a.cue is not None and a.cue.text == "attacked" for a in analysis.attributions)
+    claim = next(c for c in analysis.claims if "300 drones" in c.span.text)
+    assert {q.span.text for q in claim.quantities} >= {"more than 300 drones", "at least 12 missiles"}
+
+
+# --- speaker and channel, refusals ------------------------------------------------------------------------------
+def test_a_speaker_relayed_by_an_outlet_keeps_the_speaker():
+    analysis = _analyse("The border will stay open, Interior Minister Karl Brenner said, according to Interfax.")
+    relayed = [a for a in analysis.attributions if a.source_kind != "author"]
+    assert len(relayed) == 1
+    assert relayed[0].speaker.name == "Karl Brenner"
+    assert relayed[0].channel.text == "Interfax"
+    assert relayed[0].content.text == "The border will stay open"
+
+
+def test_refusals_to_speak_are_declined_not_statements():
+    analysis = analyze("The bank declined to comment. The regulator did not respond to a request for comment. "
+                       "The bank said profits rose 4 percent.", id="t",
+                       stages=("backbone", "entities", "time", "attribution", "claims"))
+    declined = [a for a in analysis.attributions if a.statement_kind == "declined"]
+    assert {a.cue.text for a in declined} == {"declined", "did not respond to"}
+    said = _by_cue(analysis, "said")
+    assert said.statement_kind == "statement"
+    assert not any("comment" in c.span.text for c in analysis.claims)
+
+
+def test_who_asked_not_to_be_named_is_nobody_named():
+    analysis = _analyse("Mayor Lena Fischer opened the new school on Monday.\n\n"
+                        "A senior official, who asked not to be named, said the budget would be cut.")
+    said = _by_cue(analysis, "said")
+    assert said.source_kind == "anonymous" and said.speaker is None
+    assert all(a.speaker is None or a.speaker.name != "Lena Fischer" for a in analysis.attributions
+               if a.source is not None and "who" in a.source.text)
+
+
+def test_claims_in_a_quote_name_its_speaker():
+    analysis = analyze("\"Prices rose 12 percent in March,\" Finance Minister Tomas Berger said. "
+                       "The central bank raised interest rates by half a point on Tuesday.",
+                       id="t", stages=("backbone", "entities", "time", "attribution", "claims"))
+    quoted = next(c for c in analysis.claims if "12 percent" in c.span.text)
+    assert quoted.attribution is not None and quoted.speaker.name == "Tomas Berger"
+    own = next(c for c in analysis.claims if "central bank" in c.span.text)
+    assert own.speaker is None and own.author_voice

@@ -1,0 +1,169 @@
+"""Who said it: pronouns, descriptions, headline conventions, channels and refusals, on sentences written for these
+tests in the shapes real news takes, with the real parser."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.tokens import Span as SpacySpan
+
+from sourcetrace import analyze
+from sourcetrace.analysis import Attribution, Span, Speaker
+from sourcetrace.pipeline.backbone import load_spacy
+from sourcetrace.stages.attribution.resolver import ArticleMentions
+from sourcetrace.stages.attribution.rules import Lexicon, quote_regions
+from sourcetrace.stages.attribution.stage import _first_person_speakers
+
+STAGES = ("backbone", "attribution")
+
+
+def _analyse(text: str, stages: tuple[str, ...] = STAGES):
+    return analyze(text, id="t", stages=stages)
+
+
+def _by_source(analysis, source: str):
+    found = [a for a in analysis.attributions if a.source is not None and a.source.text == source]
+    assert found, repr([(a.source and a.source.text, a.cue and a.cue.text) for a in analysis.attributions])
+    return found[0]
+
+
+def _speaker(analysis, source: str) -> str | None:
+    speaker = _by_source(analysis, source).speaker
+    return speaker.name if speaker is not None else None
+
+
+# --- "he" goes to the last person mentioned, not the last speaker introduced ------------------------------------
+def test_he_goes_to_the_last_person_mentioned_not_the_last_speaker():
+    analysis = _analyse(
+        "Finance Minister Tomas Berger said the budget was balanced. On Friday, opposition leader Marek Halloran "
+        "toured the port of Gdynia with local officials.\n\n"
+        "\"We will rebuild these docks. Every one of them,\" he said.")
+    he = _by_source(analysis, "he")
+    assert he.speaker.name == "Marek Halloran"
+    assert he.speaker.resolved_from == "pronoun"
+    assert he.speaker.mention.text == "Marek Halloran"
+    assert he.source_kind == "pronoun"
+
+
+def test_a_name_inside_the_quote_is_not_the_pronoun_s_antecedent():
+    analysis = _analyse(
+        "Deputy Mayor Paul Renner opened the session. \"Anna Kowalczyk has no plan for the river,\" he said.")
+    assert _speaker(analysis, "he") == "Paul Renner"
+
+
+def test_she_skips_a_man_and_follows_the_woman_across_sentences():
+    analysis = _analyse(
+        "Prosecutor James Whitfield asked for a ten-year sentence. Defense lawyer Maria Santos said her client had "
+        "been misled. She added that the documents were forged.")
+    assert _speaker(analysis, "She") == "Maria Santos"
+
+
+# --- an unknown first name keeps its personhood, and its unknown gender is no evidence -------------------------
+def test_a_person_the_parser_calls_a_place_is_still_the_one_she_stands_for():
+    analysis = _analyse(
+        "Prime Minister Viktor Orban spoke first at the meeting. Then Temitope Adeyemi, a market trader from "
+        "Lagos, stood up. She said: \"We cannot afford bread any more.\"")
+    assert _speaker(analysis, "She") == "Temitope Adeyemi"
+
+
+def test_an_org_labelled_name_that_speaks_with_a_pronoun_nearby_is_a_person():
+    nlp = load_spacy()
+    text = ("President Vladimir Putin spoke on Monday. Olena Marchuk said the shelling destroyed her house. "
+            "She said the family had nowhere to go.")
+    doc = nlp(text)
+    start = text.index("Olena")
+    name = doc.char_span(start, start + len("Olena Marchuk"))
+    doc.ents = [e for e in doc.ents if e.end <= name.start or e.start >= name.end] + [
+        SpacySpan(doc, name.start, name.end, label="ORG")]
+    mentions = ArticleMentions(doc, text, quote_regions(text), Lexicon())
+    she = text.rindex("She")
+    answered, antecedent = mentions.pronoun(she, she + 3)
+    assert answered and antecedent is not None
+    assert antecedent.entity.name == "Olena Marchuk"
+    assert antecedent.entity.kind == "named_person"
+
+
+# --- descriptions link to the people the article names -----------------------------------------------------------
+@pytest.mark.parametrize(("text", "source", "name"), [
+    ("Foreign Minister Anders Lund met his Estonian counterpart on Monday. The country's top diplomat said the talks "
+     "had been useful.", "The country's top diplomat", "Anders Lund"),
+    ("Senator Rachel Kim introduced the bill in March. The lawmaker said it would pass before the summer.",
+     "The lawmaker", "Rachel Kim"),
+    ("Health Minister Jonas Petersen visited the hospital. The minister said more beds would follow.",
+     "The minister", "Jonas Petersen"),
+    ("The Daily Courier first reported the merger last week. The newspaper said the deal was worth $2 billion.",
+     "The newspaper", "Daily Courier"),
+])
+def test_a_description_resolves_to_the_named_entity_with_that_role(text, source, name):
+    attribution = _by_source(_analyse(text), source)
+    assert attribution.speaker is not None and name in attribution.speaker.name
+    assert attribution.speaker.resolved_from == "description"
+    assert attribution.source_kind in ("named_person", "named_organization")  # counted as named, not anonymous
+
+
+def test_a_description_with_no_such_role_in_the_article_names_nobody():
+    analysis = _analyse("Mayor Lena Fischer opened the school. The diplomat said the talks had stalled.")
+    assert _speaker(analysis, "The diplomat") is None
+
+
+# --- headline conventions, "Name: quote", embedded posts, pull quotes ---------------------------------------------
+def test_a_dash_headline_names_the_person_the_article_introduces_below():
+    analysis = _analyse(
+        "The talks with Oslo were useful, — Sweden's top diplomat\n\n"
+        "STOCKHOLM, June 2. Swedish Foreign Minister Anders Lund met his Norwegian counterpart on Monday.")
+    headline = _by_source(analysis, "Sweden's top diplomat")
+    assert headline.content.text == "The talks with Oslo were useful"
+    assert headline.speaker.name == "Anders Lund"
+    assert headline.speaker.resolved_from == "headline"
+    assert not any(a.source_kind == "author" and "Oslo" in a.content.text for a in analysis.attributions)
+
+
+def test_a_surname_colon_line_is_the_person_the_article_names():
+    analysis = _analyse("Lund: the talks with Oslo were useful\n\n"
+                        "Swedish Foreign Minister Anders Lund met his Norwegian counterpart on Monday.")
+    line = _by_source(analysis, "Lund")
+    assert line.content.text == "the talks with Oslo were useful"
+    assert line.speaker.name == "Anders Lund"
+
+
+def test_an_embedded_post_and_its_platform():
+    analysis = _analyse("Mayor Lena Fischer wrote on X that the bridge would reopen on Monday.")
+    post = _by_source(analysis, "Mayor Lena Fischer")
+    assert post.channel.text == "X"
+    assert post.content.text == "that the bridge would reopen on Monday"
+
+
+def test_a_pull_quote_signed_under_it():
+    analysis = _analyse("The council met on Tuesday.\n\n"
+                        "\"Nobody will be left without heating this winter.\"\n"
+                        "— Lena Fischer (@LenaFischerMayor) March 3, 2025")
+    quote = _by_source(analysis, "Lena Fischer")
+    assert quote.content.text == "Nobody will be left without heating this winter"
+    assert quote.channel.text == "@LenaFischerMayor"
+    assert quote.quote_kind == "direct"
+
+
+def test_a_colon_introduced_quote():
+    analysis = _analyse("Then Temitope Adeyemi, a market trader, stood up. She said: \"We cannot afford bread.\"")
+    attribution = _by_source(analysis, "She")
+    assert attribution.content.text == "We cannot afford bread"
+    assert attribution.quote_kind == "direct"
+
+
+# --- first person ---------------------------------------------------------------------------------------------
+def test_i_outside_quotes_is_the_author():
+    analysis = _analyse("\"The plan will fail,\" Senator Rachel Kim said on Monday. I told my editor that the "
+                        "senator was right.")
+    mine = _by_source(analysis, "I")
+    assert mine.speaker.resolved_from == "author"
+    assert _speaker(analysis, "Senator Rachel Kim") == "Rachel Kim"
+
+
+def test_i_inside_a_quote_is_the_quoted_speaker():
+    text = "\"I told the governor the plan would fail,\" Kim said."
+    outer = Attribution(id="a", source=Span.of(text, 44, 47), cue=Span.of(text, 48, 52),
+                        content=Span.of(text, 1, 40), source_kind="named_person", quote_kind="direct",
+                        speaker=Speaker(name="Rachel Kim", resolved_from="name"))
+    inner = Attribution(id="b", source=Span.of(text, 1, 2), cue=Span.of(text, 3, 7), content=Span.of(text, 8, 40),
+                        source_kind="pronoun", quote_kind="direct")
+    _first_person_speakers([outer, inner], quote_regions(text), "the author")
+    assert inner.speaker.name == "Rachel Kim" and inner.speaker.resolved_from == "quote"
