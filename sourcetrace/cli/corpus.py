@@ -316,6 +316,10 @@ def claims(
     except SourcetraceError as error:
         raise fail(str(error), 2) from None
     table = fmt is TableFormat.table and out is None
+    if table:  # in a table, a claim no one is quoted for reads as the outlet's own
+        for row in rows:
+            if row.get("author_voice") and not row.get("speaker"):
+                row["speaker"] = "(outlet's own voice)"
     rows = _choose_columns(rows, columns, CLAIM_TABLE_COLUMNS if table else None)
     if table:
         for row in rows:

@@ -106,8 +106,10 @@ def estimate_records(paths: Sequence[str | Path]) -> int | None:
 class _Progress:
     """articles/s and ETA: a rich bar on a terminal, a line every few seconds otherwise."""
 
-    def __init__(self, total: int | None, enabled: bool, stream: TextIO) -> None:
+    def __init__(self, total: int | None, enabled: bool, stream: TextIO, workers: int = 1) -> None:
         self.total, self.done, self.enabled, self.stream = total, 0, enabled, stream
+        self.workers = max(1, workers)
+        self.first_rate: float | None = None  # from the first task's own analysis time, until a second report
         self.started = time.perf_counter()
         self.last_line = self.started
         self._rich: Any = None
@@ -131,14 +133,20 @@ class _Progress:
         now = time.perf_counter()
         if self.first is not None and self.done > self.first[1] and now > self.first[0]:
             return (self.done - self.first[1]) / (now - self.first[0])
+        if self.first_rate is not None:
+            return self.first_rate
         elapsed = now - self.started
         return self.done / elapsed if elapsed > 0 else 0.0
 
-    def advance(self, count: int) -> None:
+    def advance(self, count: int, seconds: float | None = None) -> None:
+        """`count` more articles done; `seconds`: the analysis time of the task that did them (the first task's
+        gives the first rate: every worker analyses at about that pace)."""
         first_report = self.first is None
         self.done += count
         if first_report:
             self.first = (time.perf_counter(), self.done)
+            if seconds:
+                self.first_rate = count / seconds * self.workers
         if not self.enabled:
             return
         if self._rich is not None:
@@ -311,7 +319,7 @@ def run_corpus(
         _check_settings(out, options, done, allow_mixed_settings)
         estimate = estimate_records(inputs)
         remaining = None if estimate is None else max(0, estimate - len(done))
-        bar = _Progress(remaining, progress, log)
+        bar = _Progress(remaining, progress, log, workers=options.workers)
 
         def on_report(report: dict[str, Any]) -> None:
             summary.tasks += 1
@@ -320,7 +328,7 @@ def run_corpus(
             summary.stage_failures += report["stage_failures"]
             pid = report["pid"]
             summary.peak_rss_mb_by_worker[pid] = max(summary.peak_rss_mb_by_worker.get(pid, 0.0), report["peak_rss_mb"])
-            bar.advance(report["articles"] + report["analysis_errors"])
+            bar.advance(report["articles"] + report["analysis_errors"], report.get("seconds"))
 
         started = time.perf_counter()
         try:

@@ -92,3 +92,8 @@ def test_progress_writes_a_line_with_rate_and_eta_at_the_first_article():
     first = stream.getvalue().splitlines()
     assert len(first) == 1 and first[0].startswith("1/10 articles,") and "articles/s" in first[0]
     assert "ETA" in first[0]
+    # the first rate is the first task's own pace, times the workers: model loading does not count
+    paced = _Progress(100, enabled=True, stream=io.StringIO(), workers=2)
+    paced.advance(1, seconds=0.5)
+    assert paced.rate() == pytest.approx(4.0)
+    assert paced.line().endswith("ETA 25 s")
