@@ -9,7 +9,8 @@ share an entity: same surname and no conflicting first name ("Hillary Clinton", 
 
 A pronoun goes to the most recent compatible mention: sentences are searched backwards from the pronoun's own
 (at most `WINDOW` sentences); within a sentence a subject (or the source of a speech verb) outranks other
-mentions and the later outranks the earlier; a name inside a quotation is a candidate only when nothing outside
+mentions, a mention nearer the sentence's root (a main clause) outranks a deeper one, and the later outranks the
+earlier; a name inside a quotation is a candidate only when nothing outside
 quotations is, and in the pronoun's own sentence a quoted name is never its antecedent ("'Putin is wrong,' he
 said"). Compatibility: "he"/"she" want a person not known to be of the other gender (an unknown gender is never
 evidence against either), "it" an organisation, "they" an organisation or nobody (a plural group of people is
@@ -67,6 +68,7 @@ class Entity:
     role_text: str | None = None
     mentions: int = 0
     outlet: bool = False
+    plural: bool = False  # "the Clintons": a family, never "he" or "she"
 
     def first_name(self) -> str | None:
         words = self.name.split()
@@ -89,6 +91,7 @@ class Mention:
     sentence: int
     subject: bool
     quoted: bool
+    depth: int = 0  # steps from the sentence's root: a main clause's subject outranks an embedded one's
 
 
 class ArticleMentions:
@@ -201,7 +204,11 @@ class ArticleMentions:
     def _add_mention(self, start: int, end: int, entity: Entity, head: Any) -> None:
         entity.mentions += 1
         subject = head.dep_ in _SUBJECTS or any(s <= start < e for s, e in self._speech_subjects)
-        self.mentions.append(Mention(start, end, entity, self.sentence_of(start), subject, self.quoted(start)))
+        depth, token = 0, head
+        while token.head is not token and depth < 20:
+            token, depth = token.head, depth + 1
+        self.mentions.append(Mention(start, end, entity, self.sentence_of(start), subject, self.quoted(start),
+                                     depth))
 
     def _person(self, entity: Any) -> Entity | None:
         words = [t.text for t in entity if t.lower_ not in ("'s", "’s") and not t.is_punct]
@@ -216,6 +223,14 @@ class ArticleMentions:
         key = _POSSESSIVE.sub("", words[-1]).lower()
         if not key:
             return None
+        before = entity.doc[entity.start - 1] if entity.start > 0 else None
+        if len(words) == 1 and key.endswith("s") and (entity[0].lower_ == "the" or (
+                before is not None and before.lower_ == "the")):
+            family = next((e for e in self.entities if e.plural and e.key == key), None)
+            if family is None:
+                family = Entity(kind="named_person", name=name, key=key, plural=True)
+                self.entities.append(family)
+            return family
         left = entity.root.left_edge.i if entity.root.left_edge.i < entity.start else entity.start
         mention_text = entity.doc[left: entity.end].text
         roles = self._role_words(entity)
@@ -224,7 +239,7 @@ class ArticleMentions:
         first = words[0] if len(words) > 1 else None
         match = None
         for candidate in reversed(self.entities):
-            if candidate.kind != "named_person" or candidate.key != key:
+            if candidate.kind != "named_person" or candidate.key != key or candidate.plural:
                 continue
             other_first = candidate.first_name()
             if first and other_first and first.rstrip(".") != other_first.rstrip(".") and not (
@@ -328,7 +343,7 @@ class ArticleMentions:
 
         def compatible(mention: Mention) -> bool:
             entity = mention.entity
-            if entity.kind != kind:
+            if entity.kind != kind or (entity.plural and gender is not None):
                 return False
             return gender is None or entity.gender is None or entity.gender == gender
 
@@ -343,7 +358,7 @@ class ArticleMentions:
             return None
         latest_sentence = max(m.sentence for m in pool)
         in_sentence = [m for m in pool if m.sentence == latest_sentence]
-        return max(in_sentence, key=lambda m: (m.subject, m.start))
+        return max(in_sentence, key=lambda m: (m.subject, -m.depth, m.start))
 
     def _latest_other_subject(self, position: int, own_sentence: int, groups: bool) -> int | None:
         """The start of the latest subject before `position` (within two sentences) that is a thing or, with

@@ -186,7 +186,7 @@ class AttributionExtractor:
                 if kind == "pronoun":
                     answered, antecedent = mentions.pronoun(*candidate.source, exclude=candidate.content)
                     if answered:
-                        speaker = self._speaker_of(text, antecedent, "pronoun", known, kinds)
+                        speaker = self._speaker_of(text, antecedent, "pronoun", known, kinds, genders)
                     else:
                         speaker = _resolve_pronoun(text[candidate.source[0]:candidate.source[1]], known, kinds,
                                                    genders)
@@ -201,13 +201,13 @@ class AttributionExtractor:
                     antecedent = mentions.description(doc, *candidate.source, anywhere=headline) \
                         if issuer is None and named is None else None
                     if named is not None:
-                        speaker = self._speaker_of(text, named, "name", known, kinds)
+                        speaker = self._speaker_of(text, named, "name", known, kinds, genders)
                         kind = "named_person"
                     elif issuer is not None:
                         speaker, kind = Speaker(name=_plain_name(issuer), resolved_from="description"), "other"
                     elif antecedent is not None:
                         speaker = self._speaker_of(text, antecedent, "headline" if headline else "description",
-                                                   known, kinds)
+                                                   known, kinds, genders)
                         kind = antecedent.entity.kind
                     elif kind == "named_person":
                         kind = "other"
@@ -264,16 +264,25 @@ class AttributionExtractor:
         return result
 
     def _speaker_of(self, text: str, antecedent: Mention | None, resolved_from: str, known: list[Speaker],
-                    kinds: dict[str, str]) -> Speaker | None:
-        """The speaker a pronoun or description stands for: the named speaker already met with that name, else
-        the entity's fullest name; `mention` is the antecedent it was resolved to."""
+                    kinds: dict[str, str], genders: dict[str, Gender | None]) -> Speaker | None:
+        """The speaker a pronoun or description stands for: the named speaker already met with that name (and
+        no other first name or gender: "Mrs. Clinton" is not "Bill Clinton"), else the entity's fullest name;
+        `mention` is the antecedent it was resolved to."""
         if antecedent is None:
             return None
         entity = antecedent.entity
         named = Speaker(name=_plain_name(entity.name), role=entity.role_text)
-        earlier = _same_speaker(named, known) or next(
-            (k for k in reversed(known) if k.name.split()[-1:] == named.name.split()[-1:]
-             and kinds.get(k.name) == entity.kind), None)
+
+        def compatible(speaker: Speaker) -> bool:
+            if kinds.get(speaker.name) != entity.kind or speaker.name.split()[-1:] != named.name.split()[-1:]:
+                return False
+            first, other_first = entity.first_name(), speaker.name.split()[0] if " " in speaker.name else None
+            if first and other_first and first != other_first:
+                return False
+            other_gender = genders.get(speaker.name)
+            return entity.gender is None or other_gender is None or other_gender == entity.gender
+
+        earlier = next((k for k in reversed(known) if compatible(k)), None)
         base = earlier if earlier is not None else named
         return base.model_copy(update={"resolved_from": resolved_from,
                                        "mention": Span.of(text, antecedent.start, antecedent.end)})
