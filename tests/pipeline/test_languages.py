@@ -57,3 +57,20 @@ def test_odd_texts_keep_their_characters(text):
 def test_a_long_run_without_full_stops_is_cut():
     text = " ".join(["слово"] * 600)
     assert all(len(s.tokens) <= 250 for s in split(text, "ru"))
+
+
+def test_a_line_that_continues_the_one_before_is_one_sentence():
+    text = ("«Київський режим планує атакувати»\n, – заявив представник міноборони рф.\n"
+            "Очільник розвідки Кирило Буданов \nзаявив\n, що загарбники хотіли.\nНовий рядок.\nЗаголовок\nТекст.")
+    sentences = [text[s.tokens[0][0]:s.tokens[-1][1]] for s in split(text, "uk")]
+    assert sentences == ["«Київський режим планує атакувати»\n, – заявив представник міноборони рф.",
+                         "Очільник розвідки Кирило Буданов \nзаявив\n, що загарбники хотіли.", "Новий рядок.",
+                         "Заголовок", "Текст."]
+
+
+def test_verbs_carry_their_form_and_names_in_the_nominative_are_their_own_lemma():
+    doc = load_cyrillic("ru")("Шоумен Валдис Пельш заявил, комментируя замену.")
+    assert next(t for t in doc if t.text == "Пельш").lemma_ == "Пельш"
+    assert "Conv" in next(t for t in doc if t.text == "комментируя").morph.get("VerbForm")
+    ukrainian = load_cyrillic("uk")("Він заявив, що прийде, коментуючи рішення.")
+    assert "Fin" in next(t for t in ukrainian if t.text == "заявив").morph.get("VerbForm")

@@ -49,6 +49,8 @@ _OPENCORPORA_POS = {
     "PRON": {"NPRO"}, "DET": {"ADJF", "NPRO"}, "NUM": {"NUMR", "ADJF"}, "ADP": {"PREP"},
     "CCONJ": {"CONJ"}, "SCONJ": {"CONJ"}, "PART": {"PRCL"}, "INTJ": {"INTJ"},
 }
+_VERB_FORMS = {"VERB": "Fin", "INFN": "Inf", "GRND": "Conv", "PRTF": "Part", "PRTS": "Part"}
+_TENSES = {"past": "Past", "pres": "Pres", "futr": "Fut"}
 _OPENCORPORA_CASE = {"Nom": "nomn", "Gen": "gent", "Dat": "datv", "Acc": "accs", "Ins": "ablt", "Loc": "loct",
                      "Voc": "voct", "Par": "gen2"}
 _UNIVERSAL_POS = {
@@ -77,17 +79,48 @@ class Sentence:
     tokens: list[tuple[int, int]]  # [start, end) of each token in the article text
 
 
+# a line that continues the one before it: it opens with a comma, a colon, a closing quote or bracket, or a dash
+# and a lower-case word (", – заявив ..." after a quotation line in a Telegram post)
+_CONTINUATION = re.compile(r"[ \t]*(?:[,;:»)…]|[—–-][ \t]*[a-zа-яёіїєґ])")
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Lines; a line that continues the one before it is joined to it, and so is a line of one or two lower-case
+    words after a line with no final punctuation, or before the next line (a word set apart by formatting)."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    blocks: list[tuple[int, int]] = []
+    for start, end in lines:
+        if blocks:
+            previous = text[blocks[-1][0]:blocks[-1][1]].strip()
+            line = text[start:end].strip()
+            open_end = previous[-1:] not in ".!?…:»\""
+            short_previous = len(previous.split()) <= 2 and open_end and previous[:1].islower()
+            short_line = len(line.split()) <= 2 and line[:1].islower() and open_end and line[-1:] not in ".!?…"
+            if _CONTINUATION.match(text, start) or short_previous or short_line:
+                blocks[-1] = (blocks[-1][0], end)
+                continue
+        blocks.append((start, end))
+    return blocks
+
+
 def split(text: str, language: str) -> list[Sentence]:
-    """Sentences and tokens with their offsets: a line break always ends a sentence, razdel splits the rest."""
+    """Sentences and tokens with their offsets: a line break ends a sentence unless the next line continues it
+    (`_blocks`), razdel splits the rest."""
     from razdel import sentenize, tokenize
 
     sentences: list[Sentence] = []
-    for line in re.finditer(r"[^\n]+", text):
-        if not line.group().strip():
-            continue
-        for piece in sentenize(line.group()):
-            base = line.start() + piece.start
-            tokens = [(base + t.start, base + t.stop) for t in tokenize(piece.text)]
+    for block_start, block_end in _blocks(text):
+        block = text[block_start:block_end].replace("\n", " ")  # same length: offsets hold
+        pieces: list[tuple[int, int]] = []
+        for piece in sentenize(block):
+            lower_fragment = len(piece.text.split()) <= 2 and piece.text[:1].islower()
+            if pieces and (_CONTINUATION.match(piece.text) or lower_fragment):
+                pieces[-1] = (pieces[-1][0], piece.stop)  # razdel ends a sentence before ", – заявив"
+            else:
+                pieces.append((piece.start, piece.stop))
+        for piece_start, piece_end in pieces:
+            base = block_start + piece_start
+            tokens = [(base + t.start, base + t.stop) for t in tokenize(block[piece_start:piece_end])]
             tokens = _join_apostrophes(text, tokens)
             for first in range(0, len(tokens), MAX_SENTENCE_TOKENS):
                 chunk = tokens[first : first + MAX_SENTENCE_TOKENS]
@@ -233,9 +266,15 @@ class CyrillicBackbone:
         name_types = sorted({_NAME_TYPES[g] for p in named for g in p.tag.grammemes if g in _NAME_TYPES})
         if name_types and "NameType" not in features:
             features["NameType"] = ",".join(name_types)
+        if pos in ("VERB", "AUX") and "VerbForm" not in features and chosen.tag.POS in _VERB_FORMS:
+            features["VerbForm"] = _VERB_FORMS[str(chosen.tag.POS)]
+            if chosen.tag.tense in _TENSES:
+                features["Tense"] = _TENSES[str(chosen.tag.tense)]
         lemma = chosen.normal_form
         if word.isupper() and len(word) > 1:
             lemma = word
+        elif pos == "PROPN" and feats.get("Case") == "Nom":
+            lemma = word  # a name the tagger reads as nominative is its own lemma ("Пельш", not "Пельша")
         elif pos == "PROPN":
             lemma = lemma[:1].upper() + lemma[1:]
         return lemma, pos, _morph_string(features)

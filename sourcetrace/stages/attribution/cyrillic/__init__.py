@@ -135,7 +135,9 @@ def _surname_tail(span: Any, language: str) -> list[Any]:
     analyzer = load_cyrillic(language).morph_analyzer
     tail: list[Any] = []
     for token in reversed([t for t in span if not t.is_punct]):
-        if token.text[:1].isupper() and not token.text.isupper() and token.pos_ in ("PROPN", "NOUN", "ADJ", "X"):
+        cyrillic = re.search(r"[а-яёіїєґ]", token.text.lower()) is not None  # a Latin word is no Cyrillic surname
+        if cyrillic and token.text[:1].isupper() and not token.text.isupper() and token.pos_ in ("PROPN", "NOUN",
+                                                                                                  "ADJ", "X"):
             tail.insert(0, token)
             continue
         break

@@ -35,6 +35,10 @@ _NP_POS = frozenset({"NOUN", "PROPN", "ADJ", "NUM", "DET", "X"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubj:pass"})
 _POSSESSIVES = frozenset({"его", "её", "ее", "их", "моим", "нашим", "його", "її", "їхніми", "їх", "їхню", "мою",
                           "нашу", "свою"})
+_DEMONSTRATIVES = frozenset({"это", "все это", "всё это", "это все", "что", "це", "все це", "що", "то", "те"})
+# one-word parentheticals between a subject and its cue ("Він, однак, зазначив")
+_PARENTHETICALS = frozenset({"однак", "однако", "впрочем", "втім", "також", "также", "тоже", "теж", "зокрема",
+                             "ранее", "раніше", "водночас", "наприклад", "например"})
 _RELATIVES = frozenset({"которому", "которой", "которым", "которых", "который", "которая", "которое", "которые",
                         "якому", "якій", "яким", "яких", "який", "яка", "яке", "які", "чему", "чьим"})
 
@@ -134,10 +138,14 @@ class CyrillicRules:
             previous = sentences[index - 1] if index else None
             found.extend(self._sentence(doc, text, tokens, previous, regions))
         found.extend(self._colon_lines(doc, text, found))
+        kept = []
         for item in found:
             if self.relative(text, item.source):
                 item.source = None
-        return _without_overlaps(found)
+            if item.source is not None and text[item.source[0]:item.source[1]].strip().lower() in _DEMONSTRATIVES:
+                continue  # "Это говорит о том, что": a sign, not a speaker
+            kept.append(item)
+        return _without_overlaps(kept)
 
     def _sentence(self, doc: Any, text: str, tokens: list[Any], previous: Any,
                   regions: list[Range]) -> list[Found]:
@@ -162,7 +170,11 @@ class CyrillicRules:
         lemma = token.lemma_.lower()
         if lemma not in self.cues and token.text.lower() not in self.cues:
             return False
-        return token.pos_ in ("VERB", "AUX", "ADJ") or token.text.lower() == "пишет"
+        if token.pos_ not in ("VERB", "AUX") and token.text.lower() != "пишет":
+            return False
+        # a finite verb in the past or present: not "комментируя", "отметить", "скажет" (what is not yet said)
+        forms = token.morph.get("VerbForm")
+        return (not forms or "Fin" in forms) and "Fut" not in token.morph.get("Tense")
 
     # --- the rules -----------------------------------------------------------------------------------------
     def _according_to(self, text: str, tokens: list[Any]) -> list[Found]:
@@ -264,9 +276,11 @@ class CyrillicRules:
         texts = {m.text for m in marks}
         if cursor < 0 or not marks or not (texts & {",", *_DASHES}):
             return None
-        if not (texts & _DASHES) and "," in texts and self._is_outlet_verb(tokens[position]) is False:
-            # "..., сообщил X" without a dash: only where nothing after the cue continues the clause
-            if position + 1 < len(tokens) and tokens[position + 1].text.lower() in ("что", "що", "о", "об", "про"):
+        if not (texts & _DASHES) and tokens[position].lemma_.lower() not in self.lex.document_cues:
+            # "..., сообщил X" without a dash: the cue's subject follows it ("Шоумен, комментируя ..., заявил, что"
+            # is not inverted)
+            if position + 1 >= len(tokens) or tokens[position + 1].is_punct or tokens[position + 1].text.lower() in (
+                    "что", "що", "о", "об", "про", "в", "у", "на"):
                 return None
         mark_start = min(m.idx for m in marks)
         region = next((r for r in regions if mark_start - 2 <= r[1] <= mark_start + 1 and r[0] < mark_start), None)
@@ -350,7 +364,11 @@ class CyrillicRules:
             if len(text[name[0]:name[1]].split()) > 4 or any(s < said[1] and said[0] < e for s, e in taken):
                 continue
             span = doc.char_span(name[0], name[1], alignment_mode="expand")
-            if span is None or not any(e.label_ in ("PERSON", "ORG") for e in span.ents):
+            if span is None:
+                continue
+            # the name is (nearly) all entity: "Песков: ...", not "Втрати ЗСУ: ..."
+            named = sum(len(e.text) for e in span.ents if e.label_ in ("PERSON", "ORG"))
+            if named < 0.6 * len(text[name[0]:name[1]].strip()):
                 continue
             result.append(Found(content=[said], cue=None, source=trim_range(text, name), rule="colon_line",
                                 extras={"colon": match.end("name")}))
@@ -455,12 +473,20 @@ class CyrillicRules:
             if location is not None and _plural_or_impersonal(cue):  # "в Минобороны заявили"
                 return trim_range(text, _subtree(location, after=cue.i)), None
             return None, None
-        before = _noun_run(list(reversed(tokens[:position])))
+        end = position
+        # "Він, однак, зазначив", "Она также отметила": adverbs and a parenthetical between subject and cue
+        while end > 0 and (tokens[end - 1].pos_ in ("ADV", "PART") or tokens[end - 1].text.lower() in _PARENTHETICALS
+                           or (tokens[end - 1].text == "," and end >= 2
+                               and tokens[end - 2].text.lower() in _PARENTHETICALS)):
+            end -= 1
+        if end < position and end > 0 and tokens[end - 1].text == ",":
+            end -= 1
+        before = _noun_run(list(reversed(tokens[:end])))
         before.reverse()
         while before and before[0].pos_ in ("ADP", "CCONJ"):
             before = before[1:]
         if not before:
-            pronoun = tokens[position - 1] if position else None
+            pronoun = tokens[end - 1] if end else None
             if pronoun is not None and pronoun.text.lower() in self.lex.person_pronouns | self.lex.group_pronouns:
                 return (pronoun.idx, _end(pronoun)), None
             return None, None
