@@ -19,9 +19,9 @@ anonymous).
 A definite description ("the minister", "Russia's top diplomat", "the newspaper") goes to the named entity the
 article gives that role: a person whose title or apposition carries the description's head noun or one of its
 role words (`description_roles` in the lexicon), else, for the heads that name one office in an article ("the
-nominee", "the president"), the person with no title or apposition mentioned most so far; organisation heads
-("the newspaper", "the court") go to the latest organisation whose name carries the head word, or the latest
-news outlet.
+nominee", "the president"), a person the article gives no other office: the latest subject of the last
+three sentences, else the one mentioned most so far; organisation heads ("the newspaper", "the court") go to the
+latest organisation whose name carries the head word, or the latest news outlet; "his campaign" to the owner.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _OUTLET_WORDS = {"times", "post", "news", "journal", "herald", "tribune", "gazette", "newspaper", "magazine",
                  "press", "agency", "reuters", "telegraph", "guardian", "daily", "courier", "chronicle", "observer",
                  "inquirer", "bulletin", "dispatch", "weekly"}
+_HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sir", "father", "rev", "reverend"}
 _PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "province", "state", "district", "port",
                 "island", "republic", "area", "county"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
@@ -284,8 +285,8 @@ class ArticleMentions:
         doc = entity.doc
         root = entity.root
         for token in doc[root.left_edge.i: entity.start]:
-            if token.is_alpha:
-                words.append(token.lower_)
+            if token.text.rstrip(".").isalpha():
+                words.append(token.lower_.rstrip("."))  # "Gov." is "gov"
         phrases = [c for c in root.children if c.dep_ == "appos"]
         if root.dep_ == "appos":
             phrases.append(root.head)
@@ -415,6 +416,9 @@ class ArticleMentions:
         earlier = [m for m in self.mentions if m.start < start or (anywhere and m.start >= end)]
         roles = self.lexicon.description_roles
         if lemma in self.lexicon.organization_heads or lemma in ("paper", "newspaper", "outlet", "network"):
+            owner = next((t for t in span if t.tag_ == "PRP$" and t.head == head), None)
+            if owner is not None:
+                return self.resolved.get(owner.i)  # "his campaign": the campaign of whom "his" stands for
             wanted_outlet = lemma in ("newspaper", "paper", "outlet", "network", "magazine", "agency", "channel",
                                       "station")
             for mention in reversed(earlier):
@@ -436,9 +440,15 @@ class ArticleMentions:
         if by_role:
             # "the former secretary of state" against two secretaries: the one sharing the most words
             return max(by_role, key=lambda m: (len(m.entity.roles & qualifiers), m.start))
-        # a person the article gives another role ("Mayor Lena Fischer") is not "the diplomat"
-        people = [m for m in people if not m.entity.roles]
+        # a person the article gives another office ("Mayor Lena Fischer") is not "the diplomat"
+        offices = self.lexicon.titles - _HONORIFICS
+        people = [m for m in people if not (m.entity.roles & offices)]
         if heads & self.lexicon.unique_roles and people:
+            # the subject of the last three sentences, else the person mentioned most
+            own_sentence = self.sentence_of(start)
+            recent = [m for m in people if m.subject and not m.quoted and m.sentence >= own_sentence - 3]
+            if recent:
+                return max(recent, key=lambda m: m.start)
             counts: dict[int, int] = {}
             latest: dict[int, int] = {}
             for mention in people:

@@ -205,6 +205,13 @@ class AttributionExtractor:
                         kind = "named_person"
                     elif issuer is not None:
                         speaker, kind = Speaker(name=_plain_name(issuer), resolved_from="description"), "other"
+                    elif antecedent is not None and self._owned_organisation(doc, candidate.source):
+                        # "his campaign": the organisation of the person "his" stands for
+                        head = doc_facts(doc).text[candidate.source[0]:candidate.source[1]].split()[-1]
+                        owner = antecedent.entity.name.split()[-1]
+                        speaker = Speaker(name=f"{owner} {head}", resolved_from="description",
+                                          mention=Span.of(text, antecedent.start, antecedent.end))
+                        kind = "named_organization"
                     elif antecedent is not None:
                         speaker = self._speaker_of(text, antecedent, "headline" if headline else "description",
                                                    known, kinds, genders)
@@ -302,6 +309,12 @@ class AttributionExtractor:
             return span is not None and not any(t.pos_ == "PROPN" or t.ent_type_ for t in span) and \
                 span.text.lower() not in self.lexicon.outlets
         return False
+
+    def _owned_organisation(self, doc: Any, source: tuple[int, int]) -> bool:
+        """"his campaign", "her office": a possessive pronoun and an organisation's common noun."""
+        words = doc_facts(doc).text[source[0]:source[1]].lower().split()
+        return len(words) >= 2 and words[0] in ("his", "her", "their", "its") and \
+            words[-1] in self.lexicon.organization_heads
 
     def _declines(self, doc: Any, candidate: Candidate) -> bool:
         """A refusal to speak ("declined to comment", "did not respond to a request for comment"): a
