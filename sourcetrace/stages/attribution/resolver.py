@@ -321,7 +321,13 @@ class ArticleMentions:
         """"Smith, who said ..." is Smith; "people who said" is nobody the article names."""
         verb = token.head
         if verb.dep_ != "relcl":
-            return None
+            # a parse that did not attach the clause: "McConnell, who" is McConnell when the name stands right before
+            previous = token.nbor(-1) if token.i > 0 else None
+            if previous is not None and previous.text == "," and previous.i > 0:
+                previous = previous.nbor(-1)
+            if previous is None:
+                return None
+            return next((m for m in reversed(self.mentions) if m.start <= previous.idx < m.end), None)
         antecedent = verb.head
         for mention in reversed(self.mentions):
             if mention.start <= antecedent.idx < mention.end:
