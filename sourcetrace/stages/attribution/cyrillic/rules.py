@@ -258,7 +258,7 @@ class CyrillicRules:
         phrase = next((p for p in self.lex.about_this[self.language] if tuple(words[:len(p)]) == p), None)
         if phrase is None or previous is None or position > len(phrase) + 3:
             return None
-        content = trim_range(text, (previous.start_char, previous.end_char))
+        content = _strip_final(text, trim_range(text, (previous.start_char, previous.end_char)))
         if content[1] <= content[0]:
             return None
         return self._after_cue(text, tokens, position, [content], "about_this")
@@ -283,7 +283,13 @@ class CyrillicRules:
                     "что", "що", "о", "об", "про", "в", "у", "на"):
                 return None
         mark_start = min(m.idx for m in marks)
-        region = next((r for r in regions if mark_start - 2 <= r[1] <= mark_start + 1 and r[0] < mark_start), None)
+        # «A, — отметил он, — B»: the quotation around the cue is one content, source and cue inside it
+        region = next((r for r in regions if r[0] < mark_start and tokens[position].idx < r[1] - 1
+                       and text[r[0]] == "«" and re.search(r"[,!?…]?\s*[—–-]\s*[а-яёіїєґ]", text[mark_start:r[1]])),
+                      None)
+        if region is None:
+            region = next((r for r in regions if mark_start - 2 <= r[1] <= mark_start + 1 and r[0] < mark_start),
+                          None)
         if region is None:
             region = next((r for r in regions if r[0] < mark_start <= r[1] and r[1] - mark_start <= 3), None)
         if region is not None:
@@ -323,8 +329,9 @@ class CyrillicRules:
         content_start = complement + 1
         if content_start >= len(tokens):
             return self._colon_paragraph(doc, text, tokens, position, complement)
-        start_char = tokens[content_start].idx
-        region = next((r for r in regions if r[0] == start_char), None)
+        # indirect speech keeps its complementiser ("что ...", as PolNeAR keeps "that"); a colon is left out
+        start_char = tokens[complement].idx if tokens[complement].text != ":" else tokens[content_start].idx
+        region = next((r for r in regions if r[0] == tokens[content_start].idx), None)
         if tokens[complement].text == ":" and region is not None:
             content = region
         else:
@@ -363,16 +370,29 @@ class CyrillicRules:
             said = trim_range(text, match.span("said"))
             if len(text[name[0]:name[1]].split()) > 4 or any(s < said[1] and said[0] < e for s, e in taken):
                 continue
-            span = doc.char_span(name[0], name[1], alignment_mode="expand")
-            if span is None:
-                continue
-            # the name is (nearly) all entity: "Песков: ...", not "Втрати ЗСУ: ..."
-            named = sum(len(e.text) for e in span.ents if e.label_ in ("PERSON", "ORG"))
-            if named < 0.6 * len(text[name[0]:name[1]].strip()):
+            if not self._names_someone(doc, text, name):
                 continue
             result.append(Found(content=[said], cue=None, source=trim_range(text, name), rule="colon_line",
                                 extras={"colon": match.end("name")}))
+        # a headline "what was said, — Генштаб ЗСУ" / "..., - ГУР": the name after a final dash
+        for match in re.finditer(r"(?m)^[ \t]*(?P<said>[^\n]{12,}?)[,!?…»\"]?[ \t]+[—–-][ \t]*"
+                                 r"(?P<name>[^\n—–,.:;]{2,40}?)[ \t.]*$", text):
+            name = trim_range(text, match.span("name"))
+            said = trim_range(text, match.span("said"))
+            if len(text[name[0]:name[1]].split()) > 4 or any(s < said[1] and said[0] < e for s, e in taken):
+                continue
+            if self._names_someone(doc, text, name):
+                result.append(Found(content=[_strip_final(text, said)], cue=None, source=name, rule="dash_line"))
         return result
+
+    def _names_someone(self, doc: Any, text: str, name: Range) -> bool:
+        """Whether a short line-initial or line-final phrase is a name: it starts with a capital or is an
+        abbreviation, holds a named entity or an abbreviation, and has no verb."""
+        words = text[name[0]:name[1]].strip()
+        span = doc.char_span(name[0], name[1], alignment_mode="expand")
+        if span is None or not words[:1].isupper() or any(t.pos_ in ("VERB", "AUX") for t in span):
+            return False
+        return bool(span.ents) or any(t.text.isupper() and len(t.text) >= 2 and t.text.isalpha() for t in span)
 
     # --- pieces --------------------------------------------------------------------------------------------
     def _after_cue(self, text: str, tokens: list[Any], position: int, content: list[Range],

@@ -54,7 +54,7 @@ def test_about_this_takes_the_sentence_before_and_a_pronoun_the_speaker_before(a
     added = one(found, "добавил")
     assert added.source.text == "Он" and added.source_kind == "pronoun"
     assert added.speaker.name == "Дмитрий Песков"
-    assert added.content.text == "Кремль ждет ответа от Киева"
+    assert added.content.text == "что Кремль ждет ответа от Киева"  # the complementiser is content
 
 
 def test_agencies_as_sources_and_as_channels(attribution_pipeline):
@@ -80,7 +80,7 @@ def test_anonymous_sources_and_beliefs(attribution_pipeline):
     assert one(found, "сообщил").source.text == "Источник в правительстве"
     assert one(found, "По информации").source_kind == "anonymous"
     believes = one(found, "считает")
-    assert believes.content.text == "санкции не сработают" and believes.source.text == "Эксперт"
+    assert believes.content.text == "что санкции не сработают" and believes.source.text == "Эксперт"
 
 
 def test_statement_document_is_the_channel(attribution_pipeline):
@@ -114,7 +114,7 @@ def test_ukrainian_forms(attribution_pipeline):
     assert one(found, "Як повідомляє").speaker.name == "Віталій Глагола"
     stated = one(found, "заявив")
     assert stated.speaker.name == "Володимир Зеленський" and stated.speaker.role == "Президент України"
-    assert stated.content.text == "Україна розраховує отримати ракети"
+    assert stated.content.text == "що Україна розраховує отримати ракети"
 
 
 def test_the_authors_own_voice(attribution_pipeline):
@@ -124,6 +124,21 @@ def test_the_authors_own_voice(attribution_pipeline):
     authored = [a for a in analysis.attributions if a.source_kind == "author"]
     assert [a.content.text for a in authored] == [
         "Ночью над Белгородской областью были сбиты несколько беспилотников."]
+
+
+def test_a_quotation_split_by_its_cue_is_one_content(attribution_pipeline):
+    text = "«Они обязывают врачей проводить операции, — заявили епископы. — Заверения мало утешают»."
+    found, _ = attributions(attribution_pipeline, text)
+    item = one(found, "заявили")
+    assert item.content.text == text[:-1]  # the whole quotation, without the final full stop
+    assert item.source.text == "епископы"
+
+
+def test_headline_forms_without_a_verb(attribution_pipeline):
+    text = "Рашисти використовують окуповану Запорізьку АЕС для шантажу, – ГУР\nЛавров: переговоры возможны\n"
+    found, _ = attributions(attribution_pipeline, text, language="uk")
+    assert {(a.source.text, a.content.text) for a in found if a.cue is None} >= {
+        ("ГУР", "Рашисти використовують окуповану Запорізьку АЕС для шантажу")}
 
 
 def test_nested_quotes_make_one_region():
