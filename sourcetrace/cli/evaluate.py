@@ -40,6 +40,8 @@ def attribution_command(
                               "folder of JSON development-set files (needs --texts-root)"),
     texts_root: Path | None = typer.Option(None, "--texts-root", help="the public data folder the JSON form's "
                                            "texts are read from (semeval23/, unlp2025/)"),
+    only_language: str | None = typer.Option(None, "--language", help="JSON form: only the documents in this "
+                                             "language (ru, uk)"),
     rules_only: bool = typer.Option(False, "--rules-only", help="the parse rules alone, no trained tagger"),
     no_tagger: bool = typer.Option(False, "--no-tagger", help="the parse ranker without the MiniLM token "
                                    "tagger (the fast profile's setting)"),
@@ -53,6 +55,8 @@ def attribution_command(
             if texts_root is None:
                 raise typer.BadParameter("a JSON development set needs --texts-root (the public data folder)")
             articles, languages = attribution_metrics.read_json_gold(gold, texts_root)
+            if only_language:
+                articles = [a for a in articles if languages.get(a.name) == only_language]
         else:
             articles = read_gold_dir(gold)
     except SourcetraceError as error:
