@@ -74,3 +74,14 @@ def test_verbs_carry_their_form_and_names_in_the_nominative_are_their_own_lemma(
     assert "Conv" in next(t for t in doc if t.text == "комментируя").morph.get("VerbForm")
     ukrainian = load_cyrillic("uk")("Він заявив, що прийде, коментуючи рішення.")
     assert "Fin" in next(t for t in ukrainian if t.text == "заявив").morph.get("VerbForm")
+
+
+def test_natasha_model_files_are_the_checked_ones(tmp_path):
+    from sourcetrace.errors import ConfigurationError
+    from sourcetrace.pipeline.languages.cyrillic import check_natasha_models
+
+    check_natasha_models(natasha_data())  # the installed wheel's files pass
+    (tmp_path / "emb").mkdir()
+    (tmp_path / "emb/navec_news_v1_1B_250K_300d_100q.tar").write_bytes(b"not the embeddings")
+    with pytest.raises(ConfigurationError, match="not the model file"):
+        check_natasha_models(tmp_path)

@@ -17,6 +17,7 @@ becomes GPE (its places are mostly countries, regions and cities).
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import re
 import threading
@@ -39,6 +40,13 @@ _NATASHA_FILES = {
     "morph": "model/slovnet_morph_news_v1.tar",
     "syntax": "model/slovnet_syntax_news_v1.tar",
     "ner": "model/slovnet_ner_news_v1.tar",
+}
+# SHA-256 of the model files as shipped in the natasha 1.6.0 wheel (PyPI): any other file is refused
+NATASHA_SHA256 = {
+    "navec": "f07270833d78523edc5781538d67038e95b43975e4a7ae757c693b687f9cbfca",
+    "morph": "54812762a641c742dbfa9c950c4b53bbb469301983077ed01b9f074643d540d3",
+    "syntax": "0759ce82eaac4430f5b4ac27b2444aa6e4b6501ca38c2f45d62467265383d85e",
+    "ner": "16c3343a6572ddf0e2b2fc1923113de15a7f5ca5bde90e780dd590418665603e",
 }
 _NER_LABELS = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG"}
 
@@ -71,6 +79,16 @@ def natasha_data() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ConfigurationError("the Russian backbone needs the natasha package: pip install natasha==1.6.0")
     return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def check_natasha_models(data: Path) -> None:
+    """Refuse model files other than the ones the natasha 1.6.0 wheel ships (`NATASHA_SHA256`)."""
+    for name, relative in _NATASHA_FILES.items():
+        path = data / relative
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+        if digest != NATASHA_SHA256[name]:
+            raise ConfigurationError(f"{path}: not the model file of the natasha 1.6.0 wheel (SHA-256 {digest}); "
+                                     "pip install --force-reinstall natasha==1.6.0")
 
 
 @dataclass(frozen=True)
@@ -180,6 +198,7 @@ class CyrillicBackbone:
             from slovnet import NER, Morph, Syntax
 
             data = natasha_data()
+            check_natasha_models(data)
             navec = Navec.load(data / _NATASHA_FILES["navec"])
             self.tagger = Morph.load(data / _NATASHA_FILES["morph"], batch_size=8).navec(navec)
             self.parser = Syntax.load(data / _NATASHA_FILES["syntax"], batch_size=8).navec(navec)
