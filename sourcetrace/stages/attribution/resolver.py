@@ -122,7 +122,7 @@ class ArticleMentions:
     # --- collecting ----------------------------------------------------------------------------------------
     def _collect(self) -> None:
         doc = self.doc
-        pronoun_words = _MALE_PRONOUNS | _FEMALE_PRONOUNS | {"it", "they", "who"}
+        pronoun_words = _MALE_PRONOUNS | _FEMALE_PRONOUNS | {"it", "they", "who", "which"}
         entity_at: dict[int, Any] = {}
         for entity in doc.ents:
             entity_at[entity.start] = entity
@@ -306,7 +306,7 @@ class ArticleMentions:
     # --- resolving -----------------------------------------------------------------------------------------
     def _resolve_token(self, token: Any) -> Mention | None:
         word = token.lower_
-        if word == "who":
+        if word in ("who", "which"):
             return self._relative(token)
         if word in _MALE_PRONOUNS | _FEMALE_PRONOUNS:
             return self._antecedent(token.idx, "named_person", pronoun_gender(word))
