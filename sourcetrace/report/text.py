@@ -9,7 +9,10 @@ from rich.panel import Panel
 from rich.text import Text
 
 from sourcetrace.analysis import Analysis, TechniqueSummary
+from sourcetrace.report.claims import claim_queue
 from sourcetrace.report.coverage import coverage_notes
+
+CLAIMS_SHOWN = 5
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -52,6 +55,20 @@ def summary(analysis: Analysis) -> Group:
             if attribution.cue:
                 lines.append(f"  cue: {attribution.cue.text}", style="dim")
             lines.append(f"\n    “{_short(attribution.content.text, 150)}”\n")
+        parts.append(lines)
+
+    queue = claim_queue(analysis)
+    if queue:
+        lines = Text()
+        shown = queue[:CLAIMS_SHOWN]
+        lines.append(f"Claims to check, most check-worthy first ({len(shown)} of {len(queue)})\n",
+                     style="bold underline")
+        for row in shown:
+            score = f"{row['checkworthiness']:.2f}" if row["checkworthiness"] is not None else " –  "
+            lines.append(f"{score} ", style="bold")
+            lines.append(row["behind"], style="cyan")
+            lines.append(f"  [{row['kind']}; {row['factcheck_note']}; at {row['start']}–{row['end']}]\n", style="dim")
+            lines.append(f"     “{_short(row['text'], 150)}”\n")
         parts.append(lines)
 
     author_claims = [c for c in analysis.claims if c.author_voice]

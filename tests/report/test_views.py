@@ -127,3 +127,16 @@ def test_toggle_counts_agree_with_panel_counts(analysis):
     assert toggle == panel == 2
     claims = int(re.search(r'data-layer="claim"[^>]*> Claims <span class="count">\((\d+)\)', html).group(1))
     assert claims == int(re.search(r"Claims to check \((\d+)\)", html).group(1)) == 3
+
+
+def test_terminal_summary_lists_the_queue(analysis):
+    from rich.console import Console
+
+    from sourcetrace.report.text import summary
+
+    console = Console(width=100, record=True, force_terminal=False)
+    console.print(summary(analysis))
+    text = console.export_text()
+    queue = text[text.index("Claims to check"):]
+    assert queue.index("Prices rose by 20%") < queue.index("40 families") < queue.index("The shelling")
+    assert "0.93 the outlet's own voice" in queue and "reports a checked claim" in queue

@@ -125,3 +125,24 @@ def test_legend_labels_and_default_layers(browser, technique_report, tmp_path):
     browser.execute_script("document.getElementById('techniques').scrollIntoView()")
     browser.execute_script("document.getElementById('article').scrollTop = 0; window.scrollTo(0, 0)")
     save(browser, tmp_path, "report-legend.png")
+
+
+def test_hostile_claims_in_the_queue_stay_text(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from sourcetrace import analyze
+    from tests.report.test_html import HOSTILE
+
+    page = tmp_path / "hostile.html"
+    page.write_text(render_html(analyze(HOSTILE, id="hostile")), encoding="utf-8")
+    browser.get(page.as_uri())
+    queue = browser.find_element(By.ID, "claim-queue")
+    assert not queue.find_elements(By.CSS_SELECTOR, "script, img, svg, iframe, a:not(.goto)")
+    assert browser.execute_script("return window.pwned === undefined") and browser.title != "pwned"
+    if queue.find_elements(By.ID, "q-kind"):
+        Select(browser.find_element(By.ID, "q-kind")).select_by_index(len(
+            browser.find_elements(By.CSS_SELECTOR, "#q-kind option")) - 1)
+        assert browser.execute_script("return window.pwned === undefined")
+    assert "<script>" in browser.find_element(By.ID, "article").text or "onerror=" in \
+        browser.find_element(By.ID, "article").text
