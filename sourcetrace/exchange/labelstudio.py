@@ -21,7 +21,9 @@ from sourcetrace.exchange.gold import Document, ExchangeAttribution, ExchangeSpa
 FROM_NAME, TO_NAME = "label", "text"
 ROLE_LABELS = {"source": "Source", "cue": "Cue", "content": "Content", "channel": "Channel"}
 LABEL_ROLES = {label: role for role, label in ROLE_LABELS.items()}
+ROLES_IN_ORDER = tuple(ROLE_LABELS)
 CLAIM_KINDS = ("event", "statistic", "causal", "prediction", "opinion", "other")
+PIECE = "piece"  # the relation from a further piece of a claim or technique to its first piece
 
 
 def label_config(techniques: list[str] | None = None) -> str:
@@ -34,7 +36,7 @@ def label_config(techniques: list[str] | None = None) -> str:
             ("Source", "#1256a8"), ("Cue", "#d9730d"), ("Content", "#d9b400"), ("Channel", "#5b1a86"),
             ("Claim", "#6b6b6b"))]
         + [f'    <Label value="{name}" background="#b3261e"/>' for name in names])
-    relations = "\n".join(f'    <Relation value="{label.lower()}"/>' for label in ROLE_LABELS.values())
+    relations = "\n".join(f'    <Relation value="{name}"/>' for name in (*ROLES_IN_ORDER, PIECE))
     return (
         "<View>\n"
         f'  <Labels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n  </Labels>\n'
@@ -86,12 +88,15 @@ def task_of(document: Document, article_id: str) -> dict[str, Any]:
                 region_id = new_id()
                 result.append(_region(region_id, text, start, end, ROLE_LABELS[role]))
                 result.append(_relation(region_id, content_ids[0], role))
-    for claim in document.claims:
-        for start, end in claim.pieces:
-            result.append(_region(new_id(), text, start, end, "Claim", claim.score, {"text": [claim.label]}))
-    for technique in document.techniques:
-        for start, end in technique.pieces:
-            result.append(_region(new_id(), text, start, end, technique.label, technique.score))
+    for label, spans in (("Claim", document.claims), (None, document.techniques)):
+        for item in spans:
+            ids = []
+            for start, end in item.pieces:
+                ids.append(new_id())
+                meta = {"text": [item.label]} if label == "Claim" else None
+                result.append(_region(ids[-1], text, start, end, label or item.label, item.score, meta))
+            # the further pieces of a discontinuous claim or technique point to its first piece
+            result.extend(_relation(extra, ids[0], PIECE) for extra in ids[1:])
     return {
         "data": {"text": text, "article_id": article_id, "name": document.name},
         "predictions": [{"model_version": f"sourcetrace {__version__}", "result": result}],
@@ -107,6 +112,13 @@ def to_label_studio(analyses: list[Analysis]) -> list[dict[str, Any]]:
 def _document_from_result(name: str, text: str, result: list[dict[str, Any]], where: str) -> Document:
     regions = {r["id"]: r for r in result if r.get("type") == "labels" and "id" in r}
     relations = [r for r in result if r.get("type") == "relation"]
+    pieces_of: dict[str, list[str]] = {}  # first piece -> its further pieces (claims and techniques)
+    piece_ids: set[str] = set()
+    for relation in [r for r in relations if (r.get("labels") or [""])[0].lower() == PIECE]:
+        if relation.get("from_id") in regions and relation.get("to_id") in regions:
+            pieces_of.setdefault(relation["to_id"], []).append(relation["from_id"])
+            piece_ids.add(relation["from_id"])
+    relations = [r for r in relations if (r.get("labels") or [""])[0].lower() != PIECE]
     document = Document(name, text)
     for region in regions.values():
         value = region["value"]
@@ -144,9 +156,12 @@ def _document_from_result(name: str, text: str, result: list[dict[str, Any]], wh
         for role in ROLE_LABELS:
             attribution.role(role).sort()
     document.attributions = sorted(by_anchor.values(), key=lambda a: a.content[0])
-    for region in regions.values():
+    for rid, region in regions.items():
+        if rid in piece_ids:
+            continue
         label = region["value"]["labels"][0]
-        pieces = [(int(region["value"]["start"]), int(region["value"]["end"]))]
+        pieces = sorted((int(regions[r]["value"]["start"]), int(regions[r]["value"]["end"]))
+                        for r in (rid, *pieces_of.get(rid, [])))
         if label == "Claim":
             kind = ((region.get("meta") or {}).get("text") or ["other"])[0]
             document.claims.append(ExchangeSpan(kind if kind in CLAIM_KINDS else "other", pieces))

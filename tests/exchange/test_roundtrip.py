@@ -46,7 +46,8 @@ def analysis() -> Analysis:
             Attribution(id="a3", content=span("Officials warned of a catastrophe."), source_kind="author",
                         quote_kind="indirect"),
         ],
-        claims=[Claim(id="c1", span=content, attribution="a1", kind="event", checkworthiness=0.88)],
+        claims=[Claim(id="c1", span=content, attribution="a1", kind="event", checkworthiness=0.88),
+                Claim(id="c2", span=quoted, attribution="a2", kind="opinion", checkworthiness=0.3)],
         techniques=[Technique(id="t1", technique="Appeal_to_Fear-Prejudice", family="justification",
                               span=span("catastrophe"), score=0.7)],
     )
@@ -73,7 +74,8 @@ def assert_gold(out, analysis: Analysis, corrected_source: tuple[int, int]) -> N
     assert labels == {name: [("Appeal_to_Fear-Prejudice", TEXT.index("catastrophe"),
                               TEXT.index("catastrophe") + len("catastrophe"))]}
     claims = [json.loads(line) for line in (out / "claims.jsonl").read_text().splitlines()]
-    assert claims == [{"article": name, "kind": "event", "pieces": [list(analysis.claims[0].span.fragments or
+    assert claims[1]["pieces"] == [list(p) for p in analysis.claims[1].span.fragments]  # one claim, two pieces
+    assert claims[:1] == [{"article": name, "kind": "event", "pieces": [list(analysis.claims[0].span.fragments or
                        (analysis.claims[0].span.start, analysis.claims[0].span.end))],
                        "text": "300 soldiers had crossed the border"}]
 
@@ -130,6 +132,9 @@ def test_uncorrected_export_is_the_model_itself(analysis, tmp_path):
     [task] = to_label_studio([analysis])
     (tmp_path / "ls.json").write_text(json.dumps([task]), encoding="utf-8")
     write_gold(read_label_studio(tmp_path / "ls.json", use_predictions=True), tmp_path / "g2")
+    # both formats give the same gold, file for file
+    files = sorted(p.relative_to(tmp_path / "g1") for p in (tmp_path / "g1").rglob("*") if p.is_file())
+    assert files and all((tmp_path / "g1" / f).read_bytes() == (tmp_path / "g2" / f).read_bytes() for f in files)
     for folder in ("g1", "g2"):
         [article] = read_gold_dir(tmp_path / folder)
         scores = Scores()
@@ -150,7 +155,7 @@ def test_export_and_import_commands(analysis, tmp_path):
     imported = runner.invoke(app, ["import-gold", str(tmp_path / "tasks.json"), "--out", str(tmp_path / "g"),
                                    "--predictions"])
     assert imported.exit_code == 0, imported.output
-    assert "2 attributions, 1 claims, 1 techniques" in imported.output
+    assert "2 attributions, 2 claims, 1 techniques" in imported.output
     assert read_gold_dir(tmp_path / "g")[0].attributions == predicted_roles(analysis)
     brat = runner.invoke(app, ["export", str(tmp_path / "a.json"), "--to", "brat", "--out", str(tmp_path / "b")])
     assert brat.exit_code == 0 and (tmp_path / "b" / "desk-article-1.ann").exists()
