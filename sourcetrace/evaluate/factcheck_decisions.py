@@ -117,6 +117,7 @@ def evaluate_factcheck_decisions(db: Path, articles: list[tuple[str, str]],
                 "article": article_id, "kind": finding.kind, "start": finding.span.start, "end": finding.span.end,
                 "text": finding.span.text, "checked_claim": data.get("claim"), "collection": data.get("collection"),
                 "factcheck_id": data.get("factcheck_id"), "score": finding.score, "cosine": data.get("cosine"),
+                "word_overlap": data.get("word_overlap"),
                 "stance": data.get("stance"), "stance_probability": data.get("stance_probability"),
                 "reasons": "; ".join(data.get("reasons") or []), "message": finding.message,
             })

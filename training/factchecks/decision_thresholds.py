@@ -101,7 +101,8 @@ def decided(rows: list[dict], settings: DecisionSettings) -> list[dict]:
 
 def choose(news: list[dict], sentences: int, tweets: list[dict], queries: int, max_per_1000: float
            ) -> tuple[DecisionSettings, float, float]:
-    """The grid point with the most tweets decided on their right fact-check, within the news budget."""
+    """The grid point with the most tweets decided on their right fact-check, within the news budget (the grid
+    goes from loose to strict, so ties go to the strictest)."""
     best = (DecisionSettings(threshold=1.0), -1.0, 0.0)
     for threshold, min_cosine, min_overlap in itertools.product(*GRID.values()):
         settings = DecisionSettings(threshold=threshold, min_cosine=min_cosine, min_overlap=min_overlap)
@@ -109,7 +110,7 @@ def choose(news: list[dict], sentences: int, tweets: list[dict], queries: int, m
         if rate > max_per_1000:
             continue
         recall = len({r["group"] for r in decided(tweets, settings) if r["positive"]}) / max(queries, 1)
-        if recall > best[1]:
+        if recall >= best[1]:  # ties go to the later, stricter grid point
             best = (settings, recall, rate)
     return best
 
@@ -121,7 +122,8 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
     parser.add_argument("--articles", type=int, default=80)
-    parser.add_argument("--max-per-1000", type=float, default=0.5)
+    parser.add_argument("--max-per-1000", type=float, default=0.7,
+                        help="findings of any kind per 1,000 news sentences the thresholds may allow")
     parser.add_argument("--out", type=Path, default=Path("decision_candidates.json"))
     args = parser.parse_args()
 

@@ -123,9 +123,9 @@ def cue_words(text: str, vocabulary: frozenset[str], besides: str = "") -> list[
 
 @dataclass
 class DecisionSettings:
-    threshold: float = 0.8
-    min_cosine: float = 0.6
-    min_overlap: float = 0.4
+    threshold: float = 0.95
+    min_cosine: float = 0.75
+    min_overlap: float = 0.5
     max_unrelated: float = 0.5
     min_agree: float = 0.5
 

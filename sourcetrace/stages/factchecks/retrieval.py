@@ -274,14 +274,15 @@ class FactcheckIndex:
 
     def search(self, queries: Sequence[str], query_vectors: np.ndarray, top_k: int = 5, threshold: float = 0.0,
                candidates: int = 30, min_cosine: float = MIN_COSINE,
-               rerank_min_cosine: float | None = None) -> list[list[Match]]:
+               rerank_min_cosine: float | None = None, rerank_min_score: float = 0.0) -> list[list[Match]]:
         """The best `top_k` matches per query whose score reaches `threshold`, best first.
 
         Rank features say "best of this collection"; in a small collection the best can still be unrelated, so a
         candidate needs an absolute similarity of `min_cosine` too (98% of CheckThat! train matches have 0.3).
         `rerank_min_cosine`: the cross-encoder reads a query's head only when its best candidate is at least this
         close in MiniLM space (most sentences of an article are far from every fact-check, and the cross-encoder
-        is the costly part); None re-ranks every query.
+        is the costly part); None re-ranks every query. `rerank_min_score`: nor when the first scorer gives its best
+        candidate less than this probability.
         """
         results: list[list[Match]] = []
         for query, (pool, features) in zip(queries, self.features(queries, query_vectors, candidates)):
@@ -295,7 +296,8 @@ class FactcheckIndex:
             scores = np.where(features[:, FEATURES.index("cos_best")] >= min_cosine, scores, 0.0)
             order = np.argsort(-scores)
             best_cosine = float(features[:, FEATURES.index("cos_best")].max())
-            wanted = rerank_min_cosine is None or best_cosine >= rerank_min_cosine
+            wanted = ((rerank_min_cosine is None or best_cosine >= rerank_min_cosine)
+                      and float(scores.max()) >= rerank_min_score)
             if self.reranker is not None and self.scorer is not None and wanted:
                 head = np.array([i for i in order[: self.reranker.top] if scores[i] > 0], dtype=np.int64)
                 if len(head):

@@ -4,8 +4,9 @@ Reads the fact-check store (`sourcetrace factchecks import ...`; see `store.py` 
 lives). Query units are the `claims` layer, or the sentences when no claims were extracted.
 
 1. Candidates: every unit against every fact-check by BM25 and MiniLM cosine, scored by the learned matcher
-   (cheap: matrix products). The cross-encoder re-reads a unit's best candidates only when the closest is at
-   least `rerank_min_cosine` away in MiniLM space, which few sentences of an article are.
+   (cheap: matrix products). The cross-encoder re-reads a unit's best candidates only when the closest could be
+   decided on (MiniLM cosine >= `decision_cosine`, first-scorer probability >= `rerank_min_score`), which few
+   sentences of an article are.
 2. Decision (`decision.py`): a candidate above `threshold` that also passes the cosine, word-overlap and stance
    checks gives `factcheck_match` (asserted in the article's voice), `refutes_checked_claim` (denied) or
    `reports_checked_claim` (attributed to a source, named in the message); anything unclear gives nothing.
@@ -36,12 +37,20 @@ from sourcetrace.stages.factchecks.reranker import load_reranker
 from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, Match, MatchScorer, duplicate_of
 from sourcetrace.stages.factchecks.store import FactcheckStore, default_db_path
 
-# The estimated probability that the fact-check is about the same claim, from which a candidate is decided on.
-DEFAULT_THRESHOLD = 0.8
+# Decision thresholds chosen for precision (training/factchecks/decision_thresholds.py: the most CheckThat! train
+# tweets decided on their fact-check with at most 0.7 findings per 1,000 sentences of PolNeAR train news).
+# The estimated probability that the fact-check is about the same claim, from which a candidate is decided on:
+DEFAULT_THRESHOLD = 0.95
 # MiniLM cosine from which a fact-check is reported as related (same topic and actors, not the same claim).
 DEFAULT_RELATED_COSINE = 0.55
-# The closest candidate's cosine from which the cross-encoder re-reads a unit's candidates.
-DEFAULT_RERANK_MIN_COSINE = 0.55
+# The cross-encoder re-reads a unit's candidates only when its closest candidate could be decided on (cosine at
+# least the decision's) and the first scorer gives its best candidate at least this probability: from 0.2, the
+# combined probability (combine.json: 0.93 x first-scorer logit + 0.11 x cross-encoder logit + 1.24) reaches the
+# decision threshold (0.95; even 0.8) only with a cross-encoder logit above 12, where a claim and its exact copy
+# score 2 to 5.
+DEFAULT_RERANK_MIN_SCORE = 0.2
+DEFAULT_DECISION_COSINE = 0.75
+DEFAULT_MIN_OVERLAP = 0.5
 IMPORT_COMMAND = "sourcetrace factchecks import PATH/TO/factchecks/"
 OFF_REASON = ("fact-check matching is off: the fact-check store holds no fact-checks; turn it on with "
               f"`{IMPORT_COMMAND}` (a folder holding EUvsDisinfo posts.csv, the narratives JSON, CheckThat! "
@@ -63,7 +72,7 @@ class FactcheckMatcher:
         self.related = settings.related
         self.related_cosine = settings.related_cosine
         self.rerank = settings.rerank
-        self.rerank_min_cosine = settings.rerank_min_cosine
+        self.rerank_min_score = settings.rerank_min_score
         self.db_path = Path(settings.db) if settings.db else default_db_path()
         self.rows: list[dict[str, Any]] = []
         self.copies: dict[int, list[int]] = {}  # kept row -> rows merged into it (the same fact-check stored again)
@@ -123,7 +132,8 @@ class FactcheckMatcher:
         texts = [span.text for _, _, span in units]
         vectors = self.embedder.encode(texts)
         results = self.index.search(texts, vectors, top_k=max(self.top_k, 5), threshold=0.0,
-                                    min_cosine=self.min_cosine, rerank_min_cosine=self.rerank_min_cosine)
+                                    min_cosine=self.min_cosine, rerank_min_cosine=self.decision_settings.min_cosine,
+                                    rerank_min_score=self.rerank_min_score)
         for (document, claim_id, span), matches in zip(units, results):
             analysis = document.analysis
             sentence = _sentence_of(analysis, span)
@@ -257,8 +267,10 @@ def _attributed_to(analysis: Analysis, claim_id: str | None, span: Span) -> str 
 class FactcheckSettings(StageSettings):
     threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1,
                              description="the retrieval probability (same claim) a candidate needs to be decided on")
-    decision_cosine: float = Field(0.6, ge=-1, le=1, description="the MiniLM cosine a decided candidate needs")
-    min_overlap: float = Field(0.4, ge=0, le=1, description="the share of the checked claim's words the unit uses")
+    decision_cosine: float = Field(DEFAULT_DECISION_COSINE, ge=-1, le=1,
+                                   description="the MiniLM cosine a decided candidate needs")
+    min_overlap: float = Field(DEFAULT_MIN_OVERLAP, ge=0, le=1,
+                               description="the share of the checked claim's words the unit uses")
     max_unrelated: float = Field(0.5, ge=0, le=1, description="the stance model's 'unrelated' above which: nothing")
     min_agree: float = Field(0.5, ge=0, le=1, description="the stance model's 'agree' a factcheck_match needs")
     top_k: int = Field(3, ge=1, description="candidates decided on per claim")
@@ -266,8 +278,8 @@ class FactcheckSettings(StageSettings):
     related: bool = Field(False, description="also show related (not the same claim) fact-checks")
     related_cosine: float = Field(DEFAULT_RELATED_COSINE, ge=-1, le=1, description="'related' fact-checks")
     rerank: bool = Field(True, description="the cross-encoder over the best candidates")
-    rerank_min_cosine: float = Field(DEFAULT_RERANK_MIN_COSINE, ge=-1, le=1,
-                                     description="the closest candidate's cosine from which the cross-encoder runs")
+    rerank_min_score: float = Field(DEFAULT_RERANK_MIN_SCORE, ge=0, le=1,
+                                    description="the first scorer's best probability from which the cross-encoder runs")
     db: str | None = Field(None, description="the fact-check store (default: the user's store)")
     collections: list[str] | None = Field(None, description="only these imported collections")
 
