@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from sourcetrace.analysis import Analysis
 from sourcetrace.report.claims import SPEAKER_KINDS, claim_queue
+from sourcetrace.report.coverage import coverage_notes
 from sourcetrace.report.html import (
     DEFAULT_LAYERS,
     LAYERS,
@@ -102,5 +103,6 @@ def analysis_view(analysis: Analysis) -> dict[str, Any]:
         "items_json": Markup(script_json(items)),
         "analysis_json": Markup(script_json(analysis.to_dict())),
         "bidi_warning": has_bidi_controls(text),
+        "coverage": coverage_notes(analysis),  # e.g. fact-check matching is off, and how to turn it on
         "anonymous": sum(1 for a in analysis.attributions if a.source_kind == "anonymous"),
     }

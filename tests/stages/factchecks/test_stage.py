@@ -214,3 +214,14 @@ def test_without_a_store_the_analysis_says_matching_is_off_and_how_to_turn_it_on
     [skipped] = analysis.meta.skipped_stages
     assert skipped.stage == "factchecks" and IMPORT_COMMAND in skipped.reason
     assert any(note.startswith("Skipped: factchecks: fact-check matching is off") for note in coverage_notes(analysis))
+    from rich.console import Console
+
+    from sourcetrace.report.html import render_html
+    from sourcetrace.report.text import print_summary
+    from sourcetrace.web.render import analysis_view
+
+    assert any(IMPORT_COMMAND in note for note in analysis_view(analysis)["coverage"])  # the web page's header
+    assert IMPORT_COMMAND in render_html(analysis)
+    console = Console(record=True, width=400)
+    print_summary(analysis, console)
+    assert IMPORT_COMMAND in console.export_text()  # the text summary
