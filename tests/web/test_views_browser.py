@@ -83,10 +83,11 @@ def test_corpus_claims_sort_and_facets(browser, corpus_server, tmp_path):
     screenshot(browser, tmp_path, "web-corpus-claims.png")
 
 
-def test_speaker_to_claims_to_cluster(browser, corpus_server):
+def test_speaker_to_claims_to_cluster(browser, corpus_server, tmp_path):
     browser.get(corpus_server.url + "/corpus/speakers")
     names = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#speakers-table tbody td:first-child a")]
     assert names == ["Dmitry Peskov", "Maria Petrenko"]
+    screenshot(browser, tmp_path, "web-corpus-speakers.png")
     browser.find_element(By.LINK_TEXT, "Dmitry Peskov").click()
     assert browser.find_element(By.ID, "claims-total").text == "3"
     column = browser.find_elements(By.CSS_SELECTOR, "#claims-table td:nth-child(4)")
