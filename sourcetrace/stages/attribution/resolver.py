@@ -201,6 +201,24 @@ class ArticleMentions:
             return
         if found is not None:
             self._add_mention(entity.start_char, entity.end_char, found, entity.root)
+            if found.kind == "named_person" and not found.plural:
+                self._add_pair(entity, found)
+
+    def _add_pair(self, entity: Any, second: Entity) -> None:
+        """"Obama and Hillary Clinton": the two together are one more mention, for "they"."""
+        root = entity.root
+        if root.dep_ != "conj" or root.head.i >= entity.start or len(self.mentions) < 2:
+            return
+        first = self.mentions[-2]
+        if first.entity.kind != "named_person" or first.entity.plural or not (
+                first.start <= root.head.idx < first.end):
+            return
+        key = f"{first.entity.key}+{second.key}"
+        pair = next((e for e in self.entities if e.key == key), None)
+        if pair is None:
+            pair = Entity(kind="named_person", name=f"{first.entity.name} and {second.name}", key=key, plural=True)
+            self.entities.append(pair)
+        self._add_mention(first.start, entity.end_char, pair, root.head)
 
     def _add_mention(self, start: int, end: int, entity: Entity, head: Any) -> None:
         entity.mentions += 1
@@ -350,6 +368,8 @@ class ArticleMentions:
 
         def compatible(mention: Mention) -> bool:
             entity = mention.entity
+            if blocked_by_groups and entity.plural:
+                return True  # "they" for "the Clintons", "Obama and Hillary Clinton"
             if entity.kind != kind or (entity.plural and gender is not None):
                 return False
             return gender is None or entity.gender is None or entity.gender == gender

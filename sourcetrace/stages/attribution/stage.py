@@ -103,8 +103,6 @@ class AttributionExtractor:
                                                                            self.describer))
             candidates = [c for c in candidates if not self._event_cue(document.doc, c)]
             candidates = self._channels_apart(document.doc, candidates)
-            for candidate in candidates:
-                self._subject_as_source(document.doc, candidate)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
     def _event_cue(self, doc: Any, candidate: Candidate) -> bool:
@@ -139,23 +137,6 @@ class AttributionExtractor:
                             token.lemma_.lower() in military:
                         return True
         return False
-
-    def _subject_as_source(self, doc: Any, candidate: Candidate) -> None:
-        """A speech verb chosen as cue with no source, whose subject stands before it outside the content ("he
-        said", "officials said" that the ranker left without a source): the subject is the source."""
-        if candidate.source is not None or candidate.cue is None:
-            return
-        span = doc.char_span(*candidate.cue, alignment_mode="expand")
-        verb = next((t for t in span if t.pos_ == "VERB"), None) if span is not None else None
-        if verb is None or verb.lemma_.lower() not in self.lexicon.cue_verbs:
-            return
-        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-        if subject is None or subject.i > verb.i or subject.lower_ in ("it", "there", "that", "which", "this"):
-            return
-        start, end = subtree_range(subject)
-        if end > candidate.cue[0] or any(s < end and start < e for s, e in candidate.content):
-            return
-        candidate.source = trim(doc_facts(doc).text, start, end)
 
     def _channels_apart(self, doc: Any, candidates: list[Candidate]) -> list[Candidate]:
         """"..., Peskov said, according to RIA Novosti": one attribution, speaker Peskov, channel RIA Novosti
@@ -300,7 +281,8 @@ class AttributionExtractor:
         named = Speaker(name=_plain_name(entity.name), role=entity.role_text)
 
         def compatible(speaker: Speaker) -> bool:
-            if kinds.get(speaker.name) != entity.kind or speaker.name.split()[-1:] != named.name.split()[-1:]:
+            if entity.plural or kinds.get(speaker.name) != entity.kind or \
+                    speaker.name.split()[-1:] != named.name.split()[-1:]:
                 return False
             first, other_first = entity.first_name(), speaker.name.split()[0] if " " in speaker.name else None
             if first and other_first and first != other_first:

@@ -167,3 +167,10 @@ def test_i_inside_a_quote_is_the_quoted_speaker():
                         source_kind="pronoun", quote_kind="direct")
     _first_person_speakers([outer, inner], quote_regions(text), "the author")
     assert inner.speaker.name == "Rachel Kim" and inner.speaker.resolved_from == "quote"
+
+
+def test_they_for_two_people_named_together():
+    analysis = _analyse("Senator Rachel Kim and Governor Tom Hale met voters in Dayton on Friday. Governor Tom Hale "
+                        "spoke first. They said the plant would stay open.")
+    they = _by_source(analysis, "They")
+    assert they.speaker.name == "Rachel Kim and Tom Hale"

@@ -742,15 +742,3 @@ def test_claims_in_a_quote_name_its_speaker():
     own = next(c for c in analysis.claims if "central bank" in c.span.text)
     assert own.speaker is None and own.author_voice
 
-
-def test_a_cue_left_without_a_source_takes_its_subject():
-    from sourcetrace.pipeline.backbone import load_spacy
-    from sourcetrace.stages.attribution.rules import Candidate
-    from sourcetrace.stages.attribution.stage import AttributionExtractor
-
-    text = "The policy changes, which officials said would start in May, were delayed."
-    cue = text.index("said")
-    candidate = Candidate(content=[(text.index("would"), text.index(",", cue))], cue=(cue, cue + 4))
-    AttributionExtractor({"model": False})._subject_as_source(load_spacy()(text), candidate)
-    assert candidate.source is not None
-    assert text[candidate.source[0]:candidate.source[1]] == "officials"
