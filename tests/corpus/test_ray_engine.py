@@ -52,7 +52,8 @@ def test_ray_engine_stores_every_article_once_and_shuts_down(tmp_path):
         engine="ray", progress=False,
     )
     assert not ray.is_initialized()
-    assert summary.analysed == len(ARTICLES) and summary.tasks == 2
+    # four articles, one worker: tasks of one article each, so that progress moves with every article
+    assert summary.analysed == len(ARTICLES) and summary.tasks == 4
     store = CorpusStore.open(out)
     ids = collections.Counter(r["article_id"] for r in store.rows("SELECT article_id FROM articles"))
     assert ids == collections.Counter(a["id"] for a in ARTICLES)
