@@ -392,7 +392,8 @@ class CyrillicRules:
         span = doc.char_span(name[0], name[1], alignment_mode="expand")
         if span is None or not words[:1].isupper() or any(t.pos_ in ("VERB", "AUX") for t in span):
             return False
-        return bool(span.ents) or any(t.text.isupper() and len(t.text) >= 2 and t.text.isalpha() for t in span)
+        return bool(span.ents) or any((t.text.isupper() and len(t.text) >= 2 and t.text.isalpha())
+                                      or (t.pos_ == "PROPN" and t.text[:1].isupper()) for t in span)
 
     # --- pieces --------------------------------------------------------------------------------------------
     def _after_cue(self, text: str, tokens: list[Any], position: int, content: list[Range],

@@ -139,6 +139,9 @@ def test_headline_forms_without_a_verb(attribution_pipeline):
     found, _ = attributions(attribution_pipeline, text, language="uk")
     assert {(a.source.text, a.content.text) for a in found if a.cue is None} >= {
         ("ГУР", "Рашисти використовують окуповану Запорізьку АЕС для шантажу")}
+    found, _ = attributions(attribution_pipeline, "Песков: Кремль не видит оснований для беспокойства\n\nТекст.", "ru")
+    assert [(a.source.text, a.cue, a.content.text) for a in found] == [
+        ("Песков", None, "Кремль не видит оснований для беспокойства")]
 
 
 def test_nested_quotes_make_one_region():
