@@ -153,8 +153,8 @@ class ClaimExtractor:
             if unscored and self.model is not None:  # the model is English: no score rather than a guess
                 document.analysis.meta.warnings.append(NO_CHECKWORTHINESS.format(
                     language=language_name(document.analysis.article.language)))
-                document.analysis.meta.models = {name: version for name, version in document.analysis.meta.models.items()
-                                                 if name != "checkworthiness"}
+                models = document.analysis.meta.models
+                document.analysis.meta.models = {name: v for name, v in models.items() if name != "checkworthiness"}
             for claim, factor in self._claims(document):
                 document.analysis.claims.append(claim)
                 if unscored:
