@@ -28,6 +28,7 @@ def test_russian_claims_have_speakers_quantities_dates_and_no_score(pipeline):
     assert prices.author_voice and [d.value for d in prices.dates] == ["2023"]
     assert all(c.checkworthiness is None for c in analysis.claims)
     assert any("not scored for Russian (ru)" in w for w in analysis.meta.warnings)
+    assert "checkworthiness" not in analysis.meta.models
 
 
 @pytest.mark.parametrize(("text", "expected"), [
