@@ -3,8 +3,9 @@
 Reads the fact-check store (`sourcetrace factchecks import ...`; see `store.py` beside this module for where it
 lives). Query units are the `claims` layer, or the sentences when no claims were extracted.
 
-1. Candidates: every unit against every fact-check by BM25 and MiniLM cosine, scored by the learned matcher
-   (cheap: matrix products). The cross-encoder re-reads a unit's best candidates only when the closest could be
+1. Candidates: a unit whose closest fact-check (MiniLM cosine, one matrix product for all units) is too far to
+   be decided on is not searched; the others are matched against every fact-check by BM25 and MiniLM cosine and
+   scored by the learned matcher. The cross-encoder re-reads a unit's best candidates only when the closest could be
    decided on (MiniLM cosine >= `decision_cosine`, first-scorer probability >= `rerank_min_score`), which few
    sentences of an article are.
 2. Decision (`decision.py`): a candidate above `threshold` that also passes the cosine, word-overlap and stance
@@ -27,12 +28,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import Field
+from scipy import sparse
 
 from sourcetrace._ml.embedder import load_embedder
 from sourcetrace.analysis import Analysis, Evidence, Finding, Span, StageProblem, stable_id
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
-from sourcetrace.stages.factchecks.decision import MATCH, REFUTES, REPORTS, Decision, DecisionSettings, decide
+from sourcetrace.stages.factchecks.decision import (
+    MATCH,
+    REFUTES,
+    REPORTS,
+    Decision,
+    DecisionSettings,
+    content_polarity,
+    decide,
+)
 from sourcetrace.stages.factchecks.reranker import load_reranker
 from sourcetrace.stages.factchecks.retrieval import WEIGHTS_PATH, FactcheckIndex, Match, MatchScorer, duplicate_of
 from sourcetrace.stages.factchecks.store import FactcheckStore, default_db_path
@@ -56,6 +67,8 @@ OFF_REASON = ("fact-check matching is off: the fact-check store holds no fact-ch
               f"`{IMPORT_COMMAND}` (a folder holding EUvsDisinfo posts.csv, the narratives JSON, CheckThat! "
               "verified claims or ClaimReview files: every collection in it is imported)")
 RELATED = "related_factcheck"
+_GATE_MARGIN = 1e-3
+_GATE_CHUNK = 256
 log = logging.getLogger(__name__)
 
 
@@ -79,6 +92,9 @@ class FactcheckMatcher:
         self.index = None
         self.embedder = None
         self.stance = None
+        self._vocabulary: dict[str, int] = {}
+        self._claim_words = None
+        self._claim_word_counts = np.zeros(0)
         if self.db_path.exists():
             self._load(settings.collections)
 
@@ -105,6 +121,19 @@ class FactcheckMatcher:
                                     duplicate_rows=originals)
         self.embedder = load_embedder()
         self.stance = load_stance_model()
+        # each fact-check's claim as the set of its content words (the decision's word-overlap test), one row each
+        vocabulary: dict[str, int] = {}
+        rows, columns = [], []
+        for row_index, row in enumerate(self.rows):
+            for word in content_polarity(row["claim"]):
+                rows.append(row_index)
+                columns.append(vocabulary.setdefault(word, len(vocabulary)))
+        self._vocabulary = vocabulary
+        self._claim_words = sparse.csc_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+                                              shape=(len(self.rows), max(len(vocabulary), 1)))
+        counts = np.asarray(self._claim_words.sum(axis=1)).ravel()
+        # a claim with no content word can never be decided: a count no sentence reaches
+        self._claim_word_counts = np.where(counts > 0, counts, np.inf)
 
     def models(self) -> dict[str, str]:
         if self.index is None:
@@ -129,11 +158,24 @@ class FactcheckMatcher:
                           if len(s.text.split()) >= 4]
         if not units:
             return
-        texts = [span.text for _, _, span in units]
+        if not self.related:  # no fact-check shares enough of its words with the unit's sentence: no finding
+            sentences = [_sentence_of(document.analysis, span) for document, _, span in units]
+            units = [unit for unit, enough in zip(units, self._share_enough_words(sentences)) if enough]
+            if not units:
+                return
+        texts = [_words_of(span) for _, _, span in units]
         vectors = self.embedder.encode(texts)
-        results = self.index.search(texts, vectors, top_k=max(self.top_k, 5), threshold=0.0,
-                                    min_cosine=self.min_cosine, rerank_min_cosine=self.decision_settings.min_cosine,
-                                    rerank_min_score=self.rerank_min_score)
+        # Only a unit with a fact-check at least this close can give a finding; the others are not searched.
+        gate = self.decision_settings.min_cosine
+        if self.related:
+            gate = min(gate, self.related_cosine)
+        near = [i for i, cosine in enumerate(self._closest_cosines(vectors)) if cosine >= gate - _GATE_MARGIN]
+        results: list[list[Match]] = [[] for _ in units]
+        found = self.index.search([texts[i] for i in near], vectors[near], top_k=max(self.top_k, 5), threshold=0.0,
+                                  min_cosine=self.min_cosine, rerank_min_cosine=self.decision_settings.min_cosine,
+                                  rerank_min_score=self.rerank_min_score) if near else []
+        for i, matches in zip(near, found):
+            results[i] = matches
         for (document, claim_id, span), matches in zip(units, results):
             analysis = document.analysis
             sentence = _sentence_of(analysis, span)
@@ -164,6 +206,36 @@ class FactcheckMatcher:
                 for match in related:
                     analysis.findings.append(
                         self._match_finding(analysis.article.id, claim_id, span, match, None, who))
+
+    def _share_enough_words(self, sentences: Sequence[str]) -> list[bool]:
+        """Per sentence, whether some fact-check's claim has at least `min_overlap` of its content words in it: the
+        decision's own word-overlap test (`decision.word_overlap`) against every fact-check at once, so that a
+        sentence no decision could pass is not even embedded."""
+        if self._claim_words is None or self.decision_settings.min_overlap <= 0:
+            return [True] * len(sentences)
+        columns = self._claim_words
+        out = []
+        for sentence in sentences:
+            found = [self._vocabulary[w] for w in content_polarity(sentence) if w in self._vocabulary]
+            if not found:
+                out.append(False)
+                continue
+            shared = np.asarray(columns[:, found].sum(axis=1)).ravel()
+            # the tolerance keeps a share equal to min_overlap (7 of 10 words at 0.7) in, as the decision does
+            out.append(bool((shared >= self.decision_settings.min_overlap * self._claim_word_counts - 1e-9).any()))
+        return out
+
+    def _closest_cosines(self, vectors: np.ndarray) -> np.ndarray:
+        """Per unit vector, its highest cosine with any fact-check's claim or title: one matrix product per chunk
+        of units (cheap), where the search computes each unit's products alone. A product's last bits depend on
+        the chunk, so the gate is lowered by `_GATE_MARGIN`: which units are searched never changes a finding."""
+        best = np.full(len(vectors), -1.0, dtype=np.float32)
+        for start in range(0, len(vectors), _GATE_CHUNK):
+            chunk = np.asarray(vectors[start:start + _GATE_CHUNK], dtype=np.float32)
+            for matrix in (self.index.claim_vectors, self.index.title_vectors):
+                best[start:start + len(chunk)] = np.maximum(best[start:start + len(chunk)],
+                                                            (matrix @ chunk.T).max(axis=0))
+        return best
 
     def _evidence(self, match) -> Evidence:  # noqa: ANN001 - retrieval.Match
         row = self.rows[match.index]
@@ -212,7 +284,7 @@ class FactcheckMatcher:
             by = f" ({who} says so)" if who else ""
             message = f"Denies a claim that {checker} checked{verdict}{by}: {claim}"
         elif kind == REPORTS:
-            message = (f"Reports a claim that {checker} checked{verdict}, as {who}'s" if who else
+            message = (f"Reports a claim that {checker} checked{verdict}, attributed to {who}" if who else
                        f"Reports a claim that {checker} checked{verdict}") + f": {claim}"
         else:
             message = f"Asserts a claim already checked by {checker}{verdict}: {claim}"
@@ -238,6 +310,15 @@ class FactcheckMatcher:
         )
 
 
+def _words_of(span: Span) -> str:
+    """A unit's words as the claims stage scores them (the pieces of a discontinuous span joined by a space,
+    spaces collapsed): the embedder remembers the vectors it computed for them, so they are not encoded again."""
+    text = span.text
+    if span.fragments:
+        text = " ".join(text[start - span.start: end - span.start] for start, end in span.fragments)
+    return " ".join(text.split())
+
+
 def _sentence_of(analysis: Analysis, span: Span) -> str:
     """The text of the sentences the unit lies in (a claim can be part of a sentence: its reporting verb and
     negation may stand outside the claim's own span)."""
@@ -260,6 +341,8 @@ def _attributed_to(analysis: Analysis, claim_id: str | None, span: Span) -> str 
             continue
         if attribution.speaker is not None and attribution.speaker.name:
             return attribution.speaker.name
+        if attribution.source_kind == "pronoun":  # unresolved: quote the pronoun rather than name "it" or "he"
+            return f"“{attribution.source.text}”"
         return attribution.source.text
     return None
 

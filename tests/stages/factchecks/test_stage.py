@@ -98,7 +98,7 @@ def test_a_claim_reported_from_a_source_is_reported_and_attributed(analyze) -> N
     analysis = analyze("Russian state media claimed that the United States runs secret biological laboratories "
                        "in Ukraine.")
     (finding,) = analysis.findings
-    assert finding.kind == "reports_checked_claim" and "Russian state media" in finding.message
+    assert finding.kind == "reports_checked_claim" and "attributed to Russian state media" in finding.message
     assert "disinformation" not in finding.message
     assert finding.evidence[0].url == "https://fc.example/bio-labs"
     assert finding.claim in {c.id for c in analysis.claims}
