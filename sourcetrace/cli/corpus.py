@@ -58,7 +58,8 @@ HEADERS = {"checkworthiness": "score", "n_attributions": "attrib.", "n_articles"
            "published": "date",
            "factcheck": "fact-check"}
 # A fact-check status in a table cell: the finding kind in a word.
-FACTCHECK_WORDS = {"refutes_checked_claim": "denies", "reports_checked_claim": "reports", "factcheck_match": "match"}
+FACTCHECK_WORDS = {"refutes_checked_claim": "denies", "reports_checked_claim": "reports", "factcheck_match": "match",
+                   "related_factcheck": "related"}
 # Columns that may wrap; the others stay on one line (cut with … when too wide).
 WRAPPING = {"text", "label", "content", "message", "error", "title", "narratives", "claim"}
 CELL_LIMIT = 200

@@ -351,7 +351,8 @@ class CorpusStore:
             f"{cte}SELECT {CLAIM_COLUMNS.replace('c.speaker,', 'COALESCE(al.name, c.speaker) AS speaker,')}, "
             "c.speaker AS speaker_as_written, c.dates, "
             "(SELECT min(CASE f.kind WHEN 'refutes_checked_claim' THEN 1 WHEN 'reports_checked_claim' THEN 2 "
-            "WHEN 'factcheck_match' THEN 3 END) FROM findings f WHERE f.claim_id = c.claim_id) AS factcheck_rank, "
+            "WHEN 'factcheck_match' THEN 3 WHEN 'related_factcheck' THEN 4 END) FROM findings f "
+            "WHERE f.claim_id = c.claim_id) AS factcheck_rank, "
             "(SELECT k.n_articles FROM clusters k WHERE k.cluster_id = m.cluster_id) AS cluster_articles "
             f"{self._CLAIM_FROM}{where} ORDER BY {order}, c.article_id, c.start_char LIMIT ? OFFSET ?",
             [*params, *extra, int(limit), int(offset)],
@@ -517,7 +518,7 @@ class CorpusStore:
         }
 
 
-FACTCHECK_KINDS = ("refutes_checked_claim", "reports_checked_claim", "factcheck_match")
+FACTCHECK_KINDS = ("refutes_checked_claim", "reports_checked_claim", "factcheck_match", "related_factcheck")
 PERSON_KINDS = ("named_person", "pronoun")
 PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", "him", "her", "them"})
 

@@ -13,6 +13,7 @@ FACTCHECK_STATUS: dict[str, str] = {
     "refutes_checked_claim": "denies a checked claim",
     "reports_checked_claim": "reports a checked claim",
     "factcheck_match": "matches a checked claim",
+    "related_factcheck": "a fact-check on the same topic",
 }
 
 # Who stands behind a claim, in the order a filter lists them.

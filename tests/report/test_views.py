@@ -140,3 +140,12 @@ def test_terminal_summary_lists_the_queue(analysis):
     queue = text[text.index("Claims to check"):]
     assert queue.index("Prices rose by 20%") < queue.index("40 families") < queue.index("The shelling")
     assert "0.93 the outlet's own voice" in queue and "reports a checked claim" in queue
+
+
+def test_the_strongest_fact_check_status_wins():
+    from sourcetrace.report.claims import factcheck_status
+
+    assert factcheck_status(["related_factcheck", "factcheck_match"]) == "matches a checked claim"
+    assert factcheck_status(["factcheck_match", "refutes_checked_claim"]) == "denies a checked claim"
+    assert factcheck_status(["related_factcheck"]) == "a fact-check on the same topic"
+    assert factcheck_status(["narrative"]) is None
