@@ -152,7 +152,8 @@ def summarise(backend: Any) -> list[dict[str, Any]]:
     findings: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in backend.read(
         "SELECT f.claim_id, f.kind, f.message, f.score, f.evidence FROM findings f JOIN cluster_members m "
-        "ON m.claim_id = f.claim_id WHERE f.kind IN ('factcheck_match', 'narrative', 'contradiction')"
+        "ON m.claim_id = f.claim_id WHERE f.kind IN ('factcheck_match', 'refutes_checked_claim', "
+        "'reports_checked_claim', 'narrative', 'contradiction')"
     ).to_pylist():
         findings[finding["claim_id"]].append(finding)
     by_cluster: dict[str, list[dict[str, Any]]] = defaultdict(list)
