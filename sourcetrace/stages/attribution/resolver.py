@@ -436,6 +436,8 @@ class ArticleMentions:
         if not definite or head.tag_ in ("NNS", "NNPS") or head.pos_ not in ("NOUN", "PROPN"):
             return None
         lemma = head.lemma_.lower()
+        if lemma in _PLACE_NOUNS:
+            return None  # "the state", "the city": a place, never a person with "State" in a title
         heads = {lemma} | {t.lemma_.lower() for t in head.conjuncts if t.pos_ == "NOUN" and t.i < span.end}
         words = {t.lower_ for t in span if t.is_alpha and t.i != first.i}
         # a headline's "— Russia's top diplomat" names someone the article introduces below it

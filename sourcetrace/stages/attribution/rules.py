@@ -598,7 +598,8 @@ class Describer:
                           or (e.end >= span.end and e.start > span.start and doc[e.start - 1].text == ",")]
             # an anonymous head names its person only in apposition ("a spokesman, Dmitry Peskov"), not through a
             # phrase ("judges handling lawsuits against Clinton", "experts, including Mr. Goldberg")
-            if appositive or head.lemma_.lower() in self.lexicon.titles:
+            titled = head.lemma_.lower() in self.lexicon.titles and any(0 < e.start - head.i <= 2 for e in people)
+            if appositive or titled:
                 return "named_person", head, _through_head((appositive or people)[0], head)
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
             return "named_organization", head, head_entity

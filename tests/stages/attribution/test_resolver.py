@@ -174,3 +174,11 @@ def test_they_for_two_people_named_together():
                         "spoke first. They said the plant would stay open.")
     they = _by_source(analysis, "They")
     assert they.speaker.name == "Rachel Kim and Tom Hale"
+
+
+def test_a_place_description_and_a_name_deep_in_a_phrase_name_nobody():
+    analysis = _analyse("Secretary of State Jon Husted appealed the ruling. Several judges handling lawsuits filed "
+                        "against Mayor Lena Fischer said the case was weak. The state said it would comply.")
+    assert _speaker(analysis, "The state") is None
+    judges = next(a for a in analysis.attributions if a.source is not None and a.source.text.startswith("Several"))
+    assert judges.speaker is None
