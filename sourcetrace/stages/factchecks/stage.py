@@ -180,6 +180,8 @@ class FactcheckMatcher:
             analysis = document.analysis
             sentence = _sentence_of(analysis, span)
             who = _attributed_to(analysis, claim_id, span)
+            if who is None and _inside_quotation(analysis.text, span.start):
+                who = "a quotation"
             candidates = [m for m in matches if m.score >= self.decision_settings.threshold
                           and m.cosine >= self.decision_settings.min_cosine][: self.top_k]
             decided = False
@@ -317,6 +319,18 @@ def _words_of(span: Span) -> str:
     if span.fragments:
         text = " ".join(text[start - span.start: end - span.start] for start, end in span.fragments)
     return " ".join(text.split())
+
+
+def _inside_quotation(text: str, start: int) -> bool:
+    """Whether `start` lies inside a quotation opened before it: a “ not yet closed by ” (looking back 600
+    characters), or an odd number of straight double quotes since the paragraph began. A quotation that runs over
+    several sentences ("The report begins, “It ain't debatable! ...") is the quoted source's voice in each of
+    them, whether or not the attribution layer tied each sentence to the source."""
+    before = text[max(0, start - 600):start]
+    if before.rfind("\u201c") > before.rfind("\u201d"):
+        return True
+    paragraph = before[before.rfind("\n\n") + 1:]
+    return paragraph.count('"') % 2 == 1
 
 
 def _sentence_of(analysis: Analysis, span: Span) -> str:

@@ -225,3 +225,17 @@ def test_without_a_store_the_analysis_says_matching_is_off_and_how_to_turn_it_on
     console = Console(record=True, width=400)
     print_summary(analysis, console)
     assert IMPORT_COMMAND in console.export_text()  # the text summary
+
+
+def test_a_sentence_inside_a_quotation_is_the_quoted_voice(analyze) -> None:
+    from sourcetrace.stages.factchecks.stage import _inside_quotation
+
+    text = ("The leaflet begins, \u201cRead this carefully!\nThe United States runs secret biological laboratories in "
+            "Ukraine.\u201d Officials called it absurd. The United States runs secret biological laboratories.")
+    second = text.index("The United States")
+    assert _inside_quotation(text, second) and not _inside_quotation(text, text.rindex("The United States"))
+    assert _inside_quotation('He wrote: "First line. Second line.', 23)
+    assert not _inside_quotation('He wrote: "First line." Not here.', 24)
+    quoted = analyze("The leaflet begins, \u201cRead this carefully!\nThe United States runs secret biological "
+                     "laboratories in Ukraine.\u201d Officials called the leaflet absurd.")
+    assert "factcheck_match" not in kinds(quoted)
