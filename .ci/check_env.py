@@ -2,8 +2,10 @@
 
 Run it with the environment's own interpreter (`/path/to/venv/bin/python .ci/check_env.py`). It lists the
 installed distributions (importlib.metadata) and fails (exit 1) on any of:
-- a copyleft licence (GPL, AGPL, LGPL, SSPL, EUPL, CC-BY-SA) that no free alternative offsets
-  (an "X OR GPL" expression, or classifiers naming both, is a choice and passes; a commercial one is not);
+- a copyleft licence (GPL, AGPL, LGPL, SSPL, EUPL, CC-BY-SA) that no free alternative offsets, in any of the
+  licence statements: License-Expression, the License classifiers, the License field (an "X OR GPL" expression,
+  or classifiers naming both, is a choice and passes; a commercial one is not; a classifier saying MIT beside a
+  License field saying GPL fails);
 - a GPU or training stack: `torch`, `torchvision`, `torchaudio`, `triton`, `transformers`, `nvidia-*`;
 - more than `--max-gb` (default 1.5) of installed files in all.
 It prints the count, the total size, the largest distributions and any licence it could not read.
@@ -24,6 +26,10 @@ COPYLEFT = re.compile(r"\b(A?GPL|LGPL|GNU (Affero |Lesser |Library )?General Pub
                       r"Creative Commons Attribution-ShareAlike)", re.IGNORECASE)
 # a paid licence is no way out of a copyleft one ("AGPL or Artifex Commercial License")
 PAID = re.compile(r"commercial|proprietary", re.IGNORECASE)
+FREE = re.compile(r"\b(MIT|BSD|Apache|ISC|PSF|Python|public domain|Unlicense|MPL|zlib)\b", re.IGNORECASE)
+# packages whose metadata names a copyleft licence beside a free one that they are genuinely offered under (checked
+# by hand against the project's own licence files); none is known today
+DUAL_LICENSED: frozenset[str] = frozenset()
 # a runtime-library exception lets any program link the library (GCC's, the Classpath one)
 EXCEPTION = re.compile(r"\bWITH\s+(GCC-exception|Classpath-exception|LLVM-exception)[\w.-]*", re.IGNORECASE)
 
@@ -50,20 +56,31 @@ def copyleft_expression(expression: str) -> bool:
 
 
 def licence_of(dist: Distribution) -> tuple[str, bool | None]:
-    """(what the metadata says, whether it is copyleft); None where nothing readable is declared."""
+    """(what the metadata says, whether it is copyleft); None where nothing readable is declared.
+
+    Every licence statement is read: License-Expression, the License classifiers and the License field. A package
+    is copyleft when any of them is (a classifier saying MIT does not outweigh a License field saying GPLv3), unless
+    it is in `DUAL_LICENSED`."""
     meta = dist.metadata
+    statements: list[tuple[str, bool]] = []
     expression = (meta.get("License-Expression") or "").strip()
     if expression:
-        return expression, copyleft_expression(expression)
+        statements.append((expression, copyleft_expression(expression)))
     classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
     classifiers = [c for c in classifiers if c not in ("OSI Approved", "")]
     free = [c for c in classifiers if not PAID.search(c)] or classifiers
     if classifiers:
-        return "; ".join(classifiers), all(COPYLEFT.search(c) for c in free)
+        statements.append(("; ".join(classifiers), all(COPYLEFT.search(c) for c in free)))
     first_line = (meta.get("License") or "").strip().split("\n")[0].strip()
     if first_line and len(first_line) <= 200:  # a name, or the first line of a licence's full text
-        return first_line, copyleft_expression(first_line)
-    return "", None
+        # a field listing free licences beside the copyleft one ("public domain, Python, 2-Clause BSD, GPL 3") is a
+        # choice, as classifiers naming both are
+        statements.append((f"License: {first_line}", copyleft_expression(first_line) and not FREE.search(first_line)))
+    if not statements:
+        return "", None
+    text = "; ".join(statement for statement, _ in statements)
+    copyleft = any(flag for _, flag in statements) and canonical(meta["Name"] or "") not in DUAL_LICENSED
+    return text, copyleft
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,6 +129,8 @@ class Backbone:
             backbone = load_cyrillic(document.analysis.article.language)
             models = {name: v for name, v in document.analysis.meta.models.items() if name != "spacy"}
             document.analysis.meta.models = {**models, f"backbone_{backbone.language}": backbone.version()}
+            if backbone.warning is not None and backbone.warning not in document.analysis.meta.warnings:
+                document.analysis.meta.warnings.append(backbone.warning)
             self._add_layers(document, backbone(document.text))
         texts = [document.text for document in others]
         for document, doc in zip(others, self.nlp.pipe(texts, batch_size=self.batch_size)):

@@ -8,7 +8,9 @@
   in it), part of speech and lemmas from pymorphy3's Ukrainian dictionary (`pymorphy3-dicts-uk`, the first
   analysis: no disambiguation), no dependency parse, and names from the dictionary's name tags and
   capitalisation (`_ukrainian_entities`): persons and places only where the dictionary says so, all-capital
-  abbreviations as organisations.
+  abbreviations as organisations. The dictionary is GPL-3 data and optional (the `uk-dictionary` extra):
+  without it the word lists of `ukrainian.py` stand in for it (cue verb forms, closed-class words, given
+  names, surname endings; other lemmas are the lower-cased word) and `warning` says so.
 
 Entity labels follow the English model's (PERSON, GPE, ORG) so that stages read one label set; slovnet's LOC
 becomes GPE (its places are mostly countries, regions and cities).
@@ -29,6 +31,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from sourcetrace.errors import ConfigurationError
+from sourcetrace.pipeline.languages import ukrainian
 
 CYRILLIC = frozenset({"ru", "uk"})
 
@@ -183,12 +186,19 @@ class CyrillicBackbone:
         import spacy
 
         self.language = language
-        try:
-            self.morph_analyzer = pymorphy3.MorphAnalyzer(lang=language)
-        except (ValueError, ImportError) as error:
-            raise ConfigurationError(
-                f"pymorphy3's {language} dictionary is not installed: pip install pymorphy3-dicts-{language}"
-            ) from error
+        # a problem with the analysis of every article in this language, for meta.warnings
+        self.warning: str | None = None
+        self.morph_analyzer: Any
+        if language == "uk" and not ukrainian.dictionary_enabled():
+            self.morph_analyzer = ukrainian.word_lists()
+            self.warning = ukrainian.NO_DICTIONARY_WARNING
+        else:
+            try:
+                self.morph_analyzer = pymorphy3.MorphAnalyzer(lang=language)
+            except (ValueError, ImportError) as error:
+                raise ConfigurationError(
+                    f"pymorphy3's {language} dictionary is not installed: pip install pymorphy3-dicts-{language}"
+                ) from error
         self.vocab = spacy.blank(language).vocab
         self.tagger: Any = None
         self.parser: Any = None
@@ -211,7 +221,10 @@ class CyrillicBackbone:
         if self.language == "ru":
             return (f"ru_natasha-{version('natasha')} (slovnet news v1 morph/syntax/ner, navec news v1) + "
                     f"pymorphy3-{version('pymorphy3')}")
-        return f"uk_razdel-{version('razdel')} + pymorphy3-{version('pymorphy3')} (dictionary names, no parse)"
+        if self.warning is not None:
+            return f"uk_razdel-{version('razdel')} + word lists (no dictionary: approximate lemmas, no parse)"
+        return (f"uk_razdel-{version('razdel')} + pymorphy3-{version('pymorphy3')} + "
+                f"pymorphy3-dicts-uk-{version('pymorphy3-dicts-uk')} (dictionary names, no parse)")
 
     def __call__(self, text: str) -> Doc:
         sentences = split(text, self.language)
@@ -249,9 +262,26 @@ class CyrillicBackbone:
             infos = []
             for start, end in sentence.tokens:
                 lemma, pos, morph = self._lemma(text[start:end], None, {})
+                if self.warning is not None and infos:
+                    lemma, pos, morph = self._family_name(text[start:end], infos[-1], text[slice(*sentence.tokens[
+                        len(infos) - 1])], (lemma, pos, morph))
                 infos.append(TokenInfo(pos=pos, lemma=lemma, morph=morph))
             result.append(infos)
         return result
+
+    def _family_name(self, word: str, previous: TokenInfo, previous_word: str,
+                     analysis: tuple[str, str, str]) -> tuple[str, str, str]:
+        """Without the dictionary: a capitalised word the word lists do not know, after a given name in the
+        genitive, dative or instrumental, is a surname in that case ("Бориса Шефіра" -> Шефір)."""
+        if not (word[:1].isupper() and not word.isupper() and "NameType" not in analysis[2]
+                and "NameType=Giv" in previous.morph and previous.lemma.lower() != previous_word.lower()):
+            return analysis
+        case = next((p.tag.case for p in self.morph_analyzer.parse(previous_word) if "Name" in p.tag.grammemes), None)
+        ending = next((e for e in {"gent": ("а",), "datv": ("ові", "у"), "ablt": ("ом",)}.get(case or "", ())
+                       if word.lower().endswith(e) and word[-len(e) - 1:-len(e)].lower() not in "аеєиіїоуюяь"), None)
+        if ending is None:
+            return analysis
+        return word[: -len(ending)], "PROPN", _morph_string({"NameType": "Sur"})
 
     def _lemma(self, word: str, pos: str | None, feats: dict[str, str]) -> tuple[str, str, str]:
         """(lemma, universal POS, morphology string): pymorphy3's analysis whose part of speech agrees with
@@ -451,8 +481,13 @@ def _person_run(text: str, run: list[tuple[int, int]], analyzer: Any) -> list[tu
 _lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=2)
-def load_cyrillic(language: str) -> CyrillicBackbone:
-    """The backbone of one language, loaded once per process (on the first article in that language)."""
+@functools.lru_cache(maxsize=4)
+def _load(language: str, uk_dictionary: bool) -> CyrillicBackbone:
     with _lock:
         return CyrillicBackbone(language)
+
+
+def load_cyrillic(language: str) -> CyrillicBackbone:
+    """The backbone of one language, loaded once per process (on the first article in that language); the
+    Ukrainian one again when the dictionary setting (`SOURCETRACE_UK_DICTIONARY`) changes."""
+    return _load(language, language == "uk" and ukrainian.dictionary_enabled())
