@@ -134,6 +134,20 @@ class SharedEncoder:
         )
         return dict(zip(layers, outputs))
 
+    def pooled(self, texts: Sequence[str], layers: Sequence[int], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """Per text (alone, truncated to one window), the unit-length mean of its token vectors after each layer
+        in `layers`, side by side: shape (texts, 384 × layers). After layer 6 this is the embedder's vector."""
+        self.require_layers(layers)
+        encodings = self.tokenizer.encode_batch([text or " " for text in texts], add_special_tokens=False)
+        ids = [[self.cls_id, *encoding.ids[:WINDOW_PIECES], self.sep_id] for encoding in encodings]
+        out = np.zeros((len(ids), DIMENSIONS * len(layers)), dtype=np.float32)
+        for indices in equal_length_batches([len(row) for row in ids], batch_size):
+            hidden = self.run(np.array([ids[i] for i in indices], dtype=np.int64), layers)
+            for position, layer in enumerate(layers):
+                for row, index in enumerate(indices):
+                    out[index, position * DIMENSIONS : (position + 1) * DIMENSIONS] = unit(hidden[layer][row].mean(0))
+        return out
+
     def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> SharedEncoding:
         """The pass over `text`, one window per (start, end) span (a sentence), cut at WINDOW_PIECES pieces."""
         layers = sorted(self.layers)

@@ -118,3 +118,11 @@ def test_the_pass_is_kept_on_the_document_and_its_vectors_reused() -> None:
     assert load_shared_encoder() is embedder.encoder  # one session for the pass and the embedder
     start, end = document.analysis.sentences[1].start, document.analysis.sentences[1].end
     assert float(encoding.span_vector(start, end) @ encoding.pooled[1]) > 0.98
+
+
+def test_pooled_vectors_of_several_layers_side_by_side(encoder: SharedEncoder) -> None:
+    texts = ["Unemployment rose to 12 percent in 2019.", "Nobody was hurt."]
+    both = encoder.pooled(texts, [3, LAYERS])
+    assert both.shape == (2, 2 * 384)
+    assert np.array_equal(both[:, 384:], SentenceEmbedder().encode(texts))
+    assert np.allclose(np.linalg.norm(both[:, :384], axis=1), 1.0, atol=1e-5)
