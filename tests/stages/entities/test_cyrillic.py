@@ -1,17 +1,31 @@
-"""Names across scripts: Харьков, Харків, Kharkiv and Kharkov are one gazetteer entry, in every case."""
+"""Names across scripts: Харьков, Харків, Kharkiv and Kharkov are one gazetteer entry, in every case; with
+pymorphy3's Ukrainian dictionary (the dev extra) and without it (`SOURCETRACE_UK_DICTIONARY=off`: the word lists'
+regular declension)."""
 
 import pytest
 
 from sourcetrace.api import make_article
+from sourcetrace.pipeline.languages import ukrainian
 from sourcetrace.pipeline.languages.cyrillic import load_cyrillic
 from sourcetrace.pipeline.run import Pipeline
 from sourcetrace.stages.entities.cyrillic import inflections, read_names
 from sourcetrace.stages.entities.stage import load_gazetteer
 
+_PIPELINES: dict[str, Pipeline] = {}
 
-@pytest.fixture(scope="module")
-def pipeline():
-    return Pipeline(("backbone", "entities"))
+
+@pytest.fixture(params=["dictionary", "word lists"])
+def pipeline(request, monkeypatch):
+    """The entities pipeline with the Ukrainian dictionary and without it (each built once: the stage keeps its
+    name matchers)."""
+    if request.param == "word lists":
+        monkeypatch.setenv(ukrainian.DICTIONARY_SETTING, "off")
+    else:
+        monkeypatch.delenv(ukrainian.DICTIONARY_SETTING, raising=False)
+        assert ukrainian.dictionary_enabled(), "the dev extra installs pymorphy3-dicts-uk"
+    if request.param not in _PIPELINES:
+        _PIPELINES[request.param] = Pipeline(("backbone", "entities"))
+    return _PIPELINES[request.param]
 
 
 def linked(pipeline, text, language):
@@ -25,7 +39,7 @@ def test_every_listed_name_is_a_gazetteer_entry():
     assert set(read_names()) <= names
 
 
-def test_inflected_forms_of_places_and_people():
+def test_inflected_forms_of_places_and_people(pipeline):
     russian = load_cyrillic("ru").morph_analyzer
     ukrainian = load_cyrillic("uk").morph_analyzer
     assert {"Харькова", "Харькове", "Харькову"} <= inflections("Харьков", russian)

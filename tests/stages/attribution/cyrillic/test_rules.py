@@ -4,6 +4,7 @@ for these tests in the forms news agencies use."""
 import pytest
 
 from sourcetrace.api import make_article
+from sourcetrace.pipeline.languages import ukrainian
 from sourcetrace.pipeline.run import Pipeline
 from sourcetrace.stages.attribution.cyrillic.rules import quote_regions
 
@@ -11,6 +12,17 @@ from sourcetrace.stages.attribution.cyrillic.rules import quote_regions
 @pytest.fixture(scope="module")
 def attribution_pipeline():
     return Pipeline(("backbone", "attribution"))
+
+
+@pytest.fixture(params=["dictionary", "word lists"])
+def uk_morphology(request, monkeypatch):
+    """Ukrainian with pymorphy3's dictionary (installed by the dev extra) and without it (the word lists)."""
+    if request.param == "word lists":
+        monkeypatch.setenv(ukrainian.DICTIONARY_SETTING, "off")
+    else:
+        monkeypatch.delenv(ukrainian.DICTIONARY_SETTING, raising=False)
+        assert ukrainian.dictionary_enabled(), "the dev extra installs pymorphy3-dicts-uk"
+    return request.param
 
 
 def attributions(pipeline, text, language=None):
@@ -100,7 +112,7 @@ def test_colon_before_a_quote(attribution_pipeline):
     assert item.speaker.name == "Сергей Лавров"
 
 
-def test_ukrainian_forms(attribution_pipeline):
+def test_ukrainian_forms(attribution_pipeline, uk_morphology):
     text = ("«Україна є найкращою країною в моїй зоні відповідальності», - заявила пані Сміт. "
             "За словами Бориса Шефіра, він не спілкується з Зеленським вже два роки. "
             "Як повідомляє журналіст Віталій Глагола, кожен автомобіль ретельно перевіряють. "
@@ -115,6 +127,22 @@ def test_ukrainian_forms(attribution_pipeline):
     stated = one(found, "заявив")
     assert stated.speaker.name == "Володимир Зеленський" and stated.speaker.role == "Президент України"
     assert stated.content.text == "що Україна розраховує отримати ракети"
+
+
+def test_ukrainian_news_forms_with_and_without_the_dictionary(attribution_pipeline, uk_morphology):
+    text = ("Україна не погодиться на заморожування конфлікту, — заявив Зеленський. "
+            "За словами речника Повітряних сил Юрія Ігната, ворог запустив 40 дронів. "
+            "Як передає Укрінформ, обстріли тривали всю ніч.")
+    found, analysis = attributions(attribution_pipeline, text, language="uk")
+    stated = one(found, "заявив")
+    assert (stated.source.text, stated.source_kind, stated.speaker.name) == ("Зеленський", "named_person",
+                                                                             "Зеленський")
+    assert stated.content.text == "Україна не погодиться на заморожування конфлікту"
+    according = one(found, "За словами")
+    assert according.speaker.name == "Юрій Ігнат" and according.content.text == "ворог запустив 40 дронів"
+    assert one(found, "Як передає").source_kind == "named_organization"
+    warned = ukrainian.NO_DICTIONARY_WARNING in analysis.meta.warnings
+    assert warned == (uk_morphology == "word lists")
 
 
 def test_the_authors_own_voice(attribution_pipeline):
