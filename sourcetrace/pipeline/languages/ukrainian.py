@@ -15,6 +15,8 @@ in for `pymorphy3.MorphAnalyzer(lang="uk")` with the part of that interface the 
   заява);
 - person names: the given names below in their cases (the nominative tagged as in the dictionary, `Name`),
   surnames by their endings (`Surn`: Зеленський, Шевченко, Кулеба is not found this way);
+- a lower-case word with a finite verb's ending (-ував, -ився, -или, -ує, -ються, -ить, -ають ...): a verb in
+  that tense whose lemma is the word itself;
 - every other word: a noun whose lemma is the lower-cased word form (approximate: "словами" stays "словами").
 
 `inflect` makes the cases of given names, surnames and nouns by the regular declension only (Харків ->
@@ -131,7 +133,14 @@ _CLOSED_CLASS: tuple[tuple[str, str], ...] = (
             "їхній їхня їхнє їхні"),
     ("ADVB", "тут там де куди звідки тоді зараз тепер нині сьогодні вчора завтра раніше пізніше потім згодом "
             "дуже більше менше найбільше майже зокрема водночас наприклад втім досі ніколи завжди часто вкрай "
-            "також знову вже ще"),
+            "також знову вже ще досить"),
+)
+# endings of finite verbs that few other words have (a noun plural such as "канали" ends in -али, so -али and
+# -ала are not here); a word of five letters or more with one of them reads as a verb in that tense
+_FINITE_ENDINGS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("ував", "ював", "увала", "ювала", "ували", "ювали", "увало", "ився", "илася", "илося", "илися", "ався",
+      "алася", "алося", "алися", "ився", "івся", "ілася", "ілися", "ило", "или", "ила"), "past"),
+    (("ує", "ують", "ює", "юють", "ється", "ються", "иться", "яться", "ить", "ає", "ають", "яє", "яють"), "pres"),
 )
 # perfective cue verbs with no unprefixed partner in the lexicon
 _PERFECTIVE = frozenset({"підсумувати", "пообіцяти"})
@@ -209,17 +218,17 @@ def _verb_forms(infinitive: str, perfective: bool = False) -> dict[str, str]:
     elif base.endswith("ти"):
         stem = base[:-2]
         past = [stem + "в", stem + "ла", stem + "ло", stem + "ли"]
-        if stem.endswith(("ува", "юва")):  # наголошувати: наголошує, наголошують
-            present = [stem[:-3] + ("ує" if stem.endswith("ува") else "ює"),
-                       stem[:-3] + ("ують" if stem.endswith("ува") else "юють")]
-        elif stem.endswith("ава"):  # передавати: передає, передають
-            present = [stem[:-3] + "ає", stem[:-3] + "ають"]
-        elif stem.endswith("иса"):  # писати: пише, пишуть
-            present = [stem[:-3] + "ише", stem[:-3] + "ишуть"]
-        elif stem.endswith(("я", "а")) and not stem.endswith(("зна", "да", "аза")):
-            present = [stem + "є", stem + "ють"]  # повідомляти: повідомляє; вважати: вважає
+        # present: third person singular and plural, first person singular and plural
+        if stem.endswith(("ува", "юва")):  # наголошувати: наголошує, наголошують, наголошую, наголошуємо
+            present = [stem[:-2] + ending for ending in ("є", "ють", "ю", "ємо")]
+        elif stem.endswith("ава"):  # передавати: передає, передають, передаю, передаємо
+            present = [stem[:-2] + ending for ending in ("є", "ють", "ю", "ємо")]
+        elif stem.endswith("иса"):  # писати: пише, пишуть, пишу, пишемо
+            present = [stem[:-2] + ending for ending in ("ше", "шуть", "шу", "шемо")]
+        elif stem.endswith(("я", "а")) and not stem.endswith("аза"):  # повідомляти: повідомляє; вважати: вважає
+            present = [stem + ending for ending in ("є", "ють", "ю", "ємо")]
         elif stem == "говори":
-            present = ["говорить", "говорять"]
+            present = ["говорить", "говорять", "говорю", "говоримо"]
         else:
             present = []  # -ити: mostly perfective here, whose present-tense form is the future
     else:
@@ -227,6 +236,8 @@ def _verb_forms(infinitive: str, perfective: bool = False) -> dict[str, str]:
     for word in past:  # заявив, висловився
         forms[word + ("ся" if reflexive else "")] = "past"
     for word in present:  # повідомляє, повідомляється, повідомляються, говориться
+        if reflexive and word.endswith(("ю", "у", "мо")):
+            continue  # a first-person reflexive form: not in news
         forms[word + ("" if not reflexive else "ся" if word.endswith("ть") else "ться")] = (
             "futr" if perfective else "pres")
     return forms
@@ -284,7 +295,12 @@ class UkrainianWordLists:
             # a prefixed verb beside its unprefixed one is the perfective (прокоментувати: коментувати)
             perfective = infinitive in _PERFECTIVE or any(
                 infinitive.endswith(other) and len(infinitive) > len(other) + 1 for other in infinitives)
-            for form, tense in _verb_forms(infinitive, perfective).items():
+            # a perfective verb beside its imperfective in -вати (додати: додавати): "додає" is the imperfective's
+            forms = _verb_forms(infinitive, perfective)
+            if any(other.startswith(infinitive[:-3]) and other.endswith("вати") and len(other) > len(infinitive)
+                   for other in infinitives):
+                forms = {form: tense for form, tense in forms.items() if tense == "past"}
+            for form, tense in forms.items():
                 self._add(form, WordParse(form, infinitive, WordTag("VERB", frozenset({tense}), tense=tense)))
         for lemma in nouns:
             for form, case in _noun_forms(lemma).items():
@@ -322,6 +338,10 @@ class UkrainianWordLists:
             elif lower.endswith(_PATRONYMIC_ENDINGS):
                 result.insert(0, WordParse(word, lower, WordTag("NOUN", frozenset({"Patr", "anim", "nomn"}),
                                                                 case="nomn")))
+        if not result and word.islower() and len(lower) >= 5:
+            tense = next((t for endings, t in _FINITE_ENDINGS if lower.endswith(endings)), None)
+            if tense is not None:  # a verb by its ending; its lemma is unknown
+                result.append(WordParse(word, lower, WordTag("VERB", frozenset({tense}), tense=tense)))
         if not result:  # read as a noun in the nominative, its own lemma
             result.append(WordParse(word, lower, WordTag("NOUN", frozenset({"nomn"}), case="nomn"), "noun"))
         return result
