@@ -1,7 +1,7 @@
 """The fact-check stage's share of the whole analysis time, with fact-check collections imported.
 
-    sourcetrace factchecks import ../shared/data/factchecks/ --db /tmp/factchecks.duckdb     # once
-    python bench/factchecks.py --db /tmp/factchecks.duckdb --articles 20 --json out.json
+    python bench/factchecks.py --collections ../shared/data/factchecks --articles 20 --json out.json
+    python bench/factchecks.py --db STORE --articles 20           # a store already imported
 
 Runs the default pipeline (every stage) over real articles (PolNeAR train+dev, then PTC, as `bench/profiles.py`)
 with the store attached, after a warm-up, and reports each stage's seconds and the factchecks stage's share of
@@ -24,11 +24,17 @@ sys.path.insert(0, str(REPO / "bench"))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, required=True, help="fact-check store with the collections imported")
+    parser.add_argument("--db", type=Path, default=None, help="fact-check store with the collections imported")
+    parser.add_argument("--collections", type=Path, default=None,
+                        help="a folder of collections, imported into --db or a cache store once")
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    if not args.db.exists():
+    if args.collections is not None:
+        from sourcetrace.evaluate.factcheck_decisions import store_of_collections
+
+        args.db = store_of_collections(args.collections, args.db)
+    if args.db is None or not args.db.exists():
         sys.exit(f"{args.db}: no fact-check store (sourcetrace factchecks import ../shared/data/factchecks/ --db ...)")
 
     from corpus import real_articles

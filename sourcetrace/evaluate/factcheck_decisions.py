@@ -6,9 +6,11 @@ runs the analysis (backbone, attribution, claims, factchecks) over news articles
 reports the findings of each kind per 1,000 sentences, with every finding listed for checking by hand, and the
 fact-check stage's share of that analysis time.
 
-    sourcetrace evaluate factcheck-decisions --db STORE --polnear ../shared/data/polnear/dev \\
-        --ptc ../shared/data/ptc/train-articles --fnc-bodies ../shared/data/stance/fnc1/train_bodies.csv \\
-        --per-source 100 --json
+    sourcetrace evaluate factcheck-decisions --collections ../shared/data/factchecks \\
+        --polnear ../shared/data/polnear/dev --ptc ../shared/data/ptc/train-articles \\
+        --fnc-bodies ../shared/data/stance/fnc1/train_bodies.csv --per-source 70 --json
+
+`--collections` imports a folder of collections into a cache store once (or use `--db` for a store).
 """
 
 # The functions that run a model import it when called: `sourcetrace --help` imports this module.
@@ -86,6 +88,30 @@ def news_articles(polnear: list[Path], ptc: Path | None, fnc_bodies: Path | None
     return articles
 
 
+def store_of_collections(folder: Path, db: Path | None = None) -> Path:
+    """A fact-check store holding every collection under `folder` (`sourcetrace factchecks import FOLDER`),
+    imported once into `db` (default: a cache file per folder beside the user's store); later runs reuse it."""
+    import hashlib
+
+    from sourcetrace._ml.embedder import load_embedder
+    from sourcetrace.errors import InputError
+    from sourcetrace.stages.factchecks.importers import find_collections, read_factchecks
+    from sourcetrace.stages.factchecks.store import FactcheckStore, default_db_path
+
+    collections = find_collections(folder) if folder.is_dir() else []
+    if not collections:
+        raise InputError(str(folder), "no fact-check collection found in this folder")
+    # keyed on the collection files' names and sizes: another copy of the same files reuses the store
+    key = hashlib.sha1("".join(f"{p.name}:{p.stat().st_size};" for p, _ in collections).encode()).hexdigest()[:12]
+    db = db or default_db_path().parent / f"eval-collections-{key}.duckdb"
+    records = [record for path, fmt in collections for record in read_factchecks(path, fmt)]
+    with FactcheckStore(db) as store:
+        if store.count() != len({record.id for record in records}):
+            typer.echo(f"importing {len(records)} fact-checks into {db} (once)", err=True)
+            store.import_records(records, load_embedder())
+    return db
+
+
 def evaluate_factcheck_decisions(db: Path, articles: list[tuple[str, str]],
                                  settings: dict[str, Any] | None = None) -> DecisionReport:
     from sourcetrace.analysis import ArticleInfo
@@ -130,7 +156,10 @@ def evaluate_factcheck_decisions(db: Path, articles: list[tuple[str, str]],
 def register(evaluate_app: typer.Typer) -> None:
     @evaluate_app.command("factcheck-decisions")
     def evaluate_decisions(
-        db: Path = typer.Option(..., "--db", help="fact-check store with the collections imported"),
+        db: Path | None = typer.Option(None, "--db", help="fact-check store with the collections imported"),  # noqa: UP007
+        collections: Path | None = typer.Option(  # noqa: UP007
+            None, "--collections", help="a folder of collections (as `factchecks import`), imported into --db or a "
+            "cache store once"),
         polnear: list[Path] = typer.Option([], "--polnear", help="PolNeAR folder (text/*.txt); repeatable"),  # noqa: B008
         ptc: Path | None = typer.Option(None, "--ptc", help="PTC articles folder (article*.txt)"),  # noqa: UP007
         fnc_bodies: Path | None = typer.Option(None, "--fnc-bodies", help="FNC-1 bodies CSV"),  # noqa: UP007
@@ -144,6 +173,10 @@ def register(evaluate_app: typer.Typer) -> None:
             articles = news_articles(polnear, ptc, fnc_bodies, per_source)
             if not articles:
                 raise typer.BadParameter("give at least one of --polnear, --ptc, --fnc-bodies")
+            if collections is not None:
+                db = store_of_collections(collections, db)
+            if db is None:
+                raise typer.BadParameter("give --db (a store) or --collections (a folder to import)")
             report = evaluate_factcheck_decisions(db, articles)
         except SourcetraceError as error:
             typer.echo(f"error: {error}", err=True)

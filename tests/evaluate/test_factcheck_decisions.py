@@ -41,3 +41,22 @@ def test_the_report_gives_rates_and_lists_every_finding() -> None:
     assert any(line.startswith("factcheck_match") and "0.50 per 1,000" in line for line in lines)
     assert lines[-1].startswith("- [factcheck_match] fnc1:43 score 0.99, stance agree 0.85")
     assert report.to_dict()["findings"] == [finding]
+
+
+def test_a_folder_of_collections_is_imported_once_into_a_store(tmp_path) -> None:
+    import json
+
+    from sourcetrace.evaluate.factcheck_decisions import store_of_collections
+    from sourcetrace.stages.factchecks.store import FactcheckStore
+
+    folder = tmp_path / "collections"
+    folder.mkdir()
+    (folder / "reviews.jsonl").write_text(json.dumps({
+        "@type": "ClaimReview", "url": "https://fc.example/moon", "claimReviewed": "The moon is made of cheese.",
+        "author": {"name": "StopFake"}, "reviewRating": {"alternateName": "False"}}) + "\n", encoding="utf-8")
+    db = store_of_collections(folder, tmp_path / "store.duckdb")
+    assert store_of_collections(folder, db) == db
+    with FactcheckStore(db, read_only=True) as store:
+        assert store.count() == 1
+    with pytest.raises(InputError, match="no fact-check collection"):
+        store_of_collections(tmp_path / "absent")
