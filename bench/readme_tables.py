@@ -50,6 +50,10 @@ RESULTS = {
                                f"verified_claims.docs.tsv --queries {DATA}/factchecks/clef2020-task2/dev/"
                                f"tweets.queries.tsv --qrels {DATA}/factchecks/clef2020-task2/dev/"
                                "tweet-vclaim-pairs.qrels --json",
+    "factcheck-decisions.json": f"sourcetrace evaluate factcheck-decisions --collections {DATA}/factchecks --polnear "
+                                f"{DATA}/polnear/dev --ptc {DATA}/ptc/train-articles --fnc-bodies {DATA}/stance/fnc1/"
+                                "train_bodies.csv --per-source 70 --json",
+    "factcheck-stage-share.json": f"python bench/factchecks.py --collections {DATA}/factchecks --articles 20 --json",
 }
 
 
