@@ -37,6 +37,7 @@ from sourcetrace.stages.attribution.rules import (
     _clause_fragments,
     _widen_hole,
     doc_facts,
+    has_finite_verb,
     select_tokens,
     subtree_range,
 )
@@ -713,6 +714,65 @@ def _restack_sets(
     return result
 
 
+_CLAUSE_OPENERS = frozenset(",;:—–-(\"“")
+_NOT_SOURCES = frozenset({"which", "that", "who", "what", "it", "this"})
+_ASIDE = re.compile(r",\s+(?:who|whose|which|meanwhile|however|though|too|also|in turn)\b", re.I)
+
+
+def _subject_the_parse_missed(text: str, cue: Any, sources: list[Option]) -> tuple[int, int] | None:
+    """For a speech verb the parse left without a subject ("Jeffrey Salkin, a rabbi helping to organize the
+    boycott, said ...": a long apposition makes the parser hang the name elsewhere), the tagger's source run
+    that opens its clause (the sentence's start or a punctuation mark before it), taken up to the verb when
+    what lies between holds no finite verb (the tagger's run often stops a word or two early)."""
+    doc = cue.doc
+    for option in sources:
+        if not option.kind.startswith("tagger:before"):
+            continue
+        start, end = option.fragments[0][0], option.fragments[-1][1]
+        if text[end:cue.idx].strip(" ,\n"):
+            gap = doc.char_span(end, cue.idx, alignment_mode="expand")
+            if has_finite_verb(gap) or len(text[end:cue.idx].split()) > 3:
+                continue
+            end = trim(text, start, cue.idx)[1]
+        words = text[start:end].split()
+        if not words or words[0].lower() in _NOT_SOURCES:
+            continue
+        aside = _ASIDE.search(text, start, end)
+        if aside is not None:  # "Sanders, meanwhile, who sits at zero endorsements": PolNeAR's source is "Sanders"
+            end = aside.start()
+        opener = text[cue.sent.start_char:start].rstrip()
+        if opener and opener[-1] not in _CLAUSE_OPENERS:
+            continue
+        return start, end
+    return None
+
+
+def _content_around(
+    text: str, fragments: list[tuple[int, int]], source: tuple[int, int], cue: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """The content's words outside the stretch from source to cue, when source and cue stand next to each other
+    (nothing but punctuation between them) and that stretch is not the content's start or end: "[which]
+    officials said [will go into effect]", "[It disbanded], Politico reported in 2014" (a trailing date or
+    place after a clause that came first is the cue's, not the content's). Empty when no such reading holds."""
+    first, last = min(source[0], cue[0]), max(source[1], cue[1])
+    between = text[min(source[1], cue[1]):max(source[0], cue[0])]
+    if between.strip(" ,") or not fragments[0][0] < first or not last < fragments[-1][1]:
+        return []
+    before, after = [], []
+    for start, end in fragments:
+        if start < first:
+            before.append(trim(text, start, min(end, first)))
+        if end > last:
+            after.append(trim(text, max(start, last), end))
+    before = [(a, b) for a, b in before if b > a]
+    after = [(a, b) for a, b in after if b > a]
+    if not before or not after:
+        return []
+    if len(" ".join(text[a:b] for a, b in before).split()) >= 3:
+        return before  # "It disbanded after the election, Politico reported in 2014"
+    return before + after  # "which officials said will go into effect"
+
+
 def _one_cue_per_content(candidates: list[Candidate], text: str) -> list[Candidate]:
     """A cue whose content lies in another paragraph is dropped when a cue of that paragraph chose the very same
     content: "Reuters reported, citing sources, that A.\nThe office said that B." gives "reported" no content of
@@ -987,6 +1047,9 @@ class LearnedExtractor:
                 best = int(np.argmax(s_scores))
                 if s_scores[best] >= source_threshold:
                     source = sources[best].fragments[0][0], sources[best].fragments[-1][1]
+                elif token.lemma_.lower() in self.nested_cue_verbs and \
+                        not any(c.dep_ in _SUBJECTS for c in token.children):
+                    source = _subject_the_parse_missed(text, token, sources)
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
             pair_around_rule = chosen.kind.startswith("quote_pair") and rule is not None and all(
@@ -1014,7 +1077,14 @@ class LearnedExtractor:
                     # "Read more: Pentagon says was engaged ...": a linked headline, parsed with its label
                     fragments = [trim(text, cue[1], fragments[-1][1])]
                 else:
-                    source = None  # a source inside its own content: the parse went wrong
+                    # a source inside its own content: the content took the clause around its cue ("which
+                    # officials said will ...", "It disbanded, Politico reported"); the source the parse
+                    # gives is kept and the content is what lies around source and cue, else no source
+                    around = _content_around(text, fragments, source, cue)
+                    if around:
+                        fragments = around
+                    else:
+                        source = None
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
                                     channel=channel, score=float(probability), origin="model"))
         if self.cue_edges is not None:

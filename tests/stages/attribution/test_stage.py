@@ -742,3 +742,29 @@ def test_claims_in_a_quote_name_its_speaker():
     own = next(c for c in analysis.claims if "central bank" in c.span.text)
     assert own.speaker is None and own.author_voice
 
+
+
+def test_relative_clause_cue_keeps_its_source_and_the_clause_around_it():
+    text = "The bridge repairs, which city engineers said will cost $4 million, are due to begin in May."
+    said = _by_cue(_analyse(text), "said", "city engineers")
+    assert [text[a:b] for a, b in said.content.fragments] == ["which", "will cost $4 million"]
+
+
+def test_content_around_an_inverted_source_leaves_the_trailing_date_to_the_cue():
+    from sourcetrace.stages.attribution.learned import _content_around
+
+    text = "It quietly dissolved after the 2012 vote, the Tribune reported in 2015."
+    source = (text.index("the Tribune"), text.index(" reported"))
+    cue = (text.index("reported"), text.index(" in 2015"))
+    around = _content_around(text, [(0, len(text) - 1)], source, cue)
+    assert [text[a:b] for a, b in around] == ["It quietly dissolved after the 2012 vote"]
+    # a source that does not stand beside its cue is not cut out of the content
+    assert _content_around(text, [(0, len(text) - 1)], (0, 2), cue) == []
+
+
+def test_speech_verb_the_parse_left_without_a_subject_takes_the_name_before_it():
+    text = ("Carlos Mendez, meanwhile, who has no endorsements at all, said that fact shows which candidate "
+            "voters trust.")
+    said = _by_cue(_analyse(text), "said", "Carlos Mendez")
+    assert said.source_kind == "named_person"
+    assert said.speaker.name == "Carlos Mendez"
