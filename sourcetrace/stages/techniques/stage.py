@@ -55,6 +55,8 @@ from sourcetrace.errors import ConfigurationError
 from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 from sourcetrace.stages.techniques.edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.stages.techniques.encoder import MODEL_DIR, EncodedText, PieceEncoder, model_encoder
+from sourcetrace.stages.techniques.russian import MODEL_DIR as RUSSIAN_MODEL_DIR
+from sourcetrace.stages.techniques.russian import RussianTechniqueModel
 from sourcetrace.stages.techniques.unlp import UnlpTechniqueModel
 from sourcetrace.stages.techniques.words import WordRates
 
@@ -362,10 +364,15 @@ class TechniqueModel:
                                           self.classes, self.meta["threshold"])))
                 for (start, end, mean_p), row in zip(spans, technique_probabilities)]
 
-    def predict(self, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, float]]:
+    def predict(self, text: str, sentences: Sequence[tuple[int, int]],
+                encoded: EncodedText | None = None) -> list[tuple[str, int, int, float]]:
         """(2023 technique, start, end, score) for each detected span whose score reaches meta `min_score`
-        (chosen by cross-validation: spans the model itself doubts are not shown)."""
-        encoded = self.encoder.encode(text, sentences)
+        (chosen by cross-validation: spans the model itself doubts are not shown).
+
+        `encoded`: the article's word-piece vectors when a shared encoder pass has made them already (for a
+        MiniLM model, all-MiniLM-L6-v2's output after meta `encoder_layers` layers, chunked at the same sentences,
+        as `PieceEncoder.encode` gives); otherwise the model's own encoder makes them."""
+        encoded = encoded if encoded is not None else self.encoder.encode(text, sentences)
         probabilities = self.piece_probabilities(encoded)
         if self.word_rates is not None:
             probabilities = self.word_rates.blend(text, encoded, probabilities)
@@ -575,8 +582,14 @@ class TechniqueSettings(StageSettings):
         "precision", description="precision: the model's cut at which most shown spans are right (meta "
         "`min_score`); recall: the lower cut with the best span F1, for triage (meta `recall_min_score`)")
     languages: list[str] = Field(["en"], description="languages the English model reads")
-    unlp_languages: list[str] = Field(["uk", "ru"], description="languages the UNLP-2025 model reads")
-    unlp_model: bool = Field(True, description="the UNLP-2025 model for Ukrainian and Russian")
+    russian_languages: list[str] = Field(["ru"], description="languages the SemEval-2023 Russian model reads")
+    russian_model: bool = Field(True, description="the SemEval-2023 Russian model (news articles)")
+    unlp_languages: list[str] = Field(["uk", "ru"], description="languages the UNLP-2025 model reads (Russian only "
+                                      "with russian_model: false)")
+    unlp_model: bool = Field(True, description="the UNLP-2025 model for Ukrainian (and Russian without the "
+                             "Russian model)")
+    rules: bool = Field(False, description="the cue rules of technique_cues.yaml (measured precision on SemEval-2023 "
+                        "English gold: 0 of 54 matches right, so off unless asked for)")
 
 
 def model_folder(settings: TechniqueSettings | Mapping[str, Any]) -> Path:
@@ -607,7 +620,8 @@ class TechniqueTagger:
             lead = self.model.meta.get("seed", self.model.meta["threshold"]) - self.model.meta["threshold"]
             seed = settings.seed if settings.seed is not None else min(threshold + lead, 1.0)
             self.model.meta.update(threshold=threshold, seed=max(seed, threshold))
-        self.rules = load_cue_rules(Path(settings.cues) if settings.cues else CUES_FILE)
+        self.rules = (load_cue_rules(Path(settings.cues) if settings.cues else CUES_FILE)
+                      if settings.rules or settings.cues else [])
         self.min_score = settings.min_score if settings.min_score is not None else 0.0
         if self.model is not None and settings.min_score is not None:
             self.model.meta["min_score"] = self.min_score  # the user's cut replaces the model's own
@@ -617,16 +631,27 @@ class TechniqueTagger:
         # uk/ru: the UNLP-2025 model (hashed n-grams, no MiniLM pass, so it also runs in the `fast` profile)
         self.unlp_languages = set(settings.unlp_languages)
         self.unlp_model = UnlpTechniqueModel() if settings.unlp_model else None
+        # ru: the SemEval-2023 Russian model (news articles) before the UNLP one (Telegram posts)
+        self.russian_languages = set(settings.russian_languages)
+        self.russian_model = (RussianTechniqueModel() if settings.russian_model
+                              and (RUSSIAN_MODEL_DIR / "meta.json").is_file() else None)
+        if self.russian_model is not None and settings.min_score is not None:
+            self.russian_model.meta["min_score"] = settings.min_score
+        elif self.russian_model is not None and settings.operating_point == "recall":
+            self.russian_model.meta["min_score"] = self.russian_model.meta["recall_min_score"]
 
     @property
     def supported_languages(self) -> frozenset[str]:
-        return frozenset(self.languages | (self.unlp_languages if self.unlp_model is not None else set()))
+        return frozenset(self.languages | (self.unlp_languages if self.unlp_model is not None else set())
+                         | (self.russian_languages if self.russian_model is not None else set()))
 
     def models(self) -> dict[str, str]:
         found = {"techniques": "rules"} if self.model is None else {
             "techniques": self.model.version, "techniques_encoder": self.model.encoder.version}
         if self.unlp_model is not None:
             found["techniques_unlp"] = self.unlp_model.version
+        if self.russian_model is not None:
+            found["techniques_ru"] = self.russian_model.version
         return found
 
     def process(self, documents: Sequence[Document]) -> None:
@@ -640,6 +665,8 @@ class TechniqueTagger:
                 if self.model is not None:
                     found += [(*item, "model", None) for item in self.model.predict(text, sentences)]
                 found += [(*item, "rule", None) for item in rule_matches(text, self.rules)]
+            elif language in self.russian_languages and self.russian_model is not None:
+                found += [(*item, "model", None) for item in self.russian_model.predict(text, sentences)]
             elif language in self.unlp_languages and self.unlp_model is not None:
                 found += [(technique, start, end, score, "model", label)
                           for technique, label, start, end, score in self.unlp_model.predict(text, sentences)]

@@ -39,7 +39,10 @@ def test_loaded_propaganda_sentence_gets_techniques(technique_pipeline):
         assert t.family == FAMILY_OF[t.technique]
     names = {t.technique for t in model_spans}
     assert names & {"Loaded_Language", "Name_Calling-Labeling", "Flag_Waving", "Appeal_to_Fear-Prejudice"}
-    assert any(t.technique == "Appeal_to_Time" and t.source == "rule" for t in analysis.techniques)
+    assert all(t.source == "model" for t in analysis.techniques)  # the cue rules are off unless asked for
+    with_rules = load_pipeline(["backbone", "techniques"], {"techniques": {"rules": True}})
+    ruled = with_rules.analyze(ArticleInfo(id="p", text=text, language="en")).techniques
+    assert any(t.technique == "Appeal_to_Time" and t.source == "rule" for t in ruled)
     summary = analysis.technique_summary
     assert summary.words == 31
     assert sum(summary.families.values()) == len(analysis.techniques)
@@ -57,8 +60,9 @@ def test_score_is_the_calibrated_probability_of_a_right_technique_span():
     encoded = EncodedText(np.array([[0, 8], [9, 13], [14, 19], [26, 34]]), np.zeros((4, 384), np.float32),
                           np.zeros(4, dtype=int))
     classes = model.classes
+    name_calling = next(name for name in classes if name.startswith("Name_Calling"))
     technique = np.full(len(classes), 0.02)
-    technique[classes.index("Name_Calling,Labeling")] = 1 - 0.02 * (len(classes) - 1)
+    technique[classes.index(name_calling)] = 1 - 0.02 * (len(classes) - 1)
 
     def evidence(piece_probabilities, technique_probabilities, start=26, end=34):
         return span_evidence(text, encoded, np.array(piece_probabilities), start, end,
@@ -67,7 +71,7 @@ def test_score_is_the_calibrated_probability_of_a_right_technique_span():
 
     sure = evidence([0.1, 0.1, 0.3, 0.8], technique)
     assert sure["max_piece_logit"] == pytest.approx(np.log(0.8 / 0.2))
-    assert sure["words"] == 1 and sure["is:Name_Calling,Labeling"] == 1 and sure["share_above_threshold"] == 1
+    assert sure["words"] == 1 and sure[f"is:{name_calling}"] == 1 and sure["share_above_threshold"] == 1
     expected = 1 / (1 + np.exp(-(np.dot(calibration["coef"], [sure[n] for n in calibration["inputs"]])
                                  + calibration["intercept"])))
     assert model.score(sure) == pytest.approx(expected)
@@ -92,25 +96,25 @@ def test_a_lower_score_cut_finds_more_spans_for_triage():
         analysis = analyze(text, id="t", stages=("backbone", "techniques"), config=config)
         return [t for t in analysis.techniques if t.source == "model"]
 
-    shipped = spans({})
+    shipped = spans({"techniques": {"operating_point": "recall"}})
     assert len(shipped) >= 3 and any("puppet masters" in t.span.text for t in shipped)
-    # fewer, better-named spans: the cut with the best cross-validated end-to-end F1 (meta) shows a subset;
-    # a higher run threshold finds fewer
+    # the default, precision point (the cut with the best cross-validated end-to-end F1) shows a subset of the
+    # recall point's spans; a higher run threshold finds fewer
     from sourcetrace.stages.techniques.stage import TechniqueModel
 
     meta = TechniqueModel(encoder=object()).meta
-    assert meta["end_to_end_min_score"] > meta["min_score"]
-    fewer = spans({"techniques": {"min_score": meta["end_to_end_min_score"]}})
+    assert meta["min_score"] == meta["end_to_end_min_score"] > meta["recall_min_score"]
+    fewer = spans({})
     assert 0 < len(fewer) < len(shipped)
     assert {(t.span.start, t.span.end) for t in fewer} < {(t.span.start, t.span.end) for t in shipped}
-    assert len(spans({"techniques": {"threshold": 0.6}})) < len(shipped)
+    assert len(spans({"techniques": {"threshold": 0.6, "operating_point": "recall"}})) < len(shipped)
     with pytest.raises(ConfigurationError, match="stage 'techniques': option 'threshold': input should be a valid"):
         spans({"techniques": {"threshold": "high"}})
     with pytest.raises(ConfigurationError, match="option 'min_score': a number from 0 to 1 is needed"):
         spans({"techniques": {"min_score": True}})
 
-    # the model's own cut (meta min_score, cross-validated) hides the spans it doubts; min_score replaces it
-    cut = meta["min_score"]
+    # the model's own cut (meta recall_min_score, cross-validated) hides the spans it doubts; min_score replaces it
+    cut = meta["recall_min_score"]
     assert cut > 0 and all(t.score >= cut for t in shipped)
     everything = spans({"techniques": {"min_score": 0}})
     assert len(everything) > len(shipped) and any(t.score < cut for t in everything)
@@ -147,9 +151,13 @@ def test_other_languages_get_no_spans_ukrainian_gets_unlp_spans(technique_pipeli
         ArticleInfo(id="u2", text=text, language="uk")).meta.models
 
 
-def test_reference_article_techniques_and_html_report(seed_analysis):
+def test_reference_article_techniques_and_html_report(seed_text):
+    from sourcetrace import analyze
     from sourcetrace.report.html import render_html
 
+    # the triage (recall) point: the reference article's loaded wording is under the default precision cut
+    seed_analysis = analyze(seed_text, id="seed", published="2022-09-13",
+                            config={"techniques": {"operating_point": "recall"}})
     assert seed_analysis.techniques, "the reference article carries loaded wording; expected technique spans"
     html = render_html(seed_analysis)
     assert "l-technique" in html
@@ -347,3 +355,19 @@ def test_overlapping_spans_of_one_technique_are_shown_once():
     # spans that only touch are two spans
     assert len(merge_same_technique(text, [("Loaded_Language", *at("red line"), 0.3),
                                            ("Loaded_Language", *at(" that must"), 0.3)])) == 2
+
+
+def test_the_semeval_2023_model_names_2023_techniques_and_never_the_rare_ones():
+    pipeline = load_pipeline(["backbone", "techniques"], {"techniques": {"model_dir": "techniques_semeval23",
+                                                                         "operating_point": "recall"}})
+    model = pipeline.stages[-1].model
+    assert set(model.classes) <= set(TECHNIQUES) and "Loaded_Language" in model.classes
+    from sourcetrace.stages.techniques.stage import TechniqueModel, model_folder
+
+    shipped = TechniqueModel(model_folder({"model_dir": "techniques_semeval23"}), encoder=object()).meta
+    assert shipped["not_emitted"] and shipped["recall_min_score"] < shipped["min_score"]
+    assert model.meta["min_score"] == shipped["recall_min_score"]  # the recall point's cut
+    text = "These treacherous traitors want to destroy everything we love, and the cowardly elites cheer them on."
+    analysis = pipeline.analyze(ArticleInfo(id="s", text=text, language="en"))
+    assert analysis.techniques and all(t.technique in model.classes for t in analysis.techniques)
+    assert not {t.technique for t in analysis.techniques} & set(model.meta["not_emitted"])
