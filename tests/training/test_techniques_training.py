@@ -64,3 +64,21 @@ def test_operating_point_is_the_best_span_f1_above_the_micro_floor():
     assert choose_operating_point(points, micro_floor=0.5).cut == 0.07
     # no point reaches the floor: the closest to it
     assert choose_operating_point(points, micro_floor=0.7).cut == 0.17
+
+
+def test_2023_techniques_fall_into_the_ptc_class_that_merged_them():
+    from training.techniques.train import PTC_CLASSES, to_2020
+
+    assert len(PTC_CLASSES) == 14 and PTC_CLASSES[-1] == "Bandwagon,Reductio_ad_hitlerum"
+    assert to_2020("Straw_Man") == to_2020("Red_Herring") == "Whataboutism,Straw_Men,Red_Herring"
+    assert to_2020("Guilt_by_Association") == "Bandwagon,Reductio_ad_hitlerum"
+    assert to_2020("False_Dilemma-No_Choice") == "Black-and-White_Fallacy"
+    assert to_2020("Flag_Waving") == "Flag-Waving"
+    assert to_2020("Appeal_to_Hypocrisy") == "Appeal_to_Hypocrisy"  # no PTC class: kept
+
+
+def test_fold_scores_are_reported_with_their_spread():
+    from training.techniques.train import _mean_spread
+
+    spread = _mean_spread([{"span_f1": 0.4}, {"span_f1": 0.5}, {"span_f1": 0.6}])
+    assert spread["span_f1"] == {"mean": 0.5, "sd": 0.1, "min": 0.4, "max": 0.6}
