@@ -97,8 +97,9 @@ class AttributionExtractor:
                 tags = tagged[position] if tagged is not None else None
                 candidates = self.learned.candidates(
                     document.doc, quote_regions(document.text), candidates, tags, text=document.text)
+            # a colon line encloses what its own words attribute ("Warren: I Still Think ..."): those stay
             candidates += [c for c in self.rules.colon_lines(document.doc, document.text)
-                           if not any(_touches(c, other) for other in candidates)]
+                           if not any(_touches(c, other) and not _nested_in(other, c) for other in candidates)]
             candidates = _with_dash_lines(candidates, self.rules.dash_lines(document.doc, document.text,
                                                                            self.describer))
             candidates = [c for c in candidates if not self._event_cue(document.doc, c)]
@@ -459,6 +460,13 @@ def _touches(candidate: Candidate, other: Candidate) -> bool:
     spans = [*candidate.content, *([candidate.cue] if candidate.cue else [])]
     others = [*other.content, *([other.cue] if other.cue else [])]
     return any(s < e2 and s2 < e for s, e in spans for s2, e2 in others)
+
+
+def _nested_in(inner: Candidate, outer: Candidate) -> bool:
+    """Whether the cue, source and content of `inner` all lie inside `outer`'s content."""
+    start, end = outer.content_extent
+    pieces = [*inner.content, *([inner.cue] if inner.cue else []), *([inner.source] if inner.source else [])]
+    return all(start <= s and e <= end for s, e in pieces)
 
 
 def _quote_kind(text: str, content: list[tuple[int, int]], regions: list[tuple[int, int]]) -> str:

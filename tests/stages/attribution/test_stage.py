@@ -768,3 +768,13 @@ def test_speech_verb_the_parse_left_without_a_subject_takes_the_name_before_it()
     said = _by_cue(_analyse(text), "said", "Carlos Mendez")
     assert said.source_kind == "named_person"
     assert said.speaker.name == "Carlos Mendez"
+
+
+def test_headline_colon_line_encloses_the_first_person_statement_it_attributes():
+    text = ("Warren: I Still Think Trump Can't Be Trusted With The Economy.\n\n"
+            "One month after the primary, Senator Elizabeth Warren said she still had doubts.")
+    analysis = _analyse(text)
+    line = _by_cue(analysis, ":", "Warren")
+    assert line.content.text.startswith("I Still Think")
+    inner = _by_cue(analysis, "Still Think", "I")
+    assert inner.speaker is not None and inner.speaker.name.endswith("Warren")
