@@ -282,9 +282,9 @@ class FactcheckMatcher:
         claim = f"“{row['claim']}”"
         if decision is None:
             message = f"Related to a case checked by {checker}{verdict}, not the same claim: {claim}"
-        elif kind == REFUTES:
-            by = f" ({who} says so)" if who else ""
-            message = f"Denies a claim that {checker} checked{verdict}{by}: {claim}"
+        elif kind == REFUTES:  # the article agrees with the fact-checkers: no verdict words such as "disinformation"
+            by = f", in the words of {who}" if who else ""
+            message = f"Denies a claim that {checker} checked{by}: {claim}"
         elif kind == REPORTS:
             message = (f"Reports a claim that {checker} checked{verdict}, attributed to {who}" if who else
                        f"Reports a claim that {checker} checked{verdict}") + f": {claim}"

@@ -110,7 +110,7 @@ def test_the_opposite_claim_refutes_and_is_never_a_match(analyze) -> None:
     assert "factcheck_match" not in kinds(analysis) and "narrative" not in kinds(analysis)
     assert set(kinds(analysis)) <= {"refutes_checked_claim"}
     for finding in analysis.findings:
-        assert finding.message.startswith("Denies a claim") and "disinformation" not in finding.message
+        assert finding.message.startswith("Denies a claim") and "verdict" not in finding.message
 
 
 def test_a_neutral_wire_sentence_gives_nothing(analyze) -> None:
