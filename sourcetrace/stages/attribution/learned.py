@@ -747,6 +747,25 @@ def _subject_the_parse_missed(text: str, cue: Any, sources: list[Option]) -> tup
     return None
 
 
+def _participle_subject(text: str, cue: Any) -> tuple[int, int] | None:
+    """A participle cue speaks with the subject of the clause it hangs from: "Trump launched his campaign by
+    [talking about] ...", "the senator opened a rally [blasting] Clinton", "after [questioning] ...". Climbs
+    at most three steps of adverbial, prepositional or complement links."""
+    node = cue
+    for _ in range(3):
+        if node.dep_ not in ("pcomp", "prep", "advcl", "xcomp"):
+            return None
+        node = node.head
+        subject = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < cue.i), None)
+        if subject is not None:
+            if subject.dep_ == "nsubjpass" or subject.lower_ in _NOT_SOURCES or subject.pos_ == "PRON" and \
+                    subject.lower_ not in ("he", "she", "they", "we", "i"):
+                return None
+            start, end = trim(text, *subtree_range(subject))
+            return (start, end) if end > start else None
+    return None
+
+
 def _content_around(
     text: str, fragments: list[tuple[int, int]], source: tuple[int, int], cue: tuple[int, int]
 ) -> list[tuple[int, int]]:
@@ -1050,6 +1069,8 @@ class LearnedExtractor:
                 elif token.lemma_.lower() in self.nested_cue_verbs and \
                         not any(c.dep_ in _SUBJECTS for c in token.children):
                     source = _subject_the_parse_missed(text, token, sources)
+                if source is None and token.tag_ == "VBG":
+                    source = _participle_subject(text, token)
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
             pair_around_rule = chosen.kind.startswith("quote_pair") and rule is not None and all(

@@ -778,3 +778,12 @@ def test_headline_colon_line_encloses_the_first_person_statement_it_attributes()
     assert line.content.text.startswith("I Still Think")
     inner = _by_cue(analysis, "Still Think", "I")
     assert inner.speaker is not None and inner.speaker.name.endswith("Warren")
+
+
+@pytest.mark.parametrize(("text", "cue", "source"), [
+    ("When Garcia opened her campaign by talking about rising rents, her rivals laughed.", "talking about", "Garcia"),
+    ("Mayor Lin began the day in trouble with the crowd after questioning the council's commitment to the budget.",
+     "questioning", "Mayor Lin"),
+])
+def test_participle_cue_speaks_with_the_subject_of_its_clause(text, cue, source):
+    assert _by_cue(_analyse(text), cue, source).speaker is not None
