@@ -31,7 +31,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from sourcetrace.errors import ConfigurationError
-from sourcetrace.pipeline.languages import ukrainian
+from sourcetrace.pipeline.languages.ukrainian import NO_DICTIONARY_WARNING, dictionary_enabled, word_lists
 
 CYRILLIC = frozenset({"ru", "uk"})
 
@@ -189,9 +189,9 @@ class CyrillicBackbone:
         # a problem with the analysis of every article in this language, for meta.warnings
         self.warning: str | None = None
         self.morph_analyzer: Any
-        if language == "uk" and not ukrainian.dictionary_enabled():
-            self.morph_analyzer = ukrainian.word_lists()
-            self.warning = ukrainian.NO_DICTIONARY_WARNING
+        if language == "uk" and not dictionary_enabled():
+            self.morph_analyzer = word_lists()
+            self.warning = NO_DICTIONARY_WARNING
         else:
             try:
                 self.morph_analyzer = pymorphy3.MorphAnalyzer(lang=language)
@@ -490,4 +490,4 @@ def _load(language: str, uk_dictionary: bool) -> CyrillicBackbone:
 def load_cyrillic(language: str) -> CyrillicBackbone:
     """The backbone of one language, loaded once per process (on the first article in that language); the
     Ukrainian one again when the dictionary setting (`SOURCETRACE_UK_DICTIONARY`) changes."""
-    return _load(language, language == "uk" and ukrainian.dictionary_enabled())
+    return _load(language, language == "uk" and dictionary_enabled())
