@@ -766,16 +766,34 @@ def _participle_subject(text: str, cue: Any) -> tuple[int, int] | None:
     return None
 
 
+_CLOSING_QUOTES = ("\"", "”", "''", "’")
+
+
+def _inverted_after_quotation(text: str, cue: Any) -> tuple[int, int] | None:
+    """'"How long is the line?" asked the girl': right after a quotation, a speech verb's object is its
+    speaker, inverted (the parser reads "the girl" as the one asked)."""
+    if any(c.dep_ in _SUBJECTS for c in cue.children) or cue.pos_ != "VERB":
+        return None
+    if not text[:cue.idx].rstrip().rstrip(",").endswith(_CLOSING_QUOTES):
+        return None
+    speaker = next((c for c in cue.children if c.dep_ in ("dobj", "attr") and c.i > cue.i
+                    and c.pos_ in ("NOUN", "PROPN")), None)
+    if speaker is None:
+        return None
+    start, end = trim(text, *subtree_range(speaker))
+    return (start, end) if end > start else None
+
+
 def _content_around(
     text: str, fragments: list[tuple[int, int]], source: tuple[int, int], cue: tuple[int, int]
 ) -> list[tuple[int, int]]:
     """The content's words outside the stretch from source to cue, when source and cue stand next to each other
-    (nothing but punctuation between them) and that stretch is not the content's start or end: "[which]
-    officials said [will go into effect]", "[It disbanded], Politico reported in 2014" (a trailing date or
-    place after a clause that came first is the cue's, not the content's). Empty when no such reading holds."""
+    (nothing but punctuation between them): "[which] officials said [will go into effect]", "[It disbanded],
+    Politico reported in 2014" (a trailing date or place after a clause that came first is the cue's, not the
+    content's), "['It is over,'] said the company's chief". Empty when no such reading holds."""
     first, last = min(source[0], cue[0]), max(source[1], cue[1])
     between = text[min(source[1], cue[1]):max(source[0], cue[0])]
-    if between.strip(" ,") or not fragments[0][0] < first or not last < fragments[-1][1]:
+    if between.strip(" ,"):
         return []
     before, after = [], []
     for start, end in fragments:
@@ -785,11 +803,11 @@ def _content_around(
             after.append(trim(text, max(start, last), end))
     before = [(a, b) for a, b in before if b > a]
     after = [(a, b) for a, b in after if b > a]
-    if not before or not after:
-        return []
     if len(" ".join(text[a:b] for a, b in before).split()) >= 3:
-        return before  # "It disbanded after the election, Politico reported in 2014"
-    return before + after  # "which officials said will go into effect"
+        return before  # "It disbanded after the election, Politico reported in 2014"; "'...,' said the chief"
+    if before and after:
+        return before + after  # "which officials said will go into effect"
+    return []
 
 
 def _one_cue_per_content(candidates: list[Candidate], text: str) -> list[Candidate]:
@@ -1071,6 +1089,8 @@ class LearnedExtractor:
                     source = _subject_the_parse_missed(text, token, sources)
                 if source is None and token.tag_ == "VBG":
                     source = _participle_subject(text, token)
+                if source is None:
+                    source = _inverted_after_quotation(text, token)
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
             pair_around_rule = chosen.kind.startswith("quote_pair") and rule is not None and all(

@@ -787,3 +787,11 @@ def test_headline_colon_line_encloses_the_first_person_statement_it_attributes()
 ])
 def test_participle_cue_speaks_with_the_subject_of_its_clause(text, cue, source):
     assert _by_cue(_analyse(text), cue, source).speaker is not None
+
+
+def test_speech_verb_after_a_quotation_takes_its_inverted_object_as_speaker():
+    text = ("The families arrived before dawn.\n\n\"How long is the line?\" asked the girl, who was holding a red "
+            "balloon.\n\nNobody answered.")
+    asked = _by_cue(_analyse(text), "asked")
+    assert asked.source is not None and asked.source.text.startswith("the girl")
+    assert asked.content.text == "How long is the line"
