@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=13, help="seed of the cross-validation folds")
     parser.add_argument("--version", default="semeval23-ru-1")
+    parser.add_argument("--token-c", type=float, nargs="+", default=list(TOKEN_C),
+                        help="the token tagger's C values tried")
     args = parser.parse_args(argv)
     started = time.time()
     texts, gold = read_semeval23(args.data)
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     # (1) token tagger C and decoding
     best: tuple = (-1.0,)
     oof_by_c = {}
-    for c in TOKEN_C:
+    for c in args.token_c:
         oof = {}
         for k, fold in enumerate(folds):
             train = [i for i in ids if fold_of[i] != k]
