@@ -748,9 +748,9 @@ def _subject_the_parse_missed(text: str, cue: Any, sources: list[Option]) -> tup
 
 
 def _participle_subject(text: str, cue: Any) -> tuple[int, int] | None:
-    """A participle cue speaks with the subject of the clause it hangs from: "Trump launched his campaign by
-    [talking about] ...", "the senator opened a rally [blasting] Clinton", "after [questioning] ...". Climbs
-    at most three steps of adverbial, prepositional or complement links."""
+    """A participle cue speaks with the subject of the clause it hangs from ("Trump launched his campaign by
+    [talking about] ...", "Mayor Lin began the day ... after [questioning] ...") when that subject is a person,
+    group, organisation or personal pronoun. Climbs at most three adverbial, prepositional or complement links."""
     node = cue
     for _ in range(3):
         if node.dep_ not in ("pcomp", "prep", "advcl", "xcomp"):
@@ -758,8 +758,9 @@ def _participle_subject(text: str, cue: Any) -> tuple[int, int] | None:
         node = node.head
         subject = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < cue.i), None)
         if subject is not None:
-            if subject.dep_ == "nsubjpass" or subject.lower_ in _NOT_SOURCES or subject.pos_ == "PRON" and \
-                    subject.lower_ not in ("he", "she", "they", "we", "i"):
+            # a person, group or organisation, not "the deal" or "its salvo"
+            if subject.dep_ == "nsubjpass" or not (subject.lower_ in ("he", "she", "they", "we", "i") or
+                                                   subject.ent_type_ in ("PERSON", "ORG", "NORP", "GPE")):
                 return None
             start, end = trim(text, *subtree_range(subject))
             return (start, end) if end > start else None
@@ -803,10 +804,15 @@ def _content_around(
             after.append(trim(text, max(start, last), end))
     before = [(a, b) for a, b in before if b > a]
     after = [(a, b) for a, b in after if b > a]
-    if len(" ".join(text[a:b] for a, b in before).split()) >= 3:
+    def words(pieces: list[tuple[int, int]]) -> int:
+        return len(" ".join(text[a:b] for a, b in pieces).split())
+
+    if before and words(after) >= 4:
+        return before + after  # "which officials said will go into effect", "In the end, he said, voters ..."
+    if words(before) >= 3:
         return before  # "It disbanded after the election, Politico reported in 2014"; "'...,' said the chief"
     if before and after:
-        return before + after  # "which officials said will go into effect"
+        return before + after
     return []
 
 

@@ -795,3 +795,13 @@ def test_speech_verb_after_a_quotation_takes_its_inverted_object_as_speaker():
     asked = _by_cue(_analyse(text), "asked")
     assert asked.source is not None and asked.source.text.startswith("the girl")
     assert asked.content.text == "How long is the line"
+
+
+def test_inverted_source_in_mid_sentence_keeps_both_halves_of_the_content():
+    from sourcetrace.stages.attribution.learned import _content_around
+
+    text = "In the end, Ms. Ortiz said, farm workers almost always vote for the incumbent."
+    source = (text.index("Ms. Ortiz"), text.index(" said"))
+    cue = (text.index("said"), text.index(", farm"))
+    around = _content_around(text, [(0, len(text) - 1)], source, cue)
+    assert [text[a:b] for a, b in around] == ["In the end", "farm workers almost always vote for the incumbent"]
