@@ -9,7 +9,7 @@ that lie in quoted or reported words. On the SemEval articles it also prints the
 a gold span of their technique. One run at the recall point: the precision point's spans are those scoring at
 least the model's precision cut.
 
-    nice -n 10 python bench/technique_density.py [--semeval 60] [--voices] [--json docs/results/techniques_density.json]
+    nice -n 10 python bench/technique_density.py [--semeval 60] [--voices] [--json docs/results/techniques/density.json]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 5-fold cross-validation by article, and write the model and its cross-validation report.
 
     nice -n 10 python -m training.techniques.russian --data ../shared/data/semeval23/ru \
-        --out sourcetrace/data/models/techniques_ru --report docs/results/techniques_cv_ru.json
+        --out sourcetrace/data/models/techniques_ru --report docs/results/techniques/cv_ru.json
 
 Steps: (1) the token tagger's C, the run threshold, seed and gap: best out-of-fold span F1; (2) the technique
 classifier's C: best out-of-fold accuracy on the gold spans (classes: techniques with at least MIN_SPANS spans);
