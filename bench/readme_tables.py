@@ -43,6 +43,15 @@ RESULTS = {
     "techniques.json": f"sourcetrace evaluate techniques --articles {DATA}/ptc/train-articles --labels {DATA}/ptc/"
                        "train-labels-task2-technique-classification --heldout --baseline --json",
     "techniques-unlp.json": f"sourcetrace evaluate techniques-unlp --data {DATA}/unlp2025 --json",
+    "speakers.json": f"sourcetrace evaluate speakers --gold {DATA}/polnear/speakers/dev.jsonl --texts "
+                     f"{DATA}/polnear/dev/text --json",
+    "attribution-ru.json": f"sourcetrace evaluate attribution --gold tests/data/attribution_ru_uk --texts-root {DATA} "
+                           "--language ru --json",
+    "attribution-uk.json": f"sourcetrace evaluate attribution --gold tests/data/attribution_ru_uk --texts-root {DATA} "
+                           "--language uk --json",
+    "techniques-semeval23-heldout.json": f"sourcetrace evaluate techniques --gold {DATA}/semeval23/en --heldout --json",
+    "stance.json": f"sourcetrace evaluate stance --stances {DATA}/stance/fnc1/train_stances.csv --bodies "
+                   f"{DATA}/stance/fnc1/train_bodies.csv --validation-only --json",
     "profiles.json": PROFILES_COMMAND,
     "speed.json": SPEED_COMMAND,
     "speed-encoder-batching.json": ENCODER_COMMAND,
@@ -70,18 +79,46 @@ def quality_table(results: dict[str, dict]) -> str:
     ours, every_sentence = techniques["sourcetrace"], techniques["baseline_every_sentence"]
     unlp = results["techniques-unlp.json"]
     matching = results["factcheck-matching.json"]
+    decisions, stance = results["factcheck-decisions.json"], results["stance.json"]
+    speakers = results["speakers.json"]
+    kinds = ("named", "pronoun", "description", "anonymous")
+    cross_validated = {language: json.loads((RESULTS_DIR / "techniques" / f"cv_{language}.json").read_text(
+        encoding="utf-8")) for language in ("en", "ru")}
+    semeval23 = results["techniques-semeval23-heldout.json"]
     rows = [
         "| task | data | sourcetrace | baseline | target |",
         "|---|---|---|---|---|",
         "| attribution, exact-match F1 source / cue / content | PolNeAR dev | "
         + " / ".join(_f(attribution["exact"][r]["f1"]) for r in roles) + " | rules only "
         + " / ".join(_f(rules["exact"][r]["f1"]) for r in roles) + " | .80 / .75 / .70 |",
+        "| speakers found and resolved: named / pronoun / description / anonymous | PolNeAR dev speakers "
+        f"({speakers['all']['gold']} sources) | " + " / ".join(_f(speakers[k]["resolved"]) for k in kinds)
+        + " | found at all " + " / ".join(_f(speakers[k]["found"]) for k in kinds) + " | .95 / .85 / .75 / .85 |",
+        *[f"| attribution {language}, exact-match F1 source / cue / content | "
+          f"{'20 Russian articles' if language == 'ru' else '10 Ukrainian posts'} annotated here "
+          "(`tests/data/attribution_ru_uk`) | "
+          + " / ".join(_f(results[f"attribution-{language}.json"]["exact"][r]["f1"]) for r in roles)
+          + " | none | none set |" for language in ("ru", "uk")],
         f"| check-worthiness, F1 of the positive class | CheckThat! 2024 dev ({checkworthiness['sentences']:,} "
         f"sentences) | {_f(checkworthiness['sourcetrace']['f1'])} | TF-IDF LR "
         f"{_f(checkworthiness['baseline']['f1'])} | .93 |",
         f"| techniques, span F1 / technique micro-F1 | {techniques['articles']} held-out PTC articles | "
         f"{_f(ours['span']['f1'])} / {_f(ours['technique']['micro_f1'])} | every sentence one span "
         f"{_f(every_sentence['span']['f1'])} / {_f(every_sentence['technique']['micro_f1'])} | .45 / .55 |",
+        f"| techniques, span F1 / with the right technique (2023 labels) | {semeval23['articles']} held-out "
+        f"SemEval-2023 articles | {_f(semeval23['sourcetrace']['span']['f1'])} / "
+        f"{_f(semeval23['sourcetrace']['labelled_span']['f1'])} | every sentence one span "
+        f"{_f(semeval23['baseline_every_sentence']['span']['f1'])} / "
+        f"{_f(semeval23['baseline_every_sentence']['labelled_span']['f1'])} | .50 / .30 |",
+        *[f"| techniques {language}, span F1 / with the right technique, 5-fold CV (`techniques_"
+          f"{'semeval23' if language == 'en' else 'ru'}`, recall point) | {cv['articles']} SemEval-2023 "
+          f"{'English' if language == 'en' else 'Russian'} articles | "
+          f"{_f(cv['operating_points']['recall']['across_folds']['span_f1']['mean'])} ± "
+          f"{_f(cv['operating_points']['recall']['across_folds']['span_f1']['sd'])} / "
+          f"{_f(cv['operating_points']['recall']['across_folds']['labelled_span_f1']['mean'])} | every line "
+          f"{_f(cv['baseline_every_line']['across_folds']['span_f1']['mean'])} / "
+          f"{_f(cv['baseline_every_line']['across_folds']['labelled_span_f1']['mean'])} | .50 / .30 |"
+          for language, cv in cross_validated.items()],
         f"| techniques uk/ru, macro-F1 / micro-F1 (10 UNLP techniques); trigger-span character F1 | {unlp['posts']} "
         f"held-out UNLP-2025 posts | {_f(unlp['model']['techniques']['macro_f1'])} / "
         f"{_f(unlp['model']['techniques']['micro_f1'])}; {_f(unlp['model']['spans']['f1'])} | every technique "
@@ -90,6 +127,15 @@ def quality_table(results: dict[str, dict]) -> str:
         f"{_f(unlp['baseline_whole_post_one_span']['spans']['f1'])} | none set |",
         f"| fact-check matching, MAP@5 | CheckThat! 2020 dev ({matching['sourcetrace']['queries']} queries) | "
         f"{_f(matching['sourcetrace']['MAP@5'])} | BM25 {_f(matching['bm25']['MAP@5'])} | .90 |",
+        f"| fact-check decisions: `factcheck_match` / `refutes` / `reports` per 1,000 sentences | "
+        f"{decisions['articles']} news articles ({decisions['sentences']:,} sentences), collections imported | "
+        + " / ".join(f"{decisions['per_1000_sentences'][k]:.2f}" for k in ("factcheck_match", "refutes_checked_claim",
+                                                                       "reports_checked_claim"))
+        + " | none | ≤ 1 match |",
+        f"| stance, macro-F1 / share of the FNC-1 score | FNC-1 train, validation part split by body "
+        f"({stance['pairs']:,} pairs) | {_f(stance['macro_f1'])} / "
+        f"{stance['weighted_score'] / stance['max_weighted_score']:.1%}"
+        " | FNC-1 winners ≈ .58-.60 / 82% | .70 |",
     ]
     return "\n".join(rows)
 
