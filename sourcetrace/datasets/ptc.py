@@ -32,10 +32,10 @@ def read_articles(folder: Path) -> dict[str, str]:
     return articles
 
 
-def read_labels(path: Path) -> dict[str, list[tuple[str, int, int]]]:
-    """Labels `ID<TAB>technique<TAB>start<TAB>end` from one file or a folder of `*.labels` files."""
+def read_labels(path: Path, patterns: tuple[str, ...] = ("*.labels",)) -> dict[str, list[tuple[str, int, int]]]:
+    """Labels `ID<TAB>technique<TAB>start<TAB>end` from one file or a folder of files matching `patterns`."""
     path = Path(path)
-    files = sorted(path.glob("*.labels")) if path.is_dir() else [path]
+    files = sorted(f for pattern in patterns for f in path.glob(pattern)) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         raise InputError(str(path), "no labels file (ID<TAB>technique<TAB>start<TAB>end) here")
     labels: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
@@ -55,5 +55,5 @@ def read_labels(path: Path) -> dict[str, list[tuple[str, int, int]]]:
                 raise InputError(str(file), "start and end must be integers", line=number) from None
             if end < start or start < 0:
                 raise InputError(str(file), f"bad span [{start}, {end})", line=number)
-            labels[fields[0]].append((fields[1], start, end))
+            labels[fields[0]].append((fields[1].strip(), start, end))
     return dict(labels)

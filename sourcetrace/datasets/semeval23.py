@@ -3,36 +3,15 @@ files, lines `ID<TAB>technique<TAB>start<TAB>end`, offsets into the article text
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
-from sourcetrace.datasets.ptc import read_articles
+from sourcetrace.datasets.ptc import read_articles, read_labels
 from sourcetrace.errors import InputError
 
 
 def read_spans(folder: Path) -> dict[str, list[tuple[str, int, int]]]:
     """The span labels of every file in `folder` (`*.txt` or `*.labels`), by article id."""
-    folder = Path(folder)
-    files = sorted([*folder.glob("*.txt"), *folder.glob("*.labels")]) if folder.is_dir() else [folder]
-    if not files or not all(f.is_file() for f in files):
-        raise InputError(str(folder), "no span files (ID<TAB>technique<TAB>start<TAB>end) here")
-    labels: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
-    for file in files:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if len(fields) != 4:
-                raise InputError(str(file), f"expected ID<TAB>technique<TAB>start<TAB>end, got {len(fields)} fields",
-                                 line=number)
-            try:
-                start, end = int(fields[2]), int(fields[3])
-            except ValueError:
-                raise InputError(str(file), "start and end must be integers", line=number) from None
-            if end < start or start < 0:
-                raise InputError(str(file), f"bad span [{start}, {end})", line=number)
-            labels[fields[0]].append((fields[1].strip(), start, end))
-    return dict(labels)
+    return read_labels(folder, patterns=("*.txt", "*.labels"))
 
 
 def read_semeval23(folder: Path) -> tuple[dict[str, str], dict[str, list[tuple[str, int, int]]]]:
