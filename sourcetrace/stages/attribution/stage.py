@@ -31,6 +31,7 @@ from pydantic import Field
 from sourcetrace._ml.text import trim
 from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
+from sourcetrace.stages.attribution.author_voice import author_voice
 from sourcetrace.stages.attribution.cyrillic import CYRILLIC, CyrillicAttribution
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
@@ -381,32 +382,11 @@ class AttributionExtractor:
         return extra
 
     def _author_voice(self, document: Document, found: list[Attribution]) -> list[Attribution]:
-        """Sentences that assert something and that no attribution touches are the author's own claims."""
-        text, doc = document.text, document.doc
-        taken = []
-        for attribution in found:
-            for span in (attribution.content, attribution.cue, attribution.source):
-                if span is not None:
-                    taken.append((span.start, span.end))
-        result = []
-        for sentence in document.analysis.sentences:
-            if any(s < sentence.end and sentence.start < e for s, e in taken):
-                continue
-            if sentence.text.rstrip().endswith("?") or len(sentence.text.split()) < 5:
-                continue
-            if sentence.start == 0 and not sentence.text.rstrip().endswith((".", "!", "\"", "”")):
-                continue  # the headline
-            span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
-            if span is None or not has_finite_verb(span):
-                continue  # no finite verb: a caption, a dateline, a fragment
-            if re.match(r"^(read more|see also|follow us|subscribe|related)\b", sentence.text, re.IGNORECASE):
-                continue
-            result.append(Attribution(
-                id=stable_id("attr", document.analysis.article.id, sentence.start, sentence.end, "author"),
-                content=Span.of(text, sentence.start, sentence.end), source_kind="author", quote_kind="indirect",
-            ))
-        return result
+        return author_voice(document, found, has_finite_verb, (".", "!", "\"", "”"), skip=SITE_FURNITURE)
 
+
+# links and buttons a page extraction leaves in the text
+SITE_FURNITURE = re.compile(r"^(read more|see also|follow us|subscribe|related)\b", re.IGNORECASE)
 
 def doc_text_lower(doc: Any, piece: tuple[int, int]) -> str:
     return doc_facts(doc).text[piece[0]:piece[1]].strip().lower()

@@ -12,6 +12,7 @@ from typing import Any
 from sourcetrace.analysis import Attribution, Span, Speaker, stable_id
 from sourcetrace.pipeline.languages.cyrillic import CYRILLIC, load_cyrillic
 from sourcetrace.pipeline.registry import Document
+from sourcetrace.stages.attribution.author_voice import author_voice
 from sourcetrace.stages.attribution.cyrillic.rules import CyrillicRules, Found, lexicon, quote_regions
 
 __all__ = ["CYRILLIC", "CyrillicAttribution"]
@@ -109,24 +110,7 @@ class CyrillicAttribution:
         return "other", None
 
     def _author_voice(self, document: Document, found: list[Attribution]) -> list[Attribution]:
-        """Sentences with a finite verb, five words or more, not a question, that no attribution touches."""
-        text, doc = document.text, document.doc
-        taken = [(s.start, s.end) for a in found for s in (a.content, a.cue, a.source) if s is not None]
-        result = []
-        for sentence in document.analysis.sentences:
-            if any(s < sentence.end and sentence.start < e for s, e in taken):
-                continue
-            if sentence.text.rstrip().endswith("?") or len(sentence.text.split()) < 5:
-                continue
-            if sentence.start == 0 and not sentence.text.rstrip().endswith((".", "!", "»", "\"")):
-                continue  # the headline
-            span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
-            if span is None or not any(_finite(t) for t in span):
-                continue
-            result.append(Attribution(
-                id=stable_id("attr", document.analysis.article.id, sentence.start, sentence.end, "author"),
-                content=Span.of(text, sentence.start, sentence.end), source_kind="author", quote_kind="indirect"))
-        return result
+        return author_voice(document, found, lambda span: any(_finite(t) for t in span), (".", "!", "»", "\""))
 
 
 def _surname_tail(span: Any, language: str) -> list[Any]:
