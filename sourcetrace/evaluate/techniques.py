@@ -90,28 +90,16 @@ def labelled_span_prf(predicted: Labelled, gold: Labelled) -> tuple[float, float
     an article, as the SemEval-2021 Task 6 span scorer does). Gold names may be 2020 or 2023 names."""
     from sourcetrace.stages.techniques.stage import to_2023
 
-    precision_sum = recall_sum = 0.0
-    n_predicted = n_gold = 0
-    for article_id in set(predicted) | set(gold):
-        by_technique: dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
-        for technique, start, end in predicted.get(article_id, []):
-            by_technique.setdefault(technique, ([], []))[0].append((start, end))
-        for label, start, end in gold.get(article_id, []):
-            by_technique.setdefault(to_2023(label)[0], ([], []))[1].append((start, end))
-        for found, wanted in by_technique.values():
-            s_spans, t_spans = merge_spans(found), merge_spans(wanted)
-            n_predicted += len(s_spans)
-            n_gold += len(t_spans)
-            for s_start, s_end in s_spans:
-                for t_start, t_end in t_spans:
-                    overlap = min(s_end, t_end) - max(s_start, t_start)
-                    if overlap > 0:
-                        precision_sum += overlap / (s_end - s_start)
-                        recall_sum += overlap / (t_end - t_start)
-    precision = precision_sum / n_predicted if n_predicted else 0.0
-    recall = recall_sum / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    # the same formula over (article, technique) groups instead of articles
+    found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for article_id, spans in predicted.items():
+        for technique, start, end in spans:
+            found.setdefault((article_id, technique), []).append((start, end))
+    for article_id, spans in gold.items():
+        for label, start, end in spans:
+            wanted.setdefault((article_id, to_2023(label)[0]), []).append((start, end))
+    return span_prf(found, wanted)  # type: ignore[arg-type]
 
 
 def shown_precision(predicted: Labelled, gold: Labelled) -> float:
