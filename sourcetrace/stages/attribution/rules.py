@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from spacy.attrs import LOWER, ORTH, POS
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.strings import hash_string
 
 from sourcetrace._ml.text import trim
+from sourcetrace._yaml import load_yaml
 from sourcetrace.stages.attribution.person_gender import first_name_genders
 
 LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
@@ -35,7 +35,7 @@ class Lexicon:
     """Word lists from `sourcetrace/stages/attribution/lexicon.yaml` (user-extendable)."""
 
     def __init__(self, path: Path = LEXICON_PATH) -> None:
-        data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = load_yaml(path)
         self.cue_verbs = {w.lower() for w in data["cue_verbs"]}
         self.object_content_verbs = {w.lower() for w in data["object_content_verbs"]}
         self.xcomp_content_verbs = {w.lower() for w in data["xcomp_content_verbs"]}

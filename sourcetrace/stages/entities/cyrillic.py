@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from sourcetrace._yaml import load_yaml
 from sourcetrace.analysis import EntityVariant
 from sourcetrace.pipeline.languages.cyrillic import CYRILLIC, load_cyrillic
 
@@ -34,7 +33,7 @@ class CyrillicMatch:
 
 
 def read_names(path: Path = NAMES_FILE) -> dict[str, dict[str, list[str]]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path) or {}
     return {name: {language: [str(form) for form in forms] for language, forms in languages.items()}
             for name, languages in (data.get("names") or {}).items()}
 

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 from pydantic import Field
 
+from sourcetrace._yaml import load_yaml
 from sourcetrace.analysis import Entity, EntityVariant, Span, stable_id
 from sourcetrace.errors import ConfigurationError, InputError
 from sourcetrace.ingest.wikidata import LABEL_OF_TYPE
@@ -42,7 +43,6 @@ SPELLINGS_FILE = "spellings.yaml"
 ENV_VAR = "SOURCETRACE_GAZETTEER"
 REGION_SUFFIXES = ("region", "oblast", "province")
 _APOSTROPHES = ("'", "\u2019")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses 20x faster where installed
 
 # NER labels that are not names: a gazetteer match inside one is added beside it, never replaces it.
 _NON_NAME_LABELS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL", "EVENT", "WORK_OF_ART",
@@ -160,7 +160,7 @@ def _read_records(path: Path) -> tuple[list[Any], list[dict[str, str]]]:
             raise InputError(source, "a gazetteer CSV needs a `name` column (and optionally id, type, label, aliases)")
         return rows, []
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = load_yaml(path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 from pydantic import Field
 
+from sourcetrace._yaml import load_yaml
 from sourcetrace.analysis import FramingMarker, Span, stable_id
 from sourcetrace.pipeline.languages.cyrillic import CYRILLIC
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, register_stage
@@ -57,7 +58,7 @@ class Lexicons:
         def load(name: str) -> dict[str, Any]:
             path = folder / name
             try:
-                return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                return load_yaml(path) or {}
             except yaml.YAMLError as error:
                 raise ValueError(f"{path}: not valid YAML ({error})") from None
 

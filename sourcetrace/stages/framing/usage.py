@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from sourcetrace._yaml import load_yaml
+
 USAGE_FILE = "usage_ru_uk.yaml"
 
 
@@ -29,7 +31,7 @@ def read_usage(folder: Path) -> list[UsageEntry]:
     if not path.exists():
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path) or {}
     except yaml.YAMLError as error:
         raise ValueError(f"{path}: not valid YAML ({error})") from None
     entries = []

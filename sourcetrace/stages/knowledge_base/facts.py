@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from sourcetrace._yaml import load_yaml
 from sourcetrace.errors import InputError
 
 KB_DIR = Path(__file__).resolve().parent / "known_facts"
@@ -83,7 +84,7 @@ class KnowledgeBase:
     def add_file(self, path: str | Path) -> None:
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path) or {}
         except FileNotFoundError:
             raise InputError(str(path), "no such file") from None
         except yaml.YAMLError as exc:

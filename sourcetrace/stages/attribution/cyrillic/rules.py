@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sourcetrace._ml.text import trim
+from sourcetrace._yaml import load_yaml
 
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon.yaml"
 Range = tuple[int, int]
@@ -60,7 +59,7 @@ class Lexicon:
 
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(LEXICON_FILE)
 
     def phrases(values: list[str]) -> list[tuple[str, ...]]:
         return sorted({tuple(v.split()) for v in values}, key=len, reverse=True)
