@@ -59,13 +59,16 @@ def onnx_session(model_path: str | Path | bytes, threads: int | None = None) -> 
     The machines this runs on are shared, and corpus and web workers set their share of the cores each: every
     ONNX model in the package goes through here so that setting holds for all of them. Threads waiting for
     work sleep instead of spinning, so that sessions of several workers or models do not take turns burning
-    the cores the others need.
+    the cores the others need. Memory is taken from the system per call, not from a growing arena.
     """
     import onnxruntime  # lazy: a second of import time that `import sourcetrace` does not need
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads or int(os.environ.get(THREADS_VARIABLE, "2"))
     options.inter_op_num_threads = 1
+    # Every call has its own input shape (one window or sentence, unpadded): an arena keeps the largest block of
+    # each size it ever served, and grew a worker by hundreds of megabytes over a corpus; plain malloc does not.
+    options.enable_cpu_mem_arena = False
     if os.environ.get("SOURCETRACE_ONNX_SPINNING", "0") != "1":
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     model = model_path if isinstance(model_path, bytes) else str(model_path)

@@ -1,4 +1,4 @@
-"""ONNX sessions: the device setting, checked at once; threads that sleep rather than spin."""
+"""ONNX sessions: the device setting, checked at once; threads that sleep rather than spin; no growing arena."""
 
 from __future__ import annotations
 
@@ -44,3 +44,4 @@ def test_sessions_do_not_spin(monkeypatch: pytest.MonkeyPatch) -> None:
     session = ml_onnx.onnx_session(minilm_int8_path(), threads=2)
     entries = session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")
     assert entries == "0"
+    assert session.get_session_options().enable_cpu_mem_arena is False
