@@ -77,6 +77,7 @@ from sourcetrace.stages.techniques.stage import (
     to_2023,
 )
 from sourcetrace.stages.techniques.words import blend_inputs, save_counts, word_counts
+from training.techniques.encode_layers import SHARED_FOLDER, encode_articles
 from training.techniques.encoder_export import (
     ENCODER_FILE,
     ENCODER_GRAPH,
@@ -171,10 +172,23 @@ def edge_projection(encoded: dict[str, EncodedText], ids: Sequence[str],
     return pca.components_.astype(np.float32), pca.mean_.astype(np.float32)
 
 
-def encode_all(articles: dict[str, str], cache: Path, layers: int,
-               encoder_file: Path | None = None) -> dict[str, EncodedText]:
-    """Word-piece vectors of every article, cached under `cache` by encoder (the packaged MiniLM cut after
-    `layers`, or an exported `encoder_file` with its tokenizer beside it, cached by the file's content)."""
+def encode_all(articles: dict[str, str], cache: Path, layers: int, encoder_file: Path | None = None,
+               shared_layers: Sequence[int] = ()) -> dict[str, EncodedText]:
+    """Word-piece vectors of every article, cached under `cache` by encoder: with `shared_layers`, the shared
+    MiniLM pass's vectors of those layers side by side (written by `encode_layers.py`, each sentence alone, as
+    an analysis reads them); else the packaged MiniLM cut after `layers`, or an exported `encoder_file` with its
+    tokenizer beside it (cached by the file's content), over sentences packed into chunks."""
+    if shared_layers:
+        folder = cache / SHARED_FOLDER
+        missing = sorted(i for i in articles if not (folder / f"{i}.npz").exists())
+        if missing:
+            encode_articles({i: articles[i] for i in missing}, folder)
+        shared = {}
+        for article_id in articles:
+            data = np.load(folder / f"{article_id}.npz")
+            vectors = np.concatenate([data[f"l{layer}"] for layer in shared_layers], axis=1).astype(np.float32)
+            shared[article_id] = EncodedText(data["offsets"], vectors, data["sentence"].astype(np.int32))
+        return shared
     folder = cache / encoder_tag(layers, encoder_file)
     if encoder_file is None and layers == FULL_LAYERS:
         folder = cache
@@ -193,9 +207,11 @@ def encode_all(articles: dict[str, str], cache: Path, layers: int,
     return encoded
 
 
-def encoder_tag(layers: int, encoder_file: Path | None) -> str:
-    """Names the cached vectors and taggers of one encoder: `l3` for MiniLM's layer 3 (as before exported
-    encoders), `enc-<hash of the file>` for an exported encoder."""
+def encoder_tag(layers: int, encoder_file: Path | None, shared_layers: Sequence[int] = ()) -> str:
+    """Names the cached vectors and taggers of one encoder: `shared-l3-6` for the shared pass's layers 3 and 6,
+    `l3` for MiniLM's layer 3 over packed chunks, `enc-<hash of the file>` for an exported encoder."""
+    if shared_layers:
+        return "shared-l" + "-".join(str(layer) for layer in shared_layers)
     if encoder_file is None:
         return f"l{layers}"
     return "enc-" + hashlib.sha256(encoder_file.read_bytes()).hexdigest()[:12]
@@ -283,7 +299,7 @@ def _fold_taggers(model: TechniqueModel, examples: dict[str, tuple[EncodedText, 
     Both are cached under --cache by encoder depth, epochs, seed and fold seed (the folds come from --seed).
     """
     taxonomy = "_t2020" if args.data is not None and args.taxonomy == "2020" else ""  # its auxiliary head's classes
-    name = f"tagger_{encoder_tag(args.layers, args.encoder_file)}{taxonomy}_e{args.epochs}_s{seed}"
+    name = f"tagger_{encoder_tag(args.layers, args.encoder_file, args.shared_layers)}{taxonomy}_e{args.epochs}_s{seed}"
     oof_cache = args.cache / f"{name}_f{args.seed}_oof.npz"
     final_cache = args.cache / f"{name}_final.npz"
     ids = sorted(examples)
@@ -446,6 +462,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
     parser.add_argument("--cache", type=Path, required=True, help="folder for encoded vectors and tagger runs")
     parser.add_argument("--layers", type=int, default=3, help="MiniLM layers the tagger reads (6 = all)")
+    parser.add_argument("--shared-layers", type=int, nargs="+", default=[],
+                        help="the tagger reads these layers of the shared MiniLM pass side by side (each sentence "
+                             "alone, as in an analysis; encode_layers.py caches them); replaces --layers")
     parser.add_argument("--encoder-file", type=Path, default=None,
                         help="an exported encoder (encoder_export.py; its tokenizer beside it) instead of "
                              "MiniLM; --layers then records how many layers it kept")
@@ -526,14 +545,15 @@ def load_training_run(args: argparse.Namespace) -> TrainingRun:
     ids = sorted(articles)
     folds = fold_ids(ids, args.seed)
     print(f"{len(ids)} training articles in {FOLDS} folds, {len(held)} held out", flush=True)
-    encoded = encode_all(articles, args.cache, args.layers, args.encoder_file)
+    encoded = encode_all(articles, args.cache, args.layers, args.encoder_file, args.shared_layers)
     print(f"encoded in {time.time() - started:.0f}s", flush=True)
     classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
     gold_spans = {i: [(s, e) for _, s, e in labels.get(i, [])] for i in ids}
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {
         "version": args.version, "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
-        "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES, "encoder_layers": args.layers,
+        "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES,
+        **({"shared_layers": list(args.shared_layers)} if args.shared_layers else {"encoder_layers": args.layers}),
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
     kept: dict[str, Any] = {}
@@ -981,7 +1001,9 @@ def save_model(run: TrainingRun, rows: ClassifierRows, decoding: Decoding, weigh
     if args.report is not None:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps({"version": args.version, "data": str(args.data or args.ptc),
-                                           "taxonomy": args.taxonomy, "encoder_layers": args.layers,
+                                           "taxonomy": args.taxonomy,
+                                           **({"shared_layers": list(args.shared_layers)} if args.shared_layers
+                                              else {"encoder_layers": args.layers}),
                                            **decoding.report}, indent=1), encoding="utf-8")
     print(f"saved {args.out} in {run.seconds():.0f}s: {json.dumps(model.meta)}")
 

