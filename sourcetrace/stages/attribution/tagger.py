@@ -23,6 +23,10 @@ TAGGER_FILE = "tagger.onnx"
 LABELS_PER_ROLE = 3  # O, B, I
 ROLE_COUNT = 3  # source, cue, content (sourcetrace.datasets.polnear.ROLES)
 WINDOW = 254  # word pieces per window, [CLS] and [SEP] make 256 (MiniLM's trained length)
+# Windows side by side (the last one ends at the text's end, overlapping its neighbour, and a piece in both is
+# read from the window where it is more central): on held-out PolNeAR train articles, windows half a window
+# apart scored the same exact F1 at twice the encoder time.
+WINDOW_STEP = WINDOW
 
 
 def load_tokenizer() -> Any:
@@ -47,11 +51,10 @@ class AttributionTagger:
     def piece_probabilities(self, texts: Sequence[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Per text: (pieces, roles, labels) probabilities and the pieces' character offsets."""
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        # overlapping windows (half a window apart); each piece is read from the window where it is most central
         jobs: list[tuple[int, int, int]] = []  # (text, start, end)
         for t, encoding in enumerate(encodings):
             n = len(encoding.ids)
-            step = WINDOW // 2
+            step = WINDOW_STEP
             starts = list(range(0, max(n - WINDOW, 0) + 1, step))
             if starts[-1] + WINDOW < n:
                 starts.append(n - WINDOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sourcetrace.stages.attribution.learned import MODEL_DIR
-from sourcetrace.stages.attribution.tagger import TAGGER_FILE, AttributionTagger
+from sourcetrace.stages.attribution.tagger import TAGGER_FILE, WINDOW, AttributionTagger
 
 TAGGER = MODEL_DIR / TAGGER_FILE
 
@@ -31,7 +31,7 @@ def test_tagger_marks_source_cue_and_content(tagger):
     assert inside[words["mayor"], 2] < 0.5
 
 
-def test_long_article_is_read_in_overlapping_windows(tagger):
+def test_long_article_is_read_in_windows_that_cover_every_piece(tagger):
     from sourcetrace.pipeline.backbone import load_spacy
 
     sentence = "Officials said the talks would resume on Monday, according to a statement. "
@@ -45,3 +45,20 @@ def test_long_article_is_read_in_overlapping_windows(tagger):
     cue_inside = tagged[:, 1, 1] + tagged[:, 1, 2]
     assert (cue_inside[said] > 0.5).mean() > 0.8
     assert ((cue_inside[said] > 0.5) | (cue_inside[according] > 0.5)).all()
+
+
+def test_each_piece_is_encoded_about_once(tagger, monkeypatch: pytest.MonkeyPatch):
+    text = "Officials said the talks would resume on Monday, according to a statement. " * 40
+    pieces = len(tagger.tokenizer.encode(text, add_special_tokens=False).ids)
+    lengths = []
+    run = tagger.session.run
+
+    def counted(outputs, feed):
+        lengths.append(feed["input_ids"].shape[1] - 2)
+        return run(outputs, feed)
+
+    monkeypatch.setattr(tagger.session, "run", counted, raising=False)
+    tagger.piece_probabilities([text])
+    # windows side by side: the last one may reach back into its neighbour, no other piece is encoded twice
+    assert len(lengths) == -(-pieces // WINDOW)
+    assert sum(lengths) < pieces + WINDOW
