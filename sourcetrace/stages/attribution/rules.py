@@ -52,6 +52,7 @@ class Lexicon:
         self.description_roles = {head.lower(): {w.lower() for w in words}
                                   for head, words in data.get("description_roles", {}).items()}
         self.unique_roles = {w.lower() for w in data.get("unique_roles", [])}
+        self.person_nouns = {w.lower() for w in data.get("person_nouns", [])}
         self.document_nouns = {w.lower() for w in data.get("document_nouns", [])}
         self.event_verbs_always = {w.lower() for w in data.get("event_verbs_always", [])}
         self.event_verbs = {w.lower() for w in data.get("event_verbs", [])} | self.event_verbs_always
