@@ -70,6 +70,7 @@ class Entity:
     mentions: int = 0
     outlet: bool = False
     plural: bool = False  # "the Clintons": a family, never "he" or "she"
+    pronouns: dict[str, int] = field(default_factory=dict)  # gender -> "he"/"she" resolved to it so far
 
     def first_name(self) -> str | None:
         words = self.name.split()
@@ -93,6 +94,7 @@ class Mention:
     subject: bool
     quoted: bool
     depth: int = 0  # steps from the sentence's root: a main clause's subject outranks an embedded one's
+    head: int = -1  # the mention's head token
 
 
 class ArticleMentions:
@@ -147,7 +149,19 @@ class ArticleMentions:
                 self.resolved[token.i] = resolved
                 if resolved is not None:
                     self._add_mention(token.idx, token.idx + len(token.text), resolved.entity, token)
+                    if token.lower_ in ("he", "she") and not self.quoted(token.idx):
+                        self._learn_gender(resolved.entity, pronoun_gender(token.lower_))
             token_index += 1
+
+    @staticmethod
+    def _learn_gender(entity: Entity, gender: Gender | None) -> None:
+        """A person whose name does not tell ("Hillary Clinton") takes the gender of the subject pronouns outside
+        quotations that stand for them, once two agree and none disagrees."""
+        if gender is None or entity.kind != "named_person" or entity.plural or entity.gender is not None:
+            return
+        entity.pronouns[gender] = entity.pronouns.get(gender, 0) + 1
+        if entity.pronouns[gender] >= 2 and len(entity.pronouns) == 1:
+            entity.note_gender(gender)
 
     def _is_person_entity(self, entity: Any) -> bool:
         if entity.label_ in _PERSON_LABELS:
@@ -224,10 +238,10 @@ class ArticleMentions:
         entity.mentions += 1
         subject = head.dep_ in _SUBJECTS or any(s <= start < e for s, e in self._speech_subjects)
         depth, token = 0, head
-        while token.head is not token and depth < 20:
+        while token.head.i != token.i and depth < 20:
             token, depth = token.head, depth + 1
         self.mentions.append(Mention(start, end, entity, self.sentence_of(start), subject, self.quoted(start),
-                                     depth))
+                                     depth, head.i))
 
     def _person(self, entity: Any) -> Entity | None:
         words = [t.text for t in entity if t.lower_ not in ("'s", "’s") and not t.is_punct]
@@ -256,7 +270,7 @@ class ArticleMentions:
         gender = speaker_gender(name, mention_text, " ".join(roles), self.lexicon.male_words,
                                 self.lexicon.female_words)
         first = words[0] if len(words) > 1 else None
-        match = None
+        matches = []
         for candidate in reversed(self.entities):
             if candidate.kind != "named_person" or candidate.key != key or candidate.plural:
                 continue
@@ -266,8 +280,10 @@ class ArticleMentions:
                 continue  # "Bill Clinton" is not "Hillary Clinton"
             if gender and candidate.gender and gender != candidate.gender and first is None:
                 continue  # "Mrs. Clinton" after "Bill Clinton"
-            match = candidate
-            break
+            matches.append(candidate)
+        # a bare "Sanders" in a story about Bernie Sanders that also names Jane Sanders: the one it is about
+        match = max(matches, key=lambda e: e.mentions) if first is None and matches else \
+            (matches[0] if matches else None)
         if match is None:
             match = Entity(kind="named_person", name=name, key=key)
             self.entities.append(match)
@@ -385,7 +401,39 @@ class ArticleMentions:
             return None
         latest_sentence = max(m.sentence for m in pool)
         in_sentence = [m for m in pool if m.sentence == latest_sentence]
+        if latest_sentence == own_sentence:
+            local = self._clause_antecedent(position, in_sentence)
+            if local is not None:
+                return local
         return max(in_sentence, key=lambda m: (m.subject, -m.depth, m.start))
+
+    def _clause_antecedent(self, position: int, candidates: Sequence[Mention]) -> Mention | None:
+        """In the pronoun's own sentence, the subject of the clause the pronoun stands in ("Christie was asked
+        about his plans": Christie, not the main clause's "Trump was heard ..."), else the subject of a clause
+        that hangs from the pronoun's ("while Comey spoke, he said": Comey)."""
+        span = self.doc.char_span(position, position + 1, alignment_mode="expand")
+        if span is None:
+            return None
+        pronoun = span[0]
+        ancestors = {t.i: depth for depth, t in enumerate(pronoun.ancestors)}
+        verb = next((t for t in [pronoun, *pronoun.ancestors] if t.pos_ in ("VERB", "AUX")
+                     and t.i != pronoun.i), None)
+        enclosing: list[tuple[int, Mention]] = []
+        hanging: list[Mention] = []
+        for mention in candidates:
+            if not mention.subject or mention.head < 0:
+                continue
+            governor = self.doc[mention.head].head
+            if governor.i in ancestors and governor.i != mention.head:
+                enclosing.append((ancestors[governor.i], mention))
+            elif verb is not None and governor.head.i == verb.i and governor.dep_ == "advcl" \
+                    and governor.i < pronoun.i:
+                hanging.append(mention)
+        if enclosing:
+            return min(enclosing, key=lambda pair: (pair[0], -pair[1].start))[1]
+        if hanging:
+            return max(hanging, key=lambda m: m.start)
+        return None
 
     def _latest_other_subject(self, position: int, own_sentence: int, groups: bool) -> int | None:
         """The start of the latest subject before `position` (within two sentences) that is a thing or, with
@@ -449,12 +497,16 @@ class ArticleMentions:
                 return self.resolved.get(owner.i)  # "his campaign": the campaign of whom "his" stands for
             wanted_outlet = lemma in ("newspaper", "paper", "outlet", "network", "magazine", "agency", "channel",
                                       "station")
+            kin = roles.get(lemma, set())
             for mention in reversed(earlier):
                 entity = mention.entity
                 if entity.kind != "named_organization":
                     continue
-                if lemma in entity.roles or (wanted_outlet and entity.outlet):
+                if lemma in entity.roles or (wanted_outlet and entity.outlet) or (entity.roles & kin
+                                                                                  and not entity.outlet):
                     return mention
+            if lemma == "campaign":
+                return self._owned_campaign(start)
             return None
         role_words = set(heads)
         for noun in heads:
@@ -465,15 +517,31 @@ class ArticleMentions:
         by_role = [m for m in people if m.entity.roles & role_words
                    or any(" " in r and r in phrase for r in role_words for phrase in m.entity.role_phrases)]
         qualifiers = words - role_words - {lemma}
-        if by_role:
+        own_sentence = self.sentence_of(start)
+
+        def best_by_role(found: list[Mention]) -> Mention:
             # "the former secretary of state" against two secretaries: the one sharing the most words
-            return max(by_role, key=lambda m: (len(m.entity.roles & qualifiers), m.start))
+            return max(found, key=lambda m: (len(m.entity.roles & qualifiers), m.start))
+
+        recent_by_role = [m for m in by_role if own_sentence - 3 <= m.sentence <= own_sentence]
+        if recent_by_role:
+            return best_by_role(recent_by_role)
         # a person the article gives another office ("Mayor Lena Fischer") is not "the diplomat"
         offices = self.lexicon.titles - _HONORIFICS
+        if heads & self.lexicon.person_nouns and not heads & self.lexicon.anonymous_heads and \
+                first.lower_ in ("the", "this"):
+            # "Cruz defends his record: '...,' the senator says": the person the passage is about, when the
+            # article gives them no other role ("his spokesman", "Trump's daughter" are someone else)
+            topic = [m for m in people if m.subject and not m.quoted and not m.entity.plural
+                     and own_sentence - 2 <= m.sentence <= own_sentence and m.start < start
+                     and not (m.entity.roles & offices and not m.entity.roles & role_words)]
+            if topic:
+                return max(topic, key=lambda m: (m.sentence, -m.depth, m.start))
+        if by_role:
+            return best_by_role(by_role)
         people = [m for m in people if not (m.entity.roles & offices)]
         if heads & self.lexicon.unique_roles and people:
             # the subject of the last three sentences, else the person mentioned most
-            own_sentence = self.sentence_of(start)
             recent = [m for m in people if m.subject and not m.quoted and m.sentence >= own_sentence - 3]
             if recent:
                 return max(recent, key=lambda m: m.start)
@@ -484,6 +552,43 @@ class ArticleMentions:
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
         return None
+
+    def _owned_campaign(self, start: int) -> Mention | None:
+        """"the campaign" with no organisation of that name: the latest "Clinton's campaign", "the Trump
+        campaign" or "his campaign" before it, as the organisation "Clinton campaign"."""
+        doc = self.doc
+        owned: list[tuple[Any, Entity]] = []  # (the word "campaign", its owner), latest first
+        for token in reversed(doc[: max(0, self._token_index(start))]):
+            if token.lemma_.lower() != "campaign" or token.pos_ != "NOUN" or token.tag_ != "NN":
+                continue
+            owner = next((c for c in token.children if c.dep_ in ("poss", "compound")
+                          and (c.pos_ == "PROPN" or c.tag_ == "PRP$")), None)
+            if owner is None:
+                continue
+            if owner.tag_ == "PRP$":
+                found = self.resolved.get(owner.i)
+            else:
+                found = next((m for m in self.mentions if m.start <= owner.idx < m.end), None)
+            if found is not None and found.entity.kind == "named_person" and not found.entity.plural:
+                owned.append((token, found.entity))
+        if not owned:
+            return None
+        # an owner named in this sentence or the one before ("Sanders's donor list, which the campaign says")
+        own_sentence = self.sentence_of(start)
+        near = {id(m.entity) for m in self.mentions
+                if m.start < start and own_sentence - 1 <= m.sentence <= own_sentence}
+        token, owner_entity = next(((t, e) for t, e in owned if id(e) in near), owned[0])
+        name = f"{owner_entity.name.split()[-1]} campaign"
+        entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
+        if entity is None:
+            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles={"campaign"})
+            self.entities.append(entity)
+        return Mention(token.idx, token.idx + len(token.text), entity, self.sentence_of(token.idx), False,
+                       self.quoted(token.idx), head=token.i)
+
+    def _token_index(self, position: int) -> int:
+        span = self.doc.char_span(position, position + 1, alignment_mode="expand")
+        return span[0].i if span is not None and len(span) else len(self.doc)
 
     def issuer(self, doc: Any, start: int, end: int) -> str | None:
         """Who issued a poll, study, report or ruling that stands as a source: the names it carries ("a
