@@ -43,6 +43,7 @@ class SentenceEmbedder:
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
                  max_tokens: int = MAX_TOKENS, encoder: SharedEncoder | None = None) -> None:
         self.encoder = encoder or SharedEncoder(model_path, vocab_path, threads)
+        self.encoder.require_layers([LAST_LAYER])  # sentence vectors: the article pass then pools them too
         self.version = self.encoder.version
         self.tokenizer = wordpiece_tokenizer(max_tokens, vocab_path)
         self.tokenizer.no_padding()  # texts are batched only with texts of their own length

@@ -12,6 +12,10 @@ result stays on the Document for the rest of the analysis (`shared_encoding(docu
 - per window, the mean of its token vectors (with [CLS] and [SEP]), unit length: exactly the embedder's vector
   of the sentence's text, which the embedder then reuses instead of encoding the sentence again.
 
+The pass runs only as deep as it is asked to: heads that read layer 3 alone get a graph cut after layer 3, half
+the work. The last layer (and the pooled sentence vectors) is computed when something asked for it: the sentence
+embedder asks when it is loaded (fact-check retrieval with a store, claim clustering in corpus mode).
+
 A stage whose head reads the pass names the layers it needs in a class attribute, `shared_layers = (3,)`; the
 pipeline then runs the pass right after the parse (one run, all layers asked for) and the stage reads it with
 `shared_encoding(document)`: `encoding.pieces[layer]` with `encoding.offsets` for word pieces, `encoding.pooled`
@@ -50,13 +54,21 @@ def layer_output(layer: int) -> str:
 
 
 def with_layer_outputs(model_path: Path, layers: Iterable[int]) -> bytes:
-    """The model at `model_path`, serialized, with the outputs of the given intermediate layers added to its graph."""
+    """The model at `model_path`, serialized, with the outputs of the given intermediate layers added to its graph;
+    without the last layer among them, the graph ends at the deepest one asked for (onnxruntime would otherwise
+    run every layer whatever the outputs fetched)."""
     import onnx
+    import onnx.utils
 
     model = onnx.load(str(model_path))
+    layers = sorted(set(layers))
+    if layers and LAYERS not in layers:
+        inputs = [tensor.name for tensor in model.graph.input]
+        model = onnx.utils.Extractor(model).extract_model(inputs, [layer_output(layer) for layer in layers])
+        return model.SerializeToString()
     produced = {name for node in model.graph.node for name in node.output}
     present = {output.name for output in model.graph.output}
-    for layer in sorted(set(layers)):
+    for layer in layers:
         name = layer_output(layer)
         if name not in produced:
             raise ValueError(f"{model_path}: no tensor {name}; cannot read layer {layer}")
@@ -106,7 +118,7 @@ class SharedEncoder:
         self.tokenizer = wordpiece_tokenizer(None, vocab_path)
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.layers: set[int] = {LAYERS}
+        self.layers: set[int] = set()  # what heads and the embedder asked for; the pass runs this deep
         self._session: Any = None
         self._session_layers: frozenset[int] = frozenset()
 
@@ -120,8 +132,8 @@ class SharedEncoder:
     def session(self) -> Any:
         """The ONNX session, built on first use (and again if a head has asked for more layers since)."""
         if self._session is None or not self.layers <= self._session_layers:
-            intermediate = [layer for layer in self.layers if layer != LAYERS]
-            model: Path | bytes = with_layer_outputs(self.model_path, intermediate) if intermediate else self.model_path
+            layers = self.layers or {LAYERS}
+            model: Path | bytes = self.model_path if layers == {LAYERS} else with_layer_outputs(self.model_path, layers)
             self._session = onnx_session(model, self.threads)
             self._session_layers = frozenset(self.layers)
         return self._session
@@ -150,7 +162,7 @@ class SharedEncoder:
 
     def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> SharedEncoding:
         """The pass over `text`, one window per (start, end) span (a sentence), cut at WINDOW_PIECES pieces."""
-        layers = sorted(self.layers)
+        layers = sorted(self.layers or {LAYERS})
         window_spans: list[tuple[int, int]] = []
         sentence_of_window: list[int] = []
         window_ids: list[list[int]] = []
@@ -172,7 +184,8 @@ class SharedEncoder:
         starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         total = int(starts[-1])
         vectors = {layer: np.zeros((total, DIMENSIONS), dtype=np.float32) for layer in layers}
-        pooled = np.zeros((len(window_ids), DIMENSIONS), dtype=np.float32)
+        with_pooled = LAYERS in layers
+        pooled = np.zeros((len(window_ids) if with_pooled else 0, DIMENSIONS), dtype=np.float32)
         for indices in equal_length_batches(lengths, BATCH_SIZE):
             batch = np.array([[self.cls_id, *window_ids[i], self.sep_id] for i in indices], dtype=np.int64)
             hidden = self.run(batch, layers)
@@ -180,7 +193,8 @@ class SharedEncoder:
                 a, b = int(starts[window]), int(starts[window + 1])
                 for layer in layers:
                     vectors[layer][a:b] = hidden[layer][row, 1:-1]
-                pooled[window] = unit(hidden[LAYERS][row].mean(axis=0))  # the embedder's pooling
+                if with_pooled:
+                    pooled[window] = unit(hidden[LAYERS][row].mean(axis=0))  # the embedder's pooling
         offsets_array = np.array([o for part in window_offsets for o in part], dtype=np.int32).reshape(-1, 2)
         return SharedEncoding(
             windows=np.array(window_spans, dtype=np.int32).reshape(-1, 2),
@@ -229,6 +243,8 @@ def shared_encoding(document: Any) -> SharedEncoding:
         spans = [(0, len(text))]
     encoding = encoder.encode_spans(text, spans)
     document.scratch[SCRATCH_KEY] = encoding
+    if not len(encoding.pooled):
+        return encoding  # a pass cut before the last layer has no sentence vectors to hand on
     from sourcetrace._ml.embedder import load_embedder
 
     embedder = load_embedder()

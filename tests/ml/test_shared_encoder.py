@@ -36,7 +36,7 @@ def sentences_of(text: str) -> list[tuple[int, int]]:
 @pytest.fixture(scope="module")
 def encoder() -> SharedEncoder:
     found = SharedEncoder()
-    found.require_layers([3])
+    found.require_layers([3, LAYERS])
     return found
 
 
@@ -67,6 +67,26 @@ def test_a_sentence_reads_the_same_alone_and_among_others(encoder: SharedEncoder
     inside = together.window_of_piece == 1
     assert np.array_equal(together.pieces[3][inside], alone.pieces[3])
     assert np.array_equal(together.pooled[1], alone.pooled[0])
+
+
+def test_a_pass_asked_for_an_early_layer_alone_stops_there() -> None:
+    spans = sentences_of(TEXT)
+    cut = SharedEncoder()
+    cut.require_layers([3])
+    full = SharedEncoder()
+    full.require_layers([3, LAYERS])
+    early, whole = cut.encode_spans(TEXT, spans), full.encode_spans(TEXT, spans)
+    assert set(early.pieces) == {3} and early.pooled.shape == (0, 384)  # no last layer, no sentence vectors
+    assert np.array_equal(early.pieces[3], whole.pieces[3])
+    assert [output.name for output in cut.session.get_outputs()] == [layer_output(3)]
+    assert len(whole.pooled) == len(spans)
+
+
+def test_loading_the_embedder_asks_the_pass_for_the_last_layer() -> None:
+    encoder = SharedEncoder()
+    encoder.require_layers([3])
+    SentenceEmbedder(encoder=encoder)
+    assert encoder.layers == {3, LAYERS}
 
 
 def test_an_intermediate_layer_is_the_output_of_the_model_cut_there() -> None:
