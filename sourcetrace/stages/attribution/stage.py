@@ -306,7 +306,8 @@ class AttributionExtractor:
             words = doc_facts(doc).text[source[0]:source[1]].split()
             if words and words[0].lower() in ("the", "a", "an"):
                 words = words[1:]
-            return len(words) == 1 and speaker.name.lower().rstrip(".") in self.lexicon.titles
+            name = re.sub(r"^(the|a|an)\s+", "", speaker.name.lower()).rstrip(".")
+            return len(words) == 1 and name in self.lexicon.titles
         if kind == "named_organization":
             span = doc.char_span(*source, alignment_mode="expand")
             return span is not None and not any(t.pos_ == "PROPN" or t.ent_type_ for t in span) and \
