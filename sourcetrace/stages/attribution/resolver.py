@@ -380,7 +380,11 @@ class ArticleMentions:
         if blocked_by_things:
             blocker = self._latest_other_subject(position, own_sentence, blocked_by_groups)
             if blocker is not None:
-                earlier = [m for m in earlier if m.start > blocker]
+                # after the blocker, or in its sentence only as a subject ("These Republicans don't revile
+                # Planned Parenthood. They ...": the Republicans)
+                blocker_sentence = self.sentence_of(blocker)
+                earlier = [m for m in earlier if m.start > blocker
+                           and (m.sentence != blocker_sentence or m.subject)]
 
         def compatible(mention: Mention) -> bool:
             entity = mention.entity
@@ -445,14 +449,18 @@ class ArticleMentions:
             return None
         latest = None
         for token in span:
+            if groups and token.lower_ == "they" and token.dep_ in _SUBJECTS and token.i in self.resolved \
+                    and self.resolved[token.i] is None:
+                latest = token.idx  # "They are ... They have ...": the same unnamed group goes on
+                continue
             if token.dep_ not in _SUBJECTS or token.pos_ not in ("NOUN", "PROPN") or token.ent_type_ == "ORG":
                 continue
-            if token.pos_ == "PROPN":
+            if token.pos_ == "PROPN" and not (groups and token.tag_ == "NNPS" and token.ent_type_ in ("NORP", "")):
+                continue  # a name, except a plural group of people for "they" ("Republicans")
+            if token.tag_ in ("NNS", "NNPS") and not groups:
                 continue
-            if token.tag_ in ("NNS",) and not groups:
-                continue
-            if token.lemma_.lower() in self.lexicon.organization_heads:
-                continue
+            if token.lemma_.lower() in self.lexicon.organization_heads and token.tag_ != "NNS":
+                continue  # "the ministry" may be the organisation named before it; "the groups" are unnamed
             latest = token.idx
         return latest
 
@@ -466,11 +474,30 @@ class ArticleMentions:
         word = token.lower_
         if word in _FIRST_PERSON or word in ("you", "them", "those", "some", "someone"):
             return True, None
-        if word in _MALE_PRONOUNS | _FEMALE_PRONOUNS and exclude:
-            return True, self._antecedent(token.idx, "named_person", pronoun_gender(word), exclude=exclude)
+        if word in _MALE_PRONOUNS | _FEMALE_PRONOUNS:
+            found = self._antecedent(token.idx, "named_person", pronoun_gender(word), exclude=exclude) \
+                if exclude else self.resolved.get(token.i)
+            return True, found if found is not None else self._postcedent(token.idx, pronoun_gender(word),
+                                                                          exclude)
         if token.i in self.resolved:
             return True, self.resolved[token.i]
         return False, None
+
+    def _postcedent(self, position: int, gender: Gender | None,
+                    exclude: Sequence[tuple[int, int]] = ()) -> Mention | None:
+        """A "he"/"she" with no antecedent: the person its own or the next sentence names as a subject outside
+        quotations ("After she left the court, Judge Maria Ortiz said ...")."""
+        own_sentence = self.sentence_of(position)
+        for mention in self.mentions:
+            if mention.start <= position or any(s <= mention.start < e for s, e in exclude):
+                continue
+            if mention.sentence > own_sentence + 1:
+                return None
+            entity = mention.entity
+            if entity.kind == "named_person" and not entity.plural and mention.subject and not mention.quoted \
+                    and (gender is None or entity.gender in (None, gender)):
+                return mention
+        return None
 
     def description(self, doc: Any, start: int, end: int, anywhere: bool = False) -> Mention | None:
         """The named person or organisation a definite description stands for (see the module docstring)."""
