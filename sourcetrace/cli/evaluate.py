@@ -83,13 +83,15 @@ def evaluate_checkworthiness(
     minilm: bool = typer.Option(True, "--minilm/--no-minilm", help="--no-minilm: the n-gram model alone (the "
                                 "fast profile's setting)"),
     as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
+    model_dir: Path | None = typer.Option(None, "--model-dir", help="a check-worthiness model folder other than "
+                                          "the shipped one (config.json, ngrams.*, its MiniLM file)"),
 ) -> None:
     """Precision, recall and F1 of the positive class, for our model and the TF-IDF baseline."""
-    from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
+    from sourcetrace.stages.claims.checkworthiness import MODEL_DIR, load_checkworthiness_model
 
     try:
         rows = checkworthiness_metrics.read_checkworthy_tsv(gold)
-        model = load_checkworthiness_model(minilm=minilm)
+        model = load_checkworthiness_model(model_dir or MODEL_DIR, minilm=minilm)
     except SourcetraceError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
