@@ -578,6 +578,8 @@ class Describer:
                     return issued
         entities = self.span_entities(span)
         people = [e for e in entities if e.label_ == "PERSON"]
+        if not people and _share_of_a_group(span, head):
+            return "anonymous", head, None
         organisations = [e for e in entities if e.label_ in ("ORG", "GPE", "NORP", "FAC")]
         head_entity = next((e for e in entities if e.start <= head.i < e.end), None)
         if lower in self.lexicon.outlets:
@@ -610,7 +612,8 @@ class Describer:
         if anonymous_head and head.lemma_.lower() not in organization_heads and not people:
             # "a spokesperson for the German government", "officials at the ministry": unnamed people
             return "anonymous", head, None
-        if head.lemma_.lower() in organization_heads or lower.split()[-1] in organization_heads:
+        if head.lemma_.lower() in organization_heads or (
+                lower.split()[-1] in organization_heads and head.tag_ not in ("NNS", "NNPS")):
             if span[0].lower_ == "the" or organisations or any(t.pos_ == "PROPN" for t in span):
                 return "named_organization", head, span
         if head.lemma_.lower() in self.lexicon.anonymous_heads or head.lower_ in self.lexicon.anonymous_heads:
@@ -726,3 +729,16 @@ class Describer:
             return True
         entity_words = {t.lower_ for t in token.doc[left.i : right.i + 1] if t.ent_type_ in ("ORG", "PERSON")}
         return bool(entity_words) and any(word in self.lexicon.outlets for word in entity_words)
+
+
+_SHARE_NOUNS = {"percent", "majority", "minority", "plurality", "third", "half", "quarter", "share", "handful",
+                "number", "lot", "dozens", "hundreds", "thousands", "millions"}
+
+
+def _share_of_a_group(span: Any, head: Any) -> bool:
+    """"78 percent of voters", "One in four voters", "a majority of Republicans", "a group of major donors":
+    a part of a group of people, which names nobody."""
+    if head.ent_type_ in ("PERCENT", "CARDINAL", "QUANTITY") or head.lemma_.lower() in _SHARE_NOUNS:
+        return True
+    return head.lemma_.lower() == "group" and span[0].lower_ in ("a", "an") and any(
+        child.dep_ == "prep" and child.lower_ == "of" for child in head.children)
