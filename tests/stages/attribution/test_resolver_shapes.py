@@ -101,3 +101,19 @@ def test_a_description_goes_to_the_entity_the_passage_names(text, source, name):
 def test_someone_s_relative_is_not_that_person():
     text = ("Rhonda Hughes, 43, supports the governor. Her mother said she would vote for the other candidate.")
     assert _speaker(text, "Her mother") != "Rhonda Hughes"
+
+
+# --- parts of a group name nobody -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "source"), [
+    ("In the survey, 78 percent of voters in a Marist College poll said the economy mattered most.",
+     "78 percent of voters in a Marist College poll"),
+    ("One in four voters in the Herald poll said they had not decided.", "One in four voters in the Herald poll"),
+    ("A group of major GOP donors said they would sit out the race.", "A group of major GOP donors"),
+    ("Democrats and Republicans in Congress said the deal was a mistake.", "Democrats and Republicans in Congress"),
+])
+def test_a_share_of_a_group_is_anonymous(text, source):
+    analysis = analyze(text, id="t", stages=("backbone", "attribution"))
+    found = [a for a in analysis.attributions if a.source is not None and a.source.text == source]
+    assert found, repr([(a.source and a.source.text, a.cue and a.cue.text) for a in analysis.attributions])
+    assert found[0].speaker is None
+    assert found[0].source_kind == "anonymous"
