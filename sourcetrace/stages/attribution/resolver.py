@@ -559,9 +559,16 @@ class ArticleMentions:
                 first.lower_ in ("the", "this"):
             # "Cruz defends his record: '...,' the senator says": the person the passage is about, when the
             # article gives them no other role ("his spokesman", "Trump's daughter" are someone else)
+            # a place or party in the description must be one of theirs ("the Wisconsin Republican")
+            proper = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
+                      and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
+            most = max((m.entity.mentions for m in people), default=0)
             topic = [m for m in people if m.subject and not m.quoted and not m.entity.plural
                      and own_sentence - 2 <= m.sentence <= own_sentence and m.start < start
-                     and not (m.entity.roles & offices and not m.entity.roles & role_words)]
+                     and not (m.entity.roles & offices and not m.entity.roles & role_words)
+                     and not (proper and not m.entity.roles & proper)
+                     # "the candidate" is one the story is about, not a campaign manager named once
+                     and not (heads & self.lexicon.unique_roles and 2 * m.entity.mentions < most)]
             if topic:
                 return max(topic, key=lambda m: (m.sentence, -m.depth, m.start))
         if by_role:
