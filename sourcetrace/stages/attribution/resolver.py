@@ -136,6 +136,10 @@ class ArticleMentions:
             words = {t.lower_ for t in span if t.pos_ == "PROPN"}
             if words & _OUTLET_WORDS and span.start not in entity_at:
                 entity_at[span.start] = span
+                continue
+            name = self._untagged_speaking_name(span)
+            if name is not None and name.start not in entity_at:
+                entity_at[name.start] = name
         token_index = 0
         while token_index < len(doc):
             entity = entity_at.get(token_index)
@@ -152,6 +156,34 @@ class ArticleMentions:
                     if token.lower_ in ("he", "she") and not self.quoted(token.idx):
                         self._learn_gender(resolved.entity, pronoun_gender(token.lower_))
             token_index += 1
+
+    def _untagged_speaking_name(self, span: Any) -> Any:
+        """A speaker's name the small model left without a label ("Gorka said", "Braynard added"): the
+        capitalised proper nouns heading a speech verb's subject, taken as a person when they open with a known
+        first name, when the article names a person with that surname, or when "he"/"she" follows close by."""
+        from spacy.tokens import Span as SpacySpan
+
+        root = span.root
+        if root.pos_ != "PROPN" or root.tag_ == "NNPS" or not root.text[:1].isupper():
+            return None
+        first = root.i
+        while first > span.start and span.doc[first - 1].pos_ == "PROPN" and span.doc[first - 1].dep_ == "compound":
+            first -= 1
+        words = span.doc[first: root.i + 1]
+        if any(t.ent_type_ or not t.text[:1].isupper() for t in words) or len(words) > 3:
+            return None
+        lowered = {t.lower_ for t in words}
+        if lowered & (_OUTLET_WORDS | self.lexicon.organization_heads | self.lexicon.titles) \
+                or words.text.lower() in self.lexicon.outlets:
+            return None
+        doc = span.doc
+        known_surname = any(e.label_ == "PERSON" and e[-1].text == root.text for e in doc.ents)
+        first_name = len(words) >= 2 and words[0].text in first_name_genders()
+        after = doc[root.i + 1: min(len(doc), root.i + 40)]
+        pronoun_near = any(t.lower_ in ("he", "she") for t in after)
+        if not (known_surname or first_name or pronoun_near):
+            return None
+        return SpacySpan(doc, words.start, words.end, label="PERSON")
 
     @staticmethod
     def _learn_gender(entity: Entity, gender: Gender | None) -> None:

@@ -117,3 +117,18 @@ def test_a_share_of_a_group_is_anonymous(text, source):
     assert found, repr([(a.source and a.source.text, a.cue and a.cue.text) for a in analysis.attributions])
     assert found[0].speaker is None
     assert found[0].source_kind == "anonymous"
+
+
+def test_a_speaker_s_surname_the_parser_left_unlabelled_is_still_that_person():
+    nlp = load_spacy()
+    text = ("Defence analyst Peter Vance spoke after the minister. \"The plan is weak,\" Vance declared.\n\n"
+            "\"Nobody has explained the cost,\" he said.")
+    doc = nlp(text)
+    surname = text.index("Vance declared")
+    doc.ents = [e for e in doc.ents if e.end_char <= surname or e.start_char >= surname + len("Vance")]
+    mentions = ArticleMentions(doc, text, quote_regions(text), Lexicon(),
+                               speech_subjects=[(surname, surname + len("Vance"))])
+    he = text.rindex("he said")
+    _, antecedent = mentions.pronoun(he, he + 2)
+    assert antecedent is not None and antecedent.entity.name == "Peter Vance"
+    assert antecedent.start == surname
