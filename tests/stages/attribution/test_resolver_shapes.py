@@ -92,6 +92,8 @@ def test_a_lede_pronoun_goes_to_the_person_the_next_sentence_names():
      "The group", "Sierra Rivers Foundation"),
     ("Actress Lucia Moreno spoke about her childhood in Texas. The actress said she rarely saw herself on screen.",
      "The actress", "Lucia Moreno"),
+    ("Norland Foods Inc. agreed to buy a Danish dairy on Monday. Analysts were surprised. The company said the deal "
+     "would close in June.", "The company", "Norland Foods"),
 ])
 def test_a_description_goes_to_the_entity_the_passage_names(text, source, name):
     speaker = _speaker(text, source)
