@@ -3,25 +3,31 @@ pronouns and descriptions that point back at them.
 
 One pass over the parse, in text order, collects mentions: PERSON entities (and names the small model labels
 ORG or GPE but that stand as the subject of a speech verb with "he"/"she" nearby, or open with a known first
-name or follow a title), ORG entities, and every third-person pronoun, which is resolved as it is met and then
-counts as a mention of whom it stands for (so "he ... he ... he" follows one person). Mentions of one person
-share an entity: same surname and no conflicting first name ("Hillary Clinton", "Clinton", "Mrs. Clinton").
+name or follow a title; and a speaker's name it left unlabelled, see `_untagged_speaking_name`), ORG entities, and
+every third-person pronoun, which is resolved as it is met and then counts as a mention of whom it stands for (so
+"he ... he ... he" follows one person). Mentions of one person share an entity: same surname and no conflicting
+first name ("Hillary Clinton", "Clinton", "Mrs. Clinton"); a bare surname two people share goes to the one
+mentioned most. A person whose name gives no gender takes the gender of two agreeing "he"/"she" resolved to them.
 
 A pronoun goes to the most recent compatible mention: sentences are searched backwards from the pronoun's own
-(at most `WINDOW` sentences); within a sentence a subject (or the source of a speech verb) outranks other
+(at most `WINDOW` sentences); in an earlier sentence a subject (or the source of a speech verb) outranks other
 mentions, a mention nearer the sentence's root (a main clause) outranks a deeper one, and the later outranks the
-earlier; a name inside a quotation is a candidate only when nothing outside
-quotations is, and in the pronoun's own sentence a quoted name is never its antecedent ("'Putin is wrong,' he
-said"). Compatibility: "he"/"she" want a person not known to be of the other gender (an unknown gender is never
-evidence against either), "it" an organisation, "they" an organisation or nobody (a plural group of people is
-anonymous).
+earlier; in the pronoun's own sentence the subject of the clause it stands in, or of a clause hanging from its
+own, comes first. A name inside a quotation is a candidate only when nothing outside quotations is, and in the
+pronoun's own sentence a quoted name is never its antecedent ("'Putin is wrong,' he said"). Compatibility:
+"he"/"she" want a person not known to be of the other gender (an unknown gender is never evidence against
+either), "it" an organisation, "they" an organisation or nobody (a plural group of people is anonymous). A
+"he"/"she" with no antecedent goes to the subject its own or the next sentence names.
 
 A definite description ("the minister", "Russia's top diplomat", "the newspaper") goes to the named entity the
-article gives that role: a person whose title or apposition carries the description's head noun or one of its
-role words (`description_roles` in the lexicon), else, for the heads that name one office in an article ("the
-nominee", "the president"), a person the article gives no other office: the latest subject of the last
-three sentences, else the one mentioned most so far; organisation heads ("the newspaper", "the court") go to the
-latest organisation whose name carries the head word, or the latest news outlet; "his campaign" to the owner.
+article gives that role: a person named in the last three sentences whose title or apposition carries the
+description's head noun or one of its role words (`description_roles` in the lexicon); else, for a person's head
+(`person_nouns`), the subject of its own or the two sentences before when the article gives them no other office;
+else a titled person further back; else, for the heads that name one office in an article ("the nominee", "the
+president"), a person the article gives no other office: the latest subject of the last three sentences, else the
+one mentioned most so far. Organisation heads ("the newspaper", "the court", "the agency") go to the latest
+organisation whose name carries the head word or one of its kin words, or the latest news outlet; "his campaign"
+to the owner, "the campaign" to the campaign of the latest owner named with one.
 """
 
 from __future__ import annotations
