@@ -15,7 +15,9 @@ shipped taggers (one per seed and snapshot, averaged at run time), word counts a
 training articles.
 Word-piece vectors and taggers are cached under --cache.
 
-Word-piece vectors come from MiniLM cut after --layers, or from an exported encoder (--encoder-file, written by
+Word-piece vectors come from the shared MiniLM pass (--shared-layers: the backbone's sentences each encoded alone,
+as an analysis reads them; cached by `encode_layers.py`, named in meta `shared_layers`), from MiniLM cut after
+--layers over sentences packed into chunks, or from an exported encoder (--encoder-file, written by
 `encoder_export.py`; it is copied into --out and named in meta.json). The shipped model, ptc-mpnet-10
 (one tagger, see MODEL_CARD.md), is trained with
 
@@ -478,6 +480,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="choose among a few settings around the earlier models' choices (classifier C 0.005, "
                              "threshold 0.3 and gap 1 with split depth 0.1 for steps 3-3c; run thresholds 0.25 and "
                              "0.3 with seed leads 0 and 0.1 for step 5b): a CPU-bound run in a fraction of the time")
+    parser.add_argument("--classifier-c", type=float, nargs="+", default=None,
+                        help="the technique classifier's regularisation values to choose among (after --narrow)")
     parser.add_argument("--fold-ensemble", action="store_true",
                         help="ship the five fold taggers of each seed and snapshot (their mean) instead of training "
                              "one more on all articles")
@@ -1042,6 +1046,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_arguments(argv)
     if args.narrow:
         narrow_grids()
+    if args.classifier_c:
+        global CLASSIFIER_C
+        CLASSIFIER_C = tuple(args.classifier_c)
     import torch  # lazy: the `train` extra; the tests import this module without it
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))

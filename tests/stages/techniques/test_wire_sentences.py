@@ -21,15 +21,23 @@ QUOTE = ('President Anna Lind said the opposition plan was "a shameless betrayal
          'country" and promised to veto it on Friday.')
 
 
-@pytest.fixture(scope="module")
-def wire_pipeline():
-    return load_pipeline(["backbone", "attribution", "techniques"])
+MODELS = (None, "techniques_semeval23")  # the default model, and the one learnt from the 2023 labels
+
+
+def _pipeline(model_dir: str | None, **settings: str):
+    return load_pipeline(["backbone", "attribution", "techniques"],
+                         {"techniques": {**({"model_dir": model_dir} if model_dir else {}), **settings}})
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def wire_pipeline(request):
+    return _pipeline(request.param)
 
 
 def test_war_and_the_country_in_plain_wire_sentences_are_not_techniques(wire_pipeline):
     for point in ("precision", "recall"):
-        pipeline = wire_pipeline if point == "precision" else load_pipeline(
-            ["backbone", "attribution", "techniques"], {"techniques": {"operating_point": "recall"}})
+        pipeline = wire_pipeline if point == "precision" else _pipeline(
+            wire_pipeline.config["techniques"].get("model_dir"), operating_point="recall")
         analysis = pipeline.analyze(ArticleInfo(id="wire", text=WIRE, language="en"))
         flagged = {(t.technique, t.span.text.lower()) for t in analysis.techniques}
         assert not any(name == "Loaded_Language" and "war" in text.split() for name, text in flagged), flagged
@@ -39,7 +47,7 @@ def test_war_and_the_country_in_plain_wire_sentences_are_not_techniques(wire_pip
 
 
 def test_loaded_words_of_a_named_speaker_are_counted_as_hers(wire_pipeline):
-    pipeline = load_pipeline(["backbone", "attribution", "techniques"], {"techniques": {"operating_point": "recall"}})
+    pipeline = _pipeline(wire_pipeline.config["techniques"].get("model_dir"), operating_point="recall")
     analysis = pipeline.analyze(ArticleInfo(id="quote", text=QUOTE, language="en"))
     quoted = [t for t in analysis.techniques if QUOTE.index('"a shameless') <= t.span.start < QUOTE.index(" and prom")]
     assert quoted, "no technique in a loaded quotation"
@@ -49,3 +57,25 @@ def test_loaded_words_of_a_named_speaker_are_counted_as_hers(wire_pipeline):
         [t for t in analysis.techniques if t.attribution is not None])
     assert sum(summary.outlet_voice.values()) + sum(
         n for speakers in summary.quoted.values() for n in speakers.values()) == len(analysis.techniques)
+
+
+PARTIAL_QUOTES = (
+    'Foreign Minister Pavel Dorn said the talks in Geneva had been "useful and frank" and that both sides wanted '
+    '"a lasting ceasefire" before the winter.\n'
+    'Dorn called the proposal "a serious basis for negotiation", the ministry said in a statement.'
+)
+
+
+def test_partial_quotes_of_a_named_speaker_are_not_flagged_in_the_outlets_voice(wire_pipeline):
+    quoted = [(PARTIAL_QUOTES.index(phrase) - 1, PARTIAL_QUOTES.index(phrase) + len(phrase) + 1)
+              for phrase in ("useful and frank", "a lasting ceasefire", "a serious basis for negotiation")]
+
+    def on_quote(t) -> bool:
+        return any(start < t.span.end and t.span.start < end for start, end in quoted)
+
+    analysis = wire_pipeline.analyze(ArticleInfo(id="partial", text=PARTIAL_QUOTES, language="en"))
+    assert analysis.attributions, "the speaker's words were not attributed"
+    assert not [t for t in analysis.techniques if on_quote(t)], analysis.techniques  # the default point: none
+    recall = _pipeline(wire_pipeline.config["techniques"].get("model_dir"), operating_point="recall")
+    triage = recall.analyze(ArticleInfo(id="partial", text=PARTIAL_QUOTES, language="en"))
+    assert all(t.attribution is not None and t.speaker for t in triage.techniques if on_quote(t))
