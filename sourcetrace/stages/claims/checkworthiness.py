@@ -27,7 +27,8 @@ import numpy as np
 
 from sourcetrace._ml.embedder import load_embedder
 from sourcetrace._ml.onnx import onnx_session, wordpiece_tokenizer
-from sourcetrace._ml.weights import MODELS_DIR
+from sourcetrace._ml.shared_encoder import DIMENSIONS
+from sourcetrace._ml.weights import MODELS_DIR, check_sha256
 from sourcetrace.errors import ConfigurationError
 
 MODEL_DIR = MODELS_DIR / "checkworthiness"
@@ -70,6 +71,67 @@ class MinilmScorer:
             (probability,) = self.session.run(["probability"], {"input_ids": ids, "attention_mask": np.ones_like(ids)})
             out[index] = probability.reshape(-1)[0]
         return out
+
+
+# the head over the shared MiniLM pass: the upper MiniLM layers, fine-tuned, as an ONNX graph (int8)
+TOP_FILE = "top-int8.onnx"
+# a claim's first word pieces that the head reads (training read as many of each sentence)
+MAX_PIECES = 128
+
+
+def claim_pieces(encoding: Any, fragments: Sequence[tuple[int, int]], layer: int,
+                 limit: int = MAX_PIECES) -> np.ndarray:
+    """The shared pass's layer-`layer` vectors of the word pieces inside a claim's fragments, in text order, at most
+    `limit`: for a claim that is a whole sentence, the vectors of that sentence encoded alone; for a part of a
+    sentence (a quotation's content), the part's pieces as the sentence put them in context."""
+    offsets = encoding.offsets
+    inside = np.zeros(len(offsets), dtype=bool)
+    for start, end in fragments:
+        inside |= (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+    return encoding.pieces[layer][inside][:limit]
+
+
+class TopLayersScorer:
+    """The check-worthiness head on onnxruntime: the upper MiniLM layers, fine-tuned, over a claim's word-piece
+    vectors from the shared pass's layer `layer`, then a mean over the pieces and a logit."""
+
+    def __init__(self, model_path: Path, layer: int, limit: int = MAX_PIECES, threads: int | None = None) -> None:
+        self.layer = layer
+        self.limit = limit
+        self.session = onnx_session(model_path, threads)
+
+    def score_pieces(self, pieces: np.ndarray) -> float:
+        """One claim per call: an int8 graph quantizes its activations with one scale over the whole input
+        tensor (DynamicQuantizeLinear), so a claim batched with others would score differently."""
+        pieces = np.asarray(pieces, dtype=np.float32)[: self.limit]
+        if len(pieces) == 0:  # a claim with no word piece (no text): the graph needs one row
+            pieces = np.zeros((1, DIMENSIONS), dtype=np.float32)
+        (probability,) = self.session.run(["probability"], {"pieces": np.ascontiguousarray(pieces[None])})
+        return float(probability.reshape(-1)[0])
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Texts scored outside an analysis: each encoded alone by the shared encoder (as a sentence of an article
+        is), then through the head."""
+        return np.array([self.score_pieces(pieces) for pieces in text_pieces(texts, self.layer, self.limit)],
+                        dtype=np.float32)
+
+
+def text_pieces(texts: Sequence[str], layer: int, limit: int = MAX_PIECES) -> list[np.ndarray]:
+    """The shared pass's layer-`layer` vectors of each text encoded alone (one window, as an article's sentence
+    is), at most `limit` per text. The pass batches only texts of equal length, so a text's vectors do not
+    depend on the other texts."""
+    from sourcetrace._ml.shared_encoder import load_shared_encoder
+
+    encoder = load_shared_encoder()
+    encoder.require_layers([layer])
+    texts = [text if text and text.strip() else " " for text in texts]
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for text in texts:
+        spans.append((position, position + len(text)))
+        position += len(text) + 1
+    encoding = encoder.encode_spans("\n".join(texts), spans)
+    return [claim_pieces(encoding, [span], layer, limit) for span in spans]
 
 
 NGRAM_SETTINGS = "ngrams.json"
@@ -163,8 +225,9 @@ class CheckworthinessModel:
         minilm_config = self.config.get("minilm") or {}
         # minilm=False: the n-gram model alone (no MiniLM pass over every claim; the `fast` profile)
         self.minilm_weight = float(minilm_config.get("weight", 0.0)) if minilm else 0.0
-        self.minilm = MinilmScorer(model_dir / minilm_config["file"], int(minilm_config.get("max_len", 96))) \
-            if self.minilm_weight > 0 else None
+        self.minilm = _minilm_scorer(model_dir, minilm_config) if self.minilm_weight > 0 else None
+        # the layer of the shared MiniLM pass that the head reads (None: the MiniLM half runs its own encoder)
+        self.shared_layer: int | None = self.minilm.layer if isinstance(self.minilm, TopLayersScorer) else None
         self.name = str(self.config.get("name", "checkworthiness"))
         self.version = str(self.config.get("version", "1"))
         if minilm_config and self.minilm is None:
@@ -173,8 +236,11 @@ class CheckworthinessModel:
             # the n-gram model's own cut, chosen on held-out train before the MiniLM was added (version 2)
             self.threshold = float(self.config.get("ngram_threshold", self.threshold))
 
-    def score(self, texts: Sequence[str], shapes: Sequence[str] | None = None) -> np.ndarray:
-        """Probability that each text is check-worthy. `shapes` (from `shape_of` on parsed tokens) saves a parse."""
+    def score(self, texts: Sequence[str], shapes: Sequence[str] | None = None,
+              pieces: Sequence[np.ndarray | None] | None = None) -> np.ndarray:
+        """Probability that each text is check-worthy. `shapes` (from `shape_of` on parsed tokens) saves a parse;
+        `pieces` (from `claim_pieces` over the article's shared pass, at the model's `shared_layer`) saves
+        encoding the texts again: a text whose pieces are None is encoded alone."""
         texts = [text if text and text.strip() else " " for text in texts]
         if not texts:
             return np.zeros(0, dtype=np.float32)
@@ -182,8 +248,18 @@ class CheckworthinessModel:
         probabilities = self.classifier.predict_proba(features)[:, 1].astype(np.float32)
         if self.minilm is not None:
             # the average (weight chosen on held-out train) of the n-gram model and the fine-tuned MiniLM
-            probabilities = (1 - self.minilm_weight) * probabilities + self.minilm_weight * self.minilm.score(texts)
+            probabilities = (1 - self.minilm_weight) * probabilities + self.minilm_weight * self._minilm_scores(
+                texts, pieces)
         return probabilities.astype(np.float32)
+
+    def _minilm_scores(self, texts: list[str], pieces: Sequence[np.ndarray | None] | None) -> np.ndarray:
+        if not isinstance(self.minilm, TopLayersScorer) or pieces is None:
+            return self.minilm.score(texts)
+        missing = [index for index, vectors in enumerate(pieces) if vectors is None]
+        encoded = dict(zip(missing, text_pieces([texts[i] for i in missing], self.minilm.layer, self.minilm.limit)))\
+            if missing else {}
+        return np.array([self.minilm.score_pieces(vectors if vectors is not None else encoded[index])
+                         for index, vectors in enumerate(pieces)], dtype=np.float32)
 
     def featurize(self, texts: list[str], shapes: list[str] | None = None):  # noqa: ANN201 - a sparse matrix
         from scipy.sparse import csr_matrix, hstack
@@ -197,6 +273,20 @@ class CheckworthinessModel:
         if self.embedding_weight > 0:
             parts.append(csr_matrix(load_embedder().encode(texts) * self.embedding_weight))
         return hstack(parts).tocsr() if len(parts) > 1 else parts[0]
+
+
+def _minilm_scorer(model_dir: Path, settings: dict[str, Any]) -> TopLayersScorer | MinilmScorer:
+    """The MiniLM half of the average: the head over the shared pass when the config names its layer (its file
+    checked against the config's SHA-256), else a whole fine-tuned MiniLM classifier."""
+    path = model_dir / settings["file"]
+    if not path.is_file():
+        raise ConfigurationError(f"{path}: the check-worthiness MiniLM file is missing")
+    if settings.get("shared_layer"):
+        if not settings.get("sha256"):
+            raise ConfigurationError(f"{model_dir / 'config.json'}: the MiniLM head has no sha256")
+        check_sha256(path, str(settings["sha256"]), f"the check-worthiness head of {model_dir / 'config.json'}")
+        return TopLayersScorer(path, int(settings["shared_layer"]), int(settings.get("max_pieces", MAX_PIECES)))
+    return MinilmScorer(path, int(settings.get("max_len", 96)))
 
 
 @functools.lru_cache(maxsize=2)
