@@ -31,10 +31,11 @@ from typing import Any
 import yaml
 from pydantic import Field
 
+from sourcetrace._ml.shared_encoder import shared_encoding
 from sourcetrace.analysis import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
 from sourcetrace.pipeline.languages.cyrillic import CYRILLIC
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, language_name, register_stage
-from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model, shape_of
+from sourcetrace.stages.claims.checkworthiness import claim_pieces, load_checkworthiness_model, shape_of
 from sourcetrace.stages.claims.quantities import find_cyrillic_quantities, find_quantities
 
 DATA_DIR = Path(__file__).resolve().parent
@@ -140,6 +141,8 @@ class ClaimExtractor:
         self.model = None
         if settings.checkworthiness:
             self.model = load_checkworthiness_model(minilm=settings.checkworthiness_minilm)
+        # the check-worthiness head reads the shared MiniLM pass: the pipeline runs it with this layer
+        self.shared_layers = (self.model.shared_layer,) if self.model is not None and self.model.shared_layer else ()
 
     def models(self) -> dict[str, str]:
         if self.model is None:
@@ -148,6 +151,7 @@ class ClaimExtractor:
 
     def process(self, documents: Sequence[Document]) -> None:
         pending: list[tuple[Claim, str, float]] = []
+        pieces: list[Any] = []  # per pending claim, its word-piece vectors from the shared pass (or None)
         for document in documents:
             unscored = document.analysis.article.language in CYRILLIC
             if unscored and self.model is not None:  # the model is English: no score rather than a guess
@@ -161,10 +165,14 @@ class ClaimExtractor:
                     continue
                 # the claim's shape from the article's parse: no second parse of the claim text
                 pending.append((claim, shape_of(self._tokens(document, claim.span)), factor))
+                if self.shared_layers:
+                    vectors = claim_pieces(shared_encoding(document), _pieces(claim.span), self.shared_layers[0])
+                    pieces.append(vectors if len(vectors) else None)
         if self.model is not None and pending:
             # one batched call for every claim of the batch
             scores = self.model.score([_fragment_text(claim) for claim, _, _ in pending],
-                                      shapes=[shape for _, shape, _ in pending])
+                                      shapes=[shape for _, shape, _ in pending],
+                                      pieces=pieces if self.shared_layers else None)
             for (claim, _, factor), score in zip(pending, scores):
                 claim.checkworthiness = round(float(score) * factor, 4)
 
