@@ -184,18 +184,20 @@ class ClaimExtractor:
         if doc is None:
             return []
         candidates: list[tuple[list[tuple[int, int]], Attribution | None]] = []
-        covered: list[tuple[int, int]] = []
+        covered = bytearray(len(text) + 1)  # 1 where some attribution's part lies
+        sentence_ends = [sentence.end for sentence in analysis.sentences]
         for attribution in analysis.attributions:
             for part in (attribution.source, attribution.cue, attribution.content, attribution.channel):
                 if part is not None:
-                    covered.extend(_pieces(part))
+                    for s, e in _pieces(part):
+                        covered[s:e] = b"\x01" * max(e - s, 0)
             author = attribution.source_kind == "author"
             if attribution.statement_kind == "declined":
                 continue  # "declined to comment": nothing was claimed
-            for pieces in self._split_by_sentence(analysis, _pieces(attribution.content)):
+            for pieces in self._split_by_sentence(analysis, sentence_ends, _pieces(attribution.content)):
                 candidates.append((pieces, None if author else attribution))
         for sentence in analysis.sentences:
-            if not any(_overlaps(sentence.start, sentence.end, s, e) for s, e in covered):
+            if 1 not in covered[sentence.start : sentence.end]:
                 candidates.append(([(sentence.start, sentence.end)], None))
 
         claims: list[tuple[Claim, float]] = []
@@ -219,15 +221,20 @@ class ClaimExtractor:
         return claims
 
     @staticmethod
-    def _split_by_sentence(analysis: Analysis, pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-        """The content's pieces grouped by the sentence they fall in (a quote of two sentences: two claims)."""
-        groups: list[list[tuple[int, int]]] = []
-        for sentence in analysis.sentences:
-            inside = [(max(s, sentence.start), min(e, sentence.end)) for s, e in pieces
-                      if _overlaps(s, e, sentence.start, sentence.end)]
-            if inside:
-                groups.append(inside)
-        return groups or [pieces]
+    def _split_by_sentence(analysis: Analysis, sentence_ends: list[int],
+                           pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+        """The content's pieces grouped by the sentence they fall in (a quote of two sentences: two claims);
+        `sentence_ends` are the sentences' end offsets, in order, to find them by bisection."""
+        sentences = analysis.sentences
+        by_sentence: dict[int, list[tuple[int, int]]] = {}
+        for s, e in pieces:
+            index = bisect_right(sentence_ends, s)  # the first sentence ending after the piece starts
+            while index < len(sentences) and sentences[index].start < e:
+                sentence = sentences[index]
+                if _overlaps(s, e, sentence.start, sentence.end):
+                    by_sentence.setdefault(index, []).append((max(s, sentence.start), min(e, sentence.end)))
+                index += 1
+        return [by_sentence[index] for index in sorted(by_sentence)] or [pieces]
 
     def _tokens(self, document: Document, span: Span) -> list[Any]:
         tokens: list[Any] = []
