@@ -5,9 +5,12 @@ is a logistic regression over TF-IDF word and character n-grams joined with TF-I
 "shape": its tokens as part-of-speech tags, or as entity labels inside named entities, from the spaCy backbone
 ("We created 22 million jobs" -> "PRP VBD E_CARDINAL E_CARDINAL NNS"), which carries what makes a sentence
 checkable (numbers, dates, named actors, past tense) beyond the words a debate happened to use. Its probability
-is averaged with that of all-MiniLM-L6-v2 fine-tuned as a classifier on the same data
-(`python -m training.claims.checkworthiness_minilm`), shipped as int8 ONNX and run with onnxruntime (no torch);
-the weight of each and the threshold were chosen on held-out train sentences.
+is averaged with that of a MiniLM head (`python -m training.claims.checkworthiness_top`): the upper layers of
+all-MiniLM-L6-v2, fine-tuned over the word-piece vectors that the article's shared MiniLM pass
+(`sourcetrace._ml.shared_encoder`) computes anyway, shipped as an int8 ONNX graph of those layers alone and run with
+onnxruntime (no torch, no second encoder over the claims); the weight of each and the threshold were chosen on
+held-out train sentences. `MinilmScorer` runs a model folder whose MiniLM half is a whole fine-tuned encoder
+instead (a config without `shared_layer`, as `python -m training.claims.checkworthiness_minilm` writes).
 Weights and their card live in `sourcetrace/data/models/checkworthiness/`; loading is once per process
 (`load_checkworthiness_model`). The n-gram model is stored without pickle: `ngrams.json` (each TF-IDF
 vectorizer's settings) and `ngrams.npz` (their vocabularies, IDF weights and the classifier's coefficients),
