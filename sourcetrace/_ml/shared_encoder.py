@@ -54,27 +54,11 @@ def layer_output(layer: int) -> str:
 
 
 def with_layer_outputs(model_path: Path, layers: Iterable[int]) -> bytes:
-    """The model at `model_path`, serialized, with the outputs of the given intermediate layers added to its graph;
-    without the last layer among them, the graph ends at the deepest one asked for (onnxruntime would otherwise
-    run every layer whatever the outputs fetched)."""
-    import onnx
-    import onnx.utils
+    """The model at `model_path`, serialized, whose outputs are the vectors after each of the given layers; the
+    graph ends at the deepest one (onnxruntime would otherwise run every layer whatever the outputs fetched)."""
+    from sourcetrace._ml.onnx_graph import graph_with_outputs
 
-    model = onnx.load(str(model_path))
-    layers = sorted(set(layers))
-    if layers and LAYERS not in layers:
-        inputs = [tensor.name for tensor in model.graph.input]
-        model = onnx.utils.Extractor(model).extract_model(inputs, [layer_output(layer) for layer in layers])
-        return model.SerializeToString()
-    produced = {name for node in model.graph.node for name in node.output}
-    present = {output.name for output in model.graph.output}
-    for layer in layers:
-        name = layer_output(layer)
-        if name not in produced:
-            raise ValueError(f"{model_path}: no tensor {name}; cannot read layer {layer}")
-        if name not in present:
-            model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
-    return model.SerializeToString()
+    return graph_with_outputs(model_path, [layer_output(layer) for layer in sorted(set(layers))])
 
 
 @dataclass
