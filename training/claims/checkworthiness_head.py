@@ -16,9 +16,11 @@ perceptron over them; its probability is averaged with that of the n-gram model 
 
 - 5-fold stratified cross-validation over all of train chooses the head, the weight of the average and the
   threshold, on out-of-fold probabilities; the spread of the folds' F1 is the noise the choice is read against;
-- the held-out tenth of the n-gram model (`heldout_ids.txt`) compares the chosen head with the shipped
-  fine-tuned MiniLM (`minilm-int8.onnx` in `--model-dir`, trained on the other nine tenths), each averaged with
-  the n-gram model fitted on those nine tenths.
+- the held-out tenth of the n-gram model (`heldout_ids.txt`) compares the chosen head with a whole fine-tuned
+  MiniLM (`minilm-int8.onnx` in `--model-dir`, as `python -m training.claims.checkworthiness_minilm` writes it,
+  trained on the other nine tenths), each averaged with the n-gram model fitted on those nine tenths. The shipped
+  folder's MiniLM half is a head over the shared pass instead (`training.claims.checkworthiness_top`): give
+  `--model-dir` a folder that the fine-tuning command wrote.
 
 The dev file is never read here.
 """
