@@ -3,8 +3,8 @@ invariant way the pipeline runs it now and the old batched way, on the same arti
 
 - parse: spaCy with blis matrix products (rows independent of the batch) against numpy's OpenBLAS ones;
 - attribution tagger: one window per ONNX call against padded batches of 16 windows;
-- check-worthiness MiniLM: one claim per ONNX call against padded batches of 64 claims;
-- sentence embedder: batches of equal-length texts (no padding) against padded batches of 64.
+- sentence embedder (the shared MiniLM pass that the check-worthiness and techniques heads read runs the same
+  way): batches of equal-length texts (no padding) against padded batches of 64.
 
 Each pair is timed in turn, `--repeats` times, and the median reported; the whole analysis of the same articles
 (the way it runs now) is timed too, so that the extra seconds of the parts it runs read as a share of it (the
@@ -53,16 +53,14 @@ def padded_tagger_windows(tagger, texts: list[str], batch_size: int = 16) -> Non
         tagger.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
 
 
-def padded_batches(session, tokenizer, texts: list[str], output: str, token_types: bool,  # noqa: ANN001
-                   batch_size: int = 64) -> None:
-    """The old way of the check-worthiness scorer and the embedder: texts sorted by length, padded batches."""
+def padded_batches(session, tokenizer, texts: list[str], output: str, batch_size: int = 64) -> None:  # noqa: ANN001
+    """The old way of the embedder: texts sorted by length, padded batches."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for start in range(0, len(order), batch_size):
         encodings = tokenizer.encode_batch([texts[i] or " " for i in order[start : start + batch_size]])
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64)}
-        if token_types:
-            feed["token_type_ids"] = np.zeros_like(ids)
+        feed = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.zeros_like(ids)}
         session.run([output], feed)
 
 
@@ -88,7 +86,6 @@ def main() -> None:
     from sourcetrace.api import make_article
     from sourcetrace.pipeline.backbone import MODEL_PACKAGE, load_spacy
     from sourcetrace.pipeline.run import load_pipeline
-    from sourcetrace.stages.claims.checkworthiness import load_checkworthiness_model
 
     records = real_articles(args.articles)
     texts = [record["text"] for record in records]
@@ -106,7 +103,6 @@ def main() -> None:
     openblas_nlp = spacy.load(MODEL_PACKAGE)
     set_current_ops(NumpyOps(use_blis=True))
     tagger = next(stage for stage in pipeline.stages if stage.name == "attribution").tagger
-    scorer = load_checkworthiness_model().minilm
     embedder = load_embedder()
     padded_tokenizer = wordpiece_tokenizer(MAX_TOKENS)
     factchecks = next((stage for stage in pipeline.stages if stage.name == "factchecks"), None)
@@ -117,12 +113,8 @@ def main() -> None:
                   lambda: list(openblas_nlp.pipe(texts, batch_size=32))),
         "attribution tagger": (lambda: tagger.piece_probabilities(texts),
                                lambda: padded_tagger_windows(tagger, texts)),
-        "check-worthiness MiniLM": (lambda: scorer.score(claims),
-                                    lambda: padded_batches(scorer.session, scorer.tokenizer, claims, "probability",
-                                                           token_types=False)),
         "sentence embedder": (lambda: embedder.encode(claims),
-                              lambda: padded_batches(embedder.session, padded_tokenizer, claims, "last_hidden_state",
-                                                     token_types=True)),
+                              lambda: padded_batches(embedder.session, padded_tokenizer, claims, "last_hidden_state")),
     }
     seconds: dict[str, dict[str, list[float]]] = {name: {"invariant": [], "batched": []} for name in parts}
     analysis_seconds = []
