@@ -44,7 +44,7 @@ from sourcetrace.stages.attribution.learned import (
     tagger_source_runs,
 )
 from sourcetrace.stages.attribution.rules import Lexicon, RuleExtractor, quote_regions
-from sourcetrace.stages.attribution.tagger import AttributionTagger
+from sourcetrace.stages.attribution.tagger import load_tagger
 
 
 def _extent(text: str, fragments: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -202,7 +202,7 @@ def choose_stack(
     import numpy as np
 
     names = sorted({a.name for a in tuning_articles})
-    tagger = AttributionTagger(tagger_path)
+    tagger = load_tagger(tagger_path)
     tagged = dict(zip(names, tagger.token_probabilities([docs[name] for name in names])))
     by_name: dict[str, list[Any]] = {}
     for article in tuning_articles:
