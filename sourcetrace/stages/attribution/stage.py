@@ -48,7 +48,7 @@ from sourcetrace.stages.attribution.rules import (
     quote_regions,
     subtree_range,
 )
-from sourcetrace.stages.attribution.tagger import TAGGER_FILE, AttributionTagger
+from sourcetrace.stages.attribution.tagger import TAGGER_FILE, AttributionTagger, TopLayersTagger, load_tagger
 
 
 class AttributionExtractor:
@@ -70,11 +70,14 @@ class AttributionExtractor:
         if settings.model and model_file.exists():
             self.learned = LearnedExtractor(model_file, prefer_rules=settings.prefer_rules)
         # the MiniLM token tagger whose probabilities the stacked ranker reads (`{"tagger": false}`: ranker alone)
-        self.tagger: AttributionTagger | None = None
+        self.tagger: AttributionTagger | TopLayersTagger | None = None
         tagger_file = model_file.parent / TAGGER_FILE
         if self.learned is not None and self.learned.stack is not None and settings.tagger:
             if tagger_file.exists():
-                self.tagger = AttributionTagger(tagger_file)
+                self.tagger = load_tagger(tagger_file)
+        # the layers of the shared MiniLM pass the tagger reads: the pipeline runs that pass after the parse
+        self.shared_layers: tuple[int, ...] = (
+            self.tagger.shared_layers if isinstance(self.tagger, TopLayersTagger) else ())
 
     def models(self) -> dict[str, str]:
         if self.learned is None:
@@ -87,9 +90,10 @@ class AttributionExtractor:
         self.cyrillic.process([d for d in documents if d.analysis.article.language in CYRILLIC])
         documents = [d for d in documents if d.analysis.article.language not in CYRILLIC]
         parsed = [document for document in documents if document.doc is not None]
-        # the tagger runs once over the whole batch (its windows are batched across articles)
         tagged = None
-        if self.tagger is not None and parsed:
+        if isinstance(self.tagger, TopLayersTagger):
+            tagged = [self.tagger.document_probabilities(d) for d in parsed]
+        elif self.tagger is not None and parsed:
             tagged = self.tagger.token_probabilities([d.doc for d in parsed])
         for position, document in enumerate(parsed):
             # the backbone parsed document.text, and spaCy keeps every character: it is doc.text
