@@ -82,3 +82,13 @@ def test_fold_scores_are_reported_with_their_spread():
 
     spread = _mean_spread([{"span_f1": 0.4}, {"span_f1": 0.5}, {"span_f1": 0.6}])
     assert spread["span_f1"] == {"mean": 0.5, "sd": 0.1, "min": 0.4, "max": 0.6}
+
+
+def test_a_classifier_over_other_layers_names_every_layer_the_model_reads():
+    from training.techniques.train import parse_arguments, shared_layers_meta
+
+    common = ["--data", "d", "--out", "o", "--cache", "c", "--shared-layers", "3"]
+    assert shared_layers_meta(parse_arguments(common)) == {"shared_layers": [3]}
+    assert shared_layers_meta(parse_arguments(common + ["--classifier-layers", "3"])) == {"shared_layers": [3]}
+    assert shared_layers_meta(parse_arguments(common + ["--classifier-layers", "6", "3"])) == {
+        "shared_layers": [3, 6], "tagger_layers": [3], "classifier_layers": [6, 3]}

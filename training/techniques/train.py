@@ -467,6 +467,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--shared-layers", type=int, nargs="+", default=[],
                         help="the tagger reads these layers of the shared MiniLM pass side by side (each sentence "
                              "alone, as in an analysis; encode_layers.py caches them); replaces --layers")
+    parser.add_argument("--classifier-layers", type=int, nargs="+", default=[],
+                        help="shared-pass layers the technique classifier's span and sentence vectors come from "
+                             "(default: the tagger's --shared-layers); meta `shared_layers` then holds both")
     parser.add_argument("--encoder-file", type=Path, default=None,
                         help="an exported encoder (encoder_export.py; its tokenizer beside it) instead of "
                              "MiniLM; --layers then records how many layers it kept")
@@ -522,6 +525,8 @@ class TrainingRun:
     examples: dict[str, tuple[EncodedText, np.ndarray, np.ndarray]]
     kept: dict[str, Any]
     gold_2023: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # the labels in 2023 names
+    # the vectors the technique classifier reads (`--classifier-layers`); the tagger's when none are given
+    classifier_encoded: dict[str, EncodedText] = field(default_factory=dict)
     out_of_fold: dict[str, np.ndarray] = field(default_factory=dict)
 
     def seconds(self) -> float:
@@ -550,6 +555,9 @@ def load_training_run(args: argparse.Namespace) -> TrainingRun:
     folds = fold_ids(ids, args.seed)
     print(f"{len(ids)} training articles in {FOLDS} folds, {len(held)} held out", flush=True)
     encoded = encode_all(articles, args.cache, args.layers, args.encoder_file, args.shared_layers)
+    classifier_layers = list(args.classifier_layers or args.shared_layers)
+    classifier_encoded = (encode_all(articles, args.cache, args.layers, None, classifier_layers)
+                          if classifier_layers != list(args.shared_layers) else encoded)
     print(f"encoded in {time.time() - started:.0f}s", flush=True)
     classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
     gold_spans = {i: [(s, e) for _, s, e in labels.get(i, [])] for i in ids}
@@ -557,7 +565,7 @@ def load_training_run(args: argparse.Namespace) -> TrainingRun:
     meta = {
         "version": args.version, "classes": classes, "threshold": 0.5, "gap": 1, "min_chars": 2,
         "temperature": 1.0, "platt": [1.0, 0.0], "extra_features": EXTRA_FEATURES,
-        **({"shared_layers": list(args.shared_layers)} if args.shared_layers else {"encoder_layers": args.layers}),
+        **(shared_layers_meta(args) if args.shared_layers else {"encoder_layers": args.layers}),
         "bow_features": BOW_FEATURES, "bow_weight": BOW_WEIGHT,
     }
     kept: dict[str, Any] = {}
@@ -577,7 +585,17 @@ def load_training_run(args: argparse.Namespace) -> TrainingRun:
     return TrainingRun(args=args, started=started, articles=articles, labels=labels, ids=ids, folds=folds,
                        fold_of={i: k for k, test in enumerate(folds) for i in test}, encoded=encoded,
                        classes=classes, gold_spans=gold_spans, model=model, examples=examples, kept=kept,
-                       gold_2023={i: gold_2023.get(i, []) for i in ids})
+                       gold_2023={i: gold_2023.get(i, []) for i in ids}, classifier_encoded=classifier_encoded)
+
+
+def shared_layers_meta(args: argparse.Namespace) -> dict[str, list[int]]:
+    """Meta `shared_layers` (every layer the model reads from the shared pass, side by side in that order), with
+    `tagger_layers` and `classifier_layers` when the classifier reads other layers than the tagger."""
+    tagger, classifier = list(args.shared_layers), list(args.classifier_layers or args.shared_layers)
+    if classifier == tagger:
+        return {"shared_layers": tagger}
+    return {"shared_layers": sorted(set(tagger) | set(classifier)), "tagger_layers": tagger,
+            "classifier_layers": classifier}
 
 
 def train_taggers(run: TrainingRun) -> tuple[dict[str, np.ndarray], int]:
@@ -635,7 +653,8 @@ class ClassifierRows:
         self.run = run
         self.with_gold = [i for i in run.ids if run.gold_spans[i]]
         dense = np.concatenate([
-            np.stack([span_features(run.articles[i], run.encoded[i], s, e, article_word_counts(run.articles[i]))
+            np.stack([span_features(run.articles[i], run.classifier_encoded[i], s, e,
+                                    article_word_counts(run.articles[i]))
                       for s, e in run.gold_spans[i]]) for i in self.with_gold])
         self.mean, self.scale = dense.mean(axis=0), dense.std(axis=0) + 1e-6
         self.gold_rows = {i: self.inputs(i, run.gold_spans[i]) for i in self.with_gold}
@@ -645,7 +664,7 @@ class ClassifierRows:
         self.matched_targets: dict[str, np.ndarray] = {}
 
     def inputs(self, i: str, spans: list[tuple[int, int]]) -> object:
-        return classifier_inputs(self.run.articles[i], self.run.encoded[i], spans, self.mean, self.scale,
+        return classifier_inputs(self.run.articles[i], self.run.classifier_encoded[i], spans, self.mean, self.scale,
                                  BOW_FEATURES, BOW_WEIGHT)
 
     def fit(self, train_ids: list[str], c: float, predicted: bool = False) -> LogisticRegression:
@@ -941,6 +960,10 @@ def cross_validation_report(run: TrainingRun, evidence: dict[str, Any], scores: 
     precision_cut = next((cut for cut in PRECISION_CUTS
                           if shown_precision(kept_at(cut, run.ids), run.gold_2023) >= PRECISION_TARGET),
                          PRECISION_CUTS[-1])
+    if run.args.report is not None:  # every out-of-fold span with its score, to score any cut with `evaluate`
+        run.args.report.with_suffix(".oof-scored.tsv").write_text("".join(
+            f"{i}\t{name}\t{start}\t{end}\t{score:.4f}\n" for (i, start, end, name), score in spans),
+            encoding="utf-8")
     report: dict[str, Any] = {"folds": FOLDS, "fold_seed": run.args.seed, "articles": len(run.ids),
                               "not_emitted": sorted(rare), "precision_target": PRECISION_TARGET,
                               "operating_points": {}}
@@ -1006,7 +1029,7 @@ def save_model(run: TrainingRun, rows: ClassifierRows, decoding: Decoding, weigh
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps({"version": args.version, "data": str(args.data or args.ptc),
                                            "taxonomy": args.taxonomy,
-                                           **({"shared_layers": list(args.shared_layers)} if args.shared_layers
+                                           **(shared_layers_meta(args) if args.shared_layers
                                               else {"encoder_layers": args.layers}),
                                            **decoding.report}, indent=1), encoding="utf-8")
     print(f"saved {args.out} in {run.seconds():.0f}s: {json.dumps(model.meta)}")

@@ -199,6 +199,13 @@ def classifier_inputs(text: str, encoded: EncodedText, spans: Sequence[tuple[int
 
 # --- the model ---------------------------------------------------------------------------------------------
 
+def layer_columns(encoded: EncodedText, layers: Sequence[int], chosen: Sequence[int]) -> EncodedText:
+    """The vectors of the `chosen` layers out of `encoded`, which holds `layers` side by side (equal widths)."""
+    width = encoded.vectors.shape[1] // len(layers)
+    columns = np.concatenate([np.arange(width) + width * list(layers).index(int(layer)) for layer in chosen])
+    return EncodedText(offsets=encoded.offsets, vectors=encoded.vectors[:, columns], sentence=encoded.sentence)
+
+
 def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """Same-padded 1-D convolution: x (n, c_in), weight (c_out, c_in, k) as torch stores it."""
     k = weight.shape[2]
@@ -269,6 +276,16 @@ class TechniqueModel:
                                   self.weights["edges.center"], self.weights["edges.start_weights"],
                                   self.weights["edges.end_weights"])
                       if "edges.start_weights" in self.weights and self.meta.get("edge_moves") else None)
+
+    def layer_views(self, encoded: EncodedText) -> tuple[EncodedText, EncodedText]:
+        """The tagger's and the classifier's piece vectors: where meta names `tagger_layers` or
+        `classifier_layers`, their columns of the shared pass's `shared_layers` (side by side in that order);
+        else the same vectors for both."""
+        shared = [int(layer) for layer in self.meta.get("shared_layers") or ()]
+        tagger, classifier = self.meta.get("tagger_layers"), self.meta.get("classifier_layers")
+        if not shared or (tagger is None and classifier is None):
+            return encoded, encoded
+        return layer_columns(encoded, shared, tagger or shared), layer_columns(encoded, shared, classifier or shared)
 
     def tagger_prefixes(self) -> list[str]:
         """Weight-name prefix of each tagger: one tagger, or an ensemble (meta `taggers`) whose mean is used."""
@@ -365,11 +382,13 @@ class TechniqueModel:
         z = float(np.dot(calibration["coef"], inputs) + calibration["intercept"])
         return float(1 / (1 + np.exp(-z)))
 
-    def scored_spans(self, text: str, encoded: EncodedText,
-                     probabilities: np.ndarray) -> list[tuple[int, int, np.ndarray, float]]:
-        """(start, end, P(technique | span), score) of each span found in one text, before `min_score`."""
+    def scored_spans(self, text: str, encoded: EncodedText, probabilities: np.ndarray,
+                     classifier_encoded: EncodedText | None = None) -> list[tuple[int, int, np.ndarray, float]]:
+        """(start, end, P(technique | span), score) of each span found in one text, before `min_score`.
+        `encoded`: the tagger's vectors; `classifier_encoded`: the classifier's, where they differ."""
         spans = self.move_edges(text, encoded, probabilities, self.decode(text, encoded, probabilities))
-        technique_probabilities = self.classify(text, encoded, [(s, e) for s, e, _ in spans])
+        technique_probabilities = self.classify(text, encoded if classifier_encoded is None else classifier_encoded,
+                                                [(s, e) for s, e, _ in spans])
         return [(start, end, row,
                  self.score(span_evidence(text, encoded, probabilities, start, end, self.span_score(mean_p), row,
                                           self.classes, self.meta["threshold"])))
@@ -383,20 +402,22 @@ class TechniqueModel:
         `encoded`: the article's word-piece vectors when a shared encoder pass has made them already (for a
         MiniLM model, all-MiniLM-L6-v2's output after meta `encoder_layers` layers, chunked at the same sentences,
         as `PieceEncoder.encode` gives); otherwise the model's own encoder makes them."""
-        encoded = encoded if encoded is not None else self.encoder.encode(text, sentences)
+        encoded, classifier_encoded = self.layer_views(
+            encoded if encoded is not None else self.encoder.encode(text, sentences))
         probabilities = self.piece_probabilities(encoded)
         if self.word_rates is not None:
             probabilities = self.word_rates.blend(text, encoded, probabilities)
         min_score = float(self.meta.get("min_score", 0.0))
         not_emitted = set(self.meta.get("not_emitted", ()))
         named = [(_split_merged(self.classes[int(row.argmax())], text[start:end]), start, end, round(score, 4))
-                 for start, end, row, score in self.scored_spans(text, encoded, probabilities) if score >= min_score]
+                 for start, end, row, score in self.scored_spans(text, encoded, probabilities, classifier_encoded)
+                 if score >= min_score]
         return merge_same_technique(text, [span for span in named if span[0] not in not_emitted])
 
     def classify_gold(self, text: str, sentences: Sequence[tuple[int, int]],
                       spans: Sequence[tuple[int, int]]) -> list[str]:
         """The 2023 technique of each given span (the SemEval technique-classification setting)."""
-        encoded = self.encoder.encode(text, sentences)
+        encoded = self.layer_views(self.encoder.encode(text, sentences))[1]
         probabilities = self.classify(text, encoded, spans)
         return [_split_merged(self.classes[int(row.argmax())], text[s:e]) for (s, e), row in zip(spans, probabilities)]
 
