@@ -140,8 +140,9 @@ class TopLayersTagger:
 
     def document_probabilities(self, document: Any) -> np.ndarray:
         """(tokens, roles, labels) for a pipeline Document with its parse, from its shared pass."""
-        from sourcetrace._ml.shared_encoder import shared_encoding
+        from sourcetrace._ml.shared_encoder import load_shared_encoder, shared_encoding
 
+        load_shared_encoder().require_layers(self.shared_layers)  # outside a pipeline nobody else has asked
         encoding = shared_encoding(document)
         return tokens_from_pieces(document.doc, self.piece_probabilities(encoding), encoding.offsets)
 
