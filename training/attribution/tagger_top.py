@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, required=True, help="folder for the trunk vectors")
     parser.add_argument("--out", type=Path, required=True, help=f"the folder to write {TAGGER_FILE} into")
     parser.add_argument("--layer", type=int, default=3, help="the shared pass's layer the tagger reads")
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=1000, help="optimiser steps (1,000: 2.4 epochs)")
     parser.add_argument("--batch-pieces", type=int, default=2048)
     parser.add_argument("--lr", type=float, default=1.5e-4)
     parser.add_argument("--seed", type=int, default=13)
