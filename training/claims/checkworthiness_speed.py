@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from sourcetrace._ml.shared_encoder import SharedEncoder
     from sourcetrace.stages.claims.checkworthiness import (
-        MODEL_DIR,
+        SHARED_MODEL_DIR,
         MinilmScorer,
         TopLayersScorer,
         load_checkworthiness_model,
@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> None:
 
     texts = [row.text for row in read_checkworthy_tsv(args.data / "CT24_checkworthy_english_dev.tsv")]
     texts = texts[: args.sentences]
-    settings = load_checkworthiness_model().config["minilm"]
+    settings = load_checkworthiness_model(SHARED_MODEL_DIR).config["minilm"]
     layer = int(settings["shared_layer"])
     whole = MinilmScorer(args.minilm, threads=1)
-    head = TopLayersScorer(MODEL_DIR / settings["file"], layer, threads=1)
+    head = TopLayersScorer(SHARED_MODEL_DIR / settings["file"], layer, threads=1)
     encoder = SharedEncoder(threads=1)
     encoder.require_layers([layer])
     spans, position = [], 0

@@ -35,6 +35,8 @@ from sourcetrace._ml.weights import MODELS_DIR, check_sha256
 from sourcetrace.errors import ConfigurationError
 
 MODEL_DIR = MODELS_DIR / "checkworthiness"
+# the alternative whose MiniLM half is a head over the shared pass (`checkworthiness_model_dir: checkworthiness_shared`)
+SHARED_MODEL_DIR = MODELS_DIR / "checkworthiness_shared"
 # the fine-tuned MiniLM classifier (int8 ONNX) whose probability is averaged with the TF-IDF model's
 MINILM_FILE = "minilm-int8.onnx"
 # only the tagger and the entity recogniser are needed for shapes

@@ -31,10 +31,12 @@ from typing import Any
 import yaml
 from pydantic import Field
 
-from sourcetrace._ml.shared_encoder import shared_encoding
+from sourcetrace._ml.shared_encoder import load_shared_encoder, shared_encoding
+from sourcetrace._ml.weights import shipped_or_given_folder
 from sourcetrace.analysis import Analysis, Attribution, Claim, Quantity, Span, TimeExpression, stable_id
 from sourcetrace.pipeline.languages.cyrillic import CYRILLIC
 from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, language_name, register_stage
+from sourcetrace.stages.claims.checkworthiness import MODEL_DIR as CHECKWORTHINESS_DIR
 from sourcetrace.stages.claims.checkworthiness import claim_pieces, load_checkworthiness_model, shape_of
 from sourcetrace.stages.claims.quantities import find_cyrillic_quantities, find_quantities
 
@@ -140,9 +142,13 @@ class ClaimExtractor:
         self.min_tokens = settings.min_tokens
         self.model = None
         if settings.checkworthiness:
-            self.model = load_checkworthiness_model(minilm=settings.checkworthiness_minilm)
-        # the check-worthiness head reads the shared MiniLM pass: the pipeline runs it with this layer
+            folder = shipped_or_given_folder(settings.checkworthiness_model_dir, CHECKWORTHINESS_DIR, "config.json",
+                                             "claims: checkworthiness_model_dir")
+            self.model = load_checkworthiness_model(folder, minilm=settings.checkworthiness_minilm)
+        # a check-worthiness head over the shared MiniLM pass: the pipeline runs the pass with this layer
         self.shared_layers = (self.model.shared_layer,) if self.model is not None and self.model.shared_layer else ()
+        if self.shared_layers:  # asked here too, for a stage used outside a pipeline
+            load_shared_encoder().require_layers(self.shared_layers)
 
     def models(self) -> dict[str, str]:
         if self.model is None:
@@ -361,6 +367,9 @@ class ClaimSettings(StageSettings):
     min_tokens: int = Field(4, ge=1, description="shorter sentences are not claims")
     checkworthiness: bool = Field(True, description="score each claim's check-worthiness")
     checkworthiness_minilm: bool = Field(True, description="the fine-tuned MiniLM half of that score")
+    checkworthiness_model_dir: str | None = Field(
+        None, description="a check-worthiness model's folder, or a shipped model's name (checkworthiness_shared: "
+        "the head over the shared MiniLM pass)")
 
 
 @register_stage("claims", requires=("backbone",), reads=("entities", "time", "attribution"), assigns=("claims",),

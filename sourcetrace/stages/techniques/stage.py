@@ -54,8 +54,8 @@ import yaml
 from pydantic import BeforeValidator, Field
 
 from sourcetrace._ml.shared_encoder import shared_encoding
+from sourcetrace._ml.weights import shipped_or_given_folder
 from sourcetrace.analysis import Attribution, Span, Technique, TechniqueSummary, stable_id
-from sourcetrace.errors import ConfigurationError
 from sourcetrace.pipeline.registry import Document, StageSettings, register_stage
 from sourcetrace.stages.techniques.edges import QUOTE_MARKS, EdgeChooser
 from sourcetrace.stages.techniques.encoder import (
@@ -627,14 +627,8 @@ class TechniqueSettings(StageSettings):
 def model_folder(settings: TechniqueSettings | Mapping[str, Any]) -> Path:
     """`model_dir`: a folder holding a techniques model, or the name of one shipped in sourcetrace/data/models/
     (`techniques_minilm`: the MiniLM model, cheaper than the default)."""
-    value = TechniqueSettings.of(settings, "techniques").model_dir or MODEL_DIR
-    folder = Path(str(value))
-    if not folder.is_absolute() and not folder.exists() and (MODEL_DIR.parent / folder).is_dir():
-        folder = MODEL_DIR.parent / folder
-    if not (folder / "meta.json").is_file():
-        raise ConfigurationError(f"techniques: model_dir {str(value)!r} holds no techniques model (meta.json); give "
-                                 "a folder, or the name of a shipped one such as techniques_minilm")
-    return folder
+    return shipped_or_given_folder(TechniqueSettings.of(settings, "techniques").model_dir, MODEL_DIR, "meta.json",
+                                   "techniques: model_dir")
 
 
 class TechniqueTagger:

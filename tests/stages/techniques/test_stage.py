@@ -329,9 +329,9 @@ def test_a_model_dir_without_a_model_is_a_clear_configuration_error(tmp_path):
     from sourcetrace.errors import ConfigurationError
     from sourcetrace.stages.techniques.stage import TechniqueTagger
 
-    with pytest.raises(ConfigurationError, match="model_dir 'techniques_mini' holds no techniques model"):
+    with pytest.raises(ConfigurationError, match="model_dir 'techniques_mini' holds no model"):
         TechniqueTagger({"model_dir": "techniques_mini"})
-    with pytest.raises(ConfigurationError, match="holds no techniques model"):
+    with pytest.raises(ConfigurationError, match="holds no model"):
         TechniqueTagger({"model_dir": str(tmp_path)})
 
 
