@@ -49,6 +49,15 @@ def piece_labels(offsets: list[tuple[int, int]], text: str, attributions: list[A
     return labels
 
 
+def role_loss(logits: Any, target: Any, loss_fn: Any, role_weights: Any) -> Any:
+    """The per-role losses of B/I/O logits (..., roles * 3) against labels (..., roles), weighted by
+    `role_weights` and scaled back to the sum of unweighted roles."""
+    per_role = logits.reshape(-1, len(ROLES), LABELS_PER_ROLE)
+    flat_target = target.reshape(-1, len(ROLES))
+    loss = sum(role_weights[r] * loss_fn(per_role[:, r], flat_target[:, r]) for r in range(len(ROLES)))
+    return loss / role_weights.sum() * len(ROLES)
+
+
 def windows(n: int, size: int) -> list[tuple[int, int]]:
     return [(start, min(n, start + size)) for start in range(0, max(n, 1), size)]
 
@@ -130,10 +139,7 @@ def main() -> None:
             mask[b, : n + 2] = 1
             target[b, 1 : n + 1] = torch.tensor(labels)
         logits = model(ids, mask)  # (batch, length, roles * 3)
-        per_role = logits.reshape(-1, len(ROLES), LABELS_PER_ROLE)
-        flat_target = target.reshape(-1, len(ROLES))
-        loss = sum(role_weights[r] * loss_fn(per_role[:, r], flat_target[:, r]) for r in range(len(ROLES)))
-        loss = loss / role_weights.sum() * len(ROLES)
+        loss = role_loss(logits, target, loss_fn, role_weights)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()

