@@ -144,6 +144,9 @@ def stack_rows(
 
 
 TAGGER_SOURCES = True  # the tagger's source runs are source options too
+# nested cues (inside another attribution's reported words, which PolNeAR never annotates) take their source and
+# content from the ranker alone: the tagger's marks there are the enclosing attribution's
+NESTED_BY_RANKER = True
 SOURCE_KINDS = True  # the source stacker sees the option's origin and cut
 CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choice model
 CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit, not a LogisticRegression
@@ -179,7 +182,7 @@ def fit_stack(
     from sklearn.linear_model import LogisticRegression
 
     stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options,
-                             "tagger_sources": TAGGER_SOURCES}
+                             "tagger_sources": TAGGER_SOURCES, "nested_by_ranker": NESTED_BY_RANKER}
     for role in ("cue", "source", "content"):
         features = [x for name in names for x in rows[name][role][0]]
         labels = [y for name in names for y in rows[name][role][1]]

@@ -1033,9 +1033,11 @@ class LearnedExtractor:
     def candidates(
         self, doc: Any, regions: list[tuple[int, int]], rule_candidates: list[Candidate],
         tagged: np.ndarray | None = None, text: str | None = None,
+        enclosing: list[tuple[int, int]] | None = None,
     ) -> list[Candidate]:
         """Attributions of one parsed doc; `tagged` is the token tagger's output for it (optional), `text` its
-        `doc.text` when the caller has it already."""
+        `doc.text` when the caller has it already; `enclosing`: character extents of reported words found
+        otherwise (a "Name: statement" line's statement), where speech verbs open nested attributions."""
         stack = self.stack if tagged is not None else None
         text = doc.text if text is None else text
         tokens = cue_candidates(doc)
@@ -1057,33 +1059,50 @@ class LearnedExtractor:
         rule_by_token.update({i: c for c in rule_candidates for i in c.extras.get("cue_tokens", ())
                               if i not in rule_by_token})
         chosen_cues = [(t, p) for t, p in zip(tokens, probabilities) if p >= threshold]
+        # nested cues (inside another attribution's reported words): with stackers fitted for it
+        # (`nested_by_ranker`), the ranker alone chooses their source and content, since the tagger's marks there
+        # are the enclosing attribution's (PolNeAR annotates no nesting), and a statement found otherwise
+        # (`enclosing`: a "Name: statement" line) opens nested attributions too
+        nested: set[int] = set()
         if stack is not None and self.rescue_nested:
-            chosen_cues = self._with_nested_cues(chosen_cues, tokens, ranker_probabilities)
+            by_ranker = bool(stack.get("nested_by_ranker"))
+            chosen_cues = self._with_nested_cues(chosen_cues, tokens, ranker_probabilities,
+                                                 (enclosing or []) if by_ranker else [])
+            if by_ranker:
+                nested = {t.i for t, _ in chosen_cues} - {t.i for t, p in zip(tokens, probabilities) if p >= threshold}
         # every cue's options scored in one call per classifier: the per-call overhead dominates otherwise
         content_sets = [content_options(t, text, regions, rule_by_token.get(t.i)) for t, _ in chosen_cues]
         if stack is not None and stack.get("tagger_options"):
             runs = tagger_content_runs(doc, tagged)
             for (token, _), options in zip(chosen_cues, content_sets):
-                options.extend(tagger_content_options(token, text, runs, options))
+                if token.i not in nested:
+                    options.extend(tagger_content_options(token, text, runs, options))
         source_sets = [source_options(t, text) for t, _ in chosen_cues]
         if stack is not None and stack.get("tagger_sources"):
             runs = tagger_source_runs(doc, tagged)
             for (token, _), options in zip(chosen_cues, source_sets):
-                options.extend(tagger_source_options(token, text, runs, options))
+                if token.i not in nested:
+                    options.extend(tagger_source_options(token, text, runs, options))
         content_scores = _score_sets(self.content_scorer, content_sets)
         source_scores = _score_sets(self.source_scorer, source_sets)
+        ranker_content_scores, ranker_source_scores = content_scores, source_scores
         source_threshold = self.source_threshold
         if stack is not None:
             content_scores = _restack_sets(stack["content"], content_scores, content_sets, tagged, doc, "content")
             source_scores = _restack_sets(stack["source"], source_scores, source_sets, tagged, doc, "source")
-            source_threshold = stack["source_threshold"]
         quotes = _trimmed(text, regions)
         result = []
-        for (token, probability), contents, c_scores, sources, s_scores in zip(
-            chosen_cues, content_sets, content_scores, source_sets, source_scores
+        for position, ((token, probability), contents, sources) in enumerate(
+            zip(chosen_cues, content_sets, source_sets)
         ):
             if not contents:
                 continue
+            if stack is not None and token.i not in nested:
+                c_scores, s_scores = content_scores[position], source_scores[position]
+                source_threshold = stack["source_threshold"]
+            else:
+                c_scores, s_scores = ranker_content_scores[position], ranker_source_scores[position]
+                source_threshold = self.source_threshold
             rule = rule_by_token.get(token.i)
             source = None
             if sources:
@@ -1158,10 +1177,11 @@ class LearnedExtractor:
     rescue_nested = True
 
     def _with_nested_cues(
-        self, chosen: list[tuple[Any, float]], tokens: list[Any], ranker_probabilities: np.ndarray
+        self, chosen: list[tuple[Any, float]], tokens: list[Any], ranker_probabilities: np.ndarray,
+        enclosing: list[tuple[int, int]],
     ) -> list[tuple[Any, float]]:
-        """Add the speech verbs with a subject, inside the complement clause of a chosen cue, that the ranker
-        alone takes (its own threshold) and the stacked tagger did not."""
+        """Add the speech verbs with a subject, inside the complement clause of a chosen cue or inside an
+        `enclosing` extent, that the ranker alone takes (its own threshold) and the stacked tagger did not."""
         chosen_at = {t.i for t, _ in chosen}
         added = []
         for token, probability in zip(tokens, ranker_probabilities):
@@ -1170,6 +1190,9 @@ class LearnedExtractor:
             if token.lemma_.lower() not in self.nested_cue_verbs:
                 continue
             if not any(c.dep_ in _SUBJECTS for c in token.children):
+                continue
+            if any(start <= token.idx < end for start, end in enclosing):
+                added.append((token, float(probability)))
                 continue
             node = token
             while node.head is not node and node.dep_ in ("ccomp", "conj", "xcomp"):

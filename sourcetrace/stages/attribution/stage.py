@@ -98,12 +98,14 @@ class AttributionExtractor:
         for position, document in enumerate(parsed):
             # the backbone parsed document.text, and spaCy keeps every character: it is doc.text
             candidates = self.rules.candidates(document.doc, document.text)
+            colon_lines = self.rules.colon_lines(document.doc, document.text)
             if self.learned is not None:
                 tags = tagged[position] if tagged is not None else None
                 candidates = self.learned.candidates(
-                    document.doc, quote_regions(document.text), candidates, tags, text=document.text)
+                    document.doc, quote_regions(document.text), candidates, tags, text=document.text,
+                    enclosing=[line.content_extent for line in colon_lines])
             # a colon line encloses what its own words attribute ("Warren: I Still Think ..."): those stay
-            candidates += [c for c in self.rules.colon_lines(document.doc, document.text)
+            candidates += [c for c in colon_lines
                            if not any(_touches(c, other) and not _nested_in(other, c) for other in candidates)]
             candidates = _with_dash_lines(candidates, self.rules.dash_lines(document.doc, document.text,
                                                                            self.describer))

@@ -1,0 +1,105 @@
+"""The trained attribution model's decoding (`sourcetrace.stages.attribution.learned`) with a token tagger's
+probabilities: which decisions the stacked tagger takes part in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
+from sourcetrace.stages.attribution.rules import Lexicon, RuleExtractor, quote_regions
+
+
+class _NoCue:
+    """A stand-in cue stacker that takes no cue word at all."""
+
+    def __init__(self, width: int) -> None:
+        self.n_features_in_ = width
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.ones(len(rows)), np.zeros(len(rows))])
+
+
+class _AgainstTheRanker:
+    """A stand-in stacker that ranks options in the reverse order of the ranker (its first column, the ranker's
+    logit): whatever it decides is visibly not the ranker's choice."""
+
+    def __init__(self, width: int) -> None:
+        self.n_features_in_ = width
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        positive = 1.0 / (1.0 + np.exp(np.asarray(rows, dtype=np.float64)[:, 0]))
+        return np.column_stack([1 - positive, positive])
+
+
+def _outer_only_tags(doc, source: int, cue: int, content_from: int) -> np.ndarray:
+    """Tagger probabilities that mark one attribution, the outer one: its source word, its cue word and every word
+    from `content_from` to the end (the full stop aside), as a tagger trained on PolNeAR (no nesting) does."""
+    tagged = np.zeros((len(doc), 3, 3), dtype=np.float32)
+    tagged[:, :, 0] = 1.0
+
+    def mark(i: int, role: int, label: int) -> None:
+        tagged[i, role] = 0.0
+        tagged[i, role, label] = 1.0
+
+    mark(source, 0, 1)
+    mark(cue, 1, 1)
+    for i in range(content_from, len(doc) - 1):
+        mark(i, 2, 1 if i == content_from else 2)
+    return tagged
+
+
+@pytest.fixture(scope="module")
+def parts():
+    from sourcetrace.pipeline.backbone import load_spacy
+
+    return load_spacy(), LearnedExtractor(MODEL_FILE), RuleExtractor(Lexicon())
+
+
+def _attributions(parts, text: str, tagged: np.ndarray, enclosing=None, stand_ins: dict | None = None,
+                  nested_by_ranker: bool = True):
+    """Cue text -> (source text, content text) of what the shipped classifiers find with `tagged`, the stackers
+    replaced by `stand_ins` (role -> class) and the stack's `nested_by_ranker` set as given."""
+    nlp, learned, rules = parts
+    doc = nlp(text)
+    stack = {**learned.stack, "nested_by_ranker": nested_by_ranker}
+    for role, stand_in in (stand_ins or {}).items():
+        stack[role] = stand_in(learned.stack[role].n_features_in_)
+    extractor = LearnedExtractor.from_bundle({"cue": learned.cue_scorer, "source": learned.source_scorer,
+                                              "content": learned.content_scorer, "stack": stack,
+                                              "cue_threshold": learned.cue_threshold,
+                                              "source_threshold": learned.source_threshold})
+    found = extractor.candidates(doc, quote_regions(text), rules.candidates(doc), tagged, text=text,
+                                 enclosing=enclosing)
+    return {text[c.cue[0]:c.cue[1]]: (c.source and text[c.source[0]:c.source[1]],
+                                      " ".join(text[a:b] for a, b in c.content)) for c in found}
+
+
+def test_the_ranker_alone_chooses_source_and_content_of_a_nested_cue(parts):
+    nlp = parts[0]
+    text = "Smith said his lawyer told him the case would be dropped."
+    tagged = _outer_only_tags(nlp(text), source=0, cue=1, content_from=2)
+    plain = _attributions(parts, text, tagged)
+    assert plain["told"] == ("his lawyer", "the case would be dropped")
+    # a stacker that contradicts the ranker changes the outer attribution, never the nested one
+    contrary = {"source": _AgainstTheRanker, "content": _AgainstTheRanker}
+    against = _attributions(parts, text, tagged, stand_ins=contrary)
+    assert against["told"] == plain["told"]
+    assert against["said"] != plain["said"]
+    # stackers fitted without that setting (`nested_by_ranker` absent) decide nested cues as any other
+    assert _attributions(parts, text, tagged, stand_ins=contrary, nested_by_ranker=False)["told"] != plain["told"]
+
+
+def test_a_speech_verb_inside_an_enclosing_statement_opens_a_nested_attribution(parts):
+    nlp = parts[0]
+    text = "Kuleba: Peskov claims the talks will resume soon."
+    doc = nlp(text)
+    tagged = _outer_only_tags(doc, source=0, cue=1, content_from=2)
+    statement = (doc[2].idx, len(text) - 1)  # what a "Name: statement" line attributes, found by a rule
+    no_cue = {"cue": _NoCue}  # the stacked tagger takes no cue word here
+    assert "claims" not in _attributions(parts, text, tagged, stand_ins=no_cue)
+    assert "claims" not in _attributions(parts, text, tagged, enclosing=[statement], stand_ins=no_cue,
+                                         nested_by_ranker=False)
+    nested = _attributions(parts, text, tagged, enclosing=[statement], stand_ins=no_cue)
+    assert nested["claims"][0] == "Peskov"
+    assert nested["claims"][1].startswith("the talks will resume")
