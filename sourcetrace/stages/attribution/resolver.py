@@ -19,15 +19,24 @@ pronoun's own sentence a quoted name is never its antecedent ("'Putin is wrong,'
 either), "it" an organisation, "they" an organisation or nobody (a plural group of people is anonymous). A
 "he"/"she" with no antecedent goes to the subject its own or the next sentence names.
 
-A definite description ("the minister", "Russia's top diplomat", "the newspaper") goes to the named entity the
-article gives that role: a person named in the last three sentences whose title or apposition carries the
-description's head noun or one of its role words (`description_roles` in the lexicon); else, for a person's head
-(`person_nouns`), the subject of its own or the two sentences before when the article gives them no other office;
+A definite description ("the minister", "Russia's top diplomat", "the newspaper") goes to the name it stands in
+apposition with ("Clinton, the former secretary of state"; "the treasurer, Tom Baxter"), else to the named entity
+the article gives that role: a person named in the last three sentences whose title, apposition or predicate ("...
+as the Democratic nominee", "is the governor") carries the description's head noun or one of its role words
+(`description_roles` in the lexicon); else, for a person's head (`person_nouns`, or an age: "the 43-year-old"), the
+subject of its own or the two sentences before (three for an age) when the article gives them no other office;
 else a titled person further back; else, for the heads that name one office in an article ("the nominee", "the
-president"), a person the article gives no other office: the latest subject of the last three sentences, else the
-one mentioned most so far. Organisation heads ("the newspaper", "the court", "the agency") go to the latest
-organisation whose name carries the head word or one of its kin words, or the latest news outlet; "his campaign"
-to the owner, "the campaign" to the campaign of the latest owner named with one.
+president"), a person the article gives no other office (one whose roles carry the description's place or party,
+when someone's do): the latest subject of the last three sentences, else the one mentioned most so far. Heads of
+unnamed people ("the official", "the source") name nobody, and so does a coordination ("his staff or the public").
+A relation owned by a pronoun ("her friend", "his spokesman") is only the person introduced with that relation to
+the same owner ("her friend Carl Dunn"). Organisation heads ("the newspaper", "the court", "the agency") go to the
+latest organisation whose name carries the head word or one of its kin words, or the latest news outlet; a generic
+one ("the company", "the group") else to the organisation the passage is about (a recent subject, the only one
+just named, or the one the article names most); "his campaign" to the owner, "Clinton's campaign" and "Kasich's
+team" to the owner's campaign or team, "the campaign" to the campaign of the latest owner named with one. A name
+followed by "(" is a dateline place ("New York (AFP) - ..."), never a person, and a name that opens with a first
+name or follows an office is a person even when its surname is an outlet word ("Mayor Don Guardian").
 """
 
 from __future__ import annotations
@@ -56,6 +65,11 @@ _HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sir", "father", "rev", "reveren
 _PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "province", "state", "district", "port",
                 "island", "republic", "area", "county"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
+_AGE = re.compile(r"\b\d{1,3}-year-old\b")
+_OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one it names, as one speaker
+# organisation heads that any organisation of the article may answer to, when no name carries the head word
+_GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
+                               "nonprofit", "non-profit", "charity", "foundation"}
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
 _MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
@@ -77,6 +91,8 @@ class Entity:
     outlet: bool = False
     plural: bool = False  # "the Clintons": a family, never "he" or "she"
     pronouns: dict[str, int] = field(default_factory=dict)  # gender -> "he"/"she" resolved to it so far
+    # (role word, key of whom "his"/"her" stood for): "his brother Alastair Osman" is the brother of that one
+    owned_roles: set[tuple[str, str]] = field(default_factory=set)
 
     def first_name(self) -> str | None:
         words = self.name.split()
@@ -206,6 +222,8 @@ class ArticleMentions:
             return True
         if entity.label_ not in _MAYBE_PERSON_LABELS or not 1 <= len(entity) <= 4:
             return False
+        if entity.end < len(entity.doc) and entity.doc[entity.end].text == "(":
+            return False  # a dateline, "New York (AFP) - Oscar-winning actress ...": the place, not the person after it
         words = [t for t in entity if t.lower_ not in ("'s", "’s")]
         if not words or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in words):
             return False
@@ -237,10 +255,21 @@ class ArticleMentions:
         name = _TITLE_STRIP.sub("", entity.text.strip()).lower()
         if name in self.lexicon.outlets:
             return True
+        if self._titled_or_first_named(entity):
+            return False  # "Mayor Don Guardian": a person whose surname is an outlet word
         words = set(re.findall(r"[a-z]+", name))
         label = getattr(entity, "label_", "")
         return label in ("ORG", "WORK_OF_ART", "PERSON", "FAC", "PRODUCT", "") and bool(words & _OUTLET_WORDS) \
             and entity.text[:1].isupper()
+
+    def _titled_or_first_named(self, entity: Any) -> bool:
+        """A name of two or more words that opens with a known first name or follows a title."""
+        words = [t for t in entity if t.is_alpha]
+        if len(words) < 2 or not all(t.text[:1].isupper() for t in words):
+            return False
+        before = entity.doc[entity.start - 1] if entity.start > 0 else None
+        titled = before is not None and before.lower_.rstrip(".") in self.lexicon.titles - _HONORIFICS
+        return titled or words[0].text in first_name_genders()
 
     def _add_entity_mention(self, entity: Any) -> None:
         if self._is_outlet_name(entity):
@@ -332,6 +361,14 @@ class ArticleMentions:
             match.roles |= roles
             match.role_phrases.append(" ".join(self._role_sequence(entity)))
             match.role_text = match.role_text or self._role_text(entity)
+            # "his brother Alastair Osman", "her friend, Carl Dunn"
+            near = list(entity.doc[entity.root.left_edge.i: entity.start])
+            if entity.root.dep_ == "appos":
+                near += [c for c in entity.root.head.children if c.dep_ == "poss"]
+            owner = next((t for t in near if t.tag_ == "PRP$"), None)
+            owner_mention = self.resolved.get(owner.i) if owner is not None else None
+            if owner_mention is not None:
+                match.owned_roles |= {(word, owner_mention.entity.key) for word in roles}
         return match
 
     def _organisation(self, entity: Any) -> Entity | None:
@@ -362,6 +399,19 @@ class ArticleMentions:
         phrases = [c for c in root.children if c.dep_ == "appos"]
         if root.dep_ == "appos":
             phrases.append(root.head)
+        if root.dep_ in _SUBJECTS:
+            # "Clinton accepted the nomination as the Democratic nominee", "Perry is the former governor": the
+            # words up to the predicate's head noun
+            verb = root.head
+            predicates = []
+            for child in [*verb.children, *(c for d in verb.children if d.dep_ == "dobj" for c in d.children)]:
+                if child.dep_ == "attr" and verb.lemma_ == "be":
+                    predicates.append(child)
+                elif child.dep_ == "prep" and child.lower_ == "as":
+                    predicates += [g for g in child.children if g.dep_ == "pobj"]
+            for noun in predicates:
+                if noun.pos_ == "NOUN" and any(d.lower_ == "the" for d in noun.children):
+                    words += [t.lower_ for t in doc[noun.left_edge.i: noun.i + 1] if t.is_alpha]
         for phrase in phrases:
             for token in phrase.subtree:
                 if token.is_alpha and not (entity.start <= token.i < entity.end):
@@ -546,20 +596,38 @@ class ArticleMentions:
         first = span[0]
         definite = first.lower_ in ("the", "this", "that") or first.tag_ == "PRP$" or any(
             t.tag_ == "POS" for t in span if t.i < head.i)
-        if not definite or head.tag_ in ("NNS", "NNPS") or head.pos_ not in ("NOUN", "PROPN"):
+        # "the 43-year-old": a person, whatever the parse makes the head
+        aged = bool(_AGE.search(span.text)) and head.lower_ == "old"
+        if not definite or head.tag_ in ("NNS", "NNPS") or (head.pos_ not in ("NOUN", "PROPN") and not aged):
             return None
+        beside = self._apposed_name(head, span)
+        if beside is not None:
+            return beside
         lemma = head.lemma_.lower()
         if lemma in _PLACE_NOUNS:
             return None  # "the state", "the city": a place, never a person with "State" in a title
         heads = {lemma} | {t.lemma_.lower() for t in head.conjuncts if t.pos_ == "NOUN" and t.i < span.end}
+        if any(t.dep_ == "cc" and t.head == head for t in span):
+            return None  # "his staff or the public": more than one
         words = {t.lower_ for t in span if t.is_alpha and t.i != first.i}
         # a headline's "— Russia's top diplomat" names someone the article introduces below it
         earlier = [m for m in self.mentions if m.start < start or (anywhere and m.start >= end)]
         roles = self.lexicon.description_roles
+        # the owner a possessive names: "his" (a pronoun) or "Clinton's" (a name)
+        owner_token = next((t for t in span if t.dep_ == "poss" and t.head == head), None)
+        owner: Mention | None = None
+        if owner_token is not None and owner_token.tag_ == "PRP$":
+            owner = self.resolved.get(owner_token.i)
+        elif owner_token is not None:
+            owner = next((m for m in self.mentions if m.start <= owner_token.idx < m.end), None)
+        if lemma in _OWNED_GROUP_HEADS and owner is not None and owner.entity.kind == "named_person" \
+                and not owner.entity.plural:
+            return owner if owner_token.tag_ == "PRP$" else self._owned_organisation(owner, lemma)
         if lemma in self.lexicon.organization_heads or lemma in ("paper", "newspaper", "outlet", "network"):
-            owner = next((t for t in span if t.tag_ == "PRP$" and t.head == head), None)
-            if owner is not None:
-                return self.resolved.get(owner.i)  # "his campaign": the campaign of whom "his" stands for
+            if owner_token is not None and owner_token.tag_ == "PRP$":
+                return owner  # "his campaign": the campaign of whom "his" stands for
+            if owner is not None and owner.entity.kind == "named_person" and not owner.entity.plural:
+                return self._owned_organisation(owner, lemma)  # "Clinton's campaign"
             wanted_outlet = lemma in ("newspaper", "paper", "outlet", "network", "magazine", "agency", "channel",
                                       "station")
             kin = roles.get(lemma, set())
@@ -572,7 +640,16 @@ class ArticleMentions:
                     return mention
             if lemma == "campaign":
                 return self._owned_campaign(start)
+            if lemma in _GENERIC_ORGANISATION_HEADS and owner_token is None:
+                return self._salient_organisation(earlier, self.sentence_of(start))
             return None
+        if owner_token is not None and owner_token.tag_ == "PRP$" and not heads & self.lexicon.unique_roles:
+            # "her friend", "his spokesman": a person the article introduced with that relation to the same owner
+            if owner is None:
+                return None
+            related = [m for m in earlier if m.entity.kind == "named_person" and any(
+                (word, owner.entity.key) in m.entity.owned_roles for word in heads)]
+            return related[-1] if related else None
         role_words = set(heads)
         for noun in heads:
             role_words |= roles.get(noun, set())
@@ -593,7 +670,9 @@ class ArticleMentions:
             return best_by_role(recent_by_role)
         # a person the article gives another office ("Mayor Lena Fischer") is not "the diplomat"
         offices = self.lexicon.titles - _HONORIFICS
-        if heads & self.lexicon.person_nouns and not heads & self.lexicon.anonymous_heads and \
+        # "the official" stands for no one the passage names; "the scientist", "the lawmaker" may
+        unnamed_heads = self.lexicon.anonymous_heads - self.lexicon.person_nouns
+        if (heads & self.lexicon.person_nouns or aged) and not heads & unnamed_heads and \
                 first.lower_ in ("the", "this"):
             # "Cruz defends his record: '...,' the senator says": the person the passage is about, when the
             # article gives them no other role ("his spokesman", "Trump's daughter" are someone else)
@@ -601,8 +680,9 @@ class ArticleMentions:
             proper = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
                       and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
             most = max((m.entity.mentions for m in people), default=0)
+            reach = 3 if aged else 2  # "the 43-year-old" may follow a caption or two
             topic = [m for m in people if m.subject and not m.quoted and not m.entity.plural
-                     and own_sentence - 2 <= m.sentence <= own_sentence and m.start < start
+                     and own_sentence - reach <= m.sentence <= own_sentence and m.start < start
                      and not (m.entity.roles & offices and not m.entity.roles & role_words)
                      and not (proper and not m.entity.roles & proper)
                      # "the candidate" is one the story is about, not a campaign manager named once
@@ -612,6 +692,11 @@ class ArticleMentions:
         if by_role:
             return best_by_role(by_role)
         people = [m for m in people if not (m.entity.roles & offices)]
+        # a place or party in the description picks out those it is theirs ("the Vermont senator"), if any
+        proper_words = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
+                        and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
+        if proper_words and any(m.entity.roles & proper_words for m in people):
+            people = [m for m in people if m.entity.roles & proper_words]
         if heads & self.lexicon.unique_roles and people:
             # the subject of the last three sentences, else the person mentioned most
             recent = [m for m in people if m.subject and not m.quoted and m.sentence >= own_sentence - 3]
@@ -623,6 +708,49 @@ class ArticleMentions:
                 counts[id(mention.entity)] = counts.get(id(mention.entity), 0) + 1
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
+        return None
+
+    def _apposed_name(self, head: Any, span: Any) -> Mention | None:
+        """The named person or organisation a description stands in apposition with: "Clinton, the former
+        secretary of state", "the minister, Sergei Lavrov"."""
+        if head.dep_ == "appos" and not span.start <= head.head.i < span.end:
+            target = head.head
+        else:
+            target = next((c for c in head.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
+        if target is None:
+            return None
+        return next((m for m in self.mentions if m.start <= target.idx < m.end
+                     and m.entity.kind == "named_person" and not m.entity.plural), None)
+
+    def _owned_organisation(self, owner: Mention, head: str) -> Mention:
+        """"Clinton's campaign" as the organisation "Clinton campaign"."""
+        name = f"{owner.entity.name.split()[-1]} {head}"
+        entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
+        if entity is None:
+            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles={head})
+            self.entities.append(entity)
+        return Mention(owner.start, owner.end, entity, owner.sentence, False, owner.quoted, head=owner.head)
+
+    def _salient_organisation(self, earlier: Sequence[Mention], own_sentence: int) -> Mention | None:
+        """"The company said", "the group" where no name carries the word: the organisation (not a news outlet)
+        the passage is about: a subject of the last three sentences, else the only one named in the last two, else
+        the one the article names most."""
+        organisations = [m for m in earlier if m.entity.kind == "named_organization" and not m.entity.outlet
+                         and own_sentence - 3 <= m.sentence <= own_sentence and not m.quoted]
+        subjects = [m for m in organisations if m.subject]
+        if subjects:
+            return subjects[-1]
+        recent = [m for m in organisations if m.sentence >= own_sentence - 1]
+        if recent:
+            return recent[-1] if len({id(m.entity) for m in recent}) == 1 else None
+        # else the organisation the story is about: named at least three times so far, more than any other
+        counts: dict[int, list[Mention]] = {}
+        for mention in earlier:
+            if mention.entity.kind == "named_organization" and not mention.entity.outlet:
+                counts.setdefault(id(mention.entity), []).append(mention)
+        ranked = sorted(counts.values(), key=len, reverse=True)
+        if ranked and len(ranked[0]) >= 3 and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
+            return ranked[0][-1]
         return None
 
     def _owned_campaign(self, start: int) -> Mention | None:

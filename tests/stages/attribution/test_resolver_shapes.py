@@ -134,3 +134,74 @@ def test_a_speaker_s_surname_the_parser_left_unlabelled_is_still_that_person():
     _, antecedent = mentions.pronoun(he, he + 2)
     assert antecedent is not None and antecedent.entity.name == "Peter Vance"
     assert antecedent.start == surname
+
+
+# --- descriptions: apposition, predicates, ages, owners, organisations -------------------------------------------
+def _described(text: str, source: str, occurrence: int = -1) -> str | None:
+    """The entity name the resolver gives the description `source` (its `occurrence`-th instance in `text`)."""
+    doc = load_spacy()(text)
+    mentions = ArticleMentions(doc, text, quote_regions(text), Lexicon())
+    starts = [i for i in range(len(text)) if text.startswith(source, i)]
+    start = starts[occurrence]
+    found = mentions.description(doc, start, start + len(source))
+    return found.entity.name if found is not None else None
+
+
+def test_a_description_in_apposition_is_the_name_beside_it():
+    text = "Marta Collins spoke first at the hearing. Then the treasurer, Tom Baxter, said the bill was reckless."
+    assert _described(text, "the treasurer") == "Tom Baxter"
+
+
+def test_a_role_given_with_as_belongs_to_the_subject_of_that_verb():
+    text = ("Karen Mills accepted the nomination as the Democratic nominee on Thursday night. Tom Baxter called "
+            "the speech empty. The nominee said she would campaign in every county.")
+    assert _described(text, "The nominee") == "Karen Mills"
+
+
+def test_an_age_description_is_the_person_the_passage_is_about():
+    text = ("Dana Whitfield waited in line for four hours outside the school in Dayton. Photo by Reuters.\n\n"
+            "\"I have never missed an election,\" the 52-year-old said.")
+    assert _described(text, "the 52-year-old") == "Dana Whitfield"
+
+
+def test_a_dateline_place_is_not_the_person_after_it():
+    text = ("New York (AFP) - Oscar-winning actress Dana Whitfield, star of the cult classic \"Harbor Lights,\" is "
+            "not sure she can vote this year. The prominent actress is a campaigner for the senator.")
+    assert _described(text, "The prominent actress") == "Dana Whitfield"
+
+
+@pytest.mark.parametrize(("text", "source", "name"), [
+    ("Maria Delgado toured three factories on Monday. Maria Delgado's campaign said the tour had been a success.",
+     "Maria Delgado's campaign", "Delgado campaign"),
+    ("Governor Tom Reese trails in the polls. Reese's team thinks the debates will change the race.",
+     "Reese's team", "Reese team"),
+])
+def test_a_named_owner_s_campaign_or_team_is_that_owner_s(text, source, name):
+    assert _described(text, source) == name
+
+
+def test_a_relative_is_the_person_introduced_with_that_relation_to_the_same_owner():
+    introduced = ("Sara Lowe came to the rally with her friend Carl Dunn. Her friend said the trip had taken all "
+                  "night.")
+    assert _described(introduced, "Her friend") == "Carl Dunn"
+    someone_else_s = ("Alan Pike thanked his friend Carl Dunn for the loan. Later, Sara Lowe arrived at the office. "
+                      "Her friend said she had been delayed.")
+    assert _described(someone_else_s, "Her friend") is None
+
+
+def test_the_company_is_the_organisation_the_passage_is_about():
+    text = ("Brightwater Energy closed two plants in Ohio in March. Workers protested outside the gates for a week. "
+            "The company said the plants had lost money for years.")
+    assert _described(text, "The company") == "Brightwater Energy"
+
+
+def test_the_company_with_two_organisations_just_named_names_nobody():
+    text = ("Reporters asked about the merger on Friday. Analysts at Harlow Partners praised Brightwater Energy "
+            "and Kestrel Power. The company said the talks were over.")
+    assert _described(text, "The company") is None
+
+
+def test_two_people_joined_by_or_name_nobody():
+    text = ("Carl Dunn ran the office for a decade. He was not always liked by his staff or the public, a biography "
+            "says.")
+    assert _described(text, "his staff or the public") is None
