@@ -69,7 +69,7 @@ _AGE = re.compile(r"\b\d{1,3}-year-old\b")
 _OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one it names, as one speaker
 # organisation heads that any organisation of the article may answer to, when no name carries the head word
 _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
-                               "nonprofit", "non-profit", "charity", "foundation"}
+                               "nonprofit", "charity", "foundation", "giant"}
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
 _MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
@@ -639,10 +639,18 @@ class ArticleMentions:
                                                                                   and not entity.outlet):
                     return mention
             if lemma == "campaign":
-                return self._owned_campaign(start)
+                return self._owned_campaign(start) or self._main_person_campaign(earlier)
+            if owner_token is not None and owner_token.pos_ == "NOUN" and owner_token.lemma_.lower() in (
+                    self.lexicon.organization_heads | _GENERIC_ORGANISATION_HEADS):
+                # "the bank's board", "the paper's editorial board": the organisation the owner stands for
+                owner_span = doc[owner_token.left_edge.i: owner_token.i + 1]
+                return self.description(doc, owner_span.start_char, owner_span.end_char, anywhere)
             if lemma in _GENERIC_ORGANISATION_HEADS and owner_token is None:
                 return self._salient_organisation(earlier, self.sentence_of(start))
             return None
+        if lemma in _GENERIC_ORGANISATION_HEADS and owner_token is None:
+            # "the online retail giant": an organisation, though the head is no organisation word
+            return self._salient_organisation(earlier, self.sentence_of(start))
         if owner_token is not None and owner_token.tag_ == "PRP$" and not heads & self.lexicon.unique_roles:
             # "her friend", "his spokesman": a person the article introduced with that relation to the same owner
             if owner is None:
@@ -752,6 +760,18 @@ class ArticleMentions:
         if ranked and len(ranked[0]) >= 3 and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
             return ranked[0][-1]
         return None
+
+    def _main_person_campaign(self, earlier: Sequence[Mention]) -> Mention | None:
+        """"The campaign" in a story that names no one's campaign: the campaign of the person the story is about,
+        named at least three times so far and more than anyone else."""
+        counts: dict[int, list[Mention]] = {}
+        for mention in earlier:
+            if mention.entity.kind == "named_person" and not mention.entity.plural:
+                counts.setdefault(id(mention.entity), []).append(mention)
+        ranked = sorted(counts.values(), key=len, reverse=True)
+        if not ranked or len(ranked[0]) < 3 or (len(ranked) > 1 and len(ranked[0]) <= len(ranked[1])):
+            return None
+        return self._owned_organisation(ranked[0][-1], "campaign")
 
     def _owned_campaign(self, start: int) -> Mention | None:
         """"the campaign" with no organisation of that name: the latest "Clinton's campaign", "the Trump

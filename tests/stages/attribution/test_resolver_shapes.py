@@ -205,3 +205,21 @@ def test_two_people_joined_by_or_name_nobody():
     text = ("Carl Dunn ran the office for a decade. He was not always liked by his staff or the public, a biography "
             "says.")
     assert _described(text, "his staff or the public") is None
+
+
+def test_the_campaign_in_a_story_about_one_candidate_is_that_candidate_s():
+    text = ("Laura Finch spoke in Tampa on Monday. Finch promised new jobs, and Finch attacked the governor's "
+            "record. Voters cheered when Finch named the plant. The campaign believes Florida is within reach.")
+    assert _described(text, "The campaign") == "Finch campaign"
+
+
+def test_an_organisation_s_board_is_that_organisation():
+    text = ("Northbridge Bank faces questions about its loans to developers. The bank's board said on Tuesday that "
+            "it would appoint an auditor.")
+    assert _described(text, "The bank's board") == "Northbridge Bank"
+
+
+def test_a_giant_is_the_organisation_the_passage_is_about():
+    text = ("Shares of Norland Foods rose 4 percent on Friday. The food giant reported its best quarter in a "
+            "decade.")
+    assert _described(text, "The food giant") == "Norland Foods"
