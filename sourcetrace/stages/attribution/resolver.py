@@ -671,7 +671,8 @@ class ArticleMentions:
 
         def best_by_role(found: list[Mention]) -> Mention:
             # "the former secretary of state" against two secretaries: the one sharing the most words
-            return max(found, key=lambda m: (len(m.entity.roles & qualifiers), m.start))
+            # else the one the story names most ("the president" of a story about Obama that names Assad)
+            return max(found, key=lambda m: (len(m.entity.roles & qualifiers), m.entity.mentions, m.start))
 
         recent_by_role = [m for m in by_role if own_sentence - 3 <= m.sentence <= own_sentence]
         if recent_by_role:

@@ -223,3 +223,9 @@ def test_a_giant_is_the_organisation_the_passage_is_about():
     text = ("Shares of Norland Foods rose 4 percent on Friday. The food giant reported its best quarter in a "
             "decade.")
     assert _described(text, "The food giant") == "Norland Foods"
+
+
+def test_of_two_people_with_the_role_the_description_is_the_one_the_story_names_most():
+    text = ("President Dana Whitfield met President Omar Haddad of Jordan on Monday. Whitfield praised the talks, "
+            "and Whitfield promised more meetings. Haddad smiled. The president said the trade deal would wait.")
+    assert _described(text, "The president") == "Dana Whitfield"
