@@ -66,6 +66,7 @@ _PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "prov
                 "island", "republic", "area", "county"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _AGE = re.compile(r"\b\d{1,3}-year-old\b")
+_RACE_ROLES = {"candidate", "nominee", "contender", "front-runner", "frontrunner", "hopeful", "challenger"}
 _OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one it names, as one speaker
 # organisation heads that any organisation of the article may answer to, when no name carries the head word
 _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
@@ -639,7 +640,14 @@ class ArticleMentions:
                                                                                   and not entity.outlet):
                     return mention
             if lemma == "campaign":
-                return self._owned_campaign(start) or self._main_person_campaign(earlier)
+                return self._owned_by_person(start, lemma) or self._main_person_campaign(earlier)
+            if lemma == "administration":
+                # "the administration": the latest "Obama administration" before it, else the president's
+                presidents = [m for m in earlier if m.entity.kind == "named_person" and "president" in m.entity.roles
+                              and not {"former", "vice"} & m.entity.roles]
+                chief = max(presidents, key=lambda m: (m.entity.mentions, m.start)) if presidents else None
+                return self._owned_by_person(start, lemma) or (
+                    self._owned_organisation(chief, lemma) if chief is not None else None)
             if owner_token is not None and owner_token.pos_ == "NOUN" and owner_token.lemma_.lower() in (
                     self.lexicon.organization_heads | _GENERIC_ORGANISATION_HEADS):
                 # "the bank's board", "the paper's editorial board": the organisation the owner stands for
@@ -677,8 +685,9 @@ class ArticleMentions:
         recent_by_role = [m for m in by_role if own_sentence - 3 <= m.sentence <= own_sentence]
         if recent_by_role:
             return best_by_role(recent_by_role)
-        # a person the article gives another office ("Mayor Lena Fischer") is not "the diplomat"
-        offices = self.lexicon.titles - _HONORIFICS
+        # an office rules a person out ("Mayor Lena Fischer" is not "the diplomat"), except for a role in a race:
+        # a governor may be "the candidate"
+        offices = set() if heads & _RACE_ROLES else self.lexicon.titles - _HONORIFICS
         # "the official" stands for no one the passage names; "the scientist", "the lawmaker" may
         unnamed_heads = self.lexicon.anonymous_heads - self.lexicon.person_nouns
         if (heads & self.lexicon.person_nouns or aged) and not heads & unnamed_heads and \
@@ -774,13 +783,13 @@ class ArticleMentions:
             return None
         return self._owned_organisation(ranked[0][-1], "campaign")
 
-    def _owned_campaign(self, start: int) -> Mention | None:
-        """"the campaign" with no organisation of that name: the latest "Clinton's campaign", "the Trump
-        campaign" or "his campaign" before it, as the organisation "Clinton campaign"."""
+    def _owned_by_person(self, start: int, head: str) -> Mention | None:
+        """"the campaign" ("the administration") with no organisation of that name: the latest "Clinton's
+        campaign", "the Trump campaign" or "his campaign" before it, as the organisation "Clinton campaign"."""
         doc = self.doc
-        owned: list[tuple[Any, Entity]] = []  # (the word "campaign", its owner), latest first
+        owned: list[tuple[Any, Entity]] = []  # (the head word, its owner), latest first
         for token in reversed(doc[: max(0, self._token_index(start))]):
-            if token.lemma_.lower() != "campaign" or token.pos_ != "NOUN" or token.tag_ != "NN":
+            if token.lemma_.lower() != head or token.pos_ != "NOUN" or token.tag_ != "NN":
                 continue
             owner = next((c for c in token.children if c.dep_ in ("poss", "compound")
                           and (c.pos_ == "PROPN" or c.tag_ == "PRP$")), None)
@@ -799,10 +808,10 @@ class ArticleMentions:
         near = {id(m.entity) for m in self.mentions
                 if m.start < start and own_sentence - 1 <= m.sentence <= own_sentence}
         token, owner_entity = next(((t, e) for t, e in owned if id(e) in near), owned[0])
-        name = f"{owner_entity.name.split()[-1]} campaign"
+        name = f"{owner_entity.name.split()[-1]} {head}"
         entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
         if entity is None:
-            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles={"campaign"})
+            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles={head})
             self.entities.append(entity)
         return Mention(token.idx, token.idx + len(token.text), entity, self.sentence_of(token.idx), False,
                        self.quoted(token.idx), head=token.i)

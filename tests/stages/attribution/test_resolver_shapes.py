@@ -229,3 +229,19 @@ def test_of_two_people_with_the_role_the_description_is_the_one_the_story_names_
     text = ("President Dana Whitfield met President Omar Haddad of Jordan on Monday. Whitfield praised the talks, "
             "and Whitfield promised more meetings. Haddad smiled. The president said the trade deal would wait.")
     assert _described(text, "The president") == "Dana Whitfield"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("The Hale administration sent the plan to Congress in May. Critics called it vague. The administration said "
+     "it would publish the costs in June.", "Hale administration"),
+    ("President Nora Hale met the governors on Monday. Hale spoke for an hour. The administration said the meeting "
+     "had gone well.", "Hale administration"),
+])
+def test_the_administration_is_the_one_the_article_names_or_the_president_s(text, name):
+    assert _described(text, "The administration") == name
+
+
+def test_a_governor_running_for_president_may_be_the_candidate():
+    text = ("Ohio Gov. Paul Brenner drew a warm reception in Dallas on Friday. A radio host asked Brenner about his "
+            "path to the nomination. The candidate said none of his rivals would win a majority.")
+    assert _described(text, "The candidate") == "Paul Brenner"
