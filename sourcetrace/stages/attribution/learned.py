@@ -477,6 +477,72 @@ def _through_preposition(
     return cue
 
 
+_OBJECT_DEPS = frozenset({"dobj", "ccomp", "acomp", "oprd", "xcomp", "attr", "advmod"})
+_BEFORE_OBJECT = frozenset({"det", "amod", "poss", "advmod", "nsubj", "compound"})
+
+
+def _object_into_cue(candidate: Candidate, text: str, cue_objects: dict[str, set[str]]) -> None:
+    """A cue verb's object word that PolNeAR marks as part of the cue (`cue_objects`: "expressed [concern] about
+    X", "made [it clear] that X", "made [the case] that X"): the cue runs over it and the content starts after
+    it. Left alone when the content wraps around the cue or the source reaches past it."""
+    token, cue = candidate.cue_token, candidate.cue
+    words = cue_objects.get(token.lemma_.lower())
+    if not words or cue is None:
+        return
+    found = next((c for c in token.children if c.i > token.i and c.lower_ in words and c.dep_ in _OBJECT_DEPS
+                  and c.i - token.i <= 4), None)
+    if found is None or found.idx < cue[1]:
+        return
+    if any(t.dep_ not in _BEFORE_OBJECT and t.i != found.i for t in token.doc[token.i + 1: found.i]):
+        return
+    end = found.idx + len(found.text)
+    content = candidate.content
+    if content and content[0][0] < cue[1]:
+        return
+    if candidate.source is not None and candidate.source[1] > cue[1]:
+        return
+    if content and content[0][0] < end:
+        clipped = [trim(text, max(start, end), stop) for start, stop in content if stop > end]
+        clipped = [piece for piece in clipped if piece[1] > piece[0]]
+        if not clipped:
+            return
+        candidate.content = clipped
+    candidate.cue = cue[0], end
+
+
+_FLOATING_QUANTIFIERS = frozenset({"both", "all"})
+
+
+def _floating_quantifier_into_cue(candidate: Candidate, text: str) -> None:
+    """"Smith and Jones [both] condemned the plan", "which [all] lean": PolNeAR's cue starts at the quantifier
+    that floats between subject and verb; the parse hangs it on the subject, so it leaves the source."""
+    token, cue = candidate.cue_token, candidate.cue
+    if cue is None:
+        return
+    doc = token.doc
+    first = next((t for t in doc[max(0, token.i - 4): token.i + 1] if t.idx >= cue[0]), token)
+    if first.i == 0:
+        return
+    before = doc[first.i - 1]
+    if before.lower_ not in _FLOATING_QUANTIFIERS or before.dep_ not in ("appos", "dep", "advmod", "det", "predet"):
+        return
+    subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or (before.head.i != subject.i and before.head.i != token.i) or subject.i >= before.i:
+        return
+    if any(start < before.idx + len(before.text) and before.idx < stop for start, stop in candidate.content):
+        return
+    source = candidate.source
+    if source is not None:
+        if source[0] >= before.idx:
+            return
+        if source[1] > before.idx:
+            source = trim(text, source[0], before.idx)
+            if source[1] <= source[0]:
+                return
+            candidate.source = source
+    candidate.cue = before.idx, cue[1]
+
+
 def _rule_quotes_its_content(
     text: str, content: list[tuple[int, int]], quotes: list[tuple[int, int]], ranker_alone: bool
 ) -> bool:
@@ -1021,7 +1087,10 @@ class LearnedExtractor:
         self.content_scorer = _scorer(bundle["content"])
         self.cue_threshold = float(bundle.get("cue_threshold", 0.5))
         # the verbs that open a nested attribution: the lexicon's list, which users may extend
-        self.nested_cue_verbs = Lexicon().nested_cue_verbs
+        lexicon = Lexicon()
+        self.nested_cue_verbs = lexicon.nested_cue_verbs
+        # a verb's object word that belongs to its cue ("expressed concern about", "made clear")
+        self.cue_objects = lexicon.cue_objects
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
         # with the token tagger: small logistic regressions over (ranker logit, tagger features), fitted on
@@ -1162,6 +1231,8 @@ class LearnedExtractor:
         seen: set[tuple[Any, ...]] = set()
         for candidate in list(result):
             if candidate.channel is None and candidate.cue_token.lower_ != "according":
+                _object_into_cue(candidate, text, self.cue_objects)
+                _floating_quantifier_into_cue(candidate, text)
                 candidate.cue = _through_preposition(doc, text, candidate.cue, candidate.content)
                 candidate.cue = _from_chain_top(candidate.cue_token, text, candidate.cue,
                                                 [*candidate.content, *([candidate.source] if candidate.source else [])])

@@ -49,6 +49,8 @@ class Lexicon:
         self.male_words = {w.lower() for w in data.get("male_words", [])}
         self.female_words = {w.lower() for w in data.get("female_words", [])}
         self.nested_cue_verbs = {w.lower() for w in data.get("nested_cue_verbs", [])}
+        self.cue_objects = {verb.lower(): {w.lower() for w in words}
+                            for verb, words in data.get("cue_objects", {}).items()}
         self.description_roles = {head.lower(): {w.lower() for w in words}
                                   for head, words in data.get("description_roles", {}).items()}
         self.unique_roles = {w.lower() for w in data.get("unique_roles", [])}

@@ -805,3 +805,30 @@ def test_inverted_source_in_mid_sentence_keeps_both_halves_of_the_content():
     cue = (text.index("said"), text.index(", farm"))
     around = _content_around(text, [(0, len(text) - 1)], source, cue)
     assert [text[a:b] for a, b in around] == ["In the end", "farm workers almost always vote for the incumbent"]
+
+
+# --- an object word or a floating quantifier that PolNeAR marks inside the cue -----------------------------------
+
+@pytest.mark.parametrize(("text", "cue", "source", "content"), [
+    ("The mayor made it clear that she would not resign.", "made it clear", "The mayor",
+     "that she would not resign"),
+    ("The growers have made the case that the tariff is unfair.", "have made the case", "The growers",
+     "that the tariff is unfair"),
+    ("She expressed confidence that the levy would pass.", "expressed confidence", "She",
+     "that the levy would pass"),
+    ("The union voiced frustration over the delays.", "voiced frustration over", "The union", "the delays"),
+])
+def test_an_object_word_of_the_cue_verb_joins_the_cue(text, cue, source, content):
+    attribution = _by_cue(_analyse(text), cue, source)
+    assert attribution.content.text == content
+
+
+def test_a_word_outside_the_cue_objects_stays_in_the_content():
+    attribution = _by_cue(_analyse("The mayor expressed the view that the budget is sound."), "expressed", "The mayor")
+    assert attribution.content.text.startswith("the view")
+
+
+def test_a_floating_quantifier_joins_the_cue_and_leaves_the_source():
+    analysis = _analyse("Councillor Ruiz and Councillor Obi both denied the report on Monday.")
+    attribution = _by_cue(analysis, "both denied", "Councillor Ruiz and Councillor Obi")
+    assert attribution.content.text.startswith("the report")
