@@ -510,6 +510,44 @@ def _object_into_cue(candidate: Candidate, text: str, cue_objects: dict[str, set
     candidate.cue = cue[0], end
 
 
+# verbs whose "to" clause PolNeAR marks inside the cue ("tried to make", "continued to insist", "went on to say":
+# 77 of 78 such cues in PolNeAR train), against "refused to", "sought to", "plans to" (mostly the verb alone)
+_CHAIN_CUE_VERBS = frozenset({"try", "continue"})
+
+
+def _chain_into_cue(candidate: Candidate, text: str) -> None:
+    """"has tried [to discredit] X", "went on [to say] X": the cue runs over the "to" clause's verb and the content
+    starts after it. Left alone when the content wraps around the cue or the source lies past it."""
+    token, cue = candidate.cue_token, candidate.cue
+    if cue is None:
+        return
+    lemma = token.lemma_.lower()
+    went_on = lemma == "go" and any(c.dep_ == "prt" and c.lower_ == "on" for c in token.children)
+    if lemma not in _CHAIN_CUE_VERBS and not went_on:
+        return
+    verb = next((c for c in token.children if c.dep_ in ("xcomp", "advcl") and c.i > token.i and c.pos_ == "VERB"
+                 and any(m.lower_ == "to" and m.i == c.i - 1 for m in c.children)), None)
+    if verb is None or verb.idx < cue[1]:
+        return
+    last = max([verb, *(c for c in verb.children if c.dep_ == "prt" and c.i - verb.i <= 2)], key=lambda t: t.i)
+    end = last.idx + len(last.text)
+    if any(t.dep_ not in ("prt", "advmod", "neg", "aux") for t in token.doc[token.i + 1: verb.i]
+           if t.i != verb.i - 1):
+        return
+    content = candidate.content
+    if content and content[0][0] < cue[1]:
+        return
+    if candidate.source is not None and candidate.source[1] > cue[1]:
+        return
+    if content and content[0][0] < end:
+        clipped = [trim(text, max(start, end), stop) for start, stop in content if stop > end]
+        clipped = [piece for piece in clipped if piece[1] > piece[0]]
+        if not clipped:
+            return
+        candidate.content = clipped
+    candidate.cue = cue[0], end
+
+
 _FLOATING_QUANTIFIERS = frozenset({"both", "all"})
 
 
@@ -1233,6 +1271,7 @@ class LearnedExtractor:
             if candidate.channel is None and candidate.cue_token.lower_ != "according":
                 _object_into_cue(candidate, text, self.cue_objects)
                 _floating_quantifier_into_cue(candidate, text)
+                _chain_into_cue(candidate, text)
                 candidate.cue = _through_preposition(doc, text, candidate.cue, candidate.content)
                 candidate.cue = _from_chain_top(candidate.cue_token, text, candidate.cue,
                                                 [*candidate.content, *([candidate.source] if candidate.source else [])])

@@ -832,3 +832,13 @@ def test_a_floating_quantifier_joins_the_cue_and_leaves_the_source():
     analysis = _analyse("Councillor Ruiz and Councillor Obi both denied the report on Monday.")
     attribution = _by_cue(analysis, "both denied", "Councillor Ruiz and Councillor Obi")
     assert attribution.content.text.startswith("the report")
+
+
+@pytest.mark.parametrize(("text", "cue", "source", "content"), [
+    ("The senator has tried to discredit the auditor's report.", "has tried to discredit", "The senator",
+     "the auditor's report"),
+    ("Then the coach went on to say that the referees were biased.", "went on to say", "the coach",
+     "that the referees were biased"),
+])
+def test_a_to_clause_after_try_or_go_on_joins_the_cue(text, cue, source, content):
+    assert _by_cue(_analyse(text), cue, source).content.text == content
