@@ -1,6 +1,6 @@
 """The speaker resolver on hand-labelled PolNeAR train sources, and a learned alternative to it.
 
-`resolver_labels.jsonl` (next to this file) gives, for 301 pronoun, description and anonymous `Source` spans of
+`resolver_labels.jsonl` (next to this file) gives, for 339 pronoun, description and anonymous `Source` spans of
 PolNeAR train articles, the speaker a reader names, scored as `sourcetrace evaluate speakers` scores it: the last word
 of `speaker` (a name, or "Clinton campaign", "State Department" for an organisation; the owner's name for a team
 with no name of its own, "Kasich's team": "Kasich") must be among the words of the resolver's answer; null where the

@@ -23,8 +23,12 @@ A definite description ("the minister", "Russia's top diplomat", "the newspaper"
 apposition with ("Clinton, the former secretary of state"; "the treasurer, Tom Baxter"), else to the named entity
 the article gives that role: a person named in the last three sentences whose title, apposition or predicate ("...
 as the Democratic nominee", "is the governor") carries the description's head noun or one of its role words
-(`description_roles` in the lexicon); else, for a person's head (`person_nouns`, or an age: "the 43-year-old"), the
-subject of its own or the two sentences before (three for an age) when the article gives them no other office;
+(`description_roles` in the lexicon), the one whose roles carry the description's place or party first ("the New
+Jersey governor" against a more recent Florida one), else the one sharing most words, else the one the story names
+most; a party rules out the other party's people ("the GOP nominee"), and a "his"/"her" in the description's own
+clause its gender; else, for a person's head (`person_nouns`, or an age: "the 43-year-old"), the
+subject of its own or the two sentences before (three for an age) when the article gives them no other office (any
+office goes with a role in a race: a governor may be "the candidate");
 else a titled person further back; else, for the heads that name one office in an article ("the nominee", "the
 president"), a person the article gives no other office (one whose roles carry the description's place or party,
 when someone's do): the latest subject of the last three sentences, else the one mentioned most so far. Heads of
@@ -32,9 +36,11 @@ unnamed people ("the official", "the source") name nobody, and so does a coordin
 A relation owned by a pronoun ("her friend", "his spokesman") is only the person introduced with that relation to
 the same owner ("her friend Carl Dunn"). Organisation heads ("the newspaper", "the court", "the agency") go to the
 latest organisation whose name carries the head word or one of its kin words, or the latest news outlet; a generic
-one ("the company", "the group") else to the organisation the passage is about (a recent subject, the only one
-just named, or the one the article names most); "his campaign" to the owner, "Clinton's campaign" and "Kasich's
-team" to the owner's campaign or team, "the campaign" to the campaign of the latest owner named with one. A name
+one ("the company", "the group", "the board", "the food giant") else to the organisation the passage is about (a
+recent subject, the only one just named, or the one the article names most); "the bank's board" to what "the bank"
+stands for; "his campaign" to the owner, "Clinton's campaign" and "Kasich's team" to the owner's campaign or team,
+"the campaign" ("the administration") to the campaign of the latest owner named with one, else to the campaign of
+the person the story is about (the administration of its president). A name
 followed by "(" is a dateline place ("New York (AFP) - ..."), never a person, and a name that opens with a first
 name or follows an office is a person even when its surname is an outlet word ("Mayor Don Guardian").
 """
@@ -66,11 +72,12 @@ _PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "prov
                 "island", "republic", "area", "county"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _AGE = re.compile(r"\b\d{1,3}-year-old\b")
+_PARTY_KIN = {"gop": ("republican",), "republican": ("gop",), "democratic": ("democrat",), "democrat": ("democratic",)}
 _RACE_ROLES = {"candidate", "nominee", "contender", "front-runner", "frontrunner", "hopeful", "challenger"}
 _OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one it names, as one speaker
 # organisation heads that any organisation of the article may answer to, when no name carries the head word
 _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
-                               "nonprofit", "charity", "foundation", "giant"}
+                               "nonprofit", "charity", "foundation", "giant", "board"}
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
 _MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
@@ -670,6 +677,12 @@ class ArticleMentions:
         for noun in heads:
             role_words |= roles.get(noun, set())
         gender = "female" if words & self.lexicon.female_words else "male" if words & self.lexicon.male_words else None
+        if gender is None and head.dep_ in _SUBJECTS:
+            # "the GOP nominee has staked much of his campaign on ...": the clause's own "his" or "her"
+            own = next((t for t in head.head.subtree if t.i >= span.end and t.lower_ in ("his", "her", "himself",
+                                                                                        "herself")
+                        and not self.quoted(t.idx)), None)
+            gender = pronoun_gender(own.lower_.replace("self", "")) if own is not None else None
         people = [m for m in earlier if m.entity.kind == "named_person"
                   and (gender is None or m.entity.gender in (None, gender))]
         by_role = [m for m in people if m.entity.roles & role_words
@@ -682,6 +695,19 @@ class ArticleMentions:
             # else the one the story names most ("the president" of a story about Obama that names Assad)
             return max(found, key=lambda m: (len(m.entity.roles & qualifiers), m.entity.mentions, m.start))
 
+        # a place or party in the description ("the New Jersey governor", "the GOP nominee")
+        proper = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
+                  and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
+        proper |= {kin for word in proper for kin in _PARTY_KIN.get(word, ())}
+        if proper & _PARTY_KIN.keys():
+            # "the GOP nominee" is not the Democratic one
+            people = [m for m in people if not (m.entity.roles & _PARTY_KIN.keys() - proper)]
+            by_role = [m for m in by_role if not (m.entity.roles & _PARTY_KIN.keys() - proper)]
+        placed = [m for m in by_role if m.entity.roles & proper]
+        if placed:
+            # the governor of New Jersey, however recent the governor of Florida
+            recent_placed = [m for m in placed if own_sentence - 3 <= m.sentence <= own_sentence]
+            return best_by_role(recent_placed or placed)
         recent_by_role = [m for m in by_role if own_sentence - 3 <= m.sentence <= own_sentence]
         if recent_by_role:
             return best_by_role(recent_by_role)
@@ -695,8 +721,6 @@ class ArticleMentions:
             # "Cruz defends his record: '...,' the senator says": the person the passage is about, when the
             # article gives them no other role ("his spokesman", "Trump's daughter" are someone else)
             # a place or party in the description must be one of theirs ("the Wisconsin Republican")
-            proper = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
-                      and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
             most = max((m.entity.mentions for m in people), default=0)
             reach = 3 if aged else 2  # "the 43-year-old" may follow a caption or two
             topic = [m for m in people if m.subject and not m.quoted and not m.entity.plural
@@ -711,10 +735,8 @@ class ArticleMentions:
             return best_by_role(by_role)
         people = [m for m in people if not (m.entity.roles & offices)]
         # a place or party in the description picks out those it is theirs ("the Vermont senator"), if any
-        proper_words = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
-                        and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
-        if proper_words and any(m.entity.roles & proper_words for m in people):
-            people = [m for m in people if m.entity.roles & proper_words]
+        if proper and any(m.entity.roles & proper for m in people):
+            people = [m for m in people if m.entity.roles & proper]
         if heads & self.lexicon.unique_roles and people:
             # the subject of the last three sentences, else the person mentioned most
             recent = [m for m in people if m.subject and not m.quoted and m.sentence >= own_sentence - 3]

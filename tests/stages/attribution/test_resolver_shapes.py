@@ -245,3 +245,28 @@ def test_a_governor_running_for_president_may_be_the_candidate():
     text = ("Ohio Gov. Paul Brenner drew a warm reception in Dallas on Friday. A radio host asked Brenner about his "
             "path to the nomination. The candidate said none of his rivals would win a majority.")
     assert _described(text, "The candidate") == "Paul Brenner"
+
+
+def test_the_pronoun_of_the_description_s_own_clause_gives_its_gender():
+    text = ("Senator Karen Price debated Governor Tom Baxter on Monday. The nominee has staked much of his campaign "
+            "on lower taxes.")
+    assert _described(text, "The nominee") == "Tom Baxter"
+
+
+def test_a_place_in_the_description_picks_the_person_with_that_role_there():
+    text = ("New Jersey Gov. Paul Brenner spoke on Friday. Voters in Manchester listened. The hall was full. Tickets "
+            "had sold out in an hour. Former Ohio governor Tom Baxter spoke next. The New Jersey governor was the "
+            "most forceful figure on stage.")
+    assert _described(text, "The New Jersey governor") == "Paul Brenner"
+
+
+def test_a_party_in_the_description_rules_out_the_other_party_s_people():
+    text = ("Republican nominee Tom Baxter held a rally in Reno. Democratic nominee Karen Price answered in Denver, "
+            "and Price promised more rallies. Price spoke for an hour. The GOP nominee said the race would be close.")
+    assert _described(text, "The GOP nominee") == "Tom Baxter"
+
+
+def test_the_board_is_the_organisation_the_passage_is_about():
+    text = ("Northbridge Bank named a new chief executive in 2012. The board said on Tuesday that it would review "
+            "his pay.")
+    assert _described(text, "The board") == "Northbridge Bank"
