@@ -30,7 +30,7 @@ from sourcetrace.stages.attribution.learned import (
     cue_edge_options,
     cue_features,
     cue_range,
-    cue_tagger_features,
+    cue_stack_features,
     is_cue_candidate,
     kind_columns,
     save_model,
@@ -116,7 +116,8 @@ def stack_rows(
     if tokens:
         vectorizer, model = bundle["cue"]
         base = model.predict_proba(vectorizer.transform([cue_features(t, bool(quoted[t.idx])) for t in tokens]))[:, 1]
-        result["cue"][0].extend(stacked_rows(base, [cue_tagger_features(tagged, t) for t in tokens]))
+        cue_verbs = Lexicon().cue_verbs if CUE_LEXICON else None
+        result["cue"][0].extend(stacked_rows(base, cue_stack_features(tagged, tokens, cue_verbs)))
         result["cue"][1].extend(int(t.i in gold_roots) for t in tokens)
     runs = tagger_content_runs(doc, tagged) if tagger_options else []
     source_runs = tagger_source_runs(doc, tagged) if TAGGER_SOURCES else []
@@ -147,6 +148,9 @@ TAGGER_SOURCES = True  # the tagger's source runs are source options too
 # nested cues (inside another attribution's reported words, which PolNeAR never annotates) take their source and
 # content from the ranker alone: the tagger's marks there are the enclosing attribution's
 NESTED_BY_RANKER = True
+# the cue stacker also sees whether the word's lemma is one of the lexicon's cue verbs (2-fold over the tuning
+# split: see the model card)
+CUE_LEXICON = True
 SOURCE_KINDS = True  # the source stacker sees the option's origin and cut
 CONTENT_L2 = 1.0  # penalty on the standardised coefficients of the content choice model
 CONTENT_CHOICE_MODEL = True  # the content stacker is a ConditionalLogit, not a LogisticRegression
@@ -182,7 +186,8 @@ def fit_stack(
     from sklearn.linear_model import LogisticRegression
 
     stack: dict[str, Any] = {"source_threshold": 0.3, "tagger_options": tagger_options,
-                             "tagger_sources": TAGGER_SOURCES, "nested_by_ranker": NESTED_BY_RANKER}
+                             "tagger_sources": TAGGER_SOURCES, "nested_by_ranker": NESTED_BY_RANKER,
+                             "cue_lexicon": CUE_LEXICON}
     for role in ("cue", "source", "content"):
         features = [x for name in names for x in rows[name][role][0]]
         labels = [y for name in names for y in rows[name][role][1]]

@@ -1013,6 +1013,16 @@ def cue_tagger_features(tagged: np.ndarray, token: Any) -> list[float]:
     ]
 
 
+def cue_stack_features(tagged: np.ndarray, tokens: list[Any], cue_verbs: set[str] | None) -> list[list[float]]:
+    """The cue stacker's inputs beside the ranker's logit: the tagger's view of each cue word and, with
+    `cue_verbs` (stackers fitted with `cue_lexicon`), whether its lemma is one of the lexicon's cue verbs (the
+    ranker weighs a rare speech verb by its few training cases; the list says what it is)."""
+    rows = [cue_tagger_features(tagged, token) for token in tokens]
+    if cue_verbs is not None:
+        rows = [row + [float(token.lemma_.lower() in cue_verbs)] for row, token in zip(rows, tokens)]
+    return rows
+
+
 # the label before a linked article's headline ("Read more: Pentagon says ..."), at the start of a line
 _LINK_LABEL = re.compile(r"^[ \t]*(?:read more|read also|also read|see also|related|watch)[ \t]*:[ \t]*",
                          re.IGNORECASE | re.MULTILINE)
@@ -1129,6 +1139,7 @@ class LearnedExtractor:
         self.nested_cue_verbs = lexicon.nested_cue_verbs
         # a verb's object word that belongs to its cue ("expressed concern about", "made clear")
         self.cue_objects = lexicon.cue_objects
+        self.cue_verbs = lexicon.cue_verbs
         self.source_threshold = float(bundle.get("source_threshold", 0.3))
         self.version = str(bundle.get("version", "?"))
         # with the token tagger: small logistic regressions over (ranker logit, tagger features), fitted on
@@ -1158,7 +1169,7 @@ class LearnedExtractor:
         threshold = self.cue_threshold
         ranker_probabilities = probabilities
         if stack is not None:
-            extra = [cue_tagger_features(tagged, t) for t in tokens]
+            extra = cue_stack_features(tagged, tokens, self.cue_verbs if stack.get("cue_lexicon") else None)
             probabilities = stack["cue"].predict_proba(stacked_rows(probabilities, extra))[:, 1]
             threshold = stack["cue_threshold"]
         rule_by_token = {c.cue_token.i: c for c in rule_candidates if c.cue_token is not None}

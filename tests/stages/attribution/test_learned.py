@@ -103,3 +103,40 @@ def test_a_speech_verb_inside_an_enclosing_statement_opens_a_nested_attribution(
     nested = _attributions(parts, text, tagged, enclosing=[statement], stand_ins=no_cue)
     assert nested["claims"][0] == "Peskov"
     assert nested["claims"][1].startswith("the talks will resume")
+
+
+def test_the_cue_stacker_sees_whether_a_word_is_a_lexicon_cue_verb(parts):
+    from sourcetrace.stages.attribution.learned import cue_stack_features
+
+    nlp, learned, _ = parts
+    doc = nlp("The treasurer grumbled that the auditors ate the biscuits.")
+    tagged = np.zeros((len(doc), 3, 3), dtype=np.float32)
+    tokens = [doc[2], doc[6]]  # "grumbled" (not in the lexicon's cue verbs), "ate"
+    assert [len(row) for row in cue_stack_features(tagged, tokens, None)] == [4, 4]
+    assert [row[-1] for row in cue_stack_features(tagged, tokens, {"grumble"})] == [1.0, 0.0]
+    assert [row[-1] for row in cue_stack_features(tagged, [doc[2]], learned.cue_verbs)] == [0.0]
+
+
+class _LastColumn:
+    """A stand-in cue stacker whose probability is its last input column (the lexicon flag when there is one)."""
+
+    def __init__(self, width: int) -> None:
+        self.n_features_in_ = width
+
+    def predict_proba(self, rows: np.ndarray) -> np.ndarray:
+        positive = np.asarray(rows, dtype=np.float64)[:, -1].clip(0, 1)
+        return np.column_stack([1 - positive, positive])
+
+
+def test_stackers_fitted_with_the_cue_lexicon_flag_receive_it(parts):
+    nlp, learned, rules = parts
+    text = "The treasurer insisted that the auditors ate the biscuits."
+    doc = nlp(text)
+    tagged = np.zeros((len(doc), 3, 3), dtype=np.float32)
+    stack = {**learned.stack, "cue": _LastColumn(6), "cue_lexicon": True, "cue_threshold": 0.5}
+    extractor = LearnedExtractor.from_bundle({"cue": learned.cue_scorer, "source": learned.source_scorer,
+                                              "content": learned.content_scorer, "stack": stack,
+                                              "cue_threshold": learned.cue_threshold,
+                                              "source_threshold": learned.source_threshold})
+    found = extractor.candidates(doc, quote_regions(text), rules.candidates(doc), tagged, text=text)
+    assert [text[c.cue[0]:c.cue[1]] for c in found] == ["insisted"]

@@ -295,9 +295,9 @@ def test_cue_takes_the_preposition_before_its_content_and_never_crosses_it():
 
 
 def test_cue_starts_at_the_verb_its_to_chain_hangs_from():
-    # PolNeAR's cue is the whole chain: "had nothing bad to say about X", "continue to warn that X"
-    deacon = _analyse("In an interview, Deacon had nothing bad to say about Sanders.")
-    assert _by_cue(deacon, "had nothing bad to say about").content.text == "Sanders"
+    # PolNeAR's cue is the whole chain: "had little good to say about X", "continue to warn that X"
+    deacon = _analyse("In an interview, Deacon had little good to say about Sanders.")
+    assert _by_cue(deacon, "had little good to say about").content.text == "Sanders"
     warn = _analyse("Republicans continue to warn that the deal will fail.")
     assert [a.cue.text for a in warn.attributions if a.cue is not None] == ["continue to warn"]
     # a purpose clause after an object keeps its own cue ("visited NBC's Today to discuss")
