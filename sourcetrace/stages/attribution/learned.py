@@ -663,7 +663,8 @@ def cue_edge_options(
         ("right", _EDGE_RIGHT_DEPS, sorted((c for c in token.children if c.i >= span.end), key=lambda c: c.i)),
     ):
         for child in children:
-            if child.dep_ not in deps:
+            # a question word before the cue ("Why not just say ...", "when asked") is never part of it in PolNeAR
+            if child.dep_ not in deps or (side == "left" and child.tag_ == "WRB"):
                 break
             start, end = subtree_range(child)
             if any(s < end and start < e for s, e in blocked):

@@ -842,3 +842,8 @@ def test_a_floating_quantifier_joins_the_cue_and_leaves_the_source():
 ])
 def test_a_to_clause_after_try_or_go_on_joins_the_cue(text, cue, source, content):
     assert _by_cue(_analyse(text), cue, source).content.text == content
+
+
+def test_a_question_word_before_the_cue_stays_out_of_it():
+    analysis = _analyse("Why not just say that the plan failed?")
+    assert all(not a.cue.text.lower().startswith("why") for a in analysis.attributions if a.cue is not None)
