@@ -511,7 +511,7 @@ def _object_into_cue(candidate: Candidate, text: str, cue_objects: dict[str, set
 
 
 # verbs whose "to" clause PolNeAR marks inside the cue ("tried to make", "continued to insist", "went on to say":
-# 77 of 78 such cues in PolNeAR train), against "refused to", "sought to", "plans to" (mostly the verb alone)
+# 81 of 82 such cues in PolNeAR train), against "refused to", "sought to", "plans to" (mostly the verb alone)
 _CHAIN_CUE_VERBS = frozenset({"try", "continue"})
 
 
