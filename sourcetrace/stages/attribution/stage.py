@@ -224,10 +224,8 @@ class AttributionExtractor:
                         speaker = self._speaker_of(text, antecedent, "headline" if headline else "description",
                                                    known, kinds, genders)
                         kind = antecedent.entity.kind
-                    elif kind == "named_person":
-                        kind = "other"
-                    elif kind == "named_organization" and described:
-                        speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
+                    elif kind in ("named_person", "named_organization"):
+                        kind = "other"  # "the company" when no company is named: a description that names nobody
                 elif speaker is not None:
                     entity = mentions.entity_at(*candidate.source)
                     if entity is not None and entity.outlet and kind == "named_person":
@@ -316,7 +314,12 @@ class AttributionExtractor:
             return len(words) == 1 and name in self.lexicon.titles
         if kind == "named_organization":
             span = doc.char_span(*source, alignment_mode="expand")
-            return span is not None and not any(t.pos_ == "PROPN" or t.ent_type_ for t in span) and \
+            if span is None:
+                return False
+            # the head noun phrase only: "the agency, which fell 2,000 pages short" names no organisation
+            head = [t for t in span if t.i < next((u.i for u in span if u.text == "," or u.dep_ == "relcl"
+                                                   or u.tag_ in ("WDT", "WP", "WP$")), span.end)]
+            return bool(head) and not any(t.pos_ == "PROPN" or t.ent_type_ for t in head) and \
                 span.text.lower() not in self.lexicon.outlets
         return False
 
