@@ -224,8 +224,10 @@ class AttributionExtractor:
                         speaker = self._speaker_of(text, antecedent, "headline" if headline else "description",
                                                    known, kinds, genders)
                         kind = antecedent.entity.kind
-                    elif kind in ("named_person", "named_organization"):
-                        kind = "other"  # "the company" when no company is named: a description that names nobody
+                    elif kind == "named_person":
+                        kind = "other"
+                    elif kind == "named_organization" and described:
+                        speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
                     entity = mentions.entity_at(*candidate.source)
                     if entity is not None and entity.outlet and kind == "named_person":
