@@ -116,3 +116,30 @@ def export_per_window(module: Any, path: Path, output_name: str, per_piece: bool
                       output_names=[output_name], dynamic_axes=axes,
                       opset_version=17, dynamo=False)
     return path
+
+
+def add_fine_tuning_arguments(parser: Any, epochs: int) -> None:
+    """The arguments every technique head fine-tuned over the cached shared pass takes."""
+    parser.add_argument("--data", type=Path, required=True, help="the SemEval-2023 English folder")
+    parser.add_argument("--cache", type=Path, required=True, help="the shared-pass vectors (encode_layers)")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--layer", type=int, default=3, help="the shared pass's layer the upper layers read")
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--batch-pieces", type=int, default=2048)
+    parser.add_argument("--lr", type=float, default=1e-4, help="the upper layers' learning rate")
+    parser.add_argument("--head-lr", type=float, default=1e-3, help="the output layers' learning rate")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="folds to run")
+
+
+def optimiser_with_warmup(model: Any, lr: float, head_lr: float, steps: int) -> tuple[Any, Any]:
+    """AdamW with the upper layers (parameters under `top.`) at `lr` and the rest at `head_lr`, and a schedule
+    that warms up over the first tenth of `steps` and decays linearly to zero."""
+    import torch
+
+    body = [p for name, p in model.named_parameters() if name.startswith("top.")]
+    heads = [p for name, p in model.named_parameters() if not name.startswith("top.")]
+    optimiser = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": heads, "lr": head_lr}], weight_decay=0.01)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min(1.0, (step + 1) / max(1, steps // 10)) * max(0.0, 1 - step / steps))
+    return optimiser, scheduler

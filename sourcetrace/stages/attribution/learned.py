@@ -495,7 +495,15 @@ def _object_into_cue(candidate: Candidate, text: str, cue_objects: dict[str, set
         return
     if any(t.dep_ not in _BEFORE_OBJECT and t.i != found.i for t in token.doc[token.i + 1: found.i]):
         return
-    end = found.idx + len(found.text)
+    _extend_cue(candidate, text, found.idx + len(found.text))
+
+
+def _extend_cue(candidate: Candidate, text: str, end: int) -> None:
+    """The cue runs on to `end` and the content starts after it; left alone when the content wraps around the cue,
+    the source lies past it, or nothing of the content would be left."""
+    cue = candidate.cue
+    if cue is None:
+        return
     content = candidate.content
     if content and content[0][0] < cue[1]:
         return
@@ -534,18 +542,7 @@ def _chain_into_cue(candidate: Candidate, text: str) -> None:
     if any(t.dep_ not in ("prt", "advmod", "neg", "aux") for t in token.doc[token.i + 1: verb.i]
            if t.i != verb.i - 1):
         return
-    content = candidate.content
-    if content and content[0][0] < cue[1]:
-        return
-    if candidate.source is not None and candidate.source[1] > cue[1]:
-        return
-    if content and content[0][0] < end:
-        clipped = [trim(text, max(start, end), stop) for start, stop in content if stop > end]
-        clipped = [piece for piece in clipped if piece[1] > piece[0]]
-        if not clipped:
-            return
-        candidate.content = clipped
-    candidate.cue = cue[0], end
+    _extend_cue(candidate, text, end)
 
 
 _FLOATING_QUANTIFIERS = frozenset({"both", "all"})
