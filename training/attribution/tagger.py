@@ -28,6 +28,7 @@ from sourcetrace._ml.text import trim
 from sourcetrace.datasets.polnear import ROLES, read_gold_dir
 from sourcetrace.stages.attribution.learned import MODEL_DIR
 from sourcetrace.stages.attribution.tagger import LABELS_PER_ROLE, TAGGER_FILE, WINDOW, load_tokenizer
+from training.optimisation import clipped_step
 
 
 def piece_labels(offsets: list[tuple[int, int]], text: str, attributions: list[Any]) -> list[list[int]]:
@@ -140,11 +141,7 @@ def main() -> None:
             target[b, 1 : n + 1] = torch.tensor(labels)
         logits = model(ids, mask)  # (batch, length, roles * 3)
         loss = role_loss(logits, target, loss_fn, role_weights)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        scheduler.step()
-        optimiser.zero_grad()
+        clipped_step(loss, model, optimiser, scheduler)
         if step % 20 == 0 or step == steps - 1:
             print(f"step {step + 1}/{steps} loss {loss.item():.4f}: {time.time() - started:.0f}s", flush=True)
         if step + 1 in args.snapshot_steps:

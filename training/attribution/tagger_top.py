@@ -41,6 +41,7 @@ from sourcetrace.stages.attribution.tagger import (
     TopLayersTagger,
 )
 from training.attribution.tagger import piece_labels, role_loss
+from training.optimisation import clipped_step
 from training.top_layers import build_top_layers, export_per_window, length_batches, padded, special_vectors
 
 
@@ -178,11 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         for row, i in enumerate(index):
             target[row, : lengths[i]] = torch.from_numpy(examples[i][1])
         loss = role_loss(model(pieces, mask), target, loss_fn, role_weights)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimiser.step()
-        scheduler.step()
-        optimiser.zero_grad()
+        clipped_step(loss, model, optimiser, scheduler)
         if step % 20 == 0 or step == steps - 1:
             print(f"step {step + 1}/{steps} loss {loss.item():.4f}: {time.time() - started:.0f}s", flush=True)
     training_seconds = round(time.time() - started)

@@ -23,6 +23,7 @@ import numpy as np
 
 from sourcetrace.evaluate.checkworthiness import read_checkworthy_tsv
 from training.claims.checkworthiness import best_threshold, is_heldout
+from training.optimisation import clipped_step
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, cache_help: str) -> None:
@@ -89,11 +90,7 @@ def fine_tune(model: Any, args: argparse.Namespace, split: TrainSplit, lengths: 
         batches = length_ordered_batches(lengths, args.batch_size, rng)
         for step, positions in enumerate(batches, start=1):
             loss = loss_of(split.fit_index[positions])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            clipped_step(loss, model, optimizer, scheduler)
             if step % 50 == 0 or step == len(batches):
                 print(f"epoch {epoch} step {step}/{len(batches)} loss {loss.item():.3f} "
                       f"({time.time() - started:.0f}s)", flush=True)

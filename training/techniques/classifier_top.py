@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from training.optimisation import clipped_step
 from training.top_layers import (
     add_fine_tuning_arguments,
     build_top_layers,
@@ -96,11 +97,7 @@ def train_fold(base: Path, layer: int, specials: np.ndarray, train: list[tuple[n
             pieces, mask, span = batch_tensors(train, index)
             target = torch.tensor([train[i][2] for i in index])
             loss = loss_fn(model(pieces, mask, span), target)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            scheduler.step()
-            optimiser.zero_grad()
+            clipped_step(loss, model, optimiser, scheduler)
         print(f"  epoch {epoch + 1}: loss {loss.item():.3f} ({time.time() - started:.0f}s)", flush=True)
         if evaluate is not None:
             evaluate(model, epoch + 1)

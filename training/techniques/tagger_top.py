@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from sourcetrace.stages.techniques.encoder import EncodedText
+from training.optimisation import clipped_step
 from training.top_layers import (
     add_fine_tuning_arguments,
     build_top_layers,
@@ -122,11 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                 if (technique_target >= 0).any():
                     loss = loss + 0.5 * technique_loss(technique_logits.reshape(-1, len(classes)),
                                                        technique_target.reshape(-1))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimiser.step()
-                scheduler.step()
-                optimiser.zero_grad()
+                clipped_step(loss, model, optimiser, scheduler)
             print(f"  epoch {epoch + 1}: loss {loss.item():.3f} ({time.time() - started:.0f}s)", flush=True)
             model.eval()
             out = {}
