@@ -99,18 +99,8 @@ def with_quantized_activations(model: str | Path | bytes) -> bytes:
         ]
     del graph.node[:]
     graph.node.extend(nodes)
-    outputs = {value.name for value in graph.output}
-    while True:  # the casts and scalings of the weights are now read by nobody
-        used = {name for node in graph.node for name in node.input} | outputs
-        unused = [node for node in graph.node if not any(name in used for name in node.output)]
-        if not unused:
-            break
-        for node in unused:
-            graph.node.remove(node)
-    kept = [tensor for tensor in graph.initializer if tensor.name in used]
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
-    return proto.SerializeToString()
+    # the weights' casts and scalings are now read by nobody: keep what the outputs depend on
+    return graph_with_outputs(proto.SerializeToString(), [value.name for value in graph.output])
 
 
 def _node(messages: ModuleType, op_type: str, inputs: list[str], outputs: list[str], to: int | None = None) -> object:
