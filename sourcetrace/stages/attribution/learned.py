@@ -869,6 +869,72 @@ def _participle_subject(text: str, cue: Any) -> tuple[int, int] | None:
     return None
 
 
+# subjects that stand for no speaker of a second conjunct: expletives and "it" of "it is ... and"
+_NOT_CONJUNCT_SUBJECTS = frozenset({"there", "it", "this", "that", "what", "which"})
+_RELATIVE_SUBJECTS = frozenset({"who", "that", "which"})
+_DANGLING_WORDS = frozenset({"with", "of", "in", "on", "at", "for", "from", "by", "to", "and", "but", "or", "the", "a",
+                             "an"})
+
+
+def _first_conjunct_subject(
+    text: str, cue: Any, sources: list[Option], scores: np.ndarray
+) -> tuple[int, int] | None:
+    """The speaker of a speech verb that is the second conjunct of a verb with a nominal subject and has no
+    subject of its own ("Two retired officers objected to the review and said ..."): the first verb's subject, cut
+    as the source ranker likes it best among that subject's options; for a relative clause's "who" ("Sanders, who
+    endorsed him and said ...") the noun it hangs from, up to the clause. None for expletives ("there", "it")."""
+    if cue.dep_ != "conj" or cue.pos_ != "VERB" or any(c.dep_ in _SUBJECTS or c.dep_ == "expl"
+                                                        for c in cue.children):
+        return None
+    head = cue.head
+    if head.pos_ not in ("VERB", "AUX") or head.i > cue.i:
+        return None
+    # "Research conducted for the center showed", "research to be released ... suggests": a participle or
+    # infinitive the parse took for the main verb modifies the subject; a first conjunct is finite and an "and",
+    # "but" or "or" joins the two
+    if not has_finite_verb([head, *(c for c in head.children if c.dep_ in ("aux", "auxpass"))]) or \
+            not any(c.dep_ == "cc" and head.i < c.i < cue.i for c in head.children):
+        return None
+    subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or any(c.dep_ == "expl" for c in head.children):
+        return None
+    if any(t.dep_ in _SUBJECTS and t.head.i != head.i for t in cue.doc[head.i + 1: cue.i]):
+        # another clause's subject stands between the conjuncts ("some were yawning as he mentioned X and
+        # described Y"): the parse may have joined the verb to the wrong one
+        return None
+    if subject.lower_ in _RELATIVE_SUBJECTS and head.dep_ == "relcl":
+        noun = head.head
+        if noun.pos_ not in ("NOUN", "PROPN") or noun.i > subject.i:
+            return None
+        start, end = trim(text, noun.left_edge.idx, head.left_edge.idx)
+        end = start + len(text[start:end].rstrip(" ,—–-("))
+        return (start, end) if end > start else None
+    if subject.lower_ in _NOT_CONJUNCT_SUBJECTS or subject.pos_ not in ("NOUN", "PROPN", "PRON"):
+        return None
+    # a cut that ends on a preposition or conjunction ("officers with no knowledge of the case but with") is
+    # half a phrase
+    ranked = [(score, option) for score, option in zip(scores, sources)
+              if option.kind.split("~")[0] == "head_subject:conj"
+              and text[option.fragments[0][0]:option.fragments[-1][1]].split()[-1].lower() not in _DANGLING_WORDS]
+    if not ranked:
+        return None
+    best = max(ranked, key=lambda pair: pair[0])[1]
+    start, end = best.fragments[0][0], best.fragments[-1][1]
+    return (start, end) if start < cue.idx and end <= cue.idx else None
+
+
+def _drop_reported_conjunct_subjects(candidates: list[Candidate]) -> None:
+    """A first conjunct's subject that lies inside another attribution's content is part of what that one reports
+    ("He said the officials met and agreed ..."), not who speaks: such a source is left out."""
+    for candidate in candidates:
+        if not candidate.extras.get("conjunct_subject") or candidate.source is None:
+            continue
+        start, end = candidate.source
+        if any(other is not candidate and any(s <= start and end <= e for s, e in other.content)
+               for other in candidates):
+            candidate.source = None
+
+
 _CLOSING_QUOTES = ("\"", "”", "''", "’")
 
 
@@ -1232,6 +1298,10 @@ class LearnedExtractor:
                     source = _participle_subject(text, token)
                 if source is None:
                     source = _inverted_after_quotation(text, token)
+            conjunct_subject = False
+            if source is None:
+                source = _first_conjunct_subject(text, token, sources, s_scores)
+                conjunct_subject = source is not None
             chosen = contents[int(np.argmax(c_scores))]
             fragments = chosen.fragments
             pair_around_rule = chosen.kind.startswith("quote_pair") and rule is not None and all(
@@ -1268,7 +1338,8 @@ class LearnedExtractor:
                     else:
                         source = None
             result.append(Candidate(content=fragments, source=source, cue=cue, cue_token=token,
-                                    channel=channel, score=float(probability), origin="model"))
+                                    channel=channel, score=float(probability), origin="model",
+                                    extras={"conjunct_subject": True} if conjunct_subject else {}))
         if self.cue_edges is not None:
             widen = [c for c in result if c.channel is None and c.cue_token.lower_ != "according"]
             widened = self.widen_cues(
@@ -1289,6 +1360,7 @@ class LearnedExtractor:
             if key in seen:
                 result.remove(candidate)
             seen.add(key)
+        _drop_reported_conjunct_subjects(result)
         return _one_cue_per_content(result, text)
 
     # the tagger rarely marks a speech verb inside another attribution's reported clause ("The Kremlin said

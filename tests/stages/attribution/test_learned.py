@@ -140,3 +140,58 @@ def test_stackers_fitted_with_the_cue_lexicon_flag_receive_it(parts):
                                               "source_threshold": learned.source_threshold})
     found = extractor.candidates(doc, quote_regions(text), rules.candidates(doc), tagged, text=text)
     assert [text[c.cue[0]:c.cue[1]] for c in found] == ["insisted"]
+
+
+# --- the speaker of a second conjunct ------------------------------------------------------------------------
+
+def _conjunct_cue(nlp, text: str, cue: str):
+    doc = nlp(text)
+    return next(t for t in doc if t.text == cue)
+
+
+def test_a_second_conjunct_speaks_with_the_first_verbs_subject():
+    from sourcetrace import analyze
+
+    text = ("Several retired firefighters who had worked the blaze objected to the county's review and said the "
+            "evacuation order came too late.")
+    found = [a for a in analyze(text, id="t", stages=("backbone", "attribution")).attributions
+             if a.cue is not None and a.cue.text == "said"]
+    assert found and found[0].source is not None
+    assert found[0].source.text.startswith("Several retired firefighters")
+    assert found[0].content.text == "the evacuation order came too late"
+
+
+@pytest.mark.parametrize("text, cue, source", [
+    ("The two inspectors objected to the permit and said the plant was unsafe.", "said", "The two inspectors"),
+    # a relative clause's "who": the noun it hangs from, without the clause
+    ("Marisol Vega, who chairs the zoning committee and said she would resign, left early.", "said", "Marisol Vega"),
+    ("The inspectors, who toured the plant in May and reported several leaks, were not invited back.", "reported",
+     "The inspectors"),
+    # other clauses' subjects between the conjuncts: the parse joined "described" to "dozing", not to "read"
+    ("By the second hour, some delegates were dozing and others reading as she read the budget and described the "
+     "plan for new parks.", "described", None),
+    # "it" and expletives speak for no one
+    ("It is raining in the capital and said to worsen overnight.", "said", None),
+    # no "and" between them: a participle the parse took for the main verb
+    ("Data gathered for the union showed that wages fell.", "showed", None),
+    ("Figures to be published next week by the treasury suggest that the deficit grew.", "suggest", None),
+])
+def test_first_conjunct_subject_rules(parts, text, cue, source):
+    from sourcetrace.stages.attribution.learned import _first_conjunct_subject, source_options
+
+    token = _conjunct_cue(parts[0], text, cue)
+    options = source_options(token, text)
+    found = _first_conjunct_subject(text, token, options, np.ones(len(options)))
+    assert (text[found[0]:found[1]] if found else None) == source
+
+
+def test_a_first_conjuncts_subject_inside_another_content_is_no_source():
+    from sourcetrace.stages.attribution.learned import _drop_reported_conjunct_subjects
+    from sourcetrace.stages.attribution.rules import Candidate
+
+    text = "Lopez said the inspectors met on Friday and agreed to reopen the bridge."
+    outer = Candidate(content=[(11, len(text) - 1)], source=(0, 5), cue=(6, 10))
+    inner = Candidate(content=[(52, len(text) - 1)], source=(11, 25), cue=(45, 51),
+                      extras={"conjunct_subject": True})
+    _drop_reported_conjunct_subjects([outer, inner])
+    assert inner.source is None and outer.source == (0, 5)
