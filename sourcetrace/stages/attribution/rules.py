@@ -60,6 +60,7 @@ class Lexicon:
         self.event_verbs = {w.lower() for w in data.get("event_verbs", [])} | self.event_verbs_always
         self.military_nouns = {w.lower() for w in data.get("military_nouns", [])}
         self.declining_verbs = {w.lower() for w in data.get("declining_verbs", [])}
+        self.record_nouns = {w.lower() for w in data.get("record_nouns", [])}
 
 
 @dataclass
@@ -288,6 +289,75 @@ class RuleExtractor:
                                    cue=(colon, colon + 1), cue_token=colon_token))
         return found
 
+    # --- records as sources: "..., campaign finance records show", "payroll data showed that ..." ----------------
+    def records_show(self, doc: Any, text: str) -> list[Candidate]:
+        """"show" with a record or figure as its subject (`record_nouns`: records, documents, data, polls, filings,
+        emails ...) and a clause as what it shows: the clause after it ("data showed that hiring slowed"), the
+        clause it follows (", tax records show.") or the sentence it is inserted in (", court filings show, ...").
+        A subject that is no record ("the company showed profits") or an object that is no clause ("polls show the
+        mayor trailing") gives none."""
+        found = []
+        for verb in select_tokens(doc, lower=_SHOW_FORMS):
+            if verb.pos_ != "VERB":
+                continue
+            subject = next((c for c in verb.children if c.dep_ == "nsubj" and c.i < verb.i), None)
+            if subject is None or not ({subject.lemma_.lower(), subject.lower_} & self.lexicon.record_nouns):
+                continue
+            if any(c.dep_ in ("dobj", "dative", "oprd", "xcomp") for c in verb.children):
+                continue
+            complement = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+            if complement is not None:
+                content = [trim(text, *subtree_range(complement))]
+            elif verb.dep_ in ("parataxis", "ccomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
+                # "X, records show." / "As X, court filings show, Y": the sentence around the inserted clause
+                content = _clause_fragments(text, subtree_range(verb.head), _hole(verb, text))
+            else:
+                continue
+            content = [(s, e) for s, e in content if e > s]
+            pieces = [doc.char_span(s, e, alignment_mode="expand") for s, e in content]
+            if not content or not any(piece is not None and any("Fin" in t.morph.get("VerbForm") for t in piece)
+                                      for piece in pieces):
+                continue
+            source = trim(text, *subtree_range(subject))
+            if any(_overlaps(source, piece) for piece in content):
+                continue
+            found.append(Candidate(content=content, source=source, cue=self._cue_range(verb), cue_token=verb,
+                                   origin="records"))
+        return found + self._records_show_inserted(doc, text, {c.cue for c in found})
+
+    @cached_property
+    def _inserted_records(self) -> re.Pattern[str]:
+        nouns = sorted(self.lexicon.record_nouns, key=len, reverse=True)
+        forms = "|".join(re.escape(n[:-1]) + "(?:y|ies)" if n.endswith("y") else re.escape(n) + "(?:e?s)?"
+                         for n in nouns)
+        # ", [as] campaign and corporate records show[,.]": up to five words before the record noun, none a verb
+        words = r"(?:[\w'’.&-]+[ \t]+){0,5}?"
+        return re.compile(rf",[ \t]+(?:as[ \t]+)?(?P<source>{words}(?:{forms}))[ \t]+"
+                          r"(?P<cue>show|shows|showed)(?=[ \t]*[,.;]|[ \t]*$)", re.IGNORECASE)
+
+    def _records_show_inserted(self, doc: Any, text: str, known: set[tuple[int, int] | None]) -> list[Candidate]:
+        """", court filings show," inserted in or closing a sentence, read from the text where the parse took
+        "show" for a noun: the sentence around it is what the records show."""
+        found = []
+        for sentence in doc.sents:
+            for match in self._inserted_records.finditer(text, sentence.start_char, sentence.end_char):
+                cue = match.span("cue")
+                if any(_overlaps(cue, other) for other in known if other is not None):
+                    continue
+                words = doc.char_span(*match.span("source"), alignment_mode="expand")
+                if words is None or any(t.pos_ in ("VERB", "AUX", "PRON", "SCONJ") for t in words):
+                    continue
+                hole = _widen_hole(text, (match.start(), cue[1]))
+                content = _clause_fragments(text, (sentence.start_char, sentence.end_char), hole)
+                pieces = [doc.char_span(s, e, alignment_mode="expand") for s, e in content]
+                if not any(piece is not None and any("Fin" in t.morph.get("VerbForm") for t in piece)
+                           for piece in pieces):
+                    continue
+                found.append(Candidate(content=content, source=trim(text, *match.span("source")), cue=cue,
+                                       cue_token=doc.char_span(*cue, alignment_mode="expand")[0],
+                                       origin="records"))
+        return found
+
     @staticmethod
     def _known_surname(doc: Any, name: Any) -> bool:
         """Whether a run of capitalised words ends with the last word of a person the article names elsewhere (the
@@ -396,6 +466,7 @@ class RuleExtractor:
                          channel=channel)
 
 
+_SHOW_FORMS = frozenset({"show", "shows", "showed", "shown", "showing"})
 _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
 # ", a US-based think tank," right after a source: group 1 is the source with its apposition
 _APPOSITION = re.compile(r"(\s*,\s*(?:an?|the)\s[^,;:.\"“”\n]{1,60}?)\s*,\s")

@@ -109,6 +109,7 @@ class AttributionExtractor:
                            if not any(_touches(c, other) and not _nested_in(other, c) for other in candidates)]
             candidates = _with_dash_lines(candidates, self.rules.dash_lines(document.doc, document.text,
                                                                            self.describer))
+            candidates = _with_records(candidates, self.rules.records_show(document.doc, document.text))
             candidates = [c for c in candidates if not self._event_cue(document.doc, c)]
             candidates = self._channels_apart(document.doc, candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
@@ -445,6 +446,23 @@ def _with_dash_lines(candidates: list[Candidate], dashed: list[Candidate]) -> li
         result = [c for c in result if c not in touching]
         result.append(line)
     return result
+
+
+def _with_records(candidates: list[Candidate], records: list[Candidate]) -> list[Candidate]:
+    """"..., tax records show": each record attribution joins where nothing found touches it, and replaces what
+    found its cue ("show") with no source; anything else found there is kept and the record one left out."""
+    result = list(candidates)
+    for record in records:
+        touching = [c for c in result if _touches(record, c)]
+        if any(c.source is not None or c.cue is None or not _overlaps(c.cue, record.cue) for c in touching):
+            continue
+        result = [c for c in result if c not in touching]
+        result.append(record)
+    return result
+
+
+def _overlaps(first: tuple[int, int], second: tuple[int, int] | None) -> bool:
+    return second is not None and first[0] < second[1] and second[0] < first[1]
 
 
 def _touches(candidate: Candidate, other: Candidate) -> bool:

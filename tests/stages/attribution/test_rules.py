@@ -1,0 +1,50 @@
+"""Parse rules of the attribution stage (`sourcetrace.stages.attribution.rules`) with the real parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from sourcetrace import analyze
+from sourcetrace.stages.attribution.rules import Lexicon, RuleExtractor
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from sourcetrace.pipeline.backbone import load_spacy
+
+    return load_spacy()
+
+
+def _records(nlp, text: str) -> list[tuple[str, str, list[str]]]:
+    doc = nlp(text)
+    return [(text[c.source[0]:c.source[1]], text[c.cue[0]:c.cue[1]], [text[s:e] for s, e in c.content])
+            for c in RuleExtractor(Lexicon()).records_show(doc, text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the clause it closes
+    ("The charity paid $12,000 to a consulting firm in March 2015, state tax records show.",
+     [("state tax records", "show", ["The charity paid $12,000 to a consulting firm in March 2015"])]),
+    # the clause after it
+    ("Payroll data showed that hiring slowed in the spring.",
+     [("Payroll data", "showed", ["that hiring slowed in the spring"])]),
+    # inserted in the sentence, where the parse takes "show" for a noun
+    ("As the county expanded its contracts, court filings show, the firm's revenue tripled.",
+     [("court filings", "show", ["As the county expanded its contracts", "the firm's revenue tripled"])]),
+    # no record as subject, or no clause shown
+    ("The company showed strong profits in the third quarter.", []),
+    ("Recent polls show the mayor trailing her challenger by six points.", []),
+    ("The museum will show the paintings until May, the curator said.", []),
+])
+def test_records_show(nlp, text, expected):
+    assert _records(nlp, text) == expected
+
+
+def test_records_that_show_a_clause_are_a_source_in_the_layer():
+    text = "Most of that money came from firms that no longer exist, campaign and corporate records show."
+    found = [a for a in analyze(text, id="t", stages=("backbone", "attribution")).attributions
+             if a.cue is not None and a.cue.text == "show"]
+    assert len(found) == 1
+    assert found[0].source.text == "campaign and corporate records"
+    assert found[0].content.text == "Most of that money came from firms that no longer exist"
+    assert found[0].source_kind == "other"
