@@ -579,6 +579,21 @@ class ArticleMentions:
             return True, self.resolved[token.i]
         return False, None
 
+    def main_person(self, before: int) -> Mention | None:
+        """The person the story is about, for an interview's answers: the one named most (with the pronouns
+        resolved to them) outside quotations before `before`, else in the whole article; None when two tie."""
+        for limit in (before, len(self.text)):
+            counts: dict[int, list[Mention]] = {}
+            for mention in self.mentions:
+                entity = mention.entity
+                if mention.start < limit and entity.kind == "named_person" and not entity.plural \
+                        and not mention.quoted:
+                    counts.setdefault(id(entity), []).append(mention)
+            ranked = sorted(counts.values(), key=len, reverse=True)
+            if ranked and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
+                return ranked[0][0]
+        return None
+
     def _postcedent(self, position: int, gender: Gender | None,
                     exclude: Sequence[tuple[int, int]] = ()) -> Mention | None:
         """A "he"/"she" with no antecedent: the person its own or the next sentence names as a subject outside

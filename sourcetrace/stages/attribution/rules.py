@@ -358,6 +358,32 @@ class RuleExtractor:
                                        origin="records"))
         return found
 
+    # --- interviews: "Q: What made you run?" / "A: I saw the cuts." -----------------------------------------------
+    def interview_lines(self, text: str) -> list[Candidate]:
+        """The question and answer lines of an interview ("Q:", "A:", "Q.", "A.", or a "Q" run into the question's
+        first word), each an attribution whose content is the rest of the line and the paragraphs up to the next
+        such line; its source is the mark ("Q", "A") and its cue the colon, stop or dash after it (none when the
+        question runs into its mark), as PolNeAR marks them. `extras["interview"]` says which ("question": the
+        interviewer's, the outlet's own voice; "answer": the interviewee's). Only in an article with at least two of
+        each, so that a lone "A." ("A. Philip Randolph") is never one."""
+        lines = list(_INTERVIEW_LINE.finditer(text))
+        marks = [m.group("mark").upper() for m in lines]
+        if marks.count("A") < 2 or marks.count("Q") < 2:
+            return []
+        found = []
+        for position, line in enumerate(lines):
+            # an answer of several paragraphs runs to the next question; the last line keeps its own paragraph
+            end = lines[position + 1].start() if position + 1 < len(lines) else line.end("said")
+            said = trim(text, line.start("said"), end)
+            if said[1] <= said[0] or not any(ch.isalnum() for ch in text[said[0]:said[1]]):
+                continue
+            separator = line.group("cue").strip()  # ":", ".", "--" or nothing ("QWhat happened?")
+            at = line.start("cue") + line.group("cue").index(separator)
+            found.append(Candidate(content=[said], source=line.span("mark"),
+                                   cue=(at, at + len(separator)) if separator else None, origin="interview",
+                                   extras={"interview": "answer" if line.group("mark").upper() == "A" else "question"}))
+        return found
+
     @staticmethod
     def _known_surname(doc: Any, name: Any) -> bool:
         """Whether a run of capitalised words ends with the last word of a person the article names elsewhere (the
@@ -466,6 +492,10 @@ class RuleExtractor:
                          channel=channel)
 
 
+# "Q: ...", "A. ...", "Q -- ...", or a question's first word run into its "Q" ("QWhat happened?")
+_INTERVIEW_LINE = re.compile(
+    r"(?m)^[ \t]*(?P<mark>[QA])(?P<cue>[ \t]*[:.][ \t]|[ \t]+(?:--|[—–-])[ \t]|(?<=Q)(?=[A-Z][a-z']))"
+    r"[ \t]*(?P<said>[^\n]+)$")
 _SHOW_FORMS = frozenset({"show", "shows", "showed", "shown", "showing"})
 _MODALS = {"will", "would", "could", "can", "may", "might", "should", "must", "shall", "wo", "ca"}
 # ", a US-based think tank," right after a source: group 1 is the source with its apposition

@@ -17,6 +17,9 @@ For every statement an article reports, an `Attribution` with evidence spans:
 - `parent`: the attribution whose content encloses this one's cue (nested chains).
 - Follow-on quotes (a quoted paragraph with no cue after a quoted speaker) continue that speaker: source and
   cue null, `speaker` and `source_kind` carried over.
+- Interviews: an "A:" line (source the mark, cue the colon) is the words of the person the introduction names
+  most; a "Q:" line is the interviewer's, the outlet's own voice (`source_kind` author).
+- Records as sources: "..., campaign finance records show", "payroll data showed that ..." (`source_kind` other).
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class AttributionExtractor:
             candidates = _with_dash_lines(candidates, self.rules.dash_lines(document.doc, document.text,
                                                                            self.describer))
             candidates = _with_records(candidates, self.rules.records_show(document.doc, document.text))
+            candidates = _with_interview_lines(candidates, self.rules.interview_lines(document.text))
             candidates = [c for c in candidates if not self._event_cue(document.doc, c)]
             candidates = self._channels_apart(document.doc, candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
@@ -183,12 +187,22 @@ class AttributionExtractor:
         mentions = ArticleMentions(doc, text, regions, self.lexicon,
                                    speech_subjects=[c.source for c in candidates if c.source])
         result: list[Attribution] = []
+        interview_start = min((c.content[0][0] for c in candidates if c.extras.get("interview")), default=len(text))
         for candidate in candidates:
             content = Span.of_fragments(text, candidate.content)
             source = Span.of(text, *candidate.source) if candidate.source else None
             cue = Span.of(text, *candidate.cue) if candidate.cue else None
             kind, speaker = "other", None
-            if candidate.source:
+            if candidate.extras.get("interview") == "answer":
+                # the person the interview is with: the one its introduction names most
+                person = mentions.main_person(interview_start)
+                if person is not None:
+                    speaker = self._speaker_of(text, person, "description", known, kinds, genders)
+                    kind = "named_person"
+            elif candidate.extras.get("interview") == "question":
+                kind = "author"
+                speaker = Speaker(name=document.analysis.article.outlet or "the author", resolved_from="author")
+            elif candidate.source:
                 kind, _, name_span = self.describer.source_kind(doc, candidate.source)
                 described = self.describer.speaker(doc, candidate.source, kind, name_span)
                 speaker = Speaker(name=described[0], role=described[1], resolved_from="name") if described else None
@@ -265,7 +279,9 @@ class AttributionExtractor:
                 content=content,
                 channel=Span.of(text, *channel_range) if channel_range else None,
                 source_kind=kind,
-                quote_kind=_quote_kind(text, candidate.content, regions),
+                # an interview's lines are the words spoken, as a transcript gives them
+                quote_kind="direct" if candidate.extras.get("interview") else _quote_kind(text, candidate.content,
+                                                                                           regions),
                 speaker=speaker,
                 score=round(candidate.score, 4) if candidate.score is not None else None,
                 statement_kind="declined" if self._declines(doc, candidate) else "statement",
@@ -446,6 +462,20 @@ def _with_dash_lines(candidates: list[Candidate], dashed: list[Candidate]) -> li
         result = [c for c in result if c not in touching]
         result.append(line)
     return result
+
+
+def _with_interview_lines(candidates: list[Candidate], lines: list[Candidate]) -> list[Candidate]:
+    """An interview's question or answer line encloses what its own words attribute ("A: I think ..."); an
+    attribution whose cue lies outside the line and that reaches into it took the line for its own and gives way, and
+    a source taken from the line's mark is none."""
+    result = list(candidates)
+    for line in lines:
+        start, end = line.content_extent
+        result = [c for c in result if not (_touches(line, c) and c.cue is not None and not start <= c.cue[0] < end)]
+        for other in result:
+            if other.source is not None and _overlaps(other.source, line.source):
+                other.source = None  # the mark is no one's name ("Q: Does Sanders represent ...")
+    return result + lines
 
 
 def _with_records(candidates: list[Candidate], records: list[Candidate]) -> list[Candidate]:

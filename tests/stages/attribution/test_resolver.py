@@ -182,3 +182,18 @@ def test_a_place_description_and_a_name_deep_in_a_phrase_name_nobody():
     assert _speaker(analysis, "The state") is None
     judges = next(a for a in analysis.attributions if a.source is not None and a.source.text.startswith("Several"))
     assert judges.speaker is None
+
+
+# --- the person an interview is with ----------------------------------------------------------------------------
+@pytest.mark.parametrize("text, before, name", [
+    # named most before the first question (her pronouns count), however often others come up after it
+    ("Maria Okafor taught chemistry for twenty years. She now sits on the board. Her colleague Dan Ruiz "
+     "disagrees.\n\nQ: Dan Ruiz says the levy is needed. Does Dan Ruiz have a point?", "Q:", "Maria Okafor"),
+    # two named as often before it, and after it too: no one
+    ("Maria Okafor and Dan Ruiz sat down with us.\n\nQ: Who pays?", "Q:", None),
+])
+def test_the_main_person_is_the_one_the_introduction_names_most(text, before, name):
+    nlp = load_spacy()
+    mentions = ArticleMentions(nlp(text), text, quote_regions(text), Lexicon())
+    found = mentions.main_person(text.index(before))
+    assert (found.entity.name if found is not None else None) == name

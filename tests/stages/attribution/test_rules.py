@@ -48,3 +48,31 @@ def test_records_that_show_a_clause_are_a_source_in_the_layer():
     assert found[0].source.text == "campaign and corporate records"
     assert found[0].content.text == "Most of that money came from firms that no longer exist"
     assert found[0].source_kind == "other"
+
+
+def _lines(text: str) -> list[tuple[str, str | None, str, str]]:
+    return [(text[c.source[0]:c.source[1]], c.cue and text[c.cue[0]:c.cue[1]],
+             text[c.content[0][0]:c.content[-1][1]], c.extras["interview"])
+            for c in RuleExtractor(Lexicon()).interview_lines(text)]
+
+
+def test_interview_lines_with_colons_stops_and_run_in_marks():
+    text = ("Tomas Reyes runs the harbour ferry.\n\n"
+            "Q: How long have you run it?\n\nA: Eleven years, since my uncle retired.\n\n"
+            "Q. Will the fares rise?\n\nA. Not this winter.\n\nShe added later that she may sell.\n\n"
+            "QAnd after that?\n\nA: We will see.")
+    assert _lines(text) == [
+        ("Q", ":", "How long have you run it", "question"),
+        ("A", ":", "Eleven years, since my uncle retired", "answer"),
+        ("Q", ".", "Will the fares rise", "question"),
+        # an answer of several paragraphs runs to the next question
+        ("A", ".", "Not this winter.\n\nShe added later that she may sell", "answer"),
+        ("Q", None, "And after that", "question"),
+        # the last answer keeps its own paragraph
+        ("A", ":", "We will see", "answer"),
+    ]
+
+
+def test_a_lone_initial_or_a_single_exchange_is_no_interview():
+    assert _lines("A. Philip Randolph led the union.\n\nA. J. Muste spoke next.\n\nQ: Who paid?") == []
+    assert _lines("Q: Who paid?\n\nA: The city did.\n\nThe council met on Monday.") == []

@@ -847,3 +847,24 @@ def test_a_to_clause_after_try_or_go_on_joins_the_cue(text, cue, source, content
 def test_a_question_word_before_the_cue_stays_out_of_it():
     analysis = _analyse("Why not just say that the plan failed?")
     assert all(not a.cue.text.lower().startswith("why") for a in analysis.attributions if a.cue is not None)
+
+
+def test_interview_answers_are_the_interviewees_and_questions_the_outlets():
+    text = ("Maria Okafor spent two decades teaching chemistry before she ran for the school board in Linwood. "
+            "She spoke with the Courier about the district's budget.\n\n"
+            "Q: Why do you oppose the levy?\n\n"
+            "A: I said at every meeting that families already pay too much.\n\n"
+            "Q: Will you run again?\n\n"
+            "A: As long as the district needs me.")
+    analysis = analyze(text, id="t", outlet="The Courier", stages=STAGES)
+    answers = [a for a in analysis.attributions if a.source is not None and a.source.text == "A"]
+    questions = [a for a in analysis.attributions if a.source is not None and a.source.text == "Q"]
+    assert [a.content.text for a in answers] == [
+        "I said at every meeting that families already pay too much", "As long as the district needs me"]
+    assert all(a.speaker is not None and a.speaker.name == "Maria Okafor" and a.source_kind == "named_person"
+               and a.cue.text == ":" and a.quote_kind == "direct" for a in answers)
+    assert [a.content.text for a in questions] == ["Why do you oppose the levy", "Will you run again"]
+    assert all(a.source_kind == "author" and a.speaker.name == "The Courier" for a in questions)
+    # "I" inside an answer is the interviewee, not the author
+    said = _by_cue(analysis, "said", "I")
+    assert said.speaker.name == "Maria Okafor" and said.parent == answers[0].id
