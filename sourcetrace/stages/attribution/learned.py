@@ -870,8 +870,8 @@ def _participle_subject(text: str, cue: Any) -> tuple[int, int] | None:
 
 
 # subjects that stand for no speaker of a second conjunct: expletives and "it" of "it is ... and"
-_NOT_CONJUNCT_SUBJECTS = frozenset({"there", "it", "this", "that", "what", "which"})
-_RELATIVE_SUBJECTS = frozenset({"who", "that", "which"})
+_NOT_CONJUNCT_SUBJECTS = frozenset({"there", "it", "this", "that", "what", "which", "who"})
+_RELATIVE_SUBJECTS = frozenset({"who"})  # "that", "which" stand for things more often than people
 _DANGLING_WORDS = frozenset({"with", "of", "in", "on", "at", "for", "from", "by", "to", "and", "but", "or", "the", "a",
                              "an"})
 
@@ -883,9 +883,9 @@ def _first_conjunct_subject(
     subject of its own ("Two retired officers objected to the review and said ..."): the first verb's subject, cut
     as the source ranker likes it best among that subject's options; for a relative clause's "who" ("Sanders, who
     endorsed him and said ...") the noun it hangs from, up to the clause. None for expletives ("there", "it")."""
-    if cue.dep_ != "conj" or cue.pos_ != "VERB" or any(c.dep_ in _SUBJECTS or c.dep_ == "expl"
+    if cue.dep_ != "conj" or cue.pos_ != "VERB" or any(c.dep_ in _SUBJECTS or c.dep_ in ("expl", "auxpass")
                                                         for c in cue.children):
-        return None
+        return None  # a passive ("he is not expected to attend") says nothing of who expects
     head = cue.head
     if head.pos_ not in ("VERB", "AUX") or head.i > cue.i:
         return None
@@ -895,13 +895,21 @@ def _first_conjunct_subject(
     if not has_finite_verb([head, *(c for c in head.children if c.dep_ in ("aux", "auxpass"))]) or \
             not any(c.dep_ == "cc" and head.i < c.i < cue.i for c in head.children):
         return None
-    subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    if subject is None or any(c.dep_ == "expl" for c in head.children):
+    subjects = [c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subjects or any(c.dep_ == "expl" for c in head.children):
         return None
     if any(t.dep_ in _SUBJECTS and t.head.i != head.i for t in cue.doc[head.i + 1: cue.i]):
         # another clause's subject stands between the conjuncts ("some were yawning as he mentioned X and
         # described Y"): the parse may have joined the verb to the wrong one
         return None
+    if len(subjects) > 1:
+        # one subject the parse broke in two ("officers with no knowledge of the case but with | experience in war
+        # zones"): taken whole when the pieces follow each other before the verb, else none
+        pieces = [trim(text, *subtree_range(s)) for s in subjects]
+        if any(text[a[1]:b[0]].strip() for a, b in zip(pieces, pieces[1:])) or pieces[-1][1] > head.idx:
+            return None
+        return pieces[0][0], pieces[-1][1]
+    subject = subjects[0]
     if subject.lower_ in _RELATIVE_SUBJECTS and head.dep_ == "relcl":
         noun = head.head
         if noun.pos_ not in ("NOUN", "PROPN") or noun.i > subject.i:
@@ -911,10 +919,12 @@ def _first_conjunct_subject(
         return (start, end) if end > start else None
     if subject.lower_ in _NOT_CONJUNCT_SUBJECTS or subject.pos_ not in ("NOUN", "PROPN", "PRON"):
         return None
-    # a cut that ends on a preposition or conjunction ("officers with no knowledge of the case but with") is
-    # half a phrase
+    # the subject whole or cut before one of its own modifiers ("Lena Diaz, who ..."), not at a comma inside
+    # one ("an adviser who helped, in 2008, ..."); a cut that ends on a preposition or conjunction is half a phrase
+    start = trim(text, *subtree_range(subject))[0]
     ranked = [(score, option) for score, option in zip(scores, sources)
-              if option.kind.split("~")[0] == "head_subject:conj"
+              if option.kind.split("~")[0] == "head_subject:conj" and option.fragments[0][0] == start
+              and option.kind.split("~")[-1] not in ("break", "left")
               and text[option.fragments[0][0]:option.fragments[-1][1]].split()[-1].lower() not in _DANGLING_WORDS]
     if not ranked:
         return None

@@ -170,6 +170,8 @@ def test_a_second_conjunct_speaks_with_the_first_verbs_subject():
     # other clauses' subjects between the conjuncts: the parse joined "described" to "dozing", not to "read"
     ("By the second hour, some delegates were dozing and others reading as she read the budget and described the "
      "plan for new parks.", "described", None),
+    # a passive says nothing of who expects
+    ("The senator toured the plant on Monday and is not expected to attend the vote.", "expected", None),
     # "it" and expletives speak for no one
     ("It is raining in the capital and said to worsen overnight.", "said", None),
     # no "and" between them: a participle the parse took for the main verb
