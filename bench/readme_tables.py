@@ -40,8 +40,6 @@ RESULTS = {
     "checkworthiness.json": f"sourcetrace evaluate checkworthiness --gold {DATA}/checkworthy/"
                             f"CT24_checkworthy_english_dev.tsv --train {DATA}/checkworthy/"
                             "CT24_checkworthy_english_train.tsv --json",
-    "techniques.json": f"sourcetrace evaluate techniques --articles {DATA}/ptc/train-articles --labels {DATA}/ptc/"
-                       "train-labels-task2-technique-classification --heldout --baseline --json",
     "techniques-unlp.json": f"sourcetrace evaluate techniques-unlp --data {DATA}/unlp2025 --json",
     "speakers.json": f"sourcetrace evaluate speakers --gold {DATA}/polnear/speakers/dev.jsonl --texts "
                      f"{DATA}/polnear/dev/text --json",
@@ -49,7 +47,6 @@ RESULTS = {
                            "--language ru --json",
     "attribution-uk.json": f"sourcetrace evaluate attribution --gold tests/data/attribution_ru_uk --texts-root {DATA} "
                            "--language uk --json",
-    "techniques-semeval23-heldout.json": f"sourcetrace evaluate techniques --gold {DATA}/semeval23/en --heldout --json",
     "stance.json": f"sourcetrace evaluate stance --stances {DATA}/stance/fnc1/train_stances.csv --bodies "
                    f"{DATA}/stance/fnc1/train_bodies.csv --validation-only --json",
     "profiles.json": PROFILES_COMMAND,
@@ -75,8 +72,6 @@ def quality_table(results: dict[str, dict]) -> str:
     attribution, rules = results["attribution.json"], results["attribution-rules.json"]
     roles = ("source", "cue", "content")
     checkworthiness = results["checkworthiness.json"]
-    techniques = results["techniques.json"]
-    ours, every_sentence = techniques["sourcetrace"], techniques["baseline_every_sentence"]
     unlp = results["techniques-unlp.json"]
     matching = results["factcheck-matching.json"]
     decisions, stance = results["factcheck-decisions.json"], results["stance.json"]
@@ -84,7 +79,6 @@ def quality_table(results: dict[str, dict]) -> str:
     kinds = ("named", "pronoun", "description", "anonymous")
     cross_validated = {language: json.loads((RESULTS_DIR / "techniques" / f"cv_{language}.json").read_text(
         encoding="utf-8")) for language in ("en", "ru")}
-    semeval23 = results["techniques-semeval23-heldout.json"]
     rows = [
         "| task | data | sourcetrace | baseline | target |",
         "|---|---|---|---|---|",
@@ -102,20 +96,14 @@ def quality_table(results: dict[str, dict]) -> str:
         f"| check-worthiness, F1 of the positive class | CheckThat! 2024 dev ({checkworthiness['sentences']:,} "
         f"sentences) | {_f(checkworthiness['sourcetrace']['f1'])} | TF-IDF LR "
         f"{_f(checkworthiness['baseline']['f1'])} | .93 |",
-        f"| techniques, span F1 / technique micro-F1 | {techniques['articles']} held-out PTC articles | "
-        f"{_f(ours['span']['f1'])} / {_f(ours['technique']['micro_f1'])} | every sentence one span "
-        f"{_f(every_sentence['span']['f1'])} / {_f(every_sentence['technique']['micro_f1'])} | .45 / .55 |",
-        f"| techniques, span F1 / with the right technique (2023 labels) | {semeval23['articles']} held-out "
-        f"SemEval-2023 articles | {_f(semeval23['sourcetrace']['span']['f1'])} / "
-        f"{_f(semeval23['sourcetrace']['labelled_span']['f1'])} | every sentence one span "
-        f"{_f(semeval23['baseline_every_sentence']['span']['f1'])} / "
-        f"{_f(semeval23['baseline_every_sentence']['labelled_span']['f1'])} | .50 / .30 |",
-        *[f"| techniques {language}, span F1 / with the right technique, 5-fold CV (`techniques_"
-          f"{'semeval23' if language == 'en' else 'ru'}`, recall point) | {cv['articles']} SemEval-2023 "
+        *[f"| techniques {language}, span F1 / with the right technique, 5-fold CV, recall point (default "
+          f"precision point: share of shown spans right, spans per 1,000 words) | {cv['articles']} SemEval-2023 "
           f"{'English' if language == 'en' else 'Russian'} articles | "
           f"{_f(cv['operating_points']['recall']['across_folds']['span_f1']['mean'])} ± "
           f"{_f(cv['operating_points']['recall']['across_folds']['span_f1']['sd'])} / "
-          f"{_f(cv['operating_points']['recall']['across_folds']['labelled_span_f1']['mean'])} | every line "
+          f"{_f(cv['operating_points']['recall']['across_folds']['labelled_span_f1']['mean'])} ("
+          f"{_f(cv['operating_points']['precision']['across_folds']['shown_precision']['mean'])}, "
+          f"{cv['operating_points']['precision']['across_folds']['spans_per_1000_words']['mean']:.1f}) | every line "
           f"{_f(cv['baseline_every_line']['across_folds']['span_f1']['mean'])} / "
           f"{_f(cv['baseline_every_line']['across_folds']['labelled_span_f1']['mean'])} | .50 / .30 |"
           for language, cv in cross_validated.items()],
