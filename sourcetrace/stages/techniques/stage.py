@@ -10,7 +10,8 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    side, read from the pass the pipeline runs once per article (`sourcetrace._ml.shared_encoder`, each sentence
    alone; the stage's `shared_layers` asks for them), so the stage runs no encoder of its own.
 2. A small two-layer 1-D convolutional tagger over those vectors gives each word piece the probability that it
-   lies inside a propaganda span (trained on the PTC corpus, SemEval-2020 Task 11). That probability is
+   lies inside a technique span (the default model: trained on the SemEval-2023 English articles and their
+   23-technique labels; `techniques_minilm`: on the PTC corpus, SemEval-2020 Task 11). That probability is
    blended with how often the piece's word lies inside a gold span (`words.py`, meta `word_rate_blend`).
 3. Runs of pieces above a threshold, within one sentence, with short gaps bridged, and with at least one piece
    above a higher seed threshold, become spans, widened to whole words and trimmed of edge punctuation (the
@@ -23,13 +24,14 @@ How a span is found and named (weights in `sourcetrace/data/models/techniques/`,
    `span_evidence`: P(span) (the tagger's mean probability through Platt scaling), the highest and lowest
    piece probability in the span and in its sentence, its length, and the classifier's probability of every
    technique (a model without calibration scores P(span) x P(technique | span)). Spans scoring under meta
-   `min_score` (cross-validated) are not emitted: the model's own doubt is the last filter. The cut (and run
-   threshold) is the best cross-validated span F1 whose technique micro-F1 stays >= 0.58; meta
-   `end_to_end_min_score` is the higher cut for fewer, better-named spans.
+   `min_score` (cross-validated) are not emitted: the model's own doubt is the last filter. For a model trained
+   on the 2023 labels, `min_score` is the lowest cut at which 0.6 of the shown out-of-fold spans were right
+   (the precision point) and `recall_min_score` the best cross-validated span F1 whose technique micro-F1 stays
+   >= 0.58 (the recall point); techniques in meta `not_emitted` (too few training spans) are never shown.
 6. Overlapping spans of one technique are shown once: their union, with the highest score
    (`merge_same_technique`).
 
-PTC has 14 classes in 2020 names; they map to the 2023 names (`PTC_TO_2023`). Two PTC classes merge several
+A model trained on PTC's 14 classes (2020 names) maps them to the 2023 names (`PTC_TO_2023`). Two merge several
 2023 techniques; the merged class's members are told apart by cue rules (`_split_merged`). 2023 techniques
 with no training data come from cue phrases in `sourcetrace/stages/techniques/technique_cues.yaml` (source "rule").
 Ukrainian and Russian articles get spans from a separate, torch-free model trained on UNLP-2025 Telegram posts
