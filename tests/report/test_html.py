@@ -113,8 +113,10 @@ def test_reader_raises_the_technique_score_in_a_real_browser(browser, tmp_path):
 
     text = ("The Kiev regime and its Western puppet masters have once again shown their true face. Neo-Nazi "
             "battalions shelled peaceful Donetsk, killing innocent civilians, while the so-called free press "
-            "remained silent.")
-    analysis = analyze(text, id="loaded")
+            "remained silent. These criminals will never be forgiven. Every patriot knows that our great nation "
+            "will not bow to the blackmail of a dying empire, and only traitors would claim otherwise.")
+    # the triage (recall) point: spans on both sides of the slider's 0.5
+    analysis = analyze(text, id="loaded", config={"techniques": {"operating_point": "recall"}})
     scores = sorted(t.score for t in analysis.techniques)
     assert len(scores) >= 3 and scores[0] < 0.5 <= scores[-1]
     page = tmp_path / "loaded.html"
