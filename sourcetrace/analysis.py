@@ -105,7 +105,7 @@ SourceKind = Literal["named_person", "named_organization", "anonymous", "pronoun
 QuoteKind = Literal["direct", "indirect", "mixed"]
 
 
-SpeakerEvidence = Literal["name", "pronoun", "description", "quote", "headline", "author"]
+SpeakerEvidence = Literal["name", "pronoun", "description", "quote", "headline", "author", "interview"]
 
 
 class Speaker(_Layer):
@@ -114,7 +114,8 @@ class Speaker(_Layer):
     resolved_from: SpeakerEvidence | None = Field(
         default=None, description="how the source mention gave the name: the name itself, a pronoun or a "
         "description resolved to it, the quotation it speaks in (\"I\", \"we\"), a headline's dash convention, "
-        "the article's author (\"I\", \"we\" outside quotations)")
+        "the article's author (\"I\", \"we\" outside quotations), an interview's answer line (the person the "
+        "interview is with)")
     mention: Span | None = Field(default=None, description="the mention of the name a pronoun or description was "
                                  "resolved to")
 

@@ -197,7 +197,7 @@ class AttributionExtractor:
                 # the person the interview is with: the one its introduction names most
                 person = mentions.main_person(interview_start)
                 if person is not None:
-                    speaker = self._speaker_of(text, person, "description", known, kinds, genders)
+                    speaker = self._speaker_of(text, person, "interview", known, kinds, genders)
                     kind = "named_person"
             elif candidate.extras.get("interview") == "question":
                 kind = "author"

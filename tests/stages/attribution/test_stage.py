@@ -863,6 +863,7 @@ def test_interview_answers_are_the_interviewees_and_questions_the_outlets():
         "I said at every meeting that families already pay too much", "As long as the district needs me"]
     assert all(a.speaker is not None and a.speaker.name == "Maria Okafor" and a.source_kind == "named_person"
                and a.cue.text == ":" and a.quote_kind == "direct" for a in answers)
+    assert all(a.speaker.resolved_from == "interview" for a in answers)
     assert [a.content.text for a in questions] == ["Why do you oppose the levy", "Will you run again"]
     assert all(a.source_kind == "author" and a.speaker.name == "The Courier" for a in questions)
     # "I" inside an answer is the interviewee, not the author
