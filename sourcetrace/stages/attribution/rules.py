@@ -203,7 +203,7 @@ class RuleExtractor:
         if not content:
             return None
         source = trim(text, *subtree_range(subject)) if subject is not None else None
-        if source is not None and _overlaps(source, content[0]) and len(content) == 1:
+        if source is not None and overlaps(source, content[0]) and len(content) == 1:
             return None
         return Candidate(content=content, source=source, cue=cue, cue_token=verb)
 
@@ -314,12 +314,10 @@ class RuleExtractor:
             else:
                 continue
             content = [(s, e) for s, e in content if e > s]
-            pieces = [doc.char_span(s, e, alignment_mode="expand") for s, e in content]
-            if not content or not any(piece is not None and any("Fin" in t.morph.get("VerbForm") for t in piece)
-                                      for piece in pieces):
+            if not _shows_a_clause(doc, content):
                 continue
             source = trim(text, *subtree_range(subject))
-            if any(_overlaps(source, piece) for piece in content):
+            if any(overlaps(source, piece) for piece in content):
                 continue
             found.append(Candidate(content=content, source=source, cue=self._cue_range(verb), cue_token=verb,
                                    origin="records"))
@@ -342,16 +340,14 @@ class RuleExtractor:
         for sentence in doc.sents:
             for match in self._inserted_records.finditer(text, sentence.start_char, sentence.end_char):
                 cue = match.span("cue")
-                if any(_overlaps(cue, other) for other in known if other is not None):
+                if any(overlaps(cue, other) for other in known):
                     continue
                 words = doc.char_span(*match.span("source"), alignment_mode="expand")
                 if words is None or any(t.pos_ in ("VERB", "AUX", "PRON", "SCONJ") for t in words):
                     continue
                 hole = _widen_hole(text, (match.start(), cue[1]))
                 content = _clause_fragments(text, (sentence.start_char, sentence.end_char), hole)
-                pieces = [doc.char_span(s, e, alignment_mode="expand") for s, e in content]
-                if not any(piece is not None and any("Fin" in t.morph.get("VerbForm") for t in piece)
-                           for piece in pieces):
+                if not _shows_a_clause(doc, content):
                     continue
                 found.append(Candidate(content=content, source=trim(text, *match.span("source")), cue=cue,
                                        cue_token=doc.char_span(*cue, alignment_mode="expand")[0],
@@ -507,6 +503,12 @@ def has_finite_verb(span: Any) -> bool:
     return span is None or any("Fin" in t.morph.get("VerbForm") for t in span)
 
 
+def _shows_a_clause(doc: Any, content: list[tuple[int, int]]) -> bool:
+    """Whether what records "show" is a clause: some fragment spaCy can cut holds a finite verb."""
+    pieces = [doc.char_span(start, end, alignment_mode="expand") for start, end in content]
+    return any(piece is not None and has_finite_verb(piece) for piece in pieces)
+
+
 # a line (headline, subhead or paragraph) "Name: what was said"
 _DASH_LINE = re.compile(
     r"(?m)^[ \t]*(?P<said>[^\n]*?[,.!?\"”'»]?)[ \t]*(?P<dash>[—–]|--)[ \t]*(?P<name>[^\n—–()@]{2,80}?)"
@@ -584,8 +586,9 @@ def _plain(value: str) -> str:
     return re.sub(r"\s+", " ", value.replace("’", "'").replace("‘", "'")).strip()
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+def overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    """Whether two character ranges share a character (a missing range shares none)."""
+    return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
 
 
 _BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")

@@ -48,6 +48,7 @@ from sourcetrace.stages.attribution.rules import (
     RuleExtractor,
     doc_facts,
     has_finite_verb,
+    overlaps,
     quote_regions,
     subtree_range,
 )
@@ -187,17 +188,17 @@ class AttributionExtractor:
         mentions = ArticleMentions(doc, text, regions, self.lexicon,
                                    speech_subjects=[c.source for c in candidates if c.source])
         result: list[Attribution] = []
-        interview_start = min((c.content[0][0] for c in candidates if c.extras.get("interview")), default=len(text))
+        interview_start = min((c.content[0][0] for c in candidates if c.extras.get("interview")), default=None)
+        # the person an interview is with: the one its introduction names most (once per article)
+        interviewee = mentions.main_person(interview_start) if interview_start is not None else None
         for candidate in candidates:
             content = Span.of_fragments(text, candidate.content)
             source = Span.of(text, *candidate.source) if candidate.source else None
             cue = Span.of(text, *candidate.cue) if candidate.cue else None
             kind, speaker = "other", None
             if candidate.extras.get("interview") == "answer":
-                # the person the interview is with: the one its introduction names most
-                person = mentions.main_person(interview_start)
-                if person is not None:
-                    speaker = self._speaker_of(text, person, "interview", known, kinds, genders)
+                if interviewee is not None:
+                    speaker = self._speaker_of(text, interviewee, "interview", known, kinds, genders)
                     kind = "named_person"
             elif candidate.extras.get("interview") == "question":
                 kind = "author"
@@ -473,7 +474,7 @@ def _with_interview_lines(candidates: list[Candidate], lines: list[Candidate]) -
         start, end = line.content_extent
         result = [c for c in result if not (_touches(line, c) and c.cue is not None and not start <= c.cue[0] < end)]
         for other in result:
-            if other.source is not None and _overlaps(other.source, line.source):
+            if other.source is not None and overlaps(other.source, line.source):
                 other.source = None  # the mark is no one's name ("Q: Does Sanders represent ...")
     return result + lines
 
@@ -484,15 +485,11 @@ def _with_records(candidates: list[Candidate], records: list[Candidate]) -> list
     result = list(candidates)
     for record in records:
         touching = [c for c in result if _touches(record, c)]
-        if any(c.source is not None or c.cue is None or not _overlaps(c.cue, record.cue) for c in touching):
+        if any(c.source is not None or c.cue is None or not overlaps(c.cue, record.cue) for c in touching):
             continue
         result = [c for c in result if c not in touching]
         result.append(record)
     return result
-
-
-def _overlaps(first: tuple[int, int], second: tuple[int, int] | None) -> bool:
-    return second is not None and first[0] < second[1] and second[0] < first[1]
 
 
 def _touches(candidate: Candidate, other: Candidate) -> bool:
