@@ -69,7 +69,7 @@ _OUTLET_WORDS = {"times", "post", "news", "journal", "herald", "tribune", "gazet
                  "inquirer", "bulletin", "dispatch", "weekly"}
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sir", "father", "rev", "reverend"}
 _PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "province", "state", "district", "port",
-                "island", "republic", "area", "county"}
+                "island", "republic", "area", "county", "kingdom"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _AGE = re.compile(r"\b\d{1,3}-year-old\b")
 _PARTY_KIN = {"gop": ("republican",), "republican": ("gop",), "democratic": ("democrat",), "democrat": ("democratic",)}
@@ -78,6 +78,8 @@ _OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one 
 # organisation heads that any organisation of the article may answer to, when no name carries the head word
 _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
                                "nonprofit", "charity", "foundation", "giant", "board"}
+# heads that say only what kind of body speaks: "the company" unresolved names no one
+_MEDIA_HEADS = {"newspaper", "paper", "outlet", "network", "magazine", "channel", "station", "broadcaster"}
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
 _MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
@@ -235,10 +237,14 @@ class ArticleMentions:
         words = [t for t in entity if t.lower_ not in ("'s", "’s")]
         if not words or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in words):
             return False
+        key = _POSSESSIVE.sub("", words[-1].text).lower()
+        known = any(e.kind == "named_person" and not e.plural and e.key == key for e in self.entities)
+        previous = entity.doc[entity.start - 1].lower_ if entity.start > 0 else ""
+        if known and len(words) == 1 and "the" not in (entity[0].lower_, previous):
+            return True  # a bare "Guardian" after "Mayor Don Guardian", though "Guardian" names an outlet too
         if entity.text.lower() in self.lexicon.outlets or words[-1].lower_ in self.lexicon.organization_heads:
             return False
-        key = _POSSESSIVE.sub("", words[-1].text).lower()
-        if any(e.kind == "named_person" and e.key == key for e in self.entities):
+        if known:
             return True  # "Trump" tagged ORG after "Donald Trump"
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         if before is not None and before.lower_.rstrip(".") in self.lexicon.titles and len(words) >= 2:
@@ -260,6 +266,10 @@ class ArticleMentions:
 
     def _is_outlet_name(self, entity: Any) -> bool:
         """"The Daily Courier", "The New York Times" whatever label the small model gave them."""
+        words = [t for t in entity if t.is_alpha]
+        if len(words) == 1 and words[0].text[:1].isupper() and any(
+                e.kind == "named_person" and not e.plural and e.key == words[0].lower_ for e in self.entities):
+            return False  # a bare "Guardian" after "Mayor Don Guardian": the mayor again
         name = _TITLE_STRIP.sub("", entity.text.strip()).lower()
         if name in self.lexicon.outlets:
             return True
@@ -617,8 +627,9 @@ class ArticleMentions:
             return None
         head = span.root
         first = span[0]
+        # a possessive makes it definite; the parser may tag a bare "’" after "Sanders" as a closing quote
         definite = first.lower_ in ("the", "this", "that") or first.tag_ == "PRP$" or any(
-            t.tag_ == "POS" for t in span if t.i < head.i)
+            t.tag_ == "POS" or (t.dep_ == "case" and t.text in ("'", "’")) for t in span if t.i < head.i)
         # "the 43-year-old": a person, whatever the parse makes the head
         aged = bool(_AGE.search(span.text)) and head.lower_ == "old"
         if not definite or head.tag_ in ("NNS", "NNPS") or (head.pos_ not in ("NOUN", "PROPN") and not aged):
@@ -627,8 +638,12 @@ class ArticleMentions:
         if beside is not None:
             return beside
         lemma = head.lemma_.lower()
+        # "his", "Clinton's", or "Sanders’" that the parser hangs as a modifier with a closing quote
+        owner_token = next((t for t in span if t.head == head and t.i < head.i and (t.dep_ == "poss" or any(
+            c.dep_ == "case" and c.text in ("'", "’") for c in t.children))), None)
         if lemma in _PLACE_NOUNS:
-            return None  # "the state", "the city": a place, never a person with "State" in a title
+            # "the state", "the city": a place, never a person with "State" in a title
+            return self._recent_place(doc, start) if first.lower_ == "the" and owner_token is None else None
         heads = {lemma} | {t.lemma_.lower() for t in head.conjuncts if t.pos_ == "NOUN" and t.i < span.end}
         if any(t.dep_ == "cc" and t.head == head for t in span):
             return None  # "his staff or the public": more than one
@@ -637,12 +652,12 @@ class ArticleMentions:
         earlier = [m for m in self.mentions if m.start < start or (anywhere and m.start >= end)]
         roles = self.lexicon.description_roles
         # the owner a possessive names: "his" (a pronoun) or "Clinton's" (a name)
-        owner_token = next((t for t in span if t.dep_ == "poss" and t.head == head), None)
         owner: Mention | None = None
         if owner_token is not None and owner_token.tag_ == "PRP$":
             owner = self.resolved.get(owner_token.i)
         elif owner_token is not None:
-            owner = next((m for m in self.mentions if m.start <= owner_token.idx < m.end), None)
+            owner = next((m for m in self.mentions if m.start <= owner_token.idx < m.end), None) or self.surname(
+                owner_token.idx, owner_token.idx + len(owner_token.text))  # "Sanders' team": "Sanders" untagged
         if lemma in _OWNED_GROUP_HEADS and owner is not None and owner.entity.kind == "named_person" \
                 and not owner.entity.plural:
             return owner if owner_token.tag_ == "PRP$" else self._owned_organisation(owner, lemma)
@@ -764,6 +779,24 @@ class ArticleMentions:
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
         return None
+
+    def _recent_place(self, doc: Any, start: int) -> Mention | None:
+        """"The state reported", "the town released a statement": the place named in its own sentence or the one
+        before, outside quotations, when they name one place only."""
+        own_sentence = self.sentence_of(start)
+        places = [ent for ent in doc.ents if ent.label_ == "GPE" and ent.end_char <= start
+                  and own_sentence - 1 <= self.sentence_of(ent.start_char) and not self.quoted(ent.start_char)]
+        names = {_POSSESSIVE.sub("", ent.text.removeprefix("the ")) for ent in places}
+        if len(names) != 1:
+            return None
+        place = places[-1]
+        name = names.pop()
+        entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
+        if entity is None:
+            entity = Entity(kind="named_organization", name=name, key=name.lower())
+            self.entities.append(entity)
+        return Mention(place.start_char, place.end_char, entity, self.sentence_of(place.start_char), False, False,
+                       head=place.root.i)
 
     def _apposed_name(self, head: Any, span: Any) -> Mention | None:
         """The named person or organisation a description stands in apposition with: "Clinton, the former
@@ -902,7 +935,8 @@ class ArticleMentions:
         found = [m for m in self.mentions if m.entity.kind == "named_person" and m.entity.key == key]
         if not found:
             return None
-        return min(found, key=lambda m: abs(m.start - start))
+        # one person before a family ("the Sanderses"), then the nearest mention
+        return min(found, key=lambda m: (m.entity.plural, abs(m.start - start)))
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of a mention that overlaps [start, end) (the last one)."""
@@ -913,6 +947,20 @@ class ArticleMentions:
             elif mention.start >= end:
                 break
         return found
+
+
+def generic_organisation(doc: Any, start: int, end: int) -> bool:
+    """Whether a description's head says only what kind of body speaks ("the company", "the newspaper", "the
+    news service", "the paper's editorial board"): left unresolved, it names no one."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return False
+    head = span.root
+    lemma = head.lemma_.lower()
+    media = any(t.lower_ in ("news", "wire") for t in head.children if t.i < head.i)
+    owned_by_generic = any(t.dep_ == "poss" and t.lemma_.lower() in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS
+                           for t in head.children)
+    return lemma in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS or media or owned_by_generic
 
 
 def is_first_person(word: str) -> bool:

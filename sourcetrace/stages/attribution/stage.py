@@ -38,7 +38,7 @@ from sourcetrace.stages.attribution.author_voice import author_voice
 from sourcetrace.stages.attribution.cyrillic import CYRILLIC, CyrillicAttribution
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
-from sourcetrace.stages.attribution.resolver import ArticleMentions, Mention, is_first_person
+from sourcetrace.stages.attribution.resolver import ArticleMentions, Mention, generic_organisation, is_first_person
 from sourcetrace.stages.attribution.rules import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -242,12 +242,18 @@ class AttributionExtractor:
                         kind = antecedent.entity.kind
                     elif kind == "named_person":
                         kind = "other"
+                    elif kind == "named_organization" and described and generic_organisation(doc, *candidate.source):
+                        kind = "other"  # "the company" with no company named: who it is stays open
                     elif kind == "named_organization" and described:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
                     entity = mentions.entity_at(*candidate.source)
                     if entity is not None and entity.outlet and kind == "named_person":
                         kind = "named_organization"  # "The Daily Courier reported"
+                    elif entity is not None and entity.kind == "named_person" and not entity.plural and \
+                            kind == "named_organization" and text[slice(*candidate.source)].lower() == entity.key:
+                        # "Guardian said" after "Mayor Don Guardian": the mayor, not the newspaper
+                        kind = "named_person"
                     earlier = _same_speaker(speaker, known)
                     if earlier is None and kind == "named_person":
                         # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution

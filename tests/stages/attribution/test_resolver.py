@@ -184,6 +184,36 @@ def test_a_place_description_and_a_name_deep_in_a_phrase_name_nobody():
     assert judges.speaker is None
 
 
+def test_a_place_description_is_the_one_place_just_named():
+    analysis = _analyse("Lawmakers in Ohio cut the school budget twice last year. The state said on Monday that "
+                        "revenue had recovered.")
+    assert _speaker(analysis, "The state") == "Ohio"
+    two = _analyse("Ohio and Indiana cut their school budgets twice last year. The state said on Monday that "
+                   "revenue had recovered.")
+    assert _speaker(two, "The state") is None
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’"])
+def test_a_surname_with_a_bare_apostrophe_owns_the_team(apostrophe):
+    analysis = _analyse(f"Senator Rachel Sanders toured the plant on Friday. Sanders{apostrophe} team said the "
+                        "factory would stay open.")
+    assert _speaker(analysis, f"Sanders{apostrophe} team") == "Sanders team"
+
+
+def test_a_company_no_name_stands_for_names_nobody():
+    attribution = _by_source(_analyse("Workers walked out at dawn. The company said it would appeal the ruling."),
+                             "The company")
+    assert attribution.speaker is None
+    assert attribution.source_kind == "other"  # not counted as a named organisation "company"
+
+
+def test_a_bare_surname_that_is_an_outlet_word_stays_the_person():
+    analysis = _analyse("Atlantic City Mayor Don Guardian met the investors on Tuesday. Guardian said the city would "
+                        "recover. The mayor said the casinos had made mistakes.")
+    assert _speaker(analysis, "Guardian") == "Don Guardian"
+    assert _speaker(analysis, "The mayor") == "Don Guardian"
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
