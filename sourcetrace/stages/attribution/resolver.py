@@ -7,7 +7,8 @@ name or follow a title; and a speaker's name it left unlabelled, see `_untagged_
 every third-person pronoun, which is resolved as it is met and then counts as a mention of whom it stands for (so
 "he ... he ... he" follows one person). Mentions of one person share an entity: same surname and no conflicting
 first name ("Hillary Clinton", "Clinton", "Mrs. Clinton"); a bare surname two people share goes to the one
-mentioned most. A person whose name gives no gender takes the gender of two agreeing "he"/"she" resolved to them.
+mentioned most. A person whose name gives no gender takes the gender of the "he"/"she" resolved to them, once
+two agree and three times as many agree as disagree.
 
 A pronoun goes to the most recent compatible mention: sentences are searched backwards from the pronoun's own
 (at most `WINDOW` sentences); in an earlier sentence a subject (or the source of a speech verb) outranks other
@@ -220,11 +221,13 @@ class ArticleMentions:
     @staticmethod
     def _learn_gender(entity: Entity, gender: Gender | None) -> None:
         """A person whose name does not tell ("Hillary Clinton") takes the gender of the subject pronouns outside
-        quotations that stand for them, once two agree and none disagrees."""
+        quotations that stand for them, once two agree and at least three times as many agree as disagree (one
+        pronoun resolved wrongly does not leave a person without gender for the rest of the article)."""
         if gender is None or entity.kind != "named_person" or entity.plural or entity.gender is not None:
             return
         entity.pronouns[gender] = entity.pronouns.get(gender, 0) + 1
-        if entity.pronouns[gender] >= 2 and len(entity.pronouns) == 1:
+        others = sum(count for other, count in entity.pronouns.items() if other != gender)
+        if entity.pronouns[gender] >= 2 and entity.pronouns[gender] >= 3 * others:
             entity.note_gender(gender)
 
     def _is_person_entity(self, entity: Any) -> bool:
@@ -342,8 +345,9 @@ class ArticleMentions:
         if not key:
             return None
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
-        if len(words) == 1 and key.endswith("s") and (entity[0].lower_ == "the" or (
-                before is not None and before.lower_ == "the")):
+        # "the Clintons", but not "the Sanders camp", whose "the" is the camp's
+        if len(words) == 1 and key.endswith("s") and entity.root.dep_ != "compound" and (
+                entity[0].lower_ == "the" or (before is not None and before.lower_ == "the")):
             family = next((e for e in self.entities if e.plural and e.key == key), None)
             if family is None:
                 family = Entity(kind="named_person", name=name, key=key, plural=True)
@@ -449,13 +453,30 @@ class ArticleMentions:
         if word in ("who", "which"):
             return self._relative(token)
         if word in _MALE_PRONOUNS | _FEMALE_PRONOUNS:
-            return self._antecedent(token.idx, "named_person", pronoun_gender(word))
+            return self._antecedent(token.idx, "named_person", pronoun_gender(word),
+                                    not_entity=self._own_clause_subject(token))
         if word == "it":
             return self._antecedent(token.idx, "named_organization", None, window=3, blocked_by_things=True)
         if word == "they":
             return self._antecedent(token.idx, "named_organization", None, window=3, blocked_by_things=True,
                                     blocked_by_groups=True)
         return None
+
+    def _own_clause_subject(self, token: Any) -> Entity | None:
+        """Whom an object "him"/"her" cannot stand for: the subject of its own clause ("had Clinton congratulated
+        him": not Clinton, who would be "herself")."""
+        if token.dep_ not in ("dobj", "dative", "pobj") or token.tag_ == "PRP$":
+            return None
+        verb = token.head.head if token.dep_ == "pobj" else token.head
+        if verb.pos_ not in ("VERB", "AUX"):
+            return None
+        subject = next((c for c in verb.children if c.dep_ in _SUBJECTS), None)
+        if subject is None:
+            return None
+        if subject.i in self.resolved:
+            found = self.resolved[subject.i]
+            return found.entity if found is not None else None
+        return next((m.entity for m in reversed(self.mentions) if m.start <= subject.idx < m.end), None)
 
     def _relative(self, token: Any) -> Mention | None:
         """"Smith, who said ..." is Smith; "people who said" is nobody the article names."""
@@ -478,7 +499,7 @@ class ArticleMentions:
 
     def _antecedent(self, position: int, kind: EntityKind, gender: Gender | None, window: int = WINDOW,
                     exclude: Sequence[tuple[int, int]] = (), blocked_by_things: bool = False,
-                    blocked_by_groups: bool = False) -> Mention | None:
+                    blocked_by_groups: bool = False, not_entity: Entity | None = None) -> Mention | None:
         own_sentence = self.sentence_of(position)
         own_quoted = self.quoted(position)
         earlier = [m for m in self.mentions if m.start < position and m.sentence > own_sentence - window
@@ -494,6 +515,8 @@ class ArticleMentions:
 
         def compatible(mention: Mention) -> bool:
             entity = mention.entity
+            if entity is not_entity:
+                return False
             if blocked_by_groups and entity.plural:
                 return True  # "they" for "the Clintons", "Obama and Hillary Clinton"
             if entity.kind != kind or (entity.plural and gender is not None):
@@ -641,6 +664,10 @@ class ArticleMentions:
         # "his", "Clinton's", or "Sanders’" that the parser hangs as a modifier with a closing quote
         owner_token = next((t for t in span if t.head == head and t.i < head.i and (t.dep_ == "poss" or any(
             c.dep_ == "case" and c.text in ("'", "’") for c in t.children))), None)
+        if owner_token is None and lemma in _OWNED_GROUP_HEADS:
+            # "the Clinton team", "the Sanders camp": a name as modifier owns the group as a possessive does
+            owner_token = next((t for t in span if t.head == head and t.dep_ == "compound" and t.pos_ == "PROPN"),
+                               None)
         if lemma in _PLACE_NOUNS:
             # "the state", "the city": a place, never a person with "State" in a title
             return self._recent_place(doc, start) if first.lower_ == "the" and owner_token is None else None
@@ -660,7 +687,9 @@ class ArticleMentions:
                 owner_token.idx, owner_token.idx + len(owner_token.text))  # "Sanders' team": "Sanders" untagged
         if lemma in _OWNED_GROUP_HEADS and owner is not None and owner.entity.kind == "named_person" \
                 and not owner.entity.plural:
-            return owner if owner_token.tag_ == "PRP$" else self._owned_organisation(owner, lemma)
+            # "Kasich's team" as "Kasich team"; "the Sanders camp" is his campaign
+            group = "campaign" if lemma == "camp" else lemma
+            return owner if owner_token.tag_ == "PRP$" else self._owned_organisation(owner, group)
         if lemma in self.lexicon.organization_heads or lemma in ("paper", "newspaper", "outlet", "network"):
             if owner_token is not None and owner_token.tag_ == "PRP$":
                 return owner  # "his campaign": the campaign of whom "his" stands for
@@ -771,7 +800,8 @@ class ArticleMentions:
             # the subject of the last three sentences, else the person mentioned most
             recent = [m for m in people if m.subject and not m.quoted and m.sentence >= own_sentence - 3]
             if recent:
-                return max(recent, key=lambda m: m.start)
+                # the latest sentence's main-clause subject before an embedded one ("Trump said ... had Clinton ...")
+                return max(recent, key=lambda m: (m.sentence, -m.depth, m.start))
             counts: dict[int, int] = {}
             latest: dict[int, int] = {}
             for mention in people:
@@ -951,7 +981,7 @@ class ArticleMentions:
 
 def generic_organisation(doc: Any, start: int, end: int) -> bool:
     """Whether a description's head says only what kind of body speaks ("the company", "the newspaper", "the
-    news service", "the paper's editorial board"): left unresolved, it names no one."""
+    news service", "the paper's editorial board", "the departments"): left unresolved, it names no one."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
         return False
@@ -960,7 +990,8 @@ def generic_organisation(doc: Any, start: int, end: int) -> bool:
     media = any(t.lower_ in ("news", "wire") for t in head.children if t.i < head.i)
     owned_by_generic = any(t.dep_ == "poss" and t.lemma_.lower() in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS
                            for t in head.children)
-    return lemma in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS or media or owned_by_generic
+    plural = head.tag_ == "NNS"  # "the departments": more than one, none of them named
+    return lemma in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS or media or owned_by_generic or plural
 
 
 def is_first_person(word: str) -> bool:

@@ -705,6 +705,8 @@ class Describer:
             # "the leader of the DPR, Denis Pushilin" (apposition), "Lt. Col. Andrei Marochko, an officer"
             appositive = [e for e in people if any(t.dep_ == "appos" or t.head == head for t in e)
                           or (e.end >= span.end and e.start > span.start and doc[e.start - 1].text == ",")]
+            # "Clinton's introducer, actress Jamie Lee Curtis": the apposed name, not the owner's
+            appositive.sort(key=lambda e: e.root.dep_ == "poss")
             # an anonymous head names its person only in apposition ("a spokesman, Dmitry Peskov"), not through a
             # phrase ("judges handling lawsuits against Clinton", "experts, including Mr. Goldberg")
             titled = head.lemma_.lower() in self.lexicon.titles and any(0 < e.start - head.i <= 2 for e in people)

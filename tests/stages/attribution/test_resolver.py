@@ -214,6 +214,51 @@ def test_a_bare_surname_that_is_an_outlet_word_stays_the_person():
     assert _speaker(analysis, "The mayor") == "Don Guardian"
 
 
+def test_an_object_pronoun_is_not_the_subject_of_its_own_clause():
+    text = ("Governor Alan Reyes said on Friday that it would have been fair had Quinlan Whitfield thanked him for "
+            "the funding.")
+    mentions = ArticleMentions(load_spacy()(text), text, quote_regions(text), Lexicon())
+    him = text.index("him")
+    assert mentions.pronoun(him, him + 3)[1].entity.name == "Alan Reyes"
+
+
+def test_a_description_goes_to_the_main_clause_subject_before_an_embedded_one():
+    analysis = _analyse("Alan Reyes said on Friday that it would have been fair had Quinlan Whitfield thanked him. "
+                        "\"I expected a call,\" the Republican nominee said at a rally.")
+    assert _speaker(analysis, "the Republican nominee") == "Alan Reyes"
+
+
+def test_one_wrong_pronoun_does_not_leave_a_person_without_gender():
+    text = ("Senator Quinlan Ellery toured the plant. He said the line would reopen. Ellery met the workers. "
+            "She thanked them. Ellery left at noon. She said the talks were over. Ellery flew home. She was tired. "
+            "Ted Osgood, the union chief, spoke to Ellery, and her answer pleased his members.")
+    mentions = ArticleMentions(load_spacy()(text), text, quote_regions(text), Lexicon())
+    ellery = next(e for e in mentions.entities if e.name == "Quinlan Ellery")
+    assert ellery.gender == "female"
+
+
+@pytest.mark.parametrize(("text", "source", "name"), [
+    ("Rachel Sanders spoke in Toledo on Monday. The Sanders camp said the event drew 4,000 people.",
+     "The Sanders camp", "Sanders campaign"),
+    ("Maria Okafor spoke in Toledo on Monday. The Okafor team said the event drew 4,000 people.",
+     "The Okafor team", "Okafor team"),
+])
+def test_a_name_before_team_or_camp_owns_it(text, source, name):
+    assert _speaker(_analyse(text), source) == name
+
+
+def test_the_apposed_name_speaks_not_the_owner():
+    analysis = _analyse("Hillary Clinton spoke in Toledo. Clinton's introducer, actress Lena Holt, told the crowd "
+                        "to vote early.")
+    assert _speaker(analysis, "Clinton's introducer, actress Lena Holt") == "Lena Holt"
+
+
+def test_unnamed_departments_name_nobody():
+    attribution = _by_source(_analyse("Officials met on Tuesday. The departments said the review would take a "
+                                      "month."), "The departments")
+    assert attribution.speaker is None
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
