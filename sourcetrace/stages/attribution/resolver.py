@@ -81,6 +81,7 @@ _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "orga
                                "nonprofit", "charity", "foundation", "giant", "board"}
 # heads that say only what kind of body speaks: "the company" unresolved names no one
 _MEDIA_HEADS = {"newspaper", "paper", "outlet", "network", "magazine", "channel", "station", "broadcaster"}
+_LINKING = {"the", "of", "and", "for", "on", "in"}  # words an acronym leaves out
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
 _MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
@@ -967,6 +968,20 @@ class ArticleMentions:
             return None
         # one person before a family ("the Sanderses"), then the nearest mention
         return min(found, key=lambda m: (m.entity.plural, abs(m.start - start)))
+
+    def expanded_acronym(self, name: str) -> str | None:
+        """The organisation an acronym stands for where the article spells it out anywhere ("AP": "Associated
+        Press", "DNC": "Democratic National Committee"): the initials of its capitalised words, "of" and "the"
+        left out."""
+        if not re.fullmatch(r"[A-Z]{2,6}", name):
+            return None
+        for entity in self.entities:
+            if entity.kind != "named_organization":
+                continue
+            words = [w for w in re.split(r"[\s-]+", entity.name) if w[:1].isupper() and w.lower() not in _LINKING]
+            if len(words) == len(name) and "".join(w[0] for w in words) == name:
+                return entity.name
+        return None
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of a mention that overlaps [start, end) (the last one)."""

@@ -247,6 +247,9 @@ class AttributionExtractor:
                     elif kind == "named_organization" and described:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
+                    expanded = mentions.expanded_acronym(speaker.name) if kind == "named_organization" else None
+                    if expanded is not None:
+                        speaker = speaker.model_copy(update={"name": expanded})  # "the AP": "Associated Press"
                     entity = mentions.entity_at(*candidate.source)
                     if entity is not None and entity.outlet and kind == "named_person":
                         kind = "named_organization"  # "The Daily Courier reported"

@@ -259,6 +259,13 @@ def test_unnamed_departments_name_nobody():
     assert attribution.speaker is None
 
 
+def test_an_acronym_is_the_organisation_the_article_spells_out():
+    analysis = _analyse("The count was finished on Monday. The AP said the count was final, and the Democratic "
+                        "National Committee agreed. The DNC said it would certify the result.")
+    assert _speaker(analysis, "The DNC") == "Democratic National Committee"
+    assert _speaker(analysis, "The AP") == "AP"  # never spelled out here
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
