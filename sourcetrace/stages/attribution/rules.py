@@ -731,7 +731,10 @@ class Describer:
                 return "anonymous", head, None
             if head_entity is None and len(span) == 1 and head.lower_.rstrip("s") in self.lexicon.anonymous_heads:
                 return "anonymous", head, None  # "Scholars say" at the start of a sentence
-            return ("named_person", head, span) if head.ent_type_ in ("", "PERSON") else (
+            # a name after "the" that no title follows is a body's ("the Eurosceptic SVP"), never a person's
+            body = head.ent_type_ == "" and span[0].lower_ == "the" and not any(
+                t.lower_.rstrip(".") in self.lexicon.titles for t in span[1:head.i - span.start + 1])
+            return ("named_person", head, span) if head.ent_type_ in ("", "PERSON") and not body else (
                 "named_organization", head, span)
         if organisations and head_entity is not None:
             return "named_organization", head, head_entity

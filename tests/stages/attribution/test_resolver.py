@@ -266,6 +266,13 @@ def test_an_acronym_is_the_organisation_the_article_spells_out():
     assert _speaker(analysis, "The AP") == "AP"  # never spelled out here
 
 
+def test_a_name_after_the_is_an_organisation_not_a_person():
+    attribution = _by_source(_analyse("Voters backed the measure on Sunday. The Eurosceptic SVP said the result was a "
+                                      "warning."), "The Eurosceptic SVP")
+    assert attribution.source_kind == "named_organization"
+    assert attribution.speaker is not None and attribution.speaker.name == "Eurosceptic SVP"
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
