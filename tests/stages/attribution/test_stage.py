@@ -683,6 +683,7 @@ def _candidate_at(text: str, cue: str):
     ("The army shelled the village of Maryinka with 40 rockets overnight.", "shelled", True),
     ("Moldova attacked Transnistria with more than 300 drones and at least 12 missiles.", "attacked", True),
     ("Rebel troops seized the airport on Sunday.", "seized", True),
+    ("Border agents apprehended 300 people near the river last month.", "apprehended", True),
     ("Senator Kim attacked the governor's plan as reckless.", "attacked", False),
     ("The court struck down the law on Friday.", "struck", False),
 ])
