@@ -96,11 +96,13 @@ def same_speaker(gold: str | None, predicted: str | None, resolved_from: str | N
         return predicted is None
     if predicted is None:
         return False
-    words = {word.casefold().strip("'’-") for word in _WORD.findall(predicted)}
-    words |= {re.sub(r"['’]s$", "", word) for word in words}
+    # apostrophes compared plain: "O’Connor" is "O'Connor"
+    gold, predicted = gold.replace("’", "'"), predicted.replace("’", "'")
+    words = {word.casefold().strip("'-") for word in _WORD.findall(predicted)}
+    words |= {re.sub(r"'s$", "", word) for word in words}
     for name in gold.split(";"):
         last = [w for w in _WORD.findall(name) if w.casefold().rstrip(".") not in _SUFFIXES]
-        if last and last[-1].casefold().strip("'’-") in words:
+        if last and last[-1].casefold().strip("'-") in words:
             return True
     return False
 

@@ -27,6 +27,8 @@ TEXT = ("Finance Minister Tomas Berger said the budget was balanced. On Friday, 
     ("Joseph R. Biden Jr.", "Biden", None, True),  # a suffix is not the name's last word
     ("Obama; Hillary Clinton", "Clinton", None, True),
     ("New York Post", "The Post's", None, True),
+    ("Larry O’Connor", "Larry O'Connor", None, True),  # the system writes apostrophes plain
+    ("Clinton", "Clinton’s", None, True),
     (None, None, None, True),
     (None, "Tomas Berger", None, False),
     ("Marek Halloran", None, None, False),

@@ -7,10 +7,11 @@ with no name of its own, "Kasich's team": "Kasich") must be among the words of t
 source names nobody (an anonymous source, an unnamed relation such as "his spokesman"). `split`: `development` cases
 were read while the rules were written; `held_out` (pronouns and descriptions) and `held_out_descriptions`
 (descriptions and anonymous sources, the articles of the second batch whose name hashes last) were labelled the same
-way and only measured, without looking at the resolver's answers on them. `all_kinds`: 160 gold sources of every
-kind (named, description, anonymous, other, author) from 41 further articles, labelled blind to the system and then
-used for development; score them end to end with `sourcetrace evaluate speakers --gold resolver_labels.jsonl --texts
-../shared/data/polnear/train/text`. Only pronoun, description and anonymous cases enter the comparisons below.
+way and only measured, without looking at the resolver's answers on them. `all_kinds`: 387 gold sources of every
+kind (named, pronoun, description, anonymous, other, author) from 60 further articles, labelled blind to the system
+and then used for development; score them end to end with `sourcetrace evaluate speakers --gold
+resolver_labels.jsonl --texts ../shared/data/polnear/train/text`. Only pronoun, description and anonymous cases enter
+the comparisons below.
 
 The script prints (1) the rules' accuracy per split and kind, and (2) a mention-ranking logistic regression over
 the same candidates (each earlier person of the article, described by its latest mention: sentence distance,

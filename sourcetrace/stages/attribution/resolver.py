@@ -81,6 +81,9 @@ _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "orga
                                "nonprofit", "charity", "foundation", "giant", "board"}
 # heads that say only what kind of body speaks: "the company" unresolved names no one
 _MEDIA_HEADS = {"newspaper", "paper", "outlet", "network", "magazine", "channel", "station", "broadcaster"}
+_IRISH_NAME = re.compile(r"^[A-Z][’'][A-Z]")  # "O’Donnell", which the small model tags as a common noun
+_KIN_NOUNS = {"father", "mother", "son", "daughter", "brother", "sister", "wife", "husband", "grandson",
+              "granddaughter", "grandfather", "grandmother", "uncle", "aunt", "nephew", "niece", "cousin"}
 _LINKING = {"the", "of", "and", "for", "on", "in"}  # words an acronym leaves out
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
@@ -239,7 +242,8 @@ class ArticleMentions:
         if entity.end < len(entity.doc) and entity.doc[entity.end].text == "(":
             return False  # a dateline, "New York (AFP) - Oscar-winning actress ...": the place, not the person after it
         words = [t for t in entity if t.lower_ not in ("'s", "’s")]
-        if not words or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in words):
+        if not words or not all((t.pos_ == "PROPN" or _IRISH_NAME.match(t.text)) and t.text[:1].isupper()
+                                for t in words):
             return False
         key = _POSSESSIVE.sub("", words[-1].text).lower()
         known = any(e.kind == "named_person" and not e.plural and e.key == key for e in self.entities)
@@ -732,7 +736,9 @@ class ArticleMentions:
                 return None
             related = [m for m in earlier if m.entity.kind == "named_person" and any(
                 (word, owner.entity.key) in m.entity.owned_roles for word in heads)]
-            return related[-1] if related else None
+            if related:
+                return related[-1]
+            return self._relative_by_surname(owner, heads, start)
         role_words = set(heads)
         for noun in heads:
             role_words |= roles.get(noun, set())
@@ -810,6 +816,20 @@ class ArticleMentions:
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
         return None
+
+    def _relative_by_surname(self, owner: Mention, heads: set[str], start: int) -> Mention | None:
+        """"his father", "her son" for a relative the article names with the owner's surname and nothing else ties
+        to the owner: the one other person of that surname ("Eric Trump ... his father": Donald Trump), named before
+        or after; with two or more such, or an owner whose gender the article does not settle, no one."""
+        if not heads & _KIN_NOUNS or owner.entity.plural or owner.entity.gender is None:
+            return None  # an owner of unknown gender may be the wrong one of two relatives
+        kin = {id(m.entity): m for m in self.mentions if m.entity.kind == "named_person" and not m.entity.plural
+               and m.entity is not owner.entity and m.entity.key == owner.entity.key}
+        if len(kin) != 1:
+            return None
+        (entity_id,) = kin
+        mentions = [m for m in self.mentions if id(m.entity) == entity_id]
+        return min(mentions, key=lambda m: abs(m.start - start))
 
     def _recent_place(self, doc: Any, start: int) -> Mention | None:
         """"The state reported", "the town released a statement": the place named in its own sentence or the one

@@ -181,6 +181,9 @@ class AttributionExtractor:
     def describe(self, document: Document, candidates: list[Candidate]) -> list[Attribution]:
         doc, text, article_id = document.doc, document.text, document.analysis.article.id
         candidates = sorted(candidates, key=lambda c: (c.cue or c.content[0])[0])
+        for candidate in candidates:
+            if candidate.source:
+                candidate.source = _without_leading_clause(doc, candidate.source)
         regions = quote_regions(text)
         known: list[Speaker] = []  # named speakers so far, for "Marochko said" and "he said"
         kinds: dict[str, str] = {}
@@ -561,6 +564,20 @@ def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
         if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
             return speaker
     return None
+
+
+def _without_leading_clause(doc: Any, source: tuple[int, int]) -> tuple[int, int]:
+    """A source that opens with a participle clause ("Alarmed by the unrest, Senator Harry Reid, the minority
+    leader") starts at the noun phrase after it: who speaks, not why."""
+    span = doc.char_span(*source, alignment_mode="expand")
+    if span is None or len(span) < 3 or span[0].tag_ not in ("VBN", "VBG"):
+        return source
+    # the first comma that a name follows closely (a title may come between), however the parser attached it
+    for comma in (t for t in span if t.text == ","):
+        after = doc[comma.i + 1: min(comma.i + 4, span.end)]
+        if any(t.ent_type_ == "PERSON" and t.ent_iob_ == "B" for t in after):
+            return max(source[0], doc[comma.i + 1].idx), source[1]
+    return source
 
 
 def _same_speaker(speaker: Speaker, known: list[Speaker]) -> Speaker | None:

@@ -273,6 +273,30 @@ def test_a_name_after_the_is_an_organisation_not_a_person():
     assert attribution.speaker is not None and attribution.speaker.name == "Eurosceptic SVP"
 
 
+def test_an_o_apostrophe_surname_is_a_person():
+    analysis = _analyse("Brett O’Donnell ran the tour for the senator. “It’s taxing on campaign resources,” O’Donnell "
+                        "said.")
+    assert _speaker(analysis, "O’Donnell") == "Brett O'Donnell"
+
+
+def test_his_son_is_the_one_other_person_of_the_owner_s_surname():
+    analysis = _analyse("As Donald Trump unveiled a new nickname for his rival, his son said the campaign was only "
+                        "starting. Eric Trump told reporters the attacks would continue.")
+    assert _speaker(analysis, "his son") == "Eric Trump"
+    two = _analyse("Eric Trump and Ivanka Trump spoke at the rally. His father said the polls were wrong.")
+    assert _speaker(two, "His father") is None  # whose father "his" means is not settled
+
+
+def test_a_leading_participle_clause_is_not_part_of_the_source():
+    from sourcetrace.stages.attribution.stage import _without_leading_clause
+
+    text = "Alarmed by the unrest in Nevada, Senator Harry Reid, the minority leader, said that he would act."
+    doc = load_spacy()(text)
+    source = (0, text.index(", said"))
+    start, end = _without_leading_clause(doc, source)
+    assert text[start:end] == "Senator Harry Reid, the minority leader"
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
