@@ -378,6 +378,12 @@ class ArticleMentions:
         # a bare "Sanders" in a story about Bernie Sanders that also names Jane Sanders: the one it is about
         match = max(matches, key=lambda e: e.mentions) if first is None and matches else \
             (matches[0] if matches else None)
+        if match is None and first is None:
+            # "Jerome" after "Jerome Arthur Siegel": a first name alone is the one person named with it
+            by_first = {id(e): e for e in self.entities if e.kind == "named_person" and not e.plural
+                        and e.first_name() == name}
+            if len(by_first) == 1:
+                return next(iter(by_first.values()))
         if match is None:
             match = Entity(kind="named_person", name=name, key=key)
             self.entities.append(match)

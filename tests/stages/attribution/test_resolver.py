@@ -297,6 +297,14 @@ def test_a_leading_participle_clause_is_not_part_of_the_source():
     assert text[start:end] == "Senator Harry Reid, the minority leader"
 
 
+def test_a_first_name_alone_is_the_one_person_named_with_it():
+    analysis = _analyse("Jerome Arthur Siegel founded a realty firm in 1961. Jerome had many achievements, but he was "
+                        "proud of his work for the hospital. “It kept me young,” he said.")
+    assert _speaker(analysis, "he") == "Jerome Arthur Siegel"
+    two = _analyse("Jerome Siegel and Jerome Katz founded the firm. Jerome said it was hard work.")
+    assert _speaker(two, "Jerome") == "Jerome"  # either of two
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
