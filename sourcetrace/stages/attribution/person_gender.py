@@ -3,11 +3,13 @@
 Resolves "she said" to the last named speaker it can refer to, not merely the last one. Evidence, in
 order: a gendered word in the speaker's mention or role ("Ms.", "spokeswoman", "Sir"; `male_words` and
 `female_words` in the attribution lexicon, user-extendable), then the first name, looked up in a table generated
-from the first-name lists that Faker (MIT) ships for its Latin-script locales (`data/attribution/
-first_name_genders.tsv`, written by `python -m training.attribution.first_names`): a name counts as one gender when
-at least twice as many locales list it so as the other way ("Donald", "Ursula"; "Hillary" and "Jean" stay
-unknown). Unknown is
-the answer whenever the evidence is missing or mixed, so an unknown speaker stays a candidate for either pronoun.
+from the first-name lists that Faker (MIT) ships for its Latin-script locales (`first_name_genders.tsv`, written by
+`python -m training.attribution.first_names`): a name counts as one gender when at least twice as many locales list
+it so as the other way ("Donald", "Ursula"); names Faker leaves out or ties ("Hillary", "Megyn") come from the US
+Social Security Administration's baby-name counts, at least 95% one way. Only Faker's names also count as the sign
+that a capitalised word opens a person's name (`first_name_genders`): many US first names are surnames and places in
+the news ("Austin", "Madison"). Unknown is the answer whenever the evidence is missing or mixed, so an unknown
+speaker stays a candidate for either pronoun.
 """
 
 from __future__ import annotations
@@ -23,14 +25,25 @@ _WORD = re.compile(r"[A-Za-z]+")
 
 
 @lru_cache(maxsize=1)
-def first_name_genders() -> dict[str, Gender]:
-    """First name -> gender, from the shipped table (Faker's name lists, see the module docstring)."""
-    genders: dict[str, Gender] = {}
+def _name_table() -> dict[str, tuple[Gender, str]]:
+    table: dict[str, tuple[Gender, str]] = {}
     for line in NAMES_FILE.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            name, gender = line.split("\t")
-            genders[name] = "male" if gender == "male" else "female"
-    return genders
+            name, gender, source = line.split("\t")
+            table[name] = ("male" if gender == "male" else "female", source)
+    return table
+
+
+@lru_cache(maxsize=1)
+def first_name_genders() -> dict[str, Gender]:
+    """First name -> gender for the names that mark a person (Faker's name lists, see the module docstring)."""
+    return {name: gender for name, (gender, source) in _name_table().items() if source == "faker"}
+
+
+@lru_cache(maxsize=1)
+def name_genders() -> dict[str, Gender]:
+    """First name -> gender from every source of the table: for a pronoun's gender only."""
+    return {name: gender for name, (gender, _) in _name_table().items()}
 
 
 def speaker_gender(name: str, mention: str, role: str | None, male_words: set[str],
@@ -45,7 +58,7 @@ def speaker_gender(name: str, mention: str, role: str | None, male_words: set[st
     parts = name.split()
     if len(parts) < 2:
         return None  # a surname alone says nothing
-    return first_name_genders().get(parts[0])
+    return name_genders().get(parts[0])
 
 
 def pronoun_gender(pronoun: str) -> Gender | None:

@@ -82,8 +82,9 @@ _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "orga
 # heads that say only what kind of body speaks: "the company" unresolved names no one
 _MEDIA_HEADS = {"newspaper", "paper", "outlet", "network", "magazine", "channel", "station", "broadcaster"}
 _IRISH_NAME = re.compile(r"^[A-Z][’'][A-Z]")  # "O’Donnell", which the small model tags as a common noun
-_KIN_NOUNS = {"father", "mother", "son", "daughter", "brother", "sister", "wife", "husband", "grandson",
-              "granddaughter", "grandfather", "grandmother", "uncle", "aunt", "nephew", "niece", "cousin"}
+_MALE_KIN = {"father", "son", "brother", "husband", "grandson", "grandfather", "uncle", "nephew"}
+_FEMALE_KIN = {"mother", "daughter", "sister", "wife", "granddaughter", "grandmother", "aunt", "niece"}
+_KIN_NOUNS = _MALE_KIN | _FEMALE_KIN | {"cousin"}
 _LINKING = {"the", "of", "and", "for", "on", "in"}  # words an acronym leaves out
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
@@ -829,8 +830,10 @@ class ArticleMentions:
         or after; with two or more such, or an owner whose gender the article does not settle, no one."""
         if not heads & _KIN_NOUNS or owner.entity.plural or owner.entity.gender is None:
             return None  # an owner of unknown gender may be the wrong one of two relatives
+        wanted = "male" if heads & _MALE_KIN else "female" if heads & _FEMALE_KIN else None
         kin = {id(m.entity): m for m in self.mentions if m.entity.kind == "named_person" and not m.entity.plural
-               and m.entity is not owner.entity and m.entity.key == owner.entity.key}
+               and m.entity is not owner.entity and m.entity.key == owner.entity.key
+               and (wanted is None or m.entity.gender in (None, wanted))}
         if len(kin) != 1:
             return None
         (entity_id,) = kin

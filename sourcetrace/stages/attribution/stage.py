@@ -37,7 +37,13 @@ from sourcetrace.pipeline.registry import ENGLISH, Document, StageSettings, regi
 from sourcetrace.stages.attribution.author_voice import author_voice
 from sourcetrace.stages.attribution.cyrillic import CYRILLIC, CyrillicAttribution
 from sourcetrace.stages.attribution.learned import MODEL_FILE, LearnedExtractor
-from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
+from sourcetrace.stages.attribution.person_gender import (
+    Gender,
+    first_name_genders,
+    name_genders,
+    pronoun_gender,
+    speaker_gender,
+)
 from sourcetrace.stages.attribution.resolver import ArticleMentions, Mention, generic_organisation, is_first_person
 from sourcetrace.stages.attribution.rules import (
     GROUP_PRONOUNS,
@@ -66,7 +72,7 @@ class AttributionExtractor:
         self.describer = Describer(self.lexicon)
         self.author_voice = settings.author_voice
         self.cyrillic = CyrillicAttribution(settings.author_voice)  # Russian and Ukrainian: rules of their own
-        first_name_genders()  # read the first-name table now, not inside the first article's analysis
+        first_name_genders(), name_genders()  # read the first-name table now, not inside the first article's analysis
         self.learned: LearnedExtractor | None = None
         model_file = Path(settings.model_path) if settings.model_path else MODEL_FILE
         if model_file.is_dir():  # a model folder: its model.json (with model.npz and tagger.onnx beside it)

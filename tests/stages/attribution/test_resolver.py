@@ -283,8 +283,10 @@ def test_his_son_is_the_one_other_person_of_the_owner_s_surname():
     analysis = _analyse("As Donald Trump unveiled a new nickname for his rival, his son said the campaign was only "
                         "starting. Eric Trump told reporters the attacks would continue.")
     assert _speaker(analysis, "his son") == "Eric Trump"
-    two = _analyse("Eric Trump and Ivanka Trump spoke at the rally. His father said the polls were wrong.")
-    assert _speaker(two, "His father") is None  # whose father "his" means is not settled
+    sister = _analyse("Eric Trump and Ivanka Trump spoke at the rally. His sister said the polls were wrong.")
+    assert _speaker(sister, "His sister") == "Ivanka Trump"
+    father = _analyse("Eric Trump and Ivanka Trump spoke at the rally. His father said the polls were wrong.")
+    assert _speaker(father, "His father") is None  # the one other Trump is a woman
 
 
 def test_a_leading_participle_clause_is_not_part_of_the_source():
