@@ -67,7 +67,7 @@ _TITLE_STRIP = re.compile(r"^(?:the\s+)", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _OUTLET_WORDS = {"times", "post", "news", "journal", "herald", "tribune", "gazette", "newspaper", "magazine",
                  "press", "agency", "reuters", "telegraph", "guardian", "daily", "courier", "chronicle", "observer",
-                 "inquirer", "bulletin", "dispatch", "weekly"}
+                 "inquirer", "bulletin", "dispatch", "weekly", "sentinel"}
 _HONORIFICS = {"mr", "mrs", "ms", "dr", "prof", "sir", "father", "rev", "reverend"}
 _PLACE_NOUNS = {"city", "town", "village", "capital", "region", "country", "province", "state", "district", "port",
                 "island", "republic", "area", "county", "kingdom"}
@@ -714,8 +714,8 @@ class ArticleMentions:
                 entity = mention.entity
                 if entity.kind != "named_organization":
                     continue
-                if lemma in entity.roles or (wanted_outlet and entity.outlet) or (entity.roles & kin
-                                                                                  and not entity.outlet):
+                if lemma in entity.roles or (wanted_outlet and entity.outlet and self._outlet_of_kind(entity, head)) \
+                        or (entity.roles & kin and not entity.outlet):
                     return mention
             if lemma == "campaign":
                 return self._owned_by_person(start, lemma) or self._main_person_campaign(earlier)
@@ -823,6 +823,18 @@ class ArticleMentions:
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
         return None
+
+    def _outlet_of_kind(self, entity: Entity, head: Any) -> bool:
+        """Whether an outlet can be "the newspaper" (not a wire agency or broadcaster) or "the agency" (only "the
+        news agency" is a wire agency; a bare "the agency" is a government's)."""
+        name = entity.key.removeprefix("the ")
+        lemma = head.lemma_.lower()
+        if lemma in ("newspaper", "paper"):
+            return name not in self.lexicon.news_agencies | self.lexicon.broadcasters
+        if lemma == "agency":
+            news = any(t.lower_ in ("news", "wire") for t in head.children if t.i < head.i)
+            return news and name in self.lexicon.news_agencies
+        return True
 
     def _relative_by_surname(self, owner: Mention, heads: set[str], start: int) -> Mention | None:
         """"his father", "her son" for a relative the article names with the owner's surname and nothing else ties

@@ -44,6 +44,8 @@ class Lexicon:
         self.organization_heads = {w.lower() for w in data["organization_heads"]}
         self.titles = {w.lower() for w in data["titles"]}
         self.outlets = {w.lower() for w in data["outlets"]}
+        self.news_agencies = {w.lower() for w in data.get("news_agencies", [])}
+        self.broadcasters = {w.lower() for w in data.get("broadcasters", [])}
         self.platforms = {w.lower() for w in data["platforms"]}
         self.medium_nouns = {w.lower() for w in data["medium_nouns"]}
         self.male_words = {w.lower() for w in data.get("male_words", [])}

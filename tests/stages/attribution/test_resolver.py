@@ -307,6 +307,18 @@ def test_a_first_name_alone_is_the_one_person_named_with_it():
     assert _speaker(two, "Jerome") == "Jerome"  # either of two
 
 
+def test_the_newspaper_is_not_a_wire_agency_and_the_agency_is_not_a_newspaper():
+    paper = _analyse("The Orlando Sentinel interviewed the mayor on Monday. “We have work ahead,” said Clinton, "
+                     "according to the AP. The newspaper reported that she would return in June.")
+    assert _speaker(paper, "The newspaper") == "Orlando Sentinel"
+    agency = _analyse("The FBI opened an inquiry in May, Reuters reported. The agency said the review would take "
+                      "months.")
+    assert _speaker(agency, "The agency") == "FBI"
+    wire = _analyse("The FBI opened an inquiry in May, Reuters reported. The news agency said the review would take "
+                    "months.")
+    assert _speaker(wire, "The news agency") == "Reuters"
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
