@@ -1050,5 +1050,10 @@ def generic_organisation(doc: Any, start: int, end: int) -> bool:
     return lemma in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS or media or owned_by_generic or plural
 
 
+def is_outlet_word(word: str) -> bool:
+    """A word that names news outlets ("Post", "Times", "Journal")."""
+    return word.lower() in _OUTLET_WORDS
+
+
 def is_first_person(word: str) -> bool:
     return word.strip().lower() in _FIRST_PERSON

@@ -44,7 +44,13 @@ from sourcetrace.stages.attribution.person_gender import (
     pronoun_gender,
     speaker_gender,
 )
-from sourcetrace.stages.attribution.resolver import ArticleMentions, Mention, generic_organisation, is_first_person
+from sourcetrace.stages.attribution.resolver import (
+    ArticleMentions,
+    Mention,
+    generic_organisation,
+    is_first_person,
+    is_outlet_word,
+)
 from sourcetrace.stages.attribution.rules import (
     GROUP_PRONOUNS,
     PERSON_PRONOUNS,
@@ -266,7 +272,7 @@ class AttributionExtractor:
                             kind == "named_organization" and text[slice(*candidate.source)].lower() == entity.key:
                         # "Guardian said" after "Mayor Don Guardian": the mayor, not the newspaper
                         kind = "named_person"
-                    earlier = _same_speaker(speaker, known)
+                    earlier = _same_speaker(speaker, known, kinds, kind)
                     if earlier is None and kind == "named_person":
                         # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution
                         earlier = self._full_mention(doc, speaker, candidate.source[0])
@@ -586,14 +592,20 @@ def _without_leading_clause(doc: Any, source: tuple[int, int]) -> tuple[int, int
     return source
 
 
-def _same_speaker(speaker: Speaker, known: list[Speaker]) -> Speaker | None:
-    """An earlier speaker this one names again ("Marochko" after "Andrei Marochko")."""
+def _same_speaker(speaker: Speaker, known: list[Speaker], kinds: dict[str, str], kind: str) -> Speaker | None:
+    """An earlier speaker this one names again: the same name, a person's surname ("Marochko" after "Andrei
+    Marochko") or an outlet's short name ("the Post" after "The Washington Post"); another organisation's last word
+    is not that organisation ("SVP" is not "Junge SVP")."""
     words = speaker.name.split()
     for earlier in reversed(known):
         if earlier.name == speaker.name:
             return earlier if (earlier.role or not speaker.role) else None
         earlier_words = earlier.name.split()
-        if len(words) < len(earlier_words) and words and earlier_words[-len(words):] == words:
+        if not (len(words) < len(earlier_words) and words and earlier_words[-len(words):] == words):
+            continue
+        earlier_kind = kinds.get(earlier.name)
+        if (kind == earlier_kind == "named_person") or (
+                kind == earlier_kind == "named_organization" and is_outlet_word(words[-1])):
             return earlier
     return None
 

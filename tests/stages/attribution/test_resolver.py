@@ -319,6 +319,13 @@ def test_the_newspaper_is_not_a_wire_agency_and_the_agency_is_not_a_newspaper():
     assert _speaker(wire, "The news agency") == "Reuters"
 
 
+def test_a_short_name_is_the_same_outlet_but_not_another_organisation():
+    analysis = _analyse("The Junge SVP said the vote was a warning. The SVP said it would call a referendum. The "
+                        "Washington Post reported the vote. The Post said turnout was high.")
+    assert _speaker(analysis, "The SVP") == "SVP"
+    assert _speaker(analysis, "The Post") == "Washington Post"
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
