@@ -127,7 +127,8 @@ class AttributionExtractor:
                                                                            self.describer))
             candidates = _with_records(candidates, self.rules.records_show(document.doc, document.text))
             candidates = _with_interview_lines(candidates, self.rules.interview_lines(document.text))
-            candidates = [c for c in candidates if not self._event_cue(document.doc, c)]
+            candidates = [c for c in candidates if not self._event_cue(document.doc, c)
+                          and not _anonymity_request(document.text, c)]
             candidates = self._channels_apart(document.doc, candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
@@ -576,6 +577,18 @@ def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
         if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
             return speaker
     return None
+
+
+_ANONYMITY = re.compile(r"(?:asked|requested|spoke|speaking|talked|talking)\b[^.;\"“”]{0,40}?"
+                        r"(?:not (?:to )?be (?:named|identified)|anonymity|anonymously)", re.IGNORECASE)
+
+
+def _anonymity_request(text: str, candidate: Candidate) -> bool:
+    """"..., said the woman, who asked not to be named" / "who spoke on condition of anonymity": the terms of the
+    source, not a second statement."""
+    if candidate.cue is None:
+        return False
+    return bool(_ANONYMITY.match(text, candidate.cue[0]))
 
 
 def _without_leading_clause(doc: Any, source: tuple[int, int]) -> tuple[int, int]:

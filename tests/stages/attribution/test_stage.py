@@ -735,6 +735,16 @@ def test_who_asked_not_to_be_named_is_nobody_named():
                if a.source is not None and "who" in a.source.text)
 
 
+@pytest.mark.parametrize("text", [
+    "\"We will not leave,\" said the woman, who asked not to be named.",
+    "\"The plant is closing,\" said an official who spoke on condition of anonymity.",
+])
+def test_the_terms_of_anonymity_are_not_a_second_statement(text):
+    analysis = _analyse(text)
+    assert len(analysis.attributions) == 1  # one statement, not another whose cue is "asked" or "spoke"
+    assert analysis.attributions[0].source_kind == "anonymous" and analysis.attributions[0].speaker is None
+
+
 def test_claims_in_a_quote_name_its_speaker():
     analysis = analyze("\"Prices rose 12 percent in March,\" Finance Minister Tomas Berger said. "
                        "The central bank raised interest rates by half a point on Tuesday.",
