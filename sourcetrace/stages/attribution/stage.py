@@ -49,7 +49,6 @@ from sourcetrace.stages.attribution.resolver import (
     Mention,
     generic_organisation,
     is_first_person,
-    is_outlet_word,
 )
 from sourcetrace.stages.attribution.rules import (
     GROUP_PRONOUNS,
@@ -259,7 +258,8 @@ class AttributionExtractor:
                     elif kind == "named_person":
                         kind = "other"
                     elif kind == "named_organization" and described and generic_organisation(doc, *candidate.source):
-                        kind = "other"  # "the company" with no company named: who it is stays open
+                        # "the company" with no company named: who it is stays open; "the authorities": unnamed
+                        kind = "anonymous" if _plural_head(doc, candidate.source) else "other"
                     elif kind == "named_organization" and described:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
@@ -273,7 +273,7 @@ class AttributionExtractor:
                             kind == "named_organization" and text[slice(*candidate.source)].lower() == entity.key:
                         # "Guardian said" after "Mayor Don Guardian": the mayor, not the newspaper
                         kind = "named_person"
-                    earlier = _same_speaker(speaker, known, kinds, kind)
+                    earlier = _same_speaker(speaker, known, kinds)
                     if earlier is None and kind == "named_person":
                         # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution
                         earlier = self._full_mention(doc, speaker, candidate.source[0])
@@ -579,6 +579,11 @@ def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
     return None
 
 
+def _plural_head(doc: Any, source: tuple[int, int]) -> bool:
+    span = doc.char_span(*source, alignment_mode="expand")
+    return span is not None and len(span) > 0 and span.root.tag_ in ("NNS", "NNPS")
+
+
 _ANONYMITY = re.compile(r"(?:asked|requested|spoke|speaking|talked|talking)\b[^.;\"“”]{0,40}?"
                         r"(?:not (?:to )?be (?:named|identified)|anonymity|anonymously)", re.IGNORECASE)
 
@@ -595,8 +600,8 @@ def _without_leading_clause(doc: Any, source: tuple[int, int]) -> tuple[int, int
     """A source that opens with a participle clause ("Alarmed by the unrest, Senator Harry Reid, the minority
     leader") starts at the noun phrase after it: who speaks, not why."""
     span = doc.char_span(*source, alignment_mode="expand")
-    if span is None or len(span) < 3 or span[0].tag_ not in ("VBN", "VBG"):
-        return source
+    if span is None or len(span) < 3 or span[0].tag_ not in ("VBN", "VBG") or span[0].dep_ != "advcl":
+        return source  # not "Leading Democratic senators like ...
     # the first comma that a name follows closely (a title may come between), however the parser attached it
     for comma in (t for t in span if t.text == ","):
         after = doc[comma.i + 1: min(comma.i + 4, span.end)]
@@ -605,10 +610,10 @@ def _without_leading_clause(doc: Any, source: tuple[int, int]) -> tuple[int, int
     return source
 
 
-def _same_speaker(speaker: Speaker, known: list[Speaker], kinds: dict[str, str], kind: str) -> Speaker | None:
-    """An earlier speaker this one names again: the same name, a person's surname ("Marochko" after "Andrei
-    Marochko") or an outlet's short name ("the Post" after "The Washington Post"); another organisation's last word
-    is not that organisation ("SVP" is not "Junge SVP")."""
+def _same_speaker(speaker: Speaker, known: list[Speaker], kinds: dict[str, str]) -> Speaker | None:
+    """An earlier speaker this one names again: the same name, or its last words ("Marochko" after "Andrei
+    Marochko", "the Post" after "The Washington Post"); an acronym is not a longer organisation that ends with it
+    ("SVP" is not "Junge SVP")."""
     words = speaker.name.split()
     for earlier in reversed(known):
         if earlier.name == speaker.name:
@@ -616,10 +621,9 @@ def _same_speaker(speaker: Speaker, known: list[Speaker], kinds: dict[str, str],
         earlier_words = earlier.name.split()
         if not (len(words) < len(earlier_words) and words and earlier_words[-len(words):] == words):
             continue
-        earlier_kind = kinds.get(earlier.name)
-        if (kind == earlier_kind == "named_person") or (
-                kind == earlier_kind == "named_organization" and is_outlet_word(words[-1])):
-            return earlier
+        if kinds.get(earlier.name) != "named_person" and speaker.name.isupper():
+            continue
+        return earlier
     return None
 
 

@@ -256,7 +256,7 @@ def test_the_apposed_name_speaks_not_the_owner():
 def test_unnamed_departments_name_nobody():
     attribution = _by_source(_analyse("Officials met on Tuesday. The departments said the review would take a "
                                       "month."), "The departments")
-    assert attribution.speaker is None
+    assert attribution.speaker is None and attribution.source_kind == "anonymous"
 
 
 def test_an_acronym_is_the_organisation_the_article_spells_out():
@@ -297,6 +297,9 @@ def test_a_leading_participle_clause_is_not_part_of_the_source():
     source = (0, text.index(", said"))
     start, end = _without_leading_clause(doc, source)
     assert text[start:end] == "Senator Harry Reid, the minority leader"
+    text = "Leading Democratic senators like Robert Menendez, Ben Cardin and Chuck Schumer may now feel vindicated."
+    source = (0, text.index(" may"))
+    assert _without_leading_clause(load_spacy()(text), source) == source  # an adjective, not a clause
 
 
 def test_a_first_name_alone_is_the_one_person_named_with_it():
@@ -324,6 +327,12 @@ def test_a_short_name_is_the_same_outlet_but_not_another_organisation():
                         "Washington Post reported the vote. The Post said turnout was high.")
     assert _speaker(analysis, "The SVP") == "SVP"
     assert _speaker(analysis, "The Post") == "Washington Post"
+
+
+def test_an_outlet_named_after_the_is_never_a_person():
+    text = "Sources told The Hill on Monday that the informant was crucial. \"He can't talk,\" she said."
+    mentions = ArticleMentions(load_spacy()(text), text, quote_regions(text), Lexicon())
+    assert all(e.kind == "named_organization" for e in mentions.entities if e.name == "Hill")
 
 
 # --- the person an interview is with ----------------------------------------------------------------------------
