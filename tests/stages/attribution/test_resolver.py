@@ -279,14 +279,16 @@ def test_an_o_apostrophe_surname_is_a_person():
     assert _speaker(analysis, "O’Donnell") == "Brett O'Donnell"
 
 
-def test_his_son_is_the_one_other_person_of_the_owner_s_surname():
-    analysis = _analyse("As Donald Trump unveiled a new nickname for his rival, his son said the campaign was only "
-                        "starting. Eric Trump told reporters the attacks would continue.")
-    assert _speaker(analysis, "his son") == "Eric Trump"
-    sister = _analyse("Eric Trump and Ivanka Trump spoke at the rally. His sister said the polls were wrong.")
-    assert _speaker(sister, "His sister") == "Ivanka Trump"
-    father = _analyse("Eric Trump and Ivanka Trump spoke at the rally. His father said the polls were wrong.")
-    assert _speaker(father, "His father") is None  # the one other Trump is a woman
+@pytest.mark.parametrize(("text", "source", "name"), [
+    ("As Donald Trump unveiled a new nickname for his rival, his son said the campaign was only starting. Eric Trump "
+     "told reporters the attacks would continue.", "his son", "Eric Trump"),
+    ("Eric Trump and Ivanka Trump spoke at the rally. His sister said the polls were wrong.", "His sister",
+     "Ivanka Trump"),
+    # the one other Trump is a woman
+    ("Eric Trump and Ivanka Trump spoke at the rally. His father said the polls were wrong.", "His father", None),
+])
+def test_a_relative_is_the_one_other_person_of_the_owner_s_surname_and_its_gender(text, source, name):
+    assert _speaker(_analyse(text), source) == name
 
 
 def test_a_leading_participle_clause_is_not_part_of_the_source():
@@ -310,16 +312,16 @@ def test_a_first_name_alone_is_the_one_person_named_with_it():
     assert _speaker(two, "Jerome") == "Jerome"  # either of two
 
 
-def test_the_newspaper_is_not_a_wire_agency_and_the_agency_is_not_a_newspaper():
-    paper = _analyse("The Orlando Sentinel interviewed the mayor on Monday. “We have work ahead,” said Clinton, "
-                     "according to the AP. The newspaper reported that she would return in June.")
-    assert _speaker(paper, "The newspaper") == "Orlando Sentinel"
-    agency = _analyse("The FBI opened an inquiry in May, Reuters reported. The agency said the review would take "
-                      "months.")
-    assert _speaker(agency, "The agency") == "FBI"
-    wire = _analyse("The FBI opened an inquiry in May, Reuters reported. The news agency said the review would take "
-                    "months.")
-    assert _speaker(wire, "The news agency") == "Reuters"
+@pytest.mark.parametrize(("text", "source", "name"), [
+    ("The Orlando Sentinel interviewed the mayor on Monday. “We have work ahead,” said Clinton, according to the AP. "
+     "The newspaper reported that she would return in June.", "The newspaper", "Orlando Sentinel"),
+    ("The FBI opened an inquiry in May, Reuters reported. The agency said the review would take months.",
+     "The agency", "FBI"),
+    ("The FBI opened an inquiry in May, Reuters reported. The news agency said the review would take months.",
+     "The news agency", "Reuters"),
+])
+def test_the_newspaper_is_not_a_wire_agency_and_the_agency_is_not_a_newspaper(text, source, name):
+    assert _speaker(_analyse(text), source) == name
 
 
 def test_a_short_name_is_the_same_outlet_but_not_another_organisation():
