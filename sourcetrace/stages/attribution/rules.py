@@ -401,6 +401,11 @@ class RuleExtractor:
             name_start, name_end = trim(text, line.start("name"), line.end("name"))
             handle = line.group("handle")
             said_start, said_end = trim(text, line.start("said"), line.end("said"))
+            if line.group("dash") == "-" and said_end > said_start:
+                continue  # a hyphen signs only a line of its own ("-Michelle Marks, Philadelphia.")
+            if said_end <= said_start and "," in text[name_start:name_end]:
+                # a signature with a description after the name: "-President Obama, tweeting after the speech."
+                name_end = trim(text, name_start, text.index(",", name_start))[1]
             if said_end - said_start <= 0:
                 previous = text[: line.start()].rstrip()
                 paragraph_start = max(previous.rfind("\n"), 0)
@@ -513,7 +518,8 @@ def _shows_a_clause(doc: Any, content: list[tuple[int, int]]) -> bool:
 
 # a line (headline, subhead or paragraph) "Name: what was said"
 _DASH_LINE = re.compile(
-    r"(?m)^[ \t]*(?P<said>[^\n]*?[,.!?\"”'»]?)[ \t]*(?P<dash>[—–]|--)[ \t]*(?P<name>[^\n—–()@]{2,80}?)"
+    r"(?m)^[ \t]*(?P<said>[^\n]*?[,.!?\"”'»]?)[ \t]*(?P<dash>[—–]|--|-(?=[ \t]*[A-Z]))[ \t]*"
+    r"(?P<name>[^\n—–()@]{2,80}?)"
     r"(?:[ \t]*\((?P<handle>@\w+)\))?(?:[ \t]+\w+\.? \d{1,2}, \d{4})?[ \t]*$")
 _COLON_LINE = re.compile(r"(?m)^[ \t]*(?P<name>[^\n:]{2,80}?)[ \t]*(?P<colon>:)[ \t]*(?P<said>[^\n]+)$")
 
@@ -760,7 +766,7 @@ class Describer:
         text = self._text(doc)
         name = name_span.text.strip()
         name = re.sub(r"^(the|The)\s+", "", name) if kind == "named_organization" else name
-        name = re.sub(r"['’]s$", "", name).strip(" ,.")
+        name = re.sub(r"['’]s$", "", name).strip(" ,.-–—")  # "-President Obama" signing a pull quote
         roles = []
         title = self._title_pattern.match(name)
         if kind == "named_person" and title:

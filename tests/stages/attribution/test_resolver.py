@@ -142,6 +142,19 @@ def test_a_pull_quote_signed_under_it():
     assert quote.quote_kind == "direct"
 
 
+def test_a_quote_signed_with_a_hyphen_line_and_a_description():
+    analysis = _analyse("Reid spoke on Wednesday.\n\n\"Great speech. She is tested. She never quits.\"\n\n"
+                        "-President Obama, tweeting after the speech.\n\n"
+                        "\"The whole idea is something that we hear about all the time.\"\n\n-Michelle Marks, Toledo.")
+    obama = next(a for a in analysis.attributions if a.cue is not None and a.cue.text == "-"
+                 and a.content.text.startswith("Great speech"))
+    assert obama.source.text == "President Obama" and obama.speaker.name == "Obama"
+    assert _speaker(analysis, "Michelle Marks") == "Michelle Marks"
+    # a hyphen inside a line signs nothing
+    assert _speaker(_analyse("Turnout rose in well-known districts - Reuters reported the figures."), "Reuters") \
+        == "Reuters"
+
+
 def test_a_colon_introduced_quote():
     analysis = _analyse("Then Temitope Adeyemi, a market trader, stood up. She said: \"We cannot afford bread.\"")
     attribution = _by_source(analysis, "She")
