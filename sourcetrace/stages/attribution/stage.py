@@ -128,6 +128,7 @@ class AttributionExtractor:
             candidates = _with_interview_lines(candidates, self.rules.interview_lines(document.text))
             candidates = [c for c in candidates if not self._event_cue(document.doc, c)
                           and not _anonymity_request(document.text, c)]
+            candidates = [_passive_reporter(document.doc, document.text, c) for c in candidates]
             candidates = self._channels_apart(document.doc, candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
@@ -577,6 +578,32 @@ def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
         if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
             return speaker
     return None
+
+
+def _passive_reporter(doc: Any, text: str, candidate: Candidate) -> Candidate:
+    """"..., as first reported by the New York Times on Tuesday": the one who reported is the source and the
+    clause the "as" phrase hangs from is the content, not "by the New York Times"."""
+    if candidate.source is not None or candidate.cue is None:
+        return candidate
+    span = doc.char_span(*candidate.cue, alignment_mode="expand")
+    verb = next((t for t in span if t.tag_ == "VBN"), None) if span is not None else None
+    agent = next((c for c in verb.children if c.dep_ == "agent"), None) if verb is not None else None
+    reporter = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
+    # only "as reported by", not "when he was accused by ...", "backed by ..."
+    if reporter is None or verb.dep_ != "advcl" or verb.head.pos_ not in ("VERB", "AUX") or not any(
+            c.dep_ == "mark" and c.lower_ == "as" for c in verb.children):
+        return candidate
+    clause_start, clause_end = subtree_range(verb)
+    main_start, main_end = subtree_range(verb.head)
+    if clause_start > main_start:  # "X happened, as reported by Y"
+        content = trim(text, main_start, clause_start)
+    else:  # "As reported by Y, X happened"
+        content = trim(text, clause_end, main_end)
+    if content[1] - content[0] < 10:
+        return candidate
+    candidate.source = trim(text, *subtree_range(reporter))
+    candidate.content = [content]
+    return candidate
 
 
 def _plural_head(doc: Any, source: tuple[int, int]) -> bool:

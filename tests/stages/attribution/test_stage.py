@@ -745,6 +745,14 @@ def test_the_terms_of_anonymity_are_not_a_second_statement(text):
     assert analysis.attributions[0].source_kind == "anonymous" and analysis.attributions[0].speaker is None
 
 
+def test_as_reported_by_an_outlet_after_the_clause():
+    analysis = _analyse("Clinton held rallies in swing states this week, as first reported by the New York Times on "
+                        "Tuesday.")
+    reported = _by_cue(analysis, "first reported")
+    assert reported.source.text == "the New York Times"
+    assert reported.content.text == "Clinton held rallies in swing states this week"
+
+
 def test_claims_in_a_quote_name_its_speaker():
     analysis = analyze("\"Prices rose 12 percent in March,\" Finance Minister Tomas Berger said. "
                        "The central bank raised interest rates by half a point on Tuesday.",
