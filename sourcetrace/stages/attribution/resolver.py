@@ -685,8 +685,12 @@ class ArticleMentions:
             # "the state", "the city": a place, never a person with "State" in a title
             return self._recent_place(doc, start) if first.lower_ == "the" and owner_token is None else None
         heads = {lemma} | {t.lemma_.lower() for t in head.conjuncts if t.pos_ == "NOUN" and t.i < span.end}
-        if any(t.dep_ == "cc" and t.head == head for t in span):
-            return None  # "his staff or the public": more than one
+        conjuncts = [t for t in head.conjuncts if span.start <= t.i < span.end]
+        one_person = conjuncts and all(
+            not any(c.dep_ in ("det", "poss") for c in t.children) and t.lemma_.lower() in self.lexicon.person_nouns
+            for t in conjuncts) and lemma in self.lexicon.person_nouns
+        if any(t.dep_ == "cc" and t.head == head for t in span) and not one_person:
+            return None  # "his staff or the public": more than one; "the former first lady and senator" is one
         words = {t.lower_ for t in span if t.is_alpha and t.i != first.i}
         # a headline's "— Russia's top diplomat" names someone the article introduces below it
         earlier = [m for m in self.mentions if m.start < start or (anywhere and m.start >= end)]

@@ -100,6 +100,14 @@ def test_a_description_resolves_to_the_named_entity_with_that_role(text, source,
     assert attribution.source_kind in ("named_person", "named_organization")  # counted as named, not anonymous
 
 
+def test_two_roles_of_one_person_are_one_description_but_two_groups_are_not():
+    one = _analyse("Maria Okafor spoke in Ohio on Monday. The former first lady and senator said the plan would "
+                   "create jobs.")
+    assert _speaker(one, "The former first lady and senator") == "Maria Okafor"
+    two = _analyse("Maria Okafor spoke in Ohio on Monday. Her staff and the public said the plan would create jobs.")
+    assert _speaker(two, "Her staff and the public") is None
+
+
 def test_a_description_with_no_such_role_in_the_article_names_nobody():
     analysis = _analyse("Mayor Lena Fischer opened the school. The diplomat said the talks had stalled.")
     assert _speaker(analysis, "The diplomat") is None
