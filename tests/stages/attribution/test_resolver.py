@@ -358,6 +358,16 @@ def test_an_outlet_named_after_the_is_never_a_person():
     assert all(e.kind == "named_organization" for e in mentions.entities if e.name == "Hill")
 
 
+@pytest.mark.parametrize(("text", "source", "name", "role"), [
+    ("Patriarch Kirill said the war was a holy struggle.", "Patriarch Kirill", "Kirill", "Patriarch"),
+    ("Cardinal Pietro Parolin said the Vatican was ready to mediate.", "Cardinal Pietro Parolin", "Pietro Parolin",
+     "Cardinal"),
+])
+def test_church_titles_are_roles_not_names(text, source, name, role):
+    speaker = _by_source(_analyse(text), source).speaker
+    assert (speaker.name, speaker.role) == (name, role)
+
+
 # --- the person an interview is with ----------------------------------------------------------------------------
 @pytest.mark.parametrize("text, before, name", [
     # named most before the first question (her pronouns count), however often others come up after it
