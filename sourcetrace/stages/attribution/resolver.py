@@ -246,14 +246,12 @@ class ArticleMentions:
         if not words or not all((t.pos_ == "PROPN" or _IRISH_NAME.match(t.text)) and t.text[:1].isupper()
                                 for t in words):
             return False
-        key = _POSSESSIVE.sub("", words[-1].text).lower()
-        known = any(e.kind == "named_person" and not e.plural and e.key == key for e in self.entities)
-        previous = entity.doc[entity.start - 1].lower_ if entity.start > 0 else ""
-        if known and len(words) == 1 and "the" not in (entity[0].lower_, previous):
+        if self._bare_known_surname(entity):
             return True  # a bare "Guardian" after "Mayor Don Guardian", though "Guardian" names an outlet too
         if entity.text.lower() in self.lexicon.outlets or words[-1].lower_ in self.lexicon.organization_heads:
             return False
-        if known:
+        key = _POSSESSIVE.sub("", words[-1].text).lower()
+        if any(e.kind == "named_person" and not e.plural and e.key == key for e in self.entities):
             return True  # "Trump" tagged ORG after "Donald Trump"
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         if before is not None and before.lower_.rstrip(".") in self.lexicon.titles and len(words) >= 2:
@@ -275,9 +273,7 @@ class ArticleMentions:
 
     def _is_outlet_name(self, entity: Any) -> bool:
         """"The Daily Courier", "The New York Times" whatever label the small model gave them."""
-        words = [t for t in entity if t.is_alpha]
-        if len(words) == 1 and words[0].text[:1].isupper() and any(
-                e.kind == "named_person" and not e.plural and e.key == words[0].lower_ for e in self.entities):
+        if self._bare_known_surname(entity):
             return False  # a bare "Guardian" after "Mayor Don Guardian": the mayor again
         name = _TITLE_STRIP.sub("", entity.text.strip()).lower()
         after_the = entity.start > 0 and entity.doc[entity.start - 1].lower_ == "the"
@@ -289,6 +285,16 @@ class ArticleMentions:
         label = getattr(entity, "label_", "")
         return label in ("ORG", "WORK_OF_ART", "PERSON", "FAC", "PRODUCT", "") and bool(words & _OUTLET_WORDS) \
             and entity.text[:1].isupper()
+
+    def _bare_known_surname(self, entity: Any) -> bool:
+        """One capitalised word, with no "the" before it, that is the surname of a person the article has named
+        ("Guardian" after "Mayor Don Guardian"; not "The Guardian")."""
+        words = [t for t in entity if t.is_alpha]
+        previous = entity.doc[entity.start - 1].lower_ if entity.start > 0 else ""
+        if len(words) != 1 or not words[0].text[:1].isupper() or "the" in (entity[0].lower_, previous):
+            return False
+        key = words[0].lower_
+        return any(e.kind == "named_person" and not e.plural and e.key == key for e in self.entities)
 
     def _titled_or_first_named(self, entity: Any) -> bool:
         """A name of two or more words that opens with a known first name or follows a title."""
@@ -867,11 +873,7 @@ class ArticleMentions:
         if len(names) != 1:
             return None
         place = places[-1]
-        name = names.pop()
-        entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
-        if entity is None:
-            entity = Entity(kind="named_organization", name=name, key=name.lower())
-            self.entities.append(entity)
+        entity = self._organisation_named(names.pop(), set())
         return Mention(place.start_char, place.end_char, entity, self.sentence_of(place.start_char), False, False,
                        head=place.root.i)
 
@@ -889,12 +891,17 @@ class ArticleMentions:
 
     def _owned_organisation(self, owner: Mention, head: str) -> Mention:
         """"Clinton's campaign" as the organisation "Clinton campaign"."""
-        name = f"{owner.entity.name.split()[-1]} {head}"
+        entity = self._organisation_named(f"{owner.entity.name.split()[-1]} {head}", {head})
+        return Mention(owner.start, owner.end, entity, owner.sentence, False, owner.quoted, head=owner.head)
+
+    def _organisation_named(self, name: str, roles: set[str]) -> Entity:
+        """The article's organisation of this name, made when the resolver names it itself ("Clinton campaign",
+        "New Hampshire" for "the state")."""
         entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
         if entity is None:
-            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles={head})
+            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles=set(roles))
             self.entities.append(entity)
-        return Mention(owner.start, owner.end, entity, owner.sentence, False, owner.quoted, head=owner.head)
+        return entity
 
     def _salient_organisation(self, earlier: Sequence[Mention], own_sentence: int) -> Mention | None:
         """"The company said", "the group" where no name carries the word: the organisation (not a news outlet)
@@ -955,11 +962,7 @@ class ArticleMentions:
         near = {id(m.entity) for m in self.mentions
                 if m.start < start and own_sentence - 1 <= m.sentence <= own_sentence}
         token, owner_entity = next(((t, e) for t, e in owned if id(e) in near), owned[0])
-        name = f"{owner_entity.name.split()[-1]} {head}"
-        entity = next((e for e in self.entities if e.kind == "named_organization" and e.key == name.lower()), None)
-        if entity is None:
-            entity = Entity(kind="named_organization", name=name, key=name.lower(), roles={head})
-            self.entities.append(entity)
+        entity = self._organisation_named(f"{owner_entity.name.split()[-1]} {head}", {head})
         return Mention(token.idx, token.idx + len(token.text), entity, self.sentence_of(token.idx), False,
                        self.quoted(token.idx), head=token.i)
 
@@ -1040,19 +1043,20 @@ class ArticleMentions:
         return found
 
 
-def generic_organisation(doc: Any, start: int, end: int) -> bool:
-    """Whether a description's head says only what kind of body speaks ("the company", "the newspaper", "the
-    news service", "the paper's editorial board", "the departments"): left unresolved, it names no one."""
+def unnamed_body_kind(doc: Any, start: int, end: int) -> str | None:
+    """The source kind of a description whose head says only what kind of body speaks, left unresolved: "other"
+    for "the company", "the newspaper", "the news service", "the paper's editorial board" (it names no one),
+    "anonymous" for a plural one ("the departments", "the authorities"); None for any other description."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
-        return False
+        return None
     head = span.root
-    lemma = head.lemma_.lower()
+    if head.tag_ in ("NNS", "NNPS"):
+        return "anonymous"
+    generic = _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS
     media = any(t.lower_ in ("news", "wire") for t in head.children if t.i < head.i)
-    owned_by_generic = any(t.dep_ == "poss" and t.lemma_.lower() in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS
-                           for t in head.children)
-    plural = head.tag_ == "NNS"  # "the departments": more than one, none of them named
-    return lemma in _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS or media or owned_by_generic or plural
+    owned_by_generic = any(t.dep_ == "poss" and t.lemma_.lower() in generic for t in head.children)
+    return "other" if head.lemma_.lower() in generic or media or owned_by_generic else None
 
 
 def is_first_person(word: str) -> bool:

@@ -47,8 +47,8 @@ from sourcetrace.stages.attribution.person_gender import (
 from sourcetrace.stages.attribution.resolver import (
     ArticleMentions,
     Mention,
-    generic_organisation,
     is_first_person,
+    unnamed_body_kind,
 )
 from sourcetrace.stages.attribution.rules import (
     GROUP_PRONOUNS,
@@ -126,9 +126,9 @@ class AttributionExtractor:
                                                                            self.describer))
             candidates = _with_records(candidates, self.rules.records_show(document.doc, document.text))
             candidates = _with_interview_lines(candidates, self.rules.interview_lines(document.text))
-            candidates = [c for c in candidates if not self._event_cue(document.doc, c)
-                          and not _anonymity_request(document.text, c)]
-            candidates = [_passive_reporter(document.doc, document.text, c) for c in candidates]
+            candidates = [_passive_reporter(document.doc, document.text, _without_leading_clause(document.doc, c))
+                          for c in candidates
+                          if not self._event_cue(document.doc, c) and not _anonymity_request(document.text, c)]
             candidates = self._channels_apart(document.doc, candidates)
             document.analysis.attributions.extend(self.describe(document, candidates))
 
@@ -194,9 +194,6 @@ class AttributionExtractor:
     def describe(self, document: Document, candidates: list[Candidate]) -> list[Attribution]:
         doc, text, article_id = document.doc, document.text, document.analysis.article.id
         candidates = sorted(candidates, key=lambda c: (c.cue or c.content[0])[0])
-        for candidate in candidates:
-            if candidate.source:
-                candidate.source = _without_leading_clause(doc, candidate.source)
         regions = quote_regions(text)
         known: list[Speaker] = []  # named speakers so far, for "Marochko said" and "he said"
         kinds: dict[str, str] = {}
@@ -258,9 +255,9 @@ class AttributionExtractor:
                         kind = antecedent.entity.kind
                     elif kind == "named_person":
                         kind = "other"
-                    elif kind == "named_organization" and described and generic_organisation(doc, *candidate.source):
-                        # "the company" with no company named: who it is stays open; "the authorities": unnamed
-                        kind = "anonymous" if _plural_head(doc, candidate.source) else "other"
+                    elif kind == "named_organization" and described and (
+                            unnamed := unnamed_body_kind(doc, *candidate.source)):
+                        kind = unnamed  # "the company" with no company named: who it is stays open
                     elif kind == "named_organization" and described:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
@@ -606,11 +603,6 @@ def _passive_reporter(doc: Any, text: str, candidate: Candidate) -> Candidate:
     return candidate
 
 
-def _plural_head(doc: Any, source: tuple[int, int]) -> bool:
-    span = doc.char_span(*source, alignment_mode="expand")
-    return span is not None and len(span) > 0 and span.root.tag_ in ("NNS", "NNPS")
-
-
 _ANONYMITY = re.compile(r"(?:asked|requested|spoke|speaking|talked|talking)\b[^.;\"“”]{0,40}?"
                         r"(?:not (?:to )?be (?:named|identified)|anonymity|anonymously)", re.IGNORECASE)
 
@@ -623,18 +615,19 @@ def _anonymity_request(text: str, candidate: Candidate) -> bool:
     return bool(_ANONYMITY.match(text, candidate.cue[0]))
 
 
-def _without_leading_clause(doc: Any, source: tuple[int, int]) -> tuple[int, int]:
+def _without_leading_clause(doc: Any, candidate: Candidate) -> Candidate:
     """A source that opens with a participle clause ("Alarmed by the unrest, Senator Harry Reid, the minority
     leader") starts at the noun phrase after it: who speaks, not why."""
-    span = doc.char_span(*source, alignment_mode="expand")
+    span = doc.char_span(*candidate.source, alignment_mode="expand") if candidate.source else None
     if span is None or len(span) < 3 or span[0].tag_ not in ("VBN", "VBG") or span[0].dep_ != "advcl":
-        return source  # not "Leading Democratic senators like ...
+        return candidate  # not "Leading Democratic senators like ..."
     # the first comma that a name follows closely (a title may come between), however the parser attached it
     for comma in (t for t in span if t.text == ","):
         after = doc[comma.i + 1: min(comma.i + 4, span.end)]
         if any(t.ent_type_ == "PERSON" and t.ent_iob_ == "B" for t in after):
-            return max(source[0], doc[comma.i + 1].idx), source[1]
-    return source
+            candidate.source = (max(candidate.source[0], doc[comma.i + 1].idx), candidate.source[1])
+            break
+    return candidate
 
 
 def _same_speaker(speaker: Speaker, known: list[Speaker], kinds: dict[str, str]) -> Speaker | None:

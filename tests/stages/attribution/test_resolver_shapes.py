@@ -49,6 +49,26 @@ def test_a_pronoun_after_a_while_clause_goes_to_that_clause_s_subject():
     assert _antecedent(text, "he") == "Daniel Reyes"
 
 
+def test_an_object_pronoun_is_not_the_subject_of_its_own_clause():
+    text = ("Governor Alan Reyes said on Friday that it would have been fair had Quinlan Whitfield thanked him for "
+            "the funding.")
+    assert _antecedent(text, "him") == "Alan Reyes"
+
+
+def test_a_description_goes_to_the_main_clause_subject_before_an_embedded_one():
+    text = ("Alan Reyes said on Friday that it would have been fair had Quinlan Whitfield thanked him. "
+            "\"I expected a call,\" the Republican nominee said at a rally.")
+    assert _speaker(text, "the Republican nominee") == "Alan Reyes"
+
+
+def test_one_wrong_pronoun_does_not_leave_a_person_without_gender():
+    text = ("Senator Quinlan Ellery toured the plant. He said the line would reopen. Ellery met the workers. "
+            "She thanked them. Ellery left at noon. She said the talks were over. Ellery flew home. She was tired. "
+            "Ted Osgood, the union chief, spoke to Ellery, and her answer pleased his members.")
+    mentions = ArticleMentions(load_spacy()(text), text, quote_regions(text), Lexicon())
+    assert next(e for e in mentions.entities if e.name == "Quinlan Ellery").gender == "female"
+
+
 # --- names --------------------------------------------------------------------------------------------------------
 def test_a_bare_surname_is_the_person_the_story_is_about_not_the_last_one_with_that_surname():
     text = ("Senator Bernard Walsh opened his campaign in Toledo on Monday. Walsh spoke for an hour about jobs. "
