@@ -148,7 +148,8 @@ def speed_table(speed: dict) -> str:
     names = [name for name in ("baseline", "this") if name in trees]
     label = {"baseline": "before", "this": "now"}
     rows = [f"`sourcetrace run` over {speed['articles']} PolNeAR articles with {speed['workers']} workers, then a "
-            f"500-word article in a fresh `sourcetrace analyze` and through `POST /api/analyze`, in one run "
+            f"500-word article in a fresh `sourcetrace analyze` and through `POST /api/analyze`, in one run; the bare "
+            f"parse of the same articles runs in {speed['workers']} processes side by side, as the workers do "
             f"(`{SPEED_COMMAND} FILE`, BEFORE a checkout of the previous version; load average "
             f"{speed['load_average_at_start'][0]:.0f} on {speed['cores']} cores: read the ratios and the CPU seconds).",
             "", "| measure | " + " | ".join(label[name] for name in names) + " |",
