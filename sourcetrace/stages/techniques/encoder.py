@@ -61,7 +61,7 @@ class EncodedText:
 class PieceEncoder:
     """MiniLM word-piece vectors with character offsets. Load once per process (it holds an ONNX session)."""
 
-    def __init__(self, max_pieces: int = 256, batch_size: int = 16, threads: int | None = None,
+    def __init__(self, max_pieces: int = 256, batch_size: int = 1, threads: int | None = None,
                  layers: int = FULL_LAYERS, model_file: Path | None = None, tokenizer_file: Path | None = None,
                  name: str = "") -> None:
         from tokenizers import Tokenizer
