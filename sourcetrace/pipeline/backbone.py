@@ -114,6 +114,7 @@ class Backbone:
         settings = BackboneSettings.of(settings, "backbone")
         self.nlp = load_spacy(settings.model)
         self.batch_size = settings.batch_size
+        self.batch_chars = settings.batch_chars
 
     def models(self) -> dict[str, str]:
         return {"spacy": model_version(self.nlp)}
@@ -132,9 +133,10 @@ class Backbone:
             if backbone.warning is not None and backbone.warning not in document.analysis.meta.warnings:
                 document.analysis.meta.warnings.append(backbone.warning)
             self._add_layers(document, backbone(document.text))
-        texts = [document.text for document in others]
-        for document, doc in zip(others, self.nlp.pipe(texts, batch_size=self.batch_size)):
-            self._add_layers(document, doc)
+        for batch in text_batches(others, self.batch_size, self.batch_chars):
+            texts = [document.text for document in batch]
+            for document, doc in zip(batch, self.nlp.pipe(texts, batch_size=len(batch))):
+                self._add_layers(document, doc)
 
     @staticmethod
     def _add_layers(document: Document, doc: Any) -> None:
@@ -163,6 +165,19 @@ class Backbone:
             )
 
 
+def text_batches(documents: Sequence[Document], size: int, chars: int) -> list[list[Document]]:
+    """`documents` in order, in batches of at most `size` texts and `chars` characters (a longer text alone): the
+    parser's working memory grows with the batch's length, and the longest articles would otherwise meet."""
+    batches: list[list[Document]] = []
+    for document in documents:
+        last = batches[-1] if batches else None
+        if last is not None and len(last) < size and sum(len(d.text) for d in last) + len(document.text) <= chars:
+            last.append(document)
+        else:
+            batches.append([document])
+    return batches
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -174,8 +189,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 class BackboneSettings(StageSettings):
     model: str = Field(MODEL_PACKAGE, description="the spaCy pipeline package to load")
     # Batches of 2 parse as fast as batches of 32 here, and the parser's working memory grows with the batch
-    # (about 115 MB over a worker's loaded models at 2, 345 MB at 16 or 32, for 600-word articles).
+    # (about 115 MB over a worker's loaded models at 2, 345 MB at 16 or 32, for 600-word articles; a 6,800-token
+    # article alone about 100 MB).
     batch_size: int = Field(2, gt=0, description="texts per spaCy batch")
+    batch_chars: int = Field(10_000, gt=0, description="characters per spaCy batch (a longer text is parsed alone)")
 
 
 @register_stage("backbone", assigns=("sentences", "entities"), settings=BackboneSettings)

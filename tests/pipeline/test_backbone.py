@@ -59,3 +59,25 @@ def test_line_breaks_end_sentences_and_the_parse_is_real():
 
 def test_pipeline_is_loaded_once_per_process():
     assert load_spacy() is load_spacy()
+
+
+def test_long_texts_are_parsed_alone_and_short_ones_in_batches():
+    from sourcetrace.analysis import Analysis, ArticleInfo, Meta
+    from sourcetrace.pipeline.backbone import Backbone, text_batches
+    from sourcetrace.pipeline.registry import Document
+
+    def document(text: str, language: str | None = None) -> Document:
+        return Document(Analysis(article=ArticleInfo(id=str(len(text)), text=text, language=language),
+                                 meta=Meta(sourcetrace_version="test")))
+
+    documents = [document("x" * n) for n in (300, 400, 9_500, 200, 12_000, 100, 100, 100)]
+    batches = text_batches(documents, 2, 10_000)
+    assert [[len(d.text) for d in batch] for batch in batches] == [[300, 400], [9_500, 200], [12_000], [100, 100],
+                                                                    [100]]
+    backbone = Backbone({"batch_size": 2, "batch_chars": 1_000})
+    texts = ["Kyiv said on Monday that the bridge was hit. " * 30, "The mayor said it would reopen.",
+             "Officials in Kharkiv said three people were hurt."]
+    parsed = [document(text, "en") for text in texts]
+    backbone.process(parsed)
+    assert [len(d.analysis.sentences) for d in parsed] == [30, 1, 1]
+    assert [d.doc.text for d in parsed] == texts

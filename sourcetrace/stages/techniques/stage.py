@@ -208,13 +208,21 @@ def layer_columns(encoded: EncodedText, layers: Sequence[int], chosen: Sequence[
     return EncodedText(offsets=encoded.offsets, vectors=encoded.vectors[:, columns], sentence=encoded.sentence)
 
 
+CONV_ROWS = 1024  # rows unrolled at a time: a long article's whole unrolled input would take hundreds of MB
+
+
 def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """Same-padded 1-D convolution: x (n, c_in), weight (c_out, c_in, k) as torch stores it."""
     k = weight.shape[2]
     pad = k // 2
     padded = np.pad(x, ((pad, pad), (0, 0)))
-    windows = np.lib.stride_tricks.sliding_window_view(padded, k, axis=0)  # (n, c_in, k)
-    return windows.reshape(len(x), -1) @ weight.reshape(weight.shape[0], -1).T + bias
+    windows = np.lib.stride_tricks.sliding_window_view(padded, k, axis=0)  # (n, c_in, k), a view
+    kernel = weight.reshape(weight.shape[0], -1).T
+    out = np.empty((len(x), weight.shape[0]), dtype=np.result_type(x, weight))
+    for start in range(0, len(x), CONV_ROWS):
+        rows = windows[start:start + CONV_ROWS]
+        out[start:start + len(rows)] = rows.reshape(len(rows), -1) @ kernel
+    return out + bias
 
 
 # what the score calibration (meta `score_calibration`, a logistic regression) may read about a span; its

@@ -377,3 +377,16 @@ def test_the_semeval_2023_model_names_2023_techniques_and_never_the_rare_ones():
     analysis = pipeline.analyze(ArticleInfo(id="s", text=text, language="en"))
     assert analysis.techniques and all(t.technique in model.classes for t in analysis.techniques)
     assert not {t.technique for t in analysis.techniques} & set(model.meta["not_emitted"])
+
+
+def test_the_convolution_of_a_long_article_is_the_convolution_of_its_pieces():
+    """The unrolled input is built a block of rows at a time; each row's output is that of the whole input."""
+    from sourcetrace.stages.techniques.stage import CONV_ROWS, _conv1d
+
+    generator = np.random.default_rng(3)
+    x = generator.standard_normal((2 * CONV_ROWS + 17, 8)).astype(np.float32)
+    weight = generator.standard_normal((4, 8, 3)).astype(np.float32)
+    bias = generator.standard_normal(4).astype(np.float32)
+    padded = np.pad(x, ((1, 1), (0, 0)))
+    expected = np.stack([sum(padded[i + j] @ weight[:, :, j].T for j in range(3)) for i in range(len(x))]) + bias
+    assert np.allclose(_conv1d(x, weight, bias), expected, atol=1e-4)
