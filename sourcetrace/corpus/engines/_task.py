@@ -24,6 +24,7 @@ from sourcetrace.corpus.clusters import embed_claim_texts, load_default_embedder
 from sourcetrace.corpus.dedupe import content_sha1, signature_bytes
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.ingest.common import ReadArticle, input_warnings
+from sourcetrace.pipeline.memory import map_large_blocks, release_free_memory
 from sourcetrace.pipeline.run import Pipeline, load_pipeline
 
 
@@ -72,6 +73,7 @@ def build_pipeline(stages: tuple[str, ...] | None, config: dict[str, dict[str, A
 def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
     """Load the pipeline, the embedder and the store connection once for this process."""
     _die_with_parent(parent_pid)
+    map_large_blocks()
     # One process per core already: ONNX sessions with several threads each would oversubscribe the cores.
     os.environ.setdefault("SOURCETRACE_EMBED_THREADS", "1")
     _WORKER.clear()
@@ -133,15 +135,6 @@ def analyze_records(records: Sequence[ArticleInfo | dict[str, Any]], task: str =
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kilobytes on Linux
-
-
-def release_free_memory() -> None:
-    """Hand the memory a task freed back to the system. glibc keeps freed blocks for reuse, so without this a
-    worker's resident size stays at its largest task's (a worker over 64 PolNeAR articles in tasks of 16: 1,195 MB
-    after the last task, 842 MB with it, for the same outputs)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def process_task(task: str, records: Sequence[ArticleInfo | dict[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,29 @@
+"""How a long-lived worker process (corpus or web) keeps its resident memory near what it uses."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import sys
+
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+
+
+def map_large_blocks() -> None:
+    """Serve blocks of 4 MB and more (the parser's and the encoders' working arrays) from their own mappings, which
+    go back to the system when freed. glibc otherwise raises this threshold each time such a block is freed, up to
+    32 MB, and keeps later ones in the heap: over 96 PolNeAR articles a worker's peak was 1,013-1,015 MB that way
+    and 936-950 MB with the threshold fixed, for 1-3% more CPU time."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+
+
+def release_free_memory() -> None:
+    """Hand the memory a task freed back to the system. glibc keeps freed blocks for reuse, so without this a
+    worker's resident size stays at its largest task's (a worker over 64 PolNeAR articles in tasks of 16: 1,195 MB
+    after the last task, 842 MB with it, for the same outputs)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
