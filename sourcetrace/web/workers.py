@@ -21,7 +21,6 @@ from typing import Any
 
 from sourcetrace.analysis import Analysis, ArticleInfo
 from sourcetrace.api import make_article
-from sourcetrace.pipeline.memory import map_large_blocks
 from sourcetrace.pipeline.run import load_pipeline
 
 log = logging.getLogger("sourcetrace.web")
@@ -50,7 +49,6 @@ def worker_main(connection: Connection, stages: tuple[str, ...] | None, config: 
     """A worker process: load the pipeline, say ready, then analyse each article received until the pipe closes."""
     # Ctrl-C in a terminal reaches the whole process group; the server stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    map_large_blocks()
     try:
         pipeline = load_pipeline(stages, config)
         pipeline.analyze(make_article(WARM_UP_TEXT))
