@@ -1019,11 +1019,16 @@ class ArticleMentions:
         return min(found, key=lambda m: (m.entity.plural, abs(m.start - start)))
 
     def expanded_acronym(self, name: str) -> str | None:
-        """The organisation an acronym stands for where the article spells it out anywhere ("AP": "Associated
-        Press", "DNC": "Democratic National Committee"): the initials of its capitalised words, "of" and "the"
-        left out."""
+        """The organisation an acronym stands for where the article spells it out anywhere: a name it defines
+        ("the Swiss People’s Party, or SVP", "... (SVP)"), else one whose capitalised words' initials, "of" and
+        "the" left out, are the acronym ("AP": "Associated Press", "DNC": "Democratic National Committee")."""
         if not re.fullmatch(r"[A-Z]{2,6}", name):
             return None
+        definition = re.compile(r"\s*(?:,\s*or\s+|\(\s*)" + name + r"\b")
+        for entity in self.doc.ents:
+            words = [t for t in entity if t.lower_ != "the"]
+            if len(words) >= 2 and definition.match(self.text, entity.end_char):
+                return entity.doc[words[0].i:words[-1].i + 1].text
         for entity in self.entities:
             if entity.kind != "named_organization":
                 continue

@@ -262,8 +262,8 @@ class AttributionExtractor:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
                     expanded = mentions.expanded_acronym(speaker.name) if kind == "named_organization" else None
-                    if expanded is not None:
-                        speaker = speaker.model_copy(update={"name": expanded})  # "the AP": "Associated Press"
+                    if expanded is not None:  # "the AP": "Associated Press"
+                        speaker = speaker.model_copy(update={"name": _plain_name(expanded)})
                     entity = mentions.entity_at(*candidate.source)
                     if entity is not None and entity.outlet and kind == "named_person":
                         kind = "named_organization"  # "The Daily Courier reported"
@@ -633,12 +633,14 @@ def _without_leading_clause(doc: Any, candidate: Candidate) -> Candidate:
 def _same_speaker(speaker: Speaker, known: list[Speaker], kinds: dict[str, str]) -> Speaker | None:
     """An earlier speaker this one names again: the same name, or its last words ("Marochko" after "Andrei
     Marochko", "the Post" after "The Washington Post"); an acronym is not a longer organisation that ends with it
-    ("SVP" is not "Junge SVP")."""
+    ("SVP" is not "Junge SVP"), and no name is a coordination that ends with it."""
     words = speaker.name.split()
     for earlier in reversed(known):
         if earlier.name == speaker.name:
             return earlier if (earlier.role or not speaker.role) else None
         earlier_words = earlier.name.split()
+        if {"and", "&"} & set(earlier_words):
+            continue  # "the SVP" is not "Both Blocher and the SVP"
         if not (len(words) < len(earlier_words) and words and earlier_words[-len(words):] == words):
             continue
         if kinds.get(earlier.name) != "named_person" and speaker.name.isupper():

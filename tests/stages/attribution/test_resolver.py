@@ -365,3 +365,17 @@ def test_the_main_person_is_the_one_the_introduction_names_most(text, before, na
     mentions = _mentions(text)
     found = mentions.main_person(text.index(before))
     assert (found.entity.name if found is not None else None) == name
+
+
+def test_an_acronym_is_the_name_the_article_defines_it_as():
+    analysis = _analyse("In 1999 the conservative Swiss People’s Party, or SVP, won the election. Later the SVP said "
+                        "it would call a referendum.")
+    assert _speaker(analysis, "the SVP") == "Swiss People's Party"
+    brackets = _analyse("The Norwegian Refugee Council (NRC) opened an office in Kharkiv. The NRC said it would stay.")
+    assert _speaker(brackets, "The NRC") == "Norwegian Refugee Council"
+
+
+def test_a_body_named_again_is_not_the_coordination_it_first_spoke_in():
+    analysis = _analyse("Both Blocher and the SVP have long complained that the courts were too lenient. In 2008 the "
+                        "SVP said the law had to change.")
+    assert _speaker(analysis, "the SVP") != _speaker(analysis, "Both Blocher and the SVP")
