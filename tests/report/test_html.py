@@ -134,7 +134,8 @@ def test_reader_raises_the_technique_score_in_a_real_browser(browser, tmp_path):
     assert any("puppet masters" in piece for piece in everything)
     set_score(0.5)
     surest = highlighted()
-    assert surest and surest < everything and any("puppet masters" in piece for piece in surest)
+    top = max(analysis.techniques, key=lambda t: t.score).span.text  # other layers' marks cut it into pieces
+    assert surest and surest < everything and all(any(word in piece for piece in surest) for word in top.split())
     shown = sum(score >= 0.5 for score in scores)
     assert browser.find_element(By.ID, "technique-shown").text == f"{shown} of {len(scores)} highlighted."
     assert browser.find_element(By.ID, "technique-min-score-value").text == "0.50"

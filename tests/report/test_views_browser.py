@@ -87,7 +87,7 @@ def technique_report(tmp_path_factory) -> Path:
     from sourcetrace import analyze
 
     text = require_shared(PTC_ARTICLE).read_text(encoding="utf-8")
-    analysis = analyze(text, id="ptc-708071969")
+    analysis = analyze(text, id="ptc-708071969", config={"techniques": {"operating_point": "recall"}})  # families
     page = tmp_path_factory.mktemp("report") / "ptc.html"
     page.write_text(render_html(analysis), encoding="utf-8")
     page.with_suffix(".json").write_text(analysis.to_json(), encoding="utf-8")
