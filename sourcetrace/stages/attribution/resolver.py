@@ -1019,23 +1019,36 @@ class ArticleMentions:
         return min(found, key=lambda m: (m.entity.plural, abs(m.start - start)))
 
     def expanded_acronym(self, name: str) -> str | None:
-        """The organisation an acronym stands for where the article spells it out anywhere: a name it defines
-        ("the Swiss People’s Party, or SVP", "... (SVP)"), else one whose capitalised words' initials, "of" and
-        "the" left out, are the acronym ("AP": "Associated Press", "DNC": "Democratic National Committee")."""
+        """The organisation an acronym stands for where the article spells it out anywhere: one whose capitalised
+        words' initials, "of" and "the" left out, are the acronym ("AP": "Associated Press", "DNC": "Democratic
+        National Committee"), else the name it is defined as where the initials differ ("the Swiss People’s Party,
+        or SVP", "Justice Department (DOJ)")."""
         if not re.fullmatch(r"[A-Z]{2,6}", name):
             return None
-        definition = re.compile(r"\s*(?:,\s*or\s+|\(\s*)" + name + r"\b")
-        for entity in self.doc.ents:
-            words = [t for t in entity if t.lower_ != "the"]
-            if len(words) >= 2 and definition.match(self.text, entity.end_char):
-                return entity.doc[words[0].i:words[-1].i + 1].text
         for entity in self.entities:
             if entity.kind != "named_organization":
                 continue
             words = [w for w in re.split(r"[\s-]+", entity.name) if w[:1].isupper() and w.lower() not in _LINKING]
             if len(words) == len(name) and "".join(w[0] for w in words) == name:
                 return entity.name
+        definition = re.compile(r"\s*(?:,\s*or\s+|\(\s*)" + name + r"\b")
+        for entity in self.doc.ents:
+            words = [t for t in entity if t.lower_ != "the"]
+            if len(words) >= 2 and definition.match(self.text, entity.end_char):
+                return entity.doc[words[0].i:words[-1].i + 1].text
         return None
+
+    def outlet_full_name(self, name: str) -> str | None:
+        """The one outlet the article names in full that a one-word name begins ("Fox": "Fox News", "Time":
+        "Time Magazine"): an organisation of two or more words, the first this name, the last an outlet word."""
+        if " " in name or not name[:1].isupper():
+            return None
+        found = set()
+        for entity in self.doc.ents:
+            words = [t.text for t in entity if t.lower_ != "the"]
+            if entity.label_ == "ORG" and len(words) >= 2 and words[0] == name and words[-1].lower() in _OUTLET_WORDS:
+                found.add(" ".join(words))
+        return found.pop() if len(found) == 1 else None
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of a mention that overlaps [start, end) (the last one)."""

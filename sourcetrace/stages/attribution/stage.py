@@ -261,8 +261,9 @@ class AttributionExtractor:
                     elif kind == "named_organization" and described:
                         speaker = Speaker(name=described[0], role=described[1], resolved_from="description")
                 elif speaker is not None:
-                    expanded = mentions.expanded_acronym(speaker.name) if kind == "named_organization" else None
-                    if expanded is not None:  # "the AP": "Associated Press"
+                    expanded = (mentions.expanded_acronym(speaker.name) or mentions.outlet_full_name(speaker.name)
+                                if kind == "named_organization" else None)
+                    if expanded is not None:  # "the AP": "Associated Press", "Fox": "Fox News"
                         speaker = speaker.model_copy(update={"name": _plain_name(expanded)})
                     entity = mentions.entity_at(*candidate.source)
                     if entity is not None and entity.outlet and kind == "named_person":

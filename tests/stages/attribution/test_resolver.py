@@ -379,3 +379,10 @@ def test_a_body_named_again_is_not_the_coordination_it_first_spoke_in():
     analysis = _analyse("Both Blocher and the SVP have long complained that the courts were too lenient. In 2008 the "
                         "SVP said the law had to change.")
     assert _speaker(analysis, "the SVP") != _speaker(analysis, "Both Blocher and the SVP")
+
+
+def test_a_one_word_outlet_is_the_outlet_the_article_names_in_full():
+    analysis = _analyse("Fox News hosted the debate on Thursday. Fox said the ratings were the highest in years.")
+    assert _speaker(analysis, "Fox") == "Fox News"
+    two = _analyse("Fox News and Fox Sports News showed the games. Fox said the ratings were high.")
+    assert _speaker(two, "Fox") == "Fox"  # either of two
