@@ -734,7 +734,8 @@ class Describer:
                 return "named_organization", head, span
         if head.lemma_.lower() in self.lexicon.anonymous_heads or head.lower_ in self.lexicon.anonymous_heads:
             return "anonymous", head, None
-        if head.pos_ == "PROPN":
+        if head.pos_ == "PROPN" and (head.text[:1].isupper() or head_entity is not None):
+            # a lower-case word the small model tagged PROPN ("most referenda see") names no one
             if head_entity is not None and head_entity.label_ == "NORP":
                 return "anonymous", head, None
             if head_entity is None and len(span) == 1 and head.lower_.rstrip("s") in self.lexicon.anonymous_heads:

@@ -76,3 +76,16 @@ def test_interview_lines_with_colons_stops_and_run_in_marks():
 def test_a_lone_initial_or_a_single_exchange_is_no_interview():
     assert _lines("A. Philip Randolph led the union.\n\nA. J. Muste spoke next.\n\nQ: Who paid?") == []
     assert _lines("Q: Who paid?\n\nA: The city did.\n\nThe council met on Monday.") == []
+
+
+def test_a_lower_case_word_tagged_as_a_name_names_no_one():
+    from sourcetrace.pipeline.backbone import load_spacy
+    from sourcetrace.stages.attribution.rules import Describer
+
+    text = "The party knows that — given the range of Swiss referenda — most referenda see a turnout of 50 percent."
+    doc = load_spacy()(text)
+    start = text.index("most referenda")
+    head = [t for t in doc if t.idx == text.index("referenda", start)][0]
+    assert head.pos_ == "PROPN"  # the small model's tag for this word here
+    kind, _, _ = Describer(Lexicon()).source_kind(doc, (start, start + len("most referenda")))
+    assert kind not in ("named_person", "named_organization")
