@@ -178,6 +178,10 @@ class ArticleMentions:
             name = self._untagged_speaking_name(span)
             if name is not None and name.start not in entity_at:
                 entity_at[name.start] = name
+        from spacy.tokens import Span as SpacySpan
+
+        for token in self._untagged_surnames(entity_at):
+            entity_at[token.i] = SpacySpan(doc, token.i, token.i + 1, label="PERSON")
         token_index = 0
         while token_index < len(doc):
             entity = entity_at.get(token_index)
@@ -194,6 +198,23 @@ class ArticleMentions:
                     if token.lower_ in ("he", "she") and not self.quoted(token.idx):
                         self._learn_gender(resolved.entity, pronoun_gender(token.lower_))
             token_index += 1
+
+    def _untagged_surnames(self, entity_at: dict[int, Any]) -> list[Any]:
+        """Surnames the small model left without a label anywhere ("Walsh still has the final say" after
+        "Governor Anna Walsh"): a capitalised proper noun standing alone that is the last word of a person's full
+        name in the article."""
+        doc = self.doc
+        surnames = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) >= 2}
+        found = []
+        for token in doc:
+            if token.text not in surnames or token.ent_type_ or token.pos_ != "PROPN" or token.i in entity_at:
+                continue
+            before = doc[token.i - 1] if token.i > 0 else None
+            after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            if (before is not None and before.pos_ == "PROPN") or (after is not None and after.pos_ == "PROPN"):
+                continue  # part of a longer name ("Walsh Street")
+            found.append(token)
+        return found
 
     def _untagged_speaking_name(self, span: Any) -> Any:
         """A speaker's name the small model left without a label ("Gorka said", "Braynard added"): the

@@ -290,3 +290,9 @@ def test_the_board_is_the_organisation_the_passage_is_about():
     text = ("Northbridge Bank named a new chief executive in 2012. The board said on Tuesday that it would review "
             "his pay.")
     assert _described(text, "The board") == "Northbridge Bank"
+
+
+def test_a_surname_the_small_model_left_untagged_is_still_its_person():
+    text = ("Governor Anna Walsh met Senator Tom Reid on Monday. Walsh still has the final say on whether Mary Reid "
+            "keeps her post, and though she has said she will listen, critics are unhappy.")
+    assert _speaker(text, "she") == "Anna Walsh"
