@@ -720,6 +720,9 @@ class Describer:
             titled = head.lemma_.lower() in self.lexicon.titles and any(0 < e.start - head.i <= 2 for e in people)
             if appositive or titled:
                 return "named_person", head, _through_head((appositive or people)[0], head)
+        if head_entity is not None and head_entity.label_ == "ORG" and head.tag_ == "NNS" and head.text.islower() \
+                and head.lemma_.lower() not in self.lexicon.organization_heads:
+            return "anonymous", head, None  # "the Republican hopefuls": people, whatever label the small NER gives
         if head_entity is not None and head_entity.label_ in ("ORG", "GPE", "FAC"):
             return "named_organization", head, head_entity
         organization_heads = self.lexicon.organization_heads

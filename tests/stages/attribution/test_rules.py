@@ -89,3 +89,23 @@ def test_a_lower_case_word_tagged_as_a_name_names_no_one():
     assert head.pos_ == "PROPN"  # the small model's tag for this word here
     kind, _, _ = Describer(Lexicon()).source_kind(doc, (start, start + len("most referenda")))
     assert kind not in ("named_person", "named_organization")
+
+
+def test_a_plural_common_noun_the_small_model_labels_an_organisation_is_a_group_of_people():
+    from spacy.tokens import Span as SpacySpan
+
+    from sourcetrace.pipeline.backbone import load_spacy
+    from sourcetrace.stages.attribution.rules import Describer
+
+    text = "On Tuesday night the Republican hopefuls argued that taxes must fall."
+    doc = load_spacy()(text)
+    start = text.index("the Republican")
+    group = doc.char_span(start, text.index(" argued"))
+    doc.ents = [SpacySpan(doc, group.start, group.end, label="ORG")]  # as the small model labels it in some articles
+    describer = Describer(Lexicon())
+    assert describer.source_kind(doc, (start, group.end_char))[0] == "anonymous"
+    party = "On Tuesday night the Republican Party argued that taxes must fall."
+    doc = load_spacy()(party)
+    body = doc.char_span(party.index("the Republican"), party.index(" argued"))
+    doc.ents = [SpacySpan(doc, body.start, body.end, label="ORG")]
+    assert describer.source_kind(doc, (body.start_char, body.end_char))[0] == "named_organization"
