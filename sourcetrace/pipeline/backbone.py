@@ -169,12 +169,14 @@ def text_batches(documents: Sequence[Document], size: int, chars: int) -> list[l
     """`documents` in order, in batches of at most `size` texts and `chars` characters (a longer text alone): the
     parser's working memory grows with the batch's length, and the longest articles would otherwise meet."""
     batches: list[list[Document]] = []
+    filled = 0  # characters in the last batch
     for document in documents:
-        last = batches[-1] if batches else None
-        if last is not None and len(last) < size and sum(len(d.text) for d in last) + len(document.text) <= chars:
-            last.append(document)
+        if batches and len(batches[-1]) < size and filled + len(document.text) <= chars:
+            batches[-1].append(document)
+            filled += len(document.text)
         else:
             batches.append([document])
+            filled = len(document.text)
     return batches
 
 

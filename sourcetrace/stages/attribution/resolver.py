@@ -149,6 +149,7 @@ class ArticleMentions:
         self.resolved: dict[int, Mention | None] = {}  # pronoun token index -> its antecedent
         self._speech_subjects = sorted(speech_subjects)
         self._issuers: dict[str, str] = {}  # document noun -> the issuer of its latest named instance
+        self._entity_tokens: list[tuple[Any, list[Any]]] | None = None
         self._collect()
 
     # --- positions -----------------------------------------------------------------------------------------
@@ -178,10 +179,7 @@ class ArticleMentions:
             name = self._untagged_speaking_name(span)
             if name is not None and name.start not in entity_at:
                 entity_at[name.start] = name
-        from spacy.tokens import Span as SpacySpan
-
-        for token in self._untagged_surnames(entity_at):
-            entity_at[token.i] = SpacySpan(doc, token.i, token.i + 1, label="PERSON")
+        entity_at.update(self._untagged_surnames(entity_at))
         token_index = 0
         while token_index < len(doc):
             entity = entity_at.get(token_index)
@@ -199,13 +197,15 @@ class ArticleMentions:
                         self._learn_gender(resolved.entity, pronoun_gender(token.lower_))
             token_index += 1
 
-    def _untagged_surnames(self, entity_at: dict[int, Any]) -> list[Any]:
+    def _untagged_surnames(self, entity_at: dict[int, Any]) -> dict[int, Any]:
         """Surnames the small model left without a label anywhere ("Walsh still has the final say" after
-        "Governor Anna Walsh"): a capitalised proper noun standing alone that is the last word of a person's full
-        name in the article."""
+        "Governor Anna Walsh"), as PERSON spans by their token: a capitalised proper noun standing alone that is
+        the last word of a person's full name in the article."""
+        from spacy.tokens import Span as SpacySpan
+
         doc = self.doc
         surnames = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) >= 2}
-        found = []
+        found = {}
         for token in doc:
             if token.text not in surnames or token.ent_type_ or token.pos_ != "PROPN" or token.i in entity_at:
                 continue
@@ -213,7 +213,7 @@ class ArticleMentions:
             after = doc[token.i + 1] if token.i + 1 < len(doc) else None
             if (before is not None and before.pos_ == "PROPN") or (after is not None and after.pos_ == "PROPN"):
                 continue  # part of a longer name ("Walsh Street")
-            found.append(token)
+            found[token.i] = SpacySpan(doc, token.i, token.i + 1, label="PERSON")
         return found
 
     def _untagged_speaking_name(self, span: Any) -> Any:
@@ -1053,8 +1053,7 @@ class ArticleMentions:
             if len(words) == len(name) and "".join(w[0] for w in words) == name:
                 return entity.name
         definition = re.compile(r"\s*(?:,\s*or\s+|\(\s*)" + name + r"\b")
-        for entity in self.doc.ents:
-            words = [t for t in entity if t.lower_ != "the"]
+        for entity, words in self._named_entities():
             if len(words) >= 2 and definition.match(self.text, entity.end_char):
                 return entity.doc[words[0].i:words[-1].i + 1].text
         return None
@@ -1064,12 +1063,16 @@ class ArticleMentions:
         "Time Magazine"): an organisation of two or more words, the first this name, the last an outlet word."""
         if " " in name or not name[:1].isupper():
             return None
-        found = set()
-        for entity in self.doc.ents:
-            words = [t.text for t in entity if t.lower_ != "the"]
-            if entity.label_ == "ORG" and len(words) >= 2 and words[0] == name and words[-1].lower() in _OUTLET_WORDS:
-                found.add(" ".join(words))
+        found = {" ".join(t.text for t in words) for entity, words in self._named_entities()
+                 if entity.label_ == "ORG" and len(words) >= 2 and words[0].text == name
+                 and words[-1].lower_ in _OUTLET_WORDS}
         return found.pop() if len(found) == 1 else None
+
+    def _named_entities(self) -> list[tuple[Any, list[Any]]]:
+        """The parse's entities with their tokens, "the" left out, read once per article."""
+        if self._entity_tokens is None:
+            self._entity_tokens = [(e, [t for t in e if t.lower_ != "the"]) for e in self.doc.ents]
+        return self._entity_tokens
 
     def entity_at(self, start: int, end: int) -> Entity | None:
         """The entity of a mention that overlaps [start, end) (the last one)."""

@@ -222,7 +222,8 @@ def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     for start in range(0, len(x), CONV_ROWS):
         rows = windows[start:start + CONV_ROWS]
         out[start:start + len(rows)] = rows.reshape(len(rows), -1) @ kernel
-    return out + bias
+    out += bias
+    return out
 
 
 # what the score calibration (meta `score_calibration`, a logistic regression) may read about a span; its

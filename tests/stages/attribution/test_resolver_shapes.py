@@ -20,11 +20,14 @@ def _speaker(text: str, source: str) -> str | None:
     return found[0].speaker.name if found[0].speaker is not None else None
 
 
+def _mentions(text: str) -> ArticleMentions:
+    return ArticleMentions(load_spacy()(text), text, quote_regions(text), Lexicon())
+
+
 def _antecedent(text: str, pronoun: str, occurrence: int = -1) -> str | None:
     """The entity name the resolver gives the `occurrence`-th `pronoun` (a whole word) of `text`."""
-    doc = load_spacy()(text)
-    mentions = ArticleMentions(doc, text, quote_regions(text), Lexicon())
-    tokens = [t for t in doc if t.text == pronoun]
+    mentions = _mentions(text)
+    tokens = [t for t in mentions.doc if t.text == pronoun]
     token = tokens[occurrence]
     _, found = mentions.pronoun(token.idx, token.idx + len(token.text))
     return found.entity.name if found is not None else None
@@ -65,8 +68,7 @@ def test_one_wrong_pronoun_does_not_leave_a_person_without_gender():
     text = ("Senator Quinlan Ellery toured the plant. He said the line would reopen. Ellery met the workers. "
             "She thanked them. Ellery left at noon. She said the talks were over. Ellery flew home. She was tired. "
             "Ted Osgood, the union chief, spoke to Ellery, and her answer pleased his members.")
-    mentions = ArticleMentions(load_spacy()(text), text, quote_regions(text), Lexicon())
-    assert next(e for e in mentions.entities if e.name == "Quinlan Ellery").gender == "female"
+    assert next(e for e in _mentions(text).entities if e.name == "Quinlan Ellery").gender == "female"
 
 
 # --- names --------------------------------------------------------------------------------------------------------
@@ -159,11 +161,10 @@ def test_a_speaker_s_surname_the_parser_left_unlabelled_is_still_that_person():
 # --- descriptions: apposition, predicates, ages, owners, organisations -------------------------------------------
 def _described(text: str, source: str, occurrence: int = -1) -> str | None:
     """The entity name the resolver gives the description `source` (its `occurrence`-th instance in `text`)."""
-    doc = load_spacy()(text)
-    mentions = ArticleMentions(doc, text, quote_regions(text), Lexicon())
+    mentions = _mentions(text)
     starts = [i for i in range(len(text)) if text.startswith(source, i)]
     start = starts[occurrence]
-    found = mentions.description(doc, start, start + len(source))
+    found = mentions.description(mentions.doc, start, start + len(source))
     return found.entity.name if found is not None else None
 
 
