@@ -45,10 +45,9 @@ def main() -> None:
                         help="time parse then analysis this many times per profile; the median ratio is reported")
     args = parser.parse_args()
 
-    from corpus import real_articles
+    from corpus import real_articles, stock_spacy
 
     from sourcetrace.api import make_article
-    from sourcetrace.pipeline.backbone import load_spacy
     from sourcetrace.pipeline.run import load_pipeline
     from sourcetrace.pipeline.settings import load_profile
 
@@ -58,7 +57,7 @@ def main() -> None:
                 for record in records]
     words = sum(len(text.split()) for text in texts)
     print(f"{len(records)} articles, {words / len(records):.0f} words on average", flush=True)
-    nlp = load_spacy()
+    nlp = stock_spacy()
     list(nlp.pipe(texts[:4]))
     results: dict = {"articles": len(records), "profiles": {}}
     for profile in args.profiles.split(","):

@@ -42,9 +42,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 # --- measurements run inside a child process whose PYTHONPATH is the tree measured ------------------------
 def _parse_share(texts: list[str], ready: Any, results: Any) -> None:
-    from sourcetrace.pipeline.backbone import load_spacy
+    from corpus import stock_spacy
 
-    nlp = load_spacy()
+    nlp = stock_spacy()
     list(nlp.pipe(texts[:8]))  # warm up
     ready.wait()  # every process starts its timed parse at once, as the corpus workers run side by side
     wall, cpu = time.perf_counter(), time.process_time()

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
-from sourcetrace.stages.attribution.rules import NAME_PARTICLES, Lexicon
+from sourcetrace.stages.attribution.rules import NAME_PARTICLES, Lexicon, select_tokens
 
 WINDOW = 8  # sentences searched back for a pronoun's antecedent
 EntityKind = Literal["named_person", "named_organization"]
@@ -206,8 +206,8 @@ class ArticleMentions:
         doc = self.doc
         surnames = {e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) >= 2}
         found = {}
-        for token in doc:
-            if token.text not in surnames or token.ent_type_ or token.pos_ != "PROPN" or token.i in entity_at:
+        for token in select_tokens(doc, orth=frozenset(surnames)):
+            if token.ent_type_ or token.pos_ != "PROPN" or token.i in entity_at:
                 continue
             before = doc[token.i - 1] if token.i > 0 else None
             after = doc[token.i + 1] if token.i + 1 < len(doc) else None

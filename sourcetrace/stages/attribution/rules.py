@@ -128,19 +128,27 @@ def _clause_fragments(text: str, clause: tuple[int, int], hole: tuple[int, int])
     return pieces
 
 
-def select_tokens(
+def token_indices(
     doc: Any, pos: frozenset[str] = frozenset(), orth: frozenset[str] = frozenset(),
     lower: frozenset[str] = frozenset(),
-) -> list[Any]:
-    """The tokens, in order, whose part of speech is in `pos`, text in `orth` or lowercase form in `lower`,
-    picked from the doc's attribute arrays: a loop over `doc` builds a Token object for every word."""
+) -> list[int]:
+    """The indices, in order, of the tokens whose part of speech is in `pos`, text in `orth` or lowercase form
+    in `lower`, read from the doc's attribute arrays: a loop over `doc` builds a Token object for every word."""
     if len(doc) == 0:
         return []
     attributes = doc.to_array([POS, ORTH, LOWER])
     mask = np.isin(attributes[:, 0], [POS_IDS[name] for name in pos])
     mask |= np.isin(attributes[:, 1], [hash_string(text) for text in orth])
     mask |= np.isin(attributes[:, 2], [hash_string(text) for text in lower])
-    return [doc[int(i)] for i in np.flatnonzero(mask)]
+    return np.flatnonzero(mask).tolist()
+
+
+def select_tokens(
+    doc: Any, pos: frozenset[str] = frozenset(), orth: frozenset[str] = frozenset(),
+    lower: frozenset[str] = frozenset(),
+) -> list[Any]:
+    """The tokens of `token_indices`."""
+    return [doc[i] for i in token_indices(doc, pos, orth, lower)]
 
 
 class RuleExtractor:
@@ -599,7 +607,7 @@ def overlaps(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
     return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
 
 
-_BREAKS = (",", "—", "–", "―", "-", "--", ";", "(")
+_BREAKS = frozenset((",", "—", "–", "―", "-", "--", ";", "("))
 
 
 class DocFacts:
@@ -625,7 +633,7 @@ class DocFacts:
 
     @cached_property
     def breaks(self) -> list[int]:
-        return [token.i for token in self.doc if token.text in _BREAKS]
+        return token_indices(self.doc, orth=_BREAKS)
 
 
 _last_facts: DocFacts | None = None

@@ -40,7 +40,7 @@ SHARED_MODEL_DIR = MODELS_DIR / "checkworthiness_shared"
 # the fine-tuned MiniLM classifier (int8 ONNX) whose probability is averaged with the TF-IDF model's
 MINILM_FILE = "minilm-int8.onnx"
 # only the tagger and the entity recogniser are needed for shapes
-_SHAPE_DISABLED = ("parser", "lemmatizer", "sourcetrace_line_breaks")
+_SHAPE_DISABLED = ("parser", "lemmatizer", "sourcetrace_lemma_table", "sourcetrace_line_breaks")
 
 
 def shape_of(tokens: Iterable[Any]) -> str:
