@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import sys
 
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
@@ -29,3 +30,13 @@ def release_free_memory() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def freeze_loaded_objects() -> None:
+    """Put every object alive now (the loaded models, their vocabularies, tables and lexicons: about 300,000) out
+    of the cyclic collector's reach, after collecting what is already garbage. Each full collection walks every
+    tracked object, and with the models among them the full collections cost 0.38 s over 100 PolNeAR articles
+    with the fast profile (3% of the analysis); with the models frozen, 0.08 s. The models live as long as the
+    worker, so nothing is kept that would otherwise be freed."""
+    gc.collect()
+    gc.freeze()

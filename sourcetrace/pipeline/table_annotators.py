@@ -115,47 +115,58 @@ class TableAttributeRuler:
                     self.multi.append((number, tests, index if index >= 0 else len(tests) + index))
         # (tag, lower, dep, is_space) -> the single-token rules it matches, and which (multi pattern, position)
         self._matches: dict[tuple[int, int, int, int], tuple[tuple[int, ...], frozenset[tuple[int, int]]]] = {}
-        # a tuple of rule numbers -> the attributes they leave, applied in order
-        self._folded: dict[tuple[int, ...], dict[int, int]] = {}
+        # a tuple of rule numbers -> the number of the attributes they leave, applied in order: row `number` of
+        # `_values` holds the attributes' values (columns of _WRITE_IDS) where `_written` is true
+        self._fold_numbers: dict[tuple[int, ...], int] = {}
+        self._values = np.zeros((0, len(_WRITE_IDS)), dtype=np.uint64)
+        self._written = np.zeros((0, len(_WRITE_IDS)), dtype=bool)
         # a word's LOWER -> the LOWER its key carries (itself, or 0 when no rule can tell it from any other word)
         self._key_lower: dict[int, int] = {}
 
     def _reduced(self, lower: int) -> int:
         if not self.lowers.reducible or lower in self.lowers.named:
-            return lower
-        reduced = self._key_lower.get(lower)
-        if reduced is None:
+            reduced = lower
+        else:
             text = self.vocab.strings[lower] if lower else ""
             reduced = lower if any(pattern.search(text) for pattern in self.lowers.patterns) else 0
-            if len(self._key_lower) >= _MAX_REMEMBERED:  # a corpus's vocabulary has no end; the rules' has
-                self._key_lower.clear()
-            self._key_lower[lower] = reduced
+        if len(self._key_lower) >= _MAX_REMEMBERED:  # a corpus's vocabulary has no end; the rules' has
+            self._key_lower.clear()
+        self._key_lower[lower] = reduced
         return reduced
 
     def _match(self, key: tuple[int, int, int, int]) -> tuple[tuple[int, ...], frozenset[tuple[int, int]]]:
-        found = self._matches.get(key)
-        if found is None:
-            rules = tuple(number for number, test in self.single if test(key))
-            positions = frozenset((which, position) for which, (_, tests, _) in enumerate(self.multi)
-                                  for position, test in enumerate(tests) if test(key))
-            found = self._matches[key] = (rules, positions)
+        rules = tuple(number for number, test in self.single if test(key))
+        positions = frozenset((which, position) for which, (_, tests, _) in enumerate(self.multi)
+                              for position, test in enumerate(tests) if test(key))
+        found = self._matches[key] = (rules, positions)
         return found
 
-    def _fold(self, rules: tuple[int, ...]) -> dict[int, int]:
-        folded = self._folded.get(rules)
-        if folded is None:
-            folded = {}
-            for number in sorted(rules):
-                folded.update(self.attrs[number])
-            self._folded[rules] = folded
-        return folded
+    def _fold(self, rules: tuple[int, ...]) -> int:
+        number = self._fold_numbers.get(rules)
+        if number is None:
+            values = np.zeros((1, len(_WRITE_IDS)), dtype=np.uint64)
+            written = np.zeros((1, len(_WRITE_IDS)), dtype=bool)
+            for rule in sorted(rules):
+                for attr, value in self.attrs[rule].items():
+                    if attr == MORPH and value:
+                        # spaCy adds a morph string to the morphology table when it sets it; so does this
+                        self.vocab.morphology.add(self.vocab.strings[value])
+                    values[0, _WRITE_IDS.index(attr)] = value
+                    written[0, _WRITE_IDS.index(attr)] = True
+            number = self._fold_numbers[rules] = len(self._values)
+            self._values = np.vstack([self._values, values])
+            self._written = np.vstack([self._written, written])
+        return number
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        reduced = self._reduced
-        keys = [(tag, reduced(lower), dep, space) for tag, lower, dep, space in doc.to_array(_READ_IDS).tolist()]
-        matches = [self._match(key) for key in keys]
+        key_lower, matched = self._key_lower.get, self._matches.get
+        matches = []
+        for tag, lower, dep, space in doc.to_array(_READ_IDS).tolist():
+            reduced = key_lower(lower)
+            key = (tag, self._reduced(lower) if reduced is None else reduced, dep, space)
+            matches.append(matched(key) or self._match(key))
         extra: dict[int, list[int]] = {}
         if self.multi:
             for start, (_, positions) in enumerate(matches):
@@ -166,17 +177,17 @@ class TableAttributeRuler:
                         continue
                     if all((which, offset) in matches[start + offset][1] for offset in range(1, len(tests))):
                         extra.setdefault(start + index, []).append(number)
+        fold_numbers, fold = self._fold_numbers.get, self._fold
+        folds = []
+        for rules, _ in matches:
+            number = fold_numbers(rules)
+            folds.append(fold(rules) if number is None else number)
+        for position, numbers in extra.items():
+            folds[position] = fold(tuple(sorted(set(matches[position][0]) | set(numbers))))
+        chosen = np.array(folds, dtype=np.int64)
         columns = doc.to_array(_WRITE_IDS)
-        for position, (rules, _) in enumerate(matches):
-            if position in extra:
-                rules = tuple(sorted(set(rules) | set(extra[position])))
-            if not rules:
-                continue
-            for attr, value in self._fold(rules).items():
-                if attr == MORPH and value:
-                    # spaCy adds a morph string to the morphology table when it is set; so does this
-                    self.vocab.morphology.add(self.vocab.strings[value])
-                columns[position, _WRITE_IDS.index(attr)] = value
+        written = self._written[chosen]
+        columns[written] = self._values[chosen][written]
         doc.from_array(_WRITE_IDS, columns)
         return doc
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sourcetrace.analysis import Analysis, ArticleInfo
 from sourcetrace.api import make_article
+from sourcetrace.pipeline.memory import freeze_loaded_objects
 from sourcetrace.pipeline.run import load_pipeline
 
 log = logging.getLogger("sourcetrace.web")
@@ -52,6 +53,7 @@ def worker_main(connection: Connection, stages: tuple[str, ...] | None, config: 
     try:
         pipeline = load_pipeline(stages, config)
         pipeline.analyze(make_article(WARM_UP_TEXT))
+        freeze_loaded_objects()
     except BaseException as error:  # noqa: BLE001 - any failure is reported to the server, which names it
         _send(connection, ("failed", f"{type(error).__name__}: {error}"))
         return

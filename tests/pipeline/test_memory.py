@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from sourcetrace.pipeline.memory import release_free_memory
+from sourcetrace.pipeline.memory import freeze_loaded_objects, release_free_memory
 
 
 def resident_mb() -> float:
@@ -52,3 +52,24 @@ def test_a_large_block_goes_back_to_the_system_when_freed_again_and_again():
                               check=True)
         grown[fixed] = float(done.stdout.split()[-1])
     assert grown[True] < 8 < grown[False], grown
+
+
+def test_freezing_collects_the_garbage_first_and_keeps_the_living_out_of_later_collections():
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    garbage, living = Node(), Node()
+    garbage.self = garbage  # a cycle nothing refers to: only the collector frees it
+    dead = weakref.ref(garbage)
+    del garbage
+    frozen_before = gc.get_freeze_count()
+    try:
+        freeze_loaded_objects()
+        assert dead() is None
+        assert gc.get_freeze_count() > frozen_before
+        assert not any(obj is living for obj in gc.get_objects())  # out of every generation the collector walks
+    finally:
+        gc.unfreeze()

@@ -24,7 +24,7 @@ from sourcetrace.corpus.clusters import embed_claim_texts, load_default_embedder
 from sourcetrace.corpus.dedupe import content_sha1, signature_bytes
 from sourcetrace.errors import ConfigurationError
 from sourcetrace.ingest.common import ReadArticle, input_warnings
-from sourcetrace.pipeline.memory import map_large_blocks, release_free_memory
+from sourcetrace.pipeline.memory import freeze_loaded_objects, map_large_blocks, release_free_memory
 from sourcetrace.pipeline.run import Pipeline, load_pipeline
 
 
@@ -82,6 +82,7 @@ def init_worker(options: RunOptions, parent_pid: int | None = None) -> None:
     _WORKER["pipeline"] = build_pipeline(options.stages, options.config)
     _WORKER["embedder"] = load_default_embedder() if options.embed_claims and options.stages != () else None
     _WORKER["backend"] = open_backend(options.store)
+    freeze_loaded_objects()
 
 
 def article_origin(article: ArticleInfo) -> tuple[str | None, int | None]:
@@ -146,6 +147,10 @@ def process_task(task: str, records: Sequence[ArticleInfo | dict[str, Any]]) -> 
         os._exit(1)  # orphaned: the rerun owns these articles now
     _WORKER["backend"].write_task(task, tables)
     errors = tables["errors"].to_pylist()
+    if not _WORKER.get("frozen_after_a_task"):
+        # models and tables some stages load on their first article join the ones loaded with the pipeline
+        freeze_loaded_objects()
+        _WORKER["frozen_after_a_task"] = True
     release_free_memory()
     return {
         "task": task,

@@ -21,6 +21,7 @@ inside it, and a check-worthiness score from the model of `sourcetrace.stages.cl
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
@@ -71,11 +72,22 @@ class KindLexicon:
         )
 
 
+@functools.lru_cache(maxsize=16)
+def _one_and_several_words(phrases: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    return (frozenset(phrase for phrase in phrases if " " not in phrase),
+            tuple(f" {phrase} " for phrase in phrases if " " in phrase))
+
+
 def _has_phrase(words: list[str], lemmas: list[str], phrases: frozenset[str]) -> bool:
     """A cue (one word or several) appears as words or lemmas."""
+    one_word, several_words = _one_and_several_words(phrases)
+    if not one_word.isdisjoint(words) or not one_word.isdisjoint(lemmas):
+        return True
+    if not several_words:
+        return False
     joined_words = " " + " ".join(words) + " "
     joined_lemmas = " " + " ".join(lemmas) + " "
-    return any(f" {phrase} " in joined_words or f" {phrase} " in joined_lemmas for phrase in phrases)
+    return any(phrase in joined_words or phrase in joined_lemmas for phrase in several_words)
 
 
 def classify_kind(tokens: Sequence[Any], quantities: Sequence[Quantity], lexicon: KindLexicon) -> str:
