@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
-from sourcetrace.stages.attribution.rules import NAME_PARTICLES, Lexicon, select_tokens
+from sourcetrace.stages.attribution.rules import NAME_PARTICLES, PLACE_LABELS, Lexicon, select_tokens
 
 WINDOW = 8  # sentences searched back for a pronoun's antecedent
 EntityKind = Literal["named_person", "named_organization"]
@@ -277,8 +277,8 @@ class ArticleMentions:
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         if before is not None and before.lower_.rstrip(".") in self.lexicon.titles and len(words) >= 2:
             return True
-        if len(words) >= 2 and words[0].text in first_name_genders():
-            return True
+        if len(words) >= 2 and words[0].text in first_name_genders() and entity.label_ not in PLACE_LABELS:
+            return True  # a place may open with a first name: "West Virginia", "Santa Barbara", "Sierra Leone"
         root = entity.root
         if len(words) < 2:
             return False  # "Berlin agreed": a one-word place or body that speaks is a metonym
@@ -286,8 +286,9 @@ class ArticleMentions:
         appositions = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
         if any(c.lemma_.lower() not in self.lexicon.organization_heads | _PLACE_NOUNS for c in appositions):
             return True
-        # a name that speaks, with a person's pronoun close by: the subject of a speech verb ("Olena Marchuk said")
-        if root.dep_ in _SUBJECTS and root.head.lemma_.lower() in self.lexicon.cue_verbs:
+        # a name that speaks, with a person's pronoun close by: the subject of a speech verb ("Olena Marchuk said");
+        # not a place the model labelled as one ("North Korea said ... He said" is someone else)
+        if entity.label_ not in PLACE_LABELS and root.dep_ in _SUBJECTS and root.head.lemma_.lower() in self.lexicon.cue_verbs:
             window = entity.doc[max(0, entity.start - 30): min(len(entity.doc), entity.end + 40)]
             return any(t.lower_ in ("he", "she", "his", "her") for t in window)
         return False
@@ -324,7 +325,7 @@ class ArticleMentions:
             return False
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         titled = before is not None and before.lower_.rstrip(".") in self.lexicon.titles - _HONORIFICS
-        return titled or words[0].text in first_name_genders()
+        return titled or (words[0].text in first_name_genders() and getattr(entity, "label_", "") not in PLACE_LABELS)
 
     def _add_entity_mention(self, entity: Any) -> None:
         if self._is_outlet_name(entity):

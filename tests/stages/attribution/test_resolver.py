@@ -386,3 +386,23 @@ def test_a_one_word_outlet_is_the_outlet_the_article_names_in_full():
     assert _speaker(analysis, "Fox") == "Fox News"
     two = _analyse("Fox News and Fox Sports News showed the games. Fox said the ratings were high.")
     assert _speaker(two, "Fox") == "Fox"  # either of two
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("North Korea said on Monday it had tested a new missile. South Korea's defence minister condemned the launch. "
+     "He said it broke the agreement.", "North Korea"),
+    ("Lawmakers met in Charleston on Monday. West Virginia said on Tuesday that it would appeal the ruling.",
+     "West Virginia"),
+])
+def test_a_place_opening_with_a_first_name_is_no_person(text, place):
+    analysis = _analyse(text)
+    attribution = _by_source(analysis, place)
+    assert attribution.source_kind == "named_organization"
+    # and no person stands for it: not "the defence minister", not a later "he"
+    assert all(a.speaker is None or a.speaker.name != place for a in analysis.attributions if a is not attribution)
+
+
+def test_an_unnamed_official_of_one_state_is_not_another_state():
+    analysis = _analyse("The West Virginia legislature voted the bill down. In Georgia, the state's Republican "
+                        "governor said he would not sign it.")
+    assert _speaker(analysis, "the state's Republican governor") is None
