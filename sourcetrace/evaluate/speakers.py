@@ -53,20 +53,26 @@ class SpeakerScores:
         kinds = [kind for kind in KINDS if self.total[kind]] + sorted(set(self.total) - set(KINDS))
         result: dict[str, Any] = {}
         for kind in kinds:
-            total = self.total[kind]
-            result[kind] = {"gold": total, "found": round(self.found[kind] / total, 3),
-                            "resolved": round(self.resolved[kind] / total, 3)}
+            result[kind] = _shares(self.total[kind], self.found[kind], self.resolved[kind])
         everything = sum(self.total.values())
         if everything:
-            result["all"] = {"gold": everything, "found": round(sum(self.found.values()) / everything, 3),
-                             "resolved": round(sum(self.resolved.values()) / everything, 3)}
+            result["all"] = _shares(everything, sum(self.found.values()), sum(self.resolved.values()))
         return result
 
     def lines(self) -> list[str]:
-        lines = [f"{'kind':<13}{'gold':>6}{'found':>8}{'resolved':>10}"]
+        lines = [f"{'kind':<13}{'gold':>6}{'found':>8}{'resolved':>10}{'right when found':>18}"]
         for kind, values in self.to_dict().items():
-            lines.append(f"{kind:<13}{values['gold']:>6}{values['found']:>8.3f}{values['resolved']:>10.3f}")
+            right = values["right_when_found"]
+            lines.append(f"{kind:<13}{values['gold']:>6}{values['found']:>8.3f}{values['resolved']:>10.3f}"
+                         f"{'-' if right is None else format(right, '.3f'):>18}")
         return lines
+
+
+def _shares(total: int, found: int, resolved: int) -> dict[str, Any]:
+    """`found` and `resolved` as shares of the gold sources; `right_when_found`, resolved among those found, is the
+    resolver's own accuracy apart from the attribution layer's recall."""
+    return {"gold": total, "found": round(found / total, 3), "resolved": round(resolved / total, 3),
+            "right_when_found": round(resolved / found, 3) if found else None}
 
 
 def read_gold(path: Path) -> list[GoldSource]:

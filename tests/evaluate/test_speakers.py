@@ -54,10 +54,11 @@ def test_score_counts_found_and_resolved_per_kind():
                           _attribution(officials, officials + 9, None)]}
     scores = score(gold, attributions, keep_errors=True)
     result = scores.to_dict()
-    assert result["named"] == {"gold": 2, "found": 0.5, "resolved": 0.5}
-    assert result["pronoun"] == {"gold": 1, "found": 1.0, "resolved": 0.0}
-    assert result["anonymous"] == {"gold": 1, "found": 1.0, "resolved": 1.0}
+    assert result["named"] == {"gold": 2, "found": 0.5, "resolved": 0.5, "right_when_found": 1.0}
+    assert result["pronoun"] == {"gold": 1, "found": 1.0, "resolved": 0.0, "right_when_found": 0.0}
+    assert result["anonymous"] == {"gold": 1, "found": 1.0, "resolved": 1.0, "right_when_found": 1.0}
     assert result["all"]["resolved"] == 0.5
+    assert result["all"]["right_when_found"] == round(2 / 3, 3)
     assert [e["kind"] for e in scores.errors] == ["pronoun", "named"]
 
 

@@ -288,7 +288,8 @@ class ArticleMentions:
             return True
         # a name that speaks, with a person's pronoun close by: the subject of a speech verb ("Olena Marchuk said");
         # not a place the model labelled as one ("North Korea said ... He said" is someone else)
-        if entity.label_ not in PLACE_LABELS and root.dep_ in _SUBJECTS and root.head.lemma_.lower() in self.lexicon.cue_verbs:
+        if entity.label_ not in PLACE_LABELS and root.dep_ in _SUBJECTS \
+                and root.head.lemma_.lower() in self.lexicon.cue_verbs:
             window = entity.doc[max(0, entity.start - 30): min(len(entity.doc), entity.end + 40)]
             return any(t.lower_ in ("he", "she", "his", "her") for t in window)
         return False
