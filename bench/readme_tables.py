@@ -87,7 +87,8 @@ def quality_table(results: dict[str, dict]) -> str:
         + " / ".join(_f(rules["exact"][r]["f1"]) for r in roles) + " | .80 / .75 / .70 |",
         "| speakers found and resolved: named / pronoun / description / anonymous | PolNeAR dev speakers "
         f"({speakers['all']['gold']} sources) | " + " / ".join(_f(speakers[k]["resolved"]) for k in kinds)
-        + " | found at all " + " / ".join(_f(speakers[k]["found"]) for k in kinds) + " | .95 / .85 / .75 / .85 |",
+        + " | found at all " + " / ".join(_f(speakers[k]["found"]) for k in kinds) + "; right when found "
+        + " / ".join(_f(speakers[k]["right_when_found"]) for k in kinds) + " | .95 / .85 / .75 / .85 |",
         *[f"| attribution {language}, exact-match F1 source / cue / content | "
           f"{'20 Russian articles' if language == 'ru' else '10 Ukrainian posts'} annotated here "
           "(`tests/data/attribution_ru_uk`) | "
