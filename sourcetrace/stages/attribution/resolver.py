@@ -77,6 +77,9 @@ _PARTY_KIN = {"gop": ("republican",), "republican": ("gop",), "democratic": ("de
 _RACE_ROLES = {"candidate", "nominee", "contender", "front-runner", "frontrunner", "hopeful", "challenger"}
 _OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one it names, as one speaker
 # organisation heads that any organisation of the article may answer to, when no name carries the head word
+# verbs whose subject issued their object: "Clinton unveiled her first campaign ad", "the ministry released a report"
+_ISSUING_VERBS = {"release", "issue", "publish", "unveil", "put", "post", "send", "file", "run", "air", "launch",
+                  "commission", "conduct", "produce", "write"}
 _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
                                "nonprofit", "charity", "foundation", "giant", "board"}
 # heads that say only what kind of body speaks: "the company" unresolved names no one
@@ -149,6 +152,7 @@ class ArticleMentions:
         self.resolved: dict[int, Mention | None] = {}  # pronoun token index -> its antecedent
         self._speech_subjects = sorted(speech_subjects)
         self._issuers: dict[str, str] = {}  # document noun -> the issuer of its latest named instance
+        self._documents: list[tuple[int, str, str]] | None = None  # see _issued_documents
         self._entity_tokens: list[tuple[Any, list[Any]]] | None = None
         self._collect()
 
@@ -1025,8 +1029,49 @@ class ArticleMentions:
             found = self._antecedent(owner.idx, kind, gender)
             return found.entity.name if found is not None else None
         if span[0].lower_ in ("the", "this", "that"):
-            return self._issuers.get(lemma)
+            return self._issuers.get(lemma) or self._latest_issued(lemma, start)
         return None
+
+    def _latest_issued(self, lemma: str, before: int) -> str | None:
+        """The name of whoever the text says issued the latest `lemma` before `before`, outside any attribution's
+        source: "Fox News said in a statement", "Clinton unveiled her first campaign ad"."""
+        latest = None
+        for position, noun, name in self._issued_documents():
+            if position >= before:
+                break
+            if noun == lemma:
+                latest = name
+        return latest
+
+    def _issued_documents(self) -> list[tuple[int, str, str]]:
+        """(offset, document noun, issuer's name) for each document the text says someone issued, in order: the
+        subject of "said in a statement" or of "released", "published", "unveiled" ... with the document as its
+        object, when that subject is a name or a pronoun resolved to one."""
+        if self._documents is None:
+            self._documents = []
+            for token in self.doc:
+                lemma = token.lemma_.lower()
+                if token.pos_ != "NOUN" or lemma not in self.lexicon.document_nouns:
+                    continue
+                verb = token.head
+                if token.dep_ == "pobj" and verb.lower_ == "in" and verb.head.pos_ == "VERB" \
+                        and verb.head.lemma_.lower() in self.lexicon.cue_verbs:
+                    verb = verb.head  # "Fox News said in a statement"
+                elif token.dep_ != "dobj" or verb.lemma_.lower() not in _ISSUING_VERBS:
+                    continue
+                subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+                issuer = self._named_at(subject) if subject is not None else None
+                if issuer is not None:
+                    self._documents.append((token.idx, lemma, issuer))
+        return self._documents
+
+    def _named_at(self, token: Any) -> str | None:
+        """The name a subject token stands for: the entity of its mention, or of the name a pronoun resolved to."""
+        if token.i in self.resolved:
+            found = self.resolved[token.i]
+            return found.entity.name if found is not None else None
+        mention = next((m for m in self.mentions if m.start <= token.idx < m.end), None)
+        return mention.entity.name if mention is not None else None
 
     def surname(self, start: int, end: int) -> Mention | None:
         """A capitalised name the parser did not take for one ("Lavrov:" at the head of a line) that is the

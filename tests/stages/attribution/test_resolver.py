@@ -406,3 +406,15 @@ def test_an_unnamed_official_of_one_state_is_not_another_state():
     analysis = _analyse("The West Virginia legislature voted the bill down. In Georgia, the state's Republican "
                         "governor said he would not sign it.")
     assert _speaker(analysis, "the state's Republican governor") is None
+
+
+@pytest.mark.parametrize(("text", "source", "name"), [
+    ("“There were no calls placed by Ailes to Trump,” Fox News said in a statement. The statement added that the "
+     "network would stand by its host.", "The statement", "Fox News"),
+    ("Hillary Clinton unveiled her first Spanish-language campaign ad on Friday. The ad says that families should "
+     "stay together.", "The ad", "Hillary Clinton"),
+    ("Senator Ana Ruiz met the board on Monday. She sent a letter to the governor afterwards. The letter says the "
+     "budget is short by $4 million.", "The letter", "Ana Ruiz"),
+])
+def test_a_document_is_credited_to_whoever_the_text_says_issued_it(text, source, name):
+    assert _speaker(_analyse(text), source) == name
