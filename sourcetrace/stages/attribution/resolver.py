@@ -84,6 +84,8 @@ _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "orga
                                "nonprofit", "charity", "foundation", "giant", "board"}
 # heads that say only what kind of body speaks: "the company" unresolved names no one
 _MEDIA_HEADS = {"newspaper", "paper", "outlet", "network", "magazine", "channel", "station", "broadcaster"}
+# the common nouns that say only what kind of body speaks, whatever their case ("Newspaper Says ..." in a headline)
+GENERIC_BODY_HEADS = frozenset(_GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS)
 _IRISH_NAME = re.compile(r"^[A-Z][’'][A-Z]")  # "O’Donnell", which the small model tags as a common noun
 _MALE_KIN = {"father", "son", "brother", "husband", "grandson", "grandfather", "uncle", "nephew"}
 _FEMALE_KIN = {"mother", "daughter", "sister", "wife", "granddaughter", "grandmother", "aunt", "niece"}
@@ -441,9 +443,9 @@ class ArticleMentions:
 
     def _organisation(self, entity: Any) -> Entity | None:
         name = _POSSESSIVE.sub("", _TITLE_STRIP.sub("", entity.text.strip())).strip()
-        if not name:
-            return None
         key = name.lower()
+        if not name or key in GENERIC_BODY_HEADS:
+            return None  # a headline's capitalised "Newspaper" or "Company" names no one
         match = next((e for e in reversed(self.entities) if e.kind == "named_organization" and e.key == key), None)
         if match is None:
             outlet = key in self.lexicon.outlets or bool(set(key.split()) & _OUTLET_WORDS)

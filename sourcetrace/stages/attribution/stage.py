@@ -45,6 +45,7 @@ from sourcetrace.stages.attribution.person_gender import (
     speaker_gender,
 )
 from sourcetrace.stages.attribution.resolver import (
+    GENERIC_BODY_HEADS,
     ArticleMentions,
     Mention,
     is_first_person,
@@ -363,8 +364,14 @@ class AttributionExtractor:
             # the head noun phrase only: "the agency, which fell 2,000 pages short" names no organisation
             head = [t for t in span if t.i < next((u.i for u in span if u.text == "," or u.dep_ == "relcl"
                                                    or u.tag_ in ("WDT", "WP", "WP$")), span.end)]
-            return bool(head) and not any(t.pos_ == "PROPN" or t.ent_type_ for t in head) and \
-                span.text.lower() not in self.lexicon.outlets
+            if span.text.lower() in self.lexicon.outlets or not head:
+                return False
+            # "a Baton Rouge newspaper": an indefinite article names no one body; nor does a headline's capitalised
+            # "Newspaper Says ..." or "Company Says ..." alone
+            indefinite = span[0].lower_ in ("a", "an") and span.root.pos_ == "NOUN" and not any(
+                t.pos_ == "PROPN" for t in span if t.i > span.root.i)  # not 'a news site called "The Local"'
+            common_alone = len(head) == 1 and head[0].lower_ in GENERIC_BODY_HEADS
+            return indefinite or common_alone or not any(t.pos_ == "PROPN" or t.ent_type_ for t in head)
         return False
 
     def _owned_organisation(self, doc: Any, source: tuple[int, int]) -> bool:

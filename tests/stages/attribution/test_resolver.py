@@ -418,3 +418,17 @@ def test_an_unnamed_official_of_one_state_is_not_another_state():
 ])
 def test_a_document_is_credited_to_whoever_the_text_says_issued_it(text, source, name):
     assert _speaker(_analyse(text), source) == name
+
+
+def test_an_indefinite_body_names_no_one():
+    analysis = _analyse("A Kharkiv newspaper said on Monday that the bridge had been closed since March.")
+    attribution = _by_source(analysis, "A Kharkiv newspaper")
+    assert attribution.speaker is None and attribution.source_kind == "other"
+
+
+def test_a_headline_s_capitalised_common_noun_is_no_name():
+    analysis = _analyse("Newspaper Says Mayor Must Resign Over Bridge Contract.\n\nThe city's bridge contract went to "
+                        "a firm owned by the mayor's brother, records show. “The mayor should resign,” it wrote, and "
+                        "the newspaper said the council had been misled.")
+    assert _by_source(analysis, "Newspaper").speaker is None
+    assert _speaker(analysis, "the newspaper") != "Newspaper"
