@@ -295,6 +295,10 @@ class AttributionExtractor:
                 kind, speaker = previous.source_kind, previous.speaker
             if candidate.extras.get("speaker") is not None:
                 speaker, kind = candidate.extras["speaker"], candidate.extras.get("speaker_kind", kind)
+            if speaker is not None and speaker.resolved_from in ("pronoun", "description") and result and \
+                    _answers(text, result[-1], speaker, candidate):
+                # "'That would be you?' Borger asked. '...,' the senator said": not Borger, and no one named
+                speaker, kind = None, kind if kind == "pronoun" else "other"
             channel_range = candidate.extras.get("channel") or self.describer.channel(doc, candidate)
             if channel_range is not None and source is not None and _same_words(text, channel_range, candidate.source):
                 channel_range = None  # an outlet is never its own channel
@@ -462,6 +466,20 @@ def _same_words(text: str, first: tuple[int, int], second: tuple[int, int]) -> b
         return [w for w in re.findall(r"\w+", text[piece[0]:piece[1]].lower()) if w != "the"]
 
     return words(first) == words(second)
+
+
+# how far an answer may start after the question it answers, in characters
+_ANSWER_REACH = 400
+
+
+def _answers(text: str, previous: Attribution, speaker: Speaker, candidate: Candidate) -> bool:
+    """Whether `candidate`, with `speaker` resolved from a pronoun or description, is the answer to `previous`, a
+    question that speaker asked just before: who answers a question is not who asked it."""
+    if previous.speaker is None or previous.speaker.name != speaker.name or candidate.source is None:
+        return False
+    question = text[previous.content.start:previous.content.end].rstrip(" \"'”’»").endswith("?") or (
+        previous.cue is not None and previous.cue.text.lower().split()[0] in ("ask", "asks", "asked", "asking"))
+    return question and 0 <= candidate.source[0] - previous.content.end <= _ANSWER_REACH
 
 
 def _first_person_speakers(attributions: list[Attribution], regions: list[tuple[int, int]], author: str) -> None:

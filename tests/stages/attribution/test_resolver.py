@@ -432,3 +432,13 @@ def test_a_headline_s_capitalised_common_noun_is_no_name():
                         "the newspaper said the council had been misled.")
     assert _by_source(analysis, "Newspaper").speaker is None
     assert _speaker(analysis, "the newspaper") != "Newspaper"
+
+
+@pytest.mark.parametrize(("text", "source", "asker"), [
+    ("Daniel Ortega asked the senator on Sunday whether she was running. “I have not decided yet,” the senator "
+     "said.", "the senator", "Daniel Ortega"),
+    ("Tom Keller spoke with Rita Vance on her Sunday show. “Someone has to take on the establishment,” Keller "
+     "said. “That would be you?” Vance asked. “That would be me,” the senator said.", "the senator", "Rita Vance"),
+])
+def test_who_answers_a_question_is_not_who_asked_it(text, source, asker):
+    assert _speaker(_analyse(text), source) != asker
