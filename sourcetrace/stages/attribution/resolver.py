@@ -296,8 +296,10 @@ class ArticleMentions:
         # not a place the model labelled as one ("North Korea said ... He said" is someone else)
         if entity.label_ not in PLACE_LABELS and root.dep_ in _SUBJECTS \
                 and root.head.lemma_.lower() in self.lexicon.cue_verbs:
-            window = entity.doc[max(0, entity.start - 30): min(len(entity.doc), entity.end + 40)]
-            return any(t.lower_ in ("he", "she", "his", "her") for t in window)
+            # the person is taken up again after the name ("Olena Marchuk said ... She said"); a pronoun before it,
+            # or a possessive, is more often someone else's ("Clinton ... she ... Judicial Watch stated")
+            window = entity.doc[entity.end: min(len(entity.doc), entity.end + 40)]
+            return any(t.lower_ in ("he", "she") for t in window)
         return False
 
     def _is_outlet_name(self, entity: Any) -> bool:

@@ -442,3 +442,10 @@ def test_a_headline_s_capitalised_common_noun_is_no_name():
 ])
 def test_who_answers_a_question_is_not_who_asked_it(text, source, asker):
     assert _speaker(_analyse(text), source) != asker
+
+
+def test_a_pronoun_before_a_speaking_organisation_does_not_make_it_a_person():
+    analysis = _analyse("Senator Ana Ruiz said she had not seen the emails. Judicial Watch stated in a release on "
+                        "Tuesday that the emails had been found. The watchdog group said it would sue the department.")
+    assert _by_source(analysis, "Judicial Watch").source_kind == "named_organization"
+    assert _speaker(analysis, "The watchdog group") == "Judicial Watch"
