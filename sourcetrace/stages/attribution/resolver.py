@@ -632,6 +632,11 @@ class ArticleMentions:
                     and self.resolved[token.i] is None:
                 latest = token.idx  # "They are ... They have ...": the same unnamed group goes on
                 continue
+            if groups and token.tag_ == "NNS" and token.pos_ == "NOUN" and not token.ent_type_ and \
+                    token.lemma_.lower() not in self.lexicon.organization_heads and \
+                    self.sentence_of(token.idx) == own_sentence:
+                latest = token.idx  # "Time ... surveyed readers as to who they would like": the readers
+                continue
             if token.dep_ not in _SUBJECTS or token.pos_ not in ("NOUN", "PROPN") or token.ent_type_ == "ORG":
                 continue
             if token.pos_ == "PROPN" and not (groups and token.tag_ == "NNPS" and token.ent_type_ in ("NORP", "")):

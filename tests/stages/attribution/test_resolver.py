@@ -449,3 +449,13 @@ def test_a_pronoun_before_a_speaking_organisation_does_not_make_it_a_person():
                         "Tuesday that the emails had been found. The watchdog group said it would sue the department.")
     assert _by_source(analysis, "Judicial Watch").source_kind == "named_organization"
     assert _speaker(analysis, "The watchdog group") == "Judicial Watch"
+
+
+def test_they_after_an_unnamed_group_in_its_sentence_is_that_group():
+    analysis = _analyse("The Agriculture Ministry sent a survey to farmers last week, and they said the subsidies "
+                        "had come too late.")
+    assert _speaker(analysis, "they") is None
+    # with no group between, "they" is still the organisation
+    analysis = _analyse("The Agriculture Ministry published new figures on Monday. They said the harvest had fallen "
+                        "by a tenth.")
+    assert _speaker(analysis, "They") == "Agriculture Ministry"
