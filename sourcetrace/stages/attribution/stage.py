@@ -360,7 +360,15 @@ class AttributionExtractor:
             if words and words[0].lower() in ("the", "a", "an"):
                 words = words[1:]
             name = re.sub(r"^(the|a|an)\s+", "", speaker.name.lower()).rstrip(".")
-            return len(words) == 1 and name in self.lexicon.titles
+            if len(words) == 1:
+                return name in self.lexicon.titles
+            # a headline's "Democratic Senator Says ...", "Christian Speaker Shares ...": a role and the words that
+            # qualify it, capitalised as the headline is, with no name among them
+            span = doc.char_span(*source, alignment_mode="expand")
+            roles = self.lexicon.titles | self.lexicon.person_nouns
+            return span is not None and span[-1].lower_ in roles and all(
+                t.ent_type_ == "NORP" or t.pos_ == "ADJ" or t.lower_ in roles or t.lower_ in ("the", "a", "an")
+                for t in span[:-1])
         if kind == "named_organization":
             span = doc.char_span(*source, alignment_mode="expand")
             if span is None:

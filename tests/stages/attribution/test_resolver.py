@@ -459,3 +459,14 @@ def test_they_after_an_unnamed_group_in_its_sentence_is_that_group():
     analysis = _analyse("The Agriculture Ministry published new figures on Monday. They said the harvest had fallen "
                         "by a tenth.")
     assert _speaker(analysis, "They") == "Agriculture Ministry"
+
+
+@pytest.mark.parametrize("headline", ["Democratic Senator Says Budget Deal Is Dead.",
+                                      "Christian Speaker Says Election Is A Turning Point."])
+def test_a_headline_s_capitalised_role_is_no_name(headline):
+    source = " ".join(headline.split()[:2])
+    analysis = _analyse(headline + "\n\nSenator Ana Ruiz said on Monday the deal was dead.")
+    attribution = _by_source(analysis, source)
+    assert attribution.speaker is None or attribution.speaker.name != source
+    assert _speaker(_analyse("Former President Jimmy Carter said on Monday that he was well."),
+                    "Former President Jimmy Carter") == "Jimmy Carter"
