@@ -111,6 +111,7 @@ class Entity:
     mentions: int = 0
     outlet: bool = False
     plural: bool = False  # "the Clintons": a family, never "he" or "she"
+    name_quoted: bool = False  # the name so far comes from inside a quotation
     pronouns: dict[str, int] = field(default_factory=dict)  # gender -> "he"/"she" resolved to it so far
     # (role word, key of whom "his"/"her" stood for): "his brother Alastair Osman" is the brother of that one
     owned_roles: set[tuple[str, str]] = field(default_factory=set)
@@ -423,11 +424,15 @@ class ArticleMentions:
                         and e.first_name() == name}
             if len(by_first) == 1:
                 return next(iter(by_first.values()))
+        # a name inside a quotation is the speaker's wording ("Crooked Hillary Clinton"): it names the person only
+        # until the article's own words do
+        quoted = self.quoted(entity.start_char)
         if match is None:
-            match = Entity(kind="named_person", name=name, key=key)
+            match = Entity(kind="named_person", name=name, key=key, name_quoted=quoted)
             self.entities.append(match)
-        elif len(name.split()) > len(match.name.split()):
-            match.name = name
+        elif (len(name.split()) > len(match.name.split()) and (match.name_quoted or not quoted)) or (
+                match.name_quoted and not quoted and len(name.split()) > 1):
+            match.name, match.name_quoted = name, quoted
         match.note_gender(gender)
         if roles:
             match.roles |= roles

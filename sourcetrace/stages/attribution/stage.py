@@ -276,7 +276,7 @@ class AttributionExtractor:
                     earlier = _same_speaker(speaker, known, kinds)
                     if earlier is None and kind == "named_person":
                         # "Hrebenko said" after "Col. Viktor Hrebenko, a spokesman for ..." outside any attribution
-                        earlier = self._full_mention(doc, speaker, candidate.source[0])
+                        earlier = self._full_mention(doc, speaker, candidate.source[0], regions)
                         if earlier is not None:
                             known.append(earlier)
                             kinds[earlier.name] = kind
@@ -407,14 +407,18 @@ class AttributionExtractor:
                                  r"(requests?|calls?|emails?|messages?|inquir|queries|question)", content_text))
         return False
 
-    def _full_mention(self, doc: Any, speaker: Speaker, before: int) -> Speaker | None:
+    def _full_mention(self, doc: Any, speaker: Speaker, before: int,
+                      regions: Sequence[tuple[int, int]] = ()) -> Speaker | None:
         """The first earlier mention of a person whose full name ends with this speaker's name, described with
-        its titles and appositions; None when the article never names them more fully."""
+        its titles and appositions; None when the article never names them more fully. A mention inside a
+        quotation (`regions`) is the quoted speaker's wording ("working Crooked Hillary Clinton"), never the name."""
         words = speaker.name.split()
         for entity in self.describer.entities(doc):
             if entity.start_char >= before:
                 break
             if entity.label_ != "PERSON" or len(entity) <= len(words):
+                continue
+            if any(start <= entity.start_char < end for start, end in regions):
                 continue
             root = entity.root
             start = min([entity.start_char] + [c.left_edge.idx for c in root.lefts if c.dep_ == "compound"])

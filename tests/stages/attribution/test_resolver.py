@@ -470,3 +470,10 @@ def test_a_headline_s_capitalised_role_is_no_name(headline):
     assert attribution.speaker is None or attribution.speaker.name != source
     assert _speaker(_analyse("Former President Jimmy Carter said on Monday that he was well."),
                     "Former President Jimmy Carter") == "Jimmy Carter"
+
+
+def test_a_name_inside_a_quotation_never_names_the_speaker():
+    analysis = _analyse("Trump said: “Working that microphone was harder than working Crooked Hillary Clinton.”\n\n"
+                        "Rival Hillary Clinton had mocked the complaint on Tuesday. Clinton said the debate was fair.")
+    names = {a.speaker.name for a in analysis.attributions if a.speaker is not None and "Clinton" in a.speaker.name}
+    assert names == {"Hillary Clinton"}
