@@ -55,7 +55,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sourcetrace.stages.attribution.person_gender import Gender, first_name_genders, pronoun_gender, speaker_gender
-from sourcetrace.stages.attribution.rules import NAME_PARTICLES, PLACE_LABELS, Lexicon, select_tokens
+from sourcetrace.stages.attribution.rules import (
+    NAME_PARTICLES,
+    PLACE_LABELS,
+    Lexicon,
+    opens_with_first_name,
+    select_tokens,
+)
 
 WINDOW = 8  # sentences searched back for a pronoun's antecedent
 EntityKind = Literal["named_person", "named_organization"]
@@ -284,8 +290,8 @@ class ArticleMentions:
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         if before is not None and before.lower_.rstrip(".") in self.lexicon.titles and len(words) >= 2:
             return True
-        if len(words) >= 2 and words[0].text in first_name_genders() and entity.label_ not in PLACE_LABELS:
-            return True  # a place may open with a first name: "West Virginia", "Santa Barbara", "Sierra Leone"
+        if len(words) >= 2 and opens_with_first_name(words[0].text, entity.label_):
+            return True
         root = entity.root
         if len(words) < 2:
             return False  # "Berlin agreed": a one-word place or body that speaks is a metonym
@@ -335,7 +341,7 @@ class ArticleMentions:
             return False
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         titled = before is not None and before.lower_.rstrip(".") in self.lexicon.titles - _HONORIFICS
-        return titled or (words[0].text in first_name_genders() and getattr(entity, "label_", "") not in PLACE_LABELS)
+        return titled or opens_with_first_name(words[0].text, entity.label_)
 
     def _add_entity_mention(self, entity: Any) -> None:
         if self._is_outlet_name(entity):
@@ -1063,9 +1069,9 @@ class ArticleMentions:
         object, when that subject is a name or a pronoun resolved to one."""
         if self._documents is None:
             self._documents = []
-            for token in self.doc:
+            for token in select_tokens(self.doc, lemma=frozenset(self.lexicon.document_nouns)):
                 lemma = token.lemma_.lower()
-                if token.pos_ != "NOUN" or lemma not in self.lexicon.document_nouns:
+                if token.pos_ != "NOUN":
                     continue
                 verb = token.head
                 if token.dep_ == "pobj" and verb.lower_ == "in" and verb.head.pos_ == "VERB" \

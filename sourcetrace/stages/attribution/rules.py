@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.attrs import LOWER, ORTH, POS
+from spacy.attrs import LEMMA, LOWER, ORTH, POS
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.strings import hash_string
 
@@ -27,8 +27,17 @@ LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
 # '' is the New York Times' quotation mark (both sides): 14% of PolNeAR's articles quote that way
 _QUOTE_OPEN = ("\"", "“", "«", "„", "''")
 _QUOTE_CLOSE = ("\"", "”", "»", "“", "''")
-# entity labels of places: a name opening with a first name is still a place there ("North Carolina", "Santa Barbara")
+# entity labels of places: a name opening with a first name is still a place there ("North Carolina", "Santa Barbara");
+# of the GPE/LOC names of PolNeAR train opening with a first name, 94% were places
 PLACE_LABELS = frozenset({"GPE", "LOC"})
+
+
+def opens_with_first_name(first_word: str, label: str) -> bool:
+    """Whether an entity of this label whose first word is `first_word` is named as a person is: a known first
+    name, outside a place."""
+    return label not in PLACE_LABELS and first_word in first_name_genders()
+
+
 PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "we", "you"}
 GROUP_PRONOUNS = {"they", "it", "them", "we"}
 
@@ -132,25 +141,27 @@ def _clause_fragments(text: str, clause: tuple[int, int], hole: tuple[int, int])
 
 def token_indices(
     doc: Any, pos: frozenset[str] = frozenset(), orth: frozenset[str] = frozenset(),
-    lower: frozenset[str] = frozenset(),
+    lower: frozenset[str] = frozenset(), lemma: frozenset[str] = frozenset(),
 ) -> list[int]:
-    """The indices, in order, of the tokens whose part of speech is in `pos`, text in `orth` or lowercase form
-    in `lower`, read from the doc's attribute arrays: a loop over `doc` builds a Token object for every word."""
+    """The indices, in order, of the tokens whose part of speech is in `pos`, text in `orth`, lowercase form in
+    `lower` or lemma in `lemma`, read from the doc's attribute arrays: a loop over `doc` builds a Token object for
+    every word."""
     if len(doc) == 0:
         return []
-    attributes = doc.to_array([POS, ORTH, LOWER])
+    attributes = doc.to_array([POS, ORTH, LOWER, LEMMA])
     mask = np.isin(attributes[:, 0], [POS_IDS[name] for name in pos])
     mask |= np.isin(attributes[:, 1], [hash_string(text) for text in orth])
     mask |= np.isin(attributes[:, 2], [hash_string(text) for text in lower])
+    mask |= np.isin(attributes[:, 3], [hash_string(text) for text in lemma])
     return np.flatnonzero(mask).tolist()
 
 
 def select_tokens(
     doc: Any, pos: frozenset[str] = frozenset(), orth: frozenset[str] = frozenset(),
-    lower: frozenset[str] = frozenset(),
+    lower: frozenset[str] = frozenset(), lemma: frozenset[str] = frozenset(),
 ) -> list[Any]:
     """The tokens of `token_indices`."""
-    return [doc[i] for i in token_indices(doc, pos, orth, lower)]
+    return [doc[i] for i in token_indices(doc, pos, orth, lower, lemma)]
 
 
 class RuleExtractor:
@@ -770,10 +781,8 @@ class Describer:
             return False
         before = entity.doc[entity.start - 1] if entity.start > 0 else None
         titled = before is not None and before.lower_.rstrip(".") in self.lexicon.titles
-        # not "Al Qaeda": "al" is a particle before it is a first name; not "North Carolina" or "West Virginia": of
-        # the place names opening with a first name, 94% were places (PolNeAR train)
-        first_name = entity[0].lower_ not in _NAME_PARTICLES and entity[0].text in first_name_genders() \
-            and entity.label_ not in PLACE_LABELS
+        # not "Al Qaeda": "al" is a particle before it is a first name
+        first_name = entity[0].lower_ not in _NAME_PARTICLES and opens_with_first_name(entity[0].text, entity.label_)
         return titled or first_name
 
     def speaker(self, doc: Any, source: tuple[int, int], kind: str, name_span: Any) -> tuple[str, str | None] | None:
