@@ -224,8 +224,8 @@ class TableLemmatizer:
         return doc
 
 
-_TABLES = {"attribute_ruler": ("sourcetrace_attribute_table", TableAttributeRuler),
-           "lemmatizer": ("sourcetrace_lemma_table", TableLemmatizer)}
+# spaCy's component -> the factory of its table form
+_TABLES = {"attribute_ruler": "sourcetrace_attribute_table", "lemmatizer": "sourcetrace_lemma_table"}
 
 
 @Language.factory("sourcetrace_attribute_table")
@@ -243,14 +243,13 @@ def use_tables(nlp: Language) -> list[str]:
     disabled, as the tables' source); returns the names replaced. A component whose rules the tables cannot
     read stays as it is."""
     replaced = []
-    for name, (factory, table) in _TABLES.items():
+    for name, factory in _TABLES.items():
         if name not in nlp.pipe_names:
             continue
-        try:
-            table(nlp.get_pipe(name))
+        try:  # the factory builds the table once; spaCy adds the component only if it was built
+            nlp.add_pipe(factory, name=factory, after=name)
         except (UnsupportedRule, AttributeError):
             continue
-        nlp.add_pipe(factory, name=factory, after=name)
         nlp.disable_pipe(name)
         replaced.append(name)
     return replaced
