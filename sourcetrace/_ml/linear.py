@@ -106,7 +106,14 @@ class LinearScorer:
         for position, row in enumerate(rows):
             total = 0.0
             for name, value in row.items():
-                if isinstance(value, str):
+                kind = type(value)
+                if kind is str:
+                    total += weights.get(f"{name}{separator}{value}", 0.0)
+                elif kind is bool or kind is float or kind is int:  # the common numbers, without the ABC check
+                    weight = weights.get(name)
+                    if weight is not None:
+                        total += weight * float(value)
+                elif isinstance(value, str):
                     total += weights.get(f"{name}{separator}{value}", 0.0)
                 elif isinstance(value, Number) or value is None:  # as DictVectorizer: numpy numbers too
                     # DictVectorizer: a number is the feature's value (None becomes NaN, as there)
