@@ -97,6 +97,14 @@ _MALE_KIN = {"father", "son", "brother", "husband", "grandson", "grandfather", "
 _FEMALE_KIN = {"mother", "daughter", "sister", "wife", "granddaughter", "grandmother", "aunt", "niece"}
 _KIN_NOUNS = _MALE_KIN | _FEMALE_KIN | {"cousin"}
 _LINKING = {"the", "of", "and", "for", "on", "in"}  # words an acronym leaves out
+# the last word of a body's name, whatever label the small model gave it ("Hillary Clinton Foundation" as PERSON)
+_ORGANISATION_NAME_ENDINGS = {"foundation", "party", "committee", "group", "company", "firm", "institute", "council",
+                              "union", "agency", "bureau", "coalition", "alliance", "commission", "association",
+                              "corporation", "corp", "inc", "llc", "ltd", "management", "partners", "fund",
+                              "university", "college", "society", "league", "federation", "ministry", "department"}
+_BUSINESS_HEADS = {"company", "firm", "corporation"}
+_BUSINESS_NAME_ENDINGS = {"company", "firm", "corporation", "corp", "inc", "llc", "ltd", "group", "partners",
+                          "management", "fund", "bank"}
 _PERSON_LABELS = {"PERSON"}
 _ORG_LABELS = {"ORG"}
 _MAYBE_PERSON_LABELS = {"ORG", "GPE", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "LOC"}
@@ -343,8 +351,24 @@ class ArticleMentions:
         titled = before is not None and before.lower_.rstrip(".") in self.lexicon.titles - _HONORIFICS
         return titled or opens_with_first_name(words[0].text, entity.label_)
 
+    def _is_labelled_person_body(self, entity: Any) -> bool:
+        """A name the small model labels PERSON that the text shows to be a body: its last word is one a body's
+        name ends with ("Hillary Clinton Foundation"), or it stands in apposition with one ("Autism Speaks, an
+        advocacy group", "the advocacy group Autism Speaks")."""
+        if entity.label_ not in _PERSON_LABELS:
+            return False
+        words = [t for t in entity if t.is_alpha]
+        if len(words) >= 2 and words[-1].text[:1].isupper() and words[-1].lower_ in _ORGANISATION_NAME_ENDINGS:
+            return True
+        root = entity.root
+        appositions = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN" and not entity.start <= root.head.i < entity.end:
+            appositions.append(root.head)  # "the advocacy group Autism Speaks"
+        return any(c.lemma_.lower() in self.lexicon.organization_heads | _GENERIC_ORGANISATION_HEADS
+                   for c in appositions)
+
     def _add_entity_mention(self, entity: Any) -> None:
-        if self._is_outlet_name(entity):
+        if self._is_outlet_name(entity) or self._is_labelled_person_body(entity):
             found = self._organisation(entity)
         elif self._is_person_entity(entity):
             found = self._person(entity)
@@ -465,7 +489,22 @@ class ArticleMentions:
             match = Entity(kind="named_organization", name=name, key=key, outlet=outlet)
             self.entities.append(match)
         match.roles |= {w.lower() for w in re.findall(r"[A-Za-z]+", name)}
+        match.roles |= self._body_kind_words(entity)
         return match
+
+    @staticmethod
+    def _body_kind_words(entity: Any) -> set[str]:
+        """The common nouns a body's apposition calls it: "Judicial Watch, a conservative watchdog group" is a
+        "group" and a "watchdog"; "the advocacy group Autism Speaks" an "advocacy" "group"."""
+        root = entity.root
+        phrases = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN" and not entity.start <= root.head.i < entity.end:
+            phrases.append(root.head)
+        words: set[str] = set()
+        for head in phrases:
+            words.add(head.lemma_.lower())
+            words |= {c.lemma_.lower() for c in head.children if c.dep_ == "compound" and c.pos_ == "NOUN"}
+        return words
 
     def _role_words(self, entity: Any) -> set[str]:
         return set(self._role_sequence(entity))
@@ -790,11 +829,11 @@ class ArticleMentions:
                 owner_span = doc[owner_token.left_edge.i: owner_token.i + 1]
                 return self.description(doc, owner_span.start_char, owner_span.end_char, anywhere)
             if lemma in _GENERIC_ORGANISATION_HEADS and owner_token is None:
-                return self._salient_organisation(earlier, self.sentence_of(start))
+                return self._salient_organisation(earlier, self.sentence_of(start), lemma)
             return None
         if lemma in _GENERIC_ORGANISATION_HEADS and owner_token is None:
             # "the online retail giant": an organisation, though the head is no organisation word
-            return self._salient_organisation(earlier, self.sentence_of(start))
+            return self._salient_organisation(earlier, self.sentence_of(start), lemma)
         if owner_token is not None and owner_token.tag_ == "PRP$" and not heads & self.lexicon.unique_roles:
             # "her friend", "his spokesman": a person the article introduced with that relation to the same owner
             if owner is None:
@@ -950,10 +989,13 @@ class ArticleMentions:
             self.entities.append(entity)
         return entity
 
-    def _salient_organisation(self, earlier: Sequence[Mention], own_sentence: int) -> Mention | None:
+    def _salient_organisation(self, earlier: Sequence[Mention], own_sentence: int, head: str) -> Mention | None:
         """"The company said", "the group" where no name carries the word: the organisation (not a news outlet)
         the passage is about: a subject of the last three sentences, else the only one named in the last two, else
-        the one the article names most."""
+        for "the company", the only one named in the last three, else the one the article names most."""
+        business = head in _BUSINESS_HEADS
+        if business:  # a body whose name says it is another kind of body is not this one: "Dartmouth College"
+            earlier = [m for m in earlier if not self._other_kind_of_body(m.entity)]
         organisations = [m for m in earlier if m.entity.kind == "named_organization" and not m.entity.outlet
                          and own_sentence - 3 <= m.sentence <= own_sentence and not m.quoted]
         subjects = [m for m in organisations if m.subject]
@@ -962,6 +1004,8 @@ class ArticleMentions:
         recent = [m for m in organisations if m.sentence >= own_sentence - 1]
         if recent:
             return recent[-1] if len({id(m.entity) for m in recent}) == 1 else None
+        if business and organisations and len({id(m.entity) for m in organisations}) == 1:
+            return organisations[-1]  # the one organisation of the last three sentences ("the board" is often not)
         # else the organisation the story is about: named at least three times so far, more than any other
         counts: dict[int, list[Mention]] = {}
         for mention in earlier:
@@ -971,6 +1015,13 @@ class ArticleMentions:
         if ranked and len(ranked[0]) >= 3 and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
             return ranked[0][-1]
         return None
+
+    def _other_kind_of_body(self, entity: Entity) -> bool:
+        """Whether a name ends in a word for a body other than a business ("Dartmouth College", "Heritage
+        Foundation"), so that it is not "the company"."""
+        words = entity.name.lower().split()
+        kinds = _ORGANISATION_NAME_ENDINGS | self.lexicon.organization_heads
+        return bool(words) and words[-1] in kinds - _BUSINESS_NAME_ENDINGS
 
     def _main_person_campaign(self, earlier: Sequence[Mention]) -> Mention | None:
         """"The campaign" in a story that names no one's campaign: the campaign of the person the story is about,

@@ -232,6 +232,31 @@ def test_a_company_no_name_stands_for_names_nobody():
     assert attribution.source_kind == "other"  # not counted as a named organisation "company"
 
 
+def test_the_company_is_the_one_organisation_of_the_last_three_sentences():
+    analysis = _analyse("Shares of Norvell rose sharply on Tuesday after a strong quarter. Analysts had expected less. "
+                        "Traders bought the stock all morning. The company said it would raise its dividend.")
+    assert _speaker(analysis, "The company") == "Norvell"
+
+
+def test_a_college_is_not_the_company():
+    analysis = _analyse("Shares of Norvell rose on Tuesday. Ann Ruiz, its chief executive, once taught at Carlton "
+                        "College. The company said it would raise its dividend.")
+    assert _speaker(analysis, "The company") == "Norvell"
+
+
+def test_a_name_the_parser_calls_a_person_is_a_body_when_its_last_word_says_so():
+    mentions = _mentions("Thomas Weller Foundation gave two grants. The foundation said the clinics would open.")
+    assert [m.entity.kind for m in mentions.mentions] == ["named_organization"]
+    analysis = _analyse("Thomas Weller Foundation gave two grants. The foundation said the clinics would open.")
+    assert _speaker(analysis, "The foundation") == "Thomas Weller Foundation"
+
+
+def test_a_name_the_parser_calls_a_person_is_a_body_in_apposition_with_one():
+    analysis = _analyse("The advocacy group Parents Rising is sponsoring a contest. The group said entries close in "
+                        "May.")
+    assert _speaker(analysis, "The group") == "Parents Rising"
+
+
 def test_a_bare_surname_that_is_an_outlet_word_stays_the_person():
     analysis = _analyse("Atlantic City Mayor Don Guardian met the investors on Tuesday. Guardian said the city would "
                         "recover. The mayor said the casinos had made mistakes.")
