@@ -764,6 +764,8 @@ class Describer:
                 return "anonymous", head, None
             if head_entity is None and len(span) == 1 and head.lower_.rstrip("s") in self.lexicon.anonymous_heads:
                 return "anonymous", head, None  # "Scholars say" at the start of a sentence
+            if head_entity is None and len(span) == 1 and head.tag_ == "NNPS" and head.is_sent_start:
+                return "other", head, None  # "Records show": a plural common noun capitalised by its place
             # a name after "the" that no title follows is a body's ("the Eurosceptic SVP"), never a person's
             body = head.ent_type_ == "" and span[0].lower_ == "the" and not any(
                 t.lower_.rstrip(".") in self.lexicon.titles for t in span[1:head.i - span.start + 1])

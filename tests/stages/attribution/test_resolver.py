@@ -502,3 +502,9 @@ def test_a_name_inside_a_quotation_never_names_the_speaker():
                         "Rival Hillary Clinton had mocked the complaint on Tuesday. Clinton said the debate was fair.")
     names = {a.speaker.name for a in analysis.attributions if a.speaker is not None and "Clinton" in a.speaker.name}
     assert names == {"Hillary Clinton"}
+
+
+def test_a_plural_common_noun_capitalised_at_the_sentence_start_names_no_one():
+    attribution = _by_source(_analyse("Records show gifts to the clinic from three banks."), "Records")
+    assert attribution.speaker is None
+    assert attribution.source_kind == "other"
