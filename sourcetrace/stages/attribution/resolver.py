@@ -766,6 +766,9 @@ class ArticleMentions:
         if beside is not None:
             return beside
         lemma = head.lemma_.lower()
+        joined = _hyphenated(head, span)
+        if joined is not None and joined in self.lexicon.person_nouns | self.lexicon.description_roles.keys():
+            lemma = joined
         # "his", "Clinton's", or "Sanders’" that the parser hangs as a modifier with a closing quote
         owner_token = next((t for t in span if t.head == head and t.i < head.i and (t.dep_ == "poss" or any(
             c.dep_ == "case" and c.text in ("'", "’") for c in t.children))), None)
@@ -852,7 +855,10 @@ class ArticleMentions:
             own = next((t for t in head.head.subtree if t.i >= span.end and t.lower_ in ("his", "her", "himself",
                                                                                         "herself")
                         and not self.quoted(t.idx)), None)
-            gender = pronoun_gender(own.lower_.replace("self", "")) if own is not None else None
+            # not when a person is named between them: "... mocked Trump for calling himself" is Trump's
+            if own is not None and not any(m.entity.kind == "named_person" and end <= m.start < own.idx
+                                           for m in self.mentions):
+                gender = pronoun_gender(own.lower_.replace("self", ""))
         people = [m for m in earlier if m.entity.kind == "named_person"
                   and (gender is None or m.entity.gender in (None, gender))]
         by_role = [m for m in people if m.entity.roles & role_words
@@ -1201,6 +1207,15 @@ class ArticleMentions:
             elif mention.start >= end:
                 break
         return found
+
+
+def _hyphenated(head: Any, span: Any) -> str | None:
+    """"front-runner" as one word where the tokenizer split it at its hyphen ("front", "-", "runner")."""
+    index = head.i
+    doc = head.doc
+    if index - 2 < span.start or doc[index - 1].text != "-" or doc[index - 2].whitespace_ or doc[index - 1].whitespace_:
+        return None
+    return f"{doc[index - 2].lower_}-{head.lemma_.lower()}"
 
 
 def unnamed_body_kind(doc: Any, start: int, end: int) -> str | None:

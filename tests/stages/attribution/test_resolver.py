@@ -508,3 +508,16 @@ def test_a_plural_common_noun_capitalised_at_the_sentence_start_names_no_one():
     attribution = _by_source(_analyse("Records show gifts to the clinic from three banks."), "Records")
     assert attribution.speaker is None
     assert attribution.source_kind == "other"
+
+
+def test_a_reflexive_after_a_named_object_says_nothing_of_the_description_s_gender():
+    # "himself" is Donald Trump's, so it does not make "the former secretary of state" a man
+    analysis = _analyse("In a speech on Tuesday, Hillary Clinton attacked her rival. The former secretary of state "
+                        "mocked Donald Trump for calling himself a genius.")
+    assert _speaker(analysis, "The former secretary of state") == "Hillary Clinton"
+
+
+def test_a_hyphenated_role_is_one_word():
+    analysis = _analyse("Though Donald Trump would not say who his running mate would be, the front-runner did say "
+                        "who it would not be.")
+    assert _speaker(analysis, "the front-runner") == "Donald Trump"
