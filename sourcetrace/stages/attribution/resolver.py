@@ -808,7 +808,8 @@ class ArticleMentions:
             if owner is not None and owner.entity.kind == "named_person" and not owner.entity.plural:
                 return self._owned_organisation(owner, lemma)  # "Clinton's campaign"
             wanted_outlet = lemma in ("newspaper", "paper", "outlet", "network", "magazine", "agency", "channel",
-                                      "station")
+                                      "station") or (lemma in ("service", "site", "website", "organization") and any(
+                                          c.lower_ == "news" for c in head.children if c.i < head.i))
             kin = roles.get(lemma, set())
             for mention in reversed(earlier):
                 entity = mention.entity
@@ -827,7 +828,7 @@ class ArticleMentions:
                 return self._owned_by_person(start, lemma) or (
                     self._owned_organisation(chief, lemma) if chief is not None else None)
             if owner_token is not None and owner_token.pos_ == "NOUN" and owner_token.lemma_.lower() in (
-                    self.lexicon.organization_heads | _GENERIC_ORGANISATION_HEADS):
+                    self.lexicon.organization_heads | GENERIC_BODY_HEADS):
                 # "the bank's board", "the paper's editorial board": the organisation the owner stands for
                 owner_span = doc[owner_token.left_edge.i: owner_token.i + 1]
                 return self.description(doc, owner_span.start_char, owner_span.end_char, anywhere)

@@ -521,3 +521,15 @@ def test_a_hyphenated_role_is_one_word():
     analysis = _analyse("Though Donald Trump would not say who his running mate would be, the front-runner did say "
                         "who it would not be.")
     assert _speaker(analysis, "the front-runner") == "Donald Trump"
+
+
+def test_the_paper_s_editorial_board_is_the_newspaper():
+    analysis = _analyse("Enter The Washington Post. \"He is selling fiction,\" the paper's editorial board wrote on "
+                        "Monday.")
+    assert _speaker(analysis, "the paper's editorial board") == "Washington Post"
+
+
+def test_a_news_service_is_the_outlet_before_it():
+    analysis = _analyse("PolitiFact examined the claim and rated it false. The news service pointed to the ministry's "
+                        "own figures.")
+    assert _speaker(analysis, "The news service") == "PolitiFact"
