@@ -602,9 +602,11 @@ def _paragraph_quotes(text: str, regions: list[tuple[int, int]]) -> list[tuple[i
 def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
                      genders: dict[str, Gender | None]) -> Speaker | None:
     """The last named speaker the pronoun can stand for: a person for "he"/"she" (not one known to be of the
-    other gender), an organisation for "it"/"they"."""
+    other gender), an organisation for "it"/"they"; no one for any other pronoun."""
     word = pronoun.strip().lower()
     wanted = "named_person" if word in PERSON_PRONOUNS else "named_organization" if word in GROUP_PRONOUNS else None
+    if wanted is None:
+        return None  # "one", "another", "someone": one of a group, no one named
     gender = pronoun_gender(word)
     for speaker in reversed(known):
         kind = kinds.get(speaker.name)

@@ -533,3 +533,12 @@ def test_a_news_service_is_the_outlet_before_it():
     analysis = _analyse("PolitiFact examined the claim and rated it false. The news service pointed to the ministry's "
                         "own figures.")
     assert _speaker(analysis, "The news service") == "PolitiFact"
+
+
+def test_one_another_and_everyone_stand_for_no_named_speaker():
+    analysis = _analyse('"I was banned for life," Daniel Whitfield said. His sister met several immigration lawyers; '
+                        "one suggested she marry an American, and another warned her about deportation. That is what "
+                        "everyone told her.")
+    assert _speaker(analysis, "Daniel Whitfield") == "Daniel Whitfield"
+    for source in ("one", "another", "everyone"):
+        assert _speaker(analysis, source) is None, source
