@@ -86,8 +86,11 @@ _OWNED_GROUP_HEADS = {"team", "camp"}  # "Kasich's team": the people of the one 
 # verbs whose subject issued their object: "Clinton unveiled her first campaign ad", "the ministry released a report"
 _ISSUING_VERBS = {"release", "issue", "publish", "unveil", "put", "post", "send", "file", "run", "air", "launch",
                   "commission", "conduct", "produce", "write"}
+# what wire copy calls a company it has named ("Boeing ... The planemaker said")
+_BUSINESS_EPITHETS = {"planemaker", "automaker", "carmaker", "drugmaker", "chipmaker", "retailer", "lender",
+                      "insurer", "airline", "conglomerate", "manufacturer"}
 _GENERIC_ORGANISATION_HEADS = {"company", "firm", "group", "organization", "organisation", "corporation",
-                               "nonprofit", "charity", "foundation", "giant", "board"}
+                               "nonprofit", "charity", "foundation", "giant", "board"} | _BUSINESS_EPITHETS
 # heads that say only what kind of body speaks: "the company" unresolved names no one
 _MEDIA_HEADS = {"newspaper", "paper", "outlet", "network", "magazine", "channel", "station", "broadcaster"}
 # the common nouns that say only what kind of body speaks, whatever their case ("Newspaper Says ..." in a headline)
@@ -102,7 +105,7 @@ _ORGANISATION_NAME_ENDINGS = {"foundation", "party", "committee", "group", "comp
                               "union", "agency", "bureau", "coalition", "alliance", "commission", "association",
                               "corporation", "corp", "inc", "llc", "ltd", "management", "partners", "fund",
                               "university", "college", "society", "league", "federation", "ministry", "department"}
-_BUSINESS_HEADS = {"company", "firm", "corporation"}
+_BUSINESS_HEADS = {"company", "firm", "corporation"} | _BUSINESS_EPITHETS
 _BUSINESS_NAME_ENDINGS = {"company", "firm", "corporation", "corp", "inc", "llc", "ltd", "group", "partners",
                           "management", "fund", "bank"}
 _PERSON_LABELS = {"PERSON"}
@@ -1007,7 +1010,9 @@ class ArticleMentions:
                          and own_sentence - 3 <= m.sentence <= own_sentence and not m.quoted]
         subjects = [m for m in organisations if m.subject]
         if subjects:
-            return subjects[-1]
+            latest = [m for m in subjects if m.sentence == subjects[-1].sentence]
+            # "Exxon Mobil and Chevron reported ...": either may be "the company"
+            return subjects[-1] if len({id(m.entity) for m in latest}) == 1 else None
         recent = [m for m in organisations if m.sentence >= own_sentence - 1]
         if recent:
             return recent[-1] if len({id(m.entity) for m in recent}) == 1 else None

@@ -787,11 +787,16 @@ class Describer:
         first_name = entity[0].lower_ not in _NAME_PARTICLES and opens_with_first_name(entity[0].text, entity.label_)
         return titled or first_name
 
-    def speaker(self, doc: Any, source: tuple[int, int], kind: str, name_span: Any) -> tuple[str, str | None] | None:
-        """(name, role) of the source, from the name, the titles before it and its appositions."""
+    def speaker(self, doc: Any, source: tuple[int, int], kind: str, name_span: Any,
+                joint: bool = False) -> tuple[str, str | None] | None:
+        """(name, role) of the source, from the name, the titles before it and its appositions; with `joint`, the
+        names coordinated with it in the source too ("Barack Obama and Angela Merkel")."""
         if kind not in ("named_person", "named_organization") or name_span is None:
             return None
         text = self._text(doc)
+        joint = self._coordinated_names(doc, source, name_span, kind) if joint else None
+        if joint is not None:
+            return _plain(joint), None  # "Barack Obama and Angela Merkel said": the two together
         name = name_span.text.strip()
         name = re.sub(r"^(the|The)\s+", "", name) if kind == "named_organization" else name
         name = re.sub(r"['’]s$", "", name).strip(" ,.-–—")  # "-President Obama" signing a pull quote
@@ -827,6 +832,37 @@ class Describer:
         role_text = "; ".join(roles) if roles else None
         # normalised: typographic apostrophes and spaces made plain, so names compare across articles
         return _plain(name), (_plain(role_text) if role_text else None)
+
+    def _coordinated_names(self, doc: Any, source: tuple[int, int], name_span: Any, kind: str) -> str | None:
+        """"Barack Obama and Angela Merkel", "Exxon Mobil and Chevron": the names of a source whose name is
+        coordinated with other names of its kind inside the source, joined as the text joins them; None for one."""
+        span = doc.char_span(*source, alignment_mode="expand")
+        if span is None:
+            return None
+        labels = {"PERSON"} if kind == "named_person" else {"ORG", "GPE"}
+        if getattr(name_span, "label_", "") not in labels:
+            return None  # the name is the whole phrase ("civil rights groups like the ACLU and ..."), no one name
+        entities = [e for e in self.span_entities(span) if e.label_ in labels and e.start != name_span.start]
+        # the names joined to this one by "and" or commas, however the parse hangs each name's words
+        linked = set(range(name_span.start, name_span.end))
+        joined: list[Any] = []
+        grew = True
+        while grew:
+            grew = False
+            for entity in entities:
+                if entity in joined:
+                    continue
+                words = set(range(entity.start, entity.end))
+                if any(doc[i].dep_ == "conj" and doc[i].head.i in linked for i in words) or any(
+                        doc[i].dep_ == "conj" and doc[i].head.i in words for i in linked):
+                    joined.append(entity)
+                    linked |= words
+                    grew = True
+        if not joined:
+            return None
+        names = [re.sub(r"['’]s$", "", re.sub(r"^(the|The)\s+", "", e.text.strip())).strip(" ,.-–—")
+                 for e in sorted([name_span, *joined], key=lambda e: e.start_char)]
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
     def channel(self, doc: Any, candidate: Candidate) -> tuple[int, int] | None:
         """The outlet or medium: "told Reuters", "relayed to Sputnik", "in a statement", "on Telegram"."""

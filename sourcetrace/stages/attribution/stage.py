@@ -219,7 +219,7 @@ class AttributionExtractor:
                 speaker = Speaker(name=document.analysis.article.outlet or "the author", resolved_from="author")
             elif candidate.source:
                 kind, _, name_span = self.describer.source_kind(doc, candidate.source)
-                described = self.describer.speaker(doc, candidate.source, kind, name_span)
+                described = self.describer.speaker(doc, candidate.source, kind, name_span, joint=True)
                 speaker = Speaker(name=described[0], role=described[1], resolved_from="name") if described else None
                 if kind == "pronoun":
                     answered, antecedent = mentions.pronoun(*candidate.source, exclude=candidate.content)
@@ -610,8 +610,8 @@ def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
     gender = pronoun_gender(word)
     for speaker in reversed(known):
         kind = kinds.get(speaker.name)
-        if gender is not None and genders.get(speaker.name) not in (None, gender):
-            continue
+        if gender is not None and (genders.get(speaker.name) not in (None, gender) or " and " in speaker.name):
+            continue  # "he" is neither a woman nor "Barack Obama and Angela Merkel"
         if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
             return speaker
     return None

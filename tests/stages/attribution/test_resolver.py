@@ -542,3 +542,31 @@ def test_one_another_and_everyone_stand_for_no_named_speaker():
     assert _speaker(analysis, "Daniel Whitfield") == "Daniel Whitfield"
     for source in ("one", "another", "everyone"):
         assert _speaker(analysis, source) is None, source
+
+
+def test_the_company_after_two_companies_speaking_together_names_no_one():
+    analysis = _analyse("Exxon Mobil and Chevron both reported higher profits on Friday. The company said oil output "
+                        "rose.")
+    assert _speaker(analysis, "The company") is None
+
+
+def test_a_wire_epithet_for_a_company_is_the_company_named_before():
+    analysis = _analyse("Boeing reported a loss for the third quarter. The planemaker said deliveries would recover "
+                        "next year.")
+    assert _speaker(analysis, "The planemaker") == "Boeing"
+
+
+def test_the_diplomat_is_the_foreign_ministry_official_named_before():
+    analysis = _analyse("Maria Zakharova, the foreign ministry spokeswoman, dismissed the report. The diplomat said it "
+                        "was fake.")
+    assert _speaker(analysis, "The diplomat") == "Maria Zakharova"
+
+
+def test_names_speaking_together_are_one_joint_speaker_and_each_keeps_a_name_of_their_own():
+    analysis = _analyse("Former Ambassador John Bolton and editor Sebastian Gorka said the plan would fail. Bolton "
+                        "said it was naive.")
+    assert _speaker(analysis, "Former Ambassador John Bolton and editor Sebastian Gorka") == \
+        "John Bolton and Sebastian Gorka"
+    assert _speaker(analysis, "Bolton") == "John Bolton"
+    analysis = _analyse("Exxon Mobil and Chevron said output rose.")
+    assert _speaker(analysis, "Exxon Mobil and Chevron") == "Exxon Mobil and Chevron"
