@@ -48,6 +48,7 @@ name or follows an office is a person even when its surname is an outlet word ("
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -879,10 +880,13 @@ class ArticleMentions:
         proper = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
                   and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
         proper |= {kin for word in proper for kin in _PARTY_KIN.get(word, ())}
+        nationalities = {t.lower_ for t in span if t.ent_type_ == "NORP" and t.lower_ in proper} - _PARTY_KIN.keys()
         if proper & _PARTY_KIN.keys():
             # "the GOP nominee" is not the Democratic one
             people = [m for m in people if not (m.entity.roles & _PARTY_KIN.keys() - proper)]
             by_role = [m for m in by_role if not (m.entity.roles & _PARTY_KIN.keys() - proper)]
+        people = [m for m in people if not self._elsewhere(m.entity, proper)]
+        by_role = [m for m in by_role if not self._elsewhere(m.entity, proper)]
         placed = [m for m in by_role if m.entity.roles & proper]
         if placed:
             # the governor of New Jersey, however recent the governor of Florida
@@ -906,7 +910,7 @@ class ArticleMentions:
             topic = [m for m in people if m.subject and not m.quoted and not m.entity.plural
                      and own_sentence - reach <= m.sentence <= own_sentence and m.start < start
                      and not (m.entity.roles & offices and not m.entity.roles & role_words)
-                     and not (proper and not m.entity.roles & proper)
+                     and self._from_there(m.entity, proper, nationalities)
                      # "the candidate" is one the story is about, not a campaign manager named once
                      and not (heads & self.lexicon.unique_roles and 2 * m.entity.mentions < most)]
             if topic:
@@ -930,6 +934,39 @@ class ArticleMentions:
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
         return None
+
+    def _from_there(self, entity: Entity, proper: set[str], nationalities: set[str]) -> bool:
+        """Whether a person may be the subject a description with these places, parties and nationalities stands
+        for: a place or party must be among their roles ("the Wisconsin Republican"); a nationality only rules out a
+        person whose roles give another country ("the Chechen leader" may be a leader named with no nationality)."""
+        strict = proper - nationalities
+        if strict and not entity.roles & strict:
+            return False
+        return not self._elsewhere(entity, proper)
+
+    def _elsewhere(self, entity: Entity, proper: set[str]) -> bool:
+        """Whether a person's roles tie them to a country or nationality other than the description's nationality:
+        "Ukraine's foreign minister" is not "the Russian diplomat"."""
+        places = proper & self._nationalities
+        if not places:
+            return False  # a state or city in a description is weighed by the roles that name it, not here
+        # the place a role opens with ("Ukrainian Foreign Minister", "Ukraine's foreign minister"); a place further
+        # into a long apposition is what they did, not where they are from
+        def same(words: set[str]) -> bool:  # "Russia" and "Russian", "Ukraine" and "Ukrainian" are one place
+            return any(a[:4] == b[:4] for a in words for b in places if len(a) >= 4 and len(b) >= 4)
+
+        theirs = {phrase.split()[0] for phrase in entity.role_phrases if phrase} & self._place_words
+        return bool(theirs) and not same(theirs) and not same(entity.roles)
+
+    @functools.cached_property
+    def _nationalities(self) -> set[str]:
+        """The article's nationality words ("russian", "chechen"), parties left out."""
+        return {t.lower_ for t in self.doc if t.ent_type_ == "NORP" and t.is_alpha} - _PARTY_KIN.keys()
+
+    @functools.cached_property
+    def _place_words(self) -> set[str]:
+        """The article's words for places and nationalities ("ukraine", "russian"), parties left out."""
+        return {t.lower_ for t in self.doc if t.ent_type_ in ("GPE", "NORP") and t.is_alpha} - _PARTY_KIN.keys()
 
     def _outlet_of_kind(self, entity: Entity, head: Any) -> bool:
         """Whether an outlet can be "the newspaper" (not a wire agency or broadcaster) or "the agency" (only "the

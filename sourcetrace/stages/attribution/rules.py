@@ -752,8 +752,8 @@ class Describer:
         if anonymous_head and head.lemma_.lower() not in organization_heads and not people:
             # "a spokesperson for the German government", "officials at the ministry": unnamed people
             return "anonymous", head, None
-        if head.lemma_.lower() in organization_heads or (
-                lower.split()[-1] in organization_heads and head.tag_ not in ("NNS", "NNPS")):
+        if head.lemma_.lower() in organization_heads or (head.tag_ not in ("NNS", "NNPS") and (
+                lower.split()[-1] in organization_heads or " ".join(lower.split()[-2:]) in organization_heads)):
             if span[0].lower_ == "the" or organisations or any(t.pos_ == "PROPN" for t in span):
                 return "named_organization", head, span
         if head.lemma_.lower() in self.lexicon.anonymous_heads or head.lower_ in self.lexicon.anonymous_heads:

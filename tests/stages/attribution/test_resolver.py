@@ -570,3 +570,26 @@ def test_names_speaking_together_are_one_joint_speaker_and_each_keeps_a_name_of_
     assert _speaker(analysis, "Bolton") == "John Bolton"
     analysis = _analyse("Exxon Mobil and Chevron said output rose.")
     assert _speaker(analysis, "Exxon Mobil and Chevron") == "Exxon Mobil and Chevron"
+
+
+@pytest.mark.parametrize("text", [
+    "Dmytro Kuleba, Ukraine's foreign minister, met reporters in Kyiv. The Russian diplomat said nothing.",
+    "Ukrainian Foreign Minister Dmytro Kuleba spoke in Kyiv on Monday. The Russian minister said nothing.",
+])
+def test_a_description_s_nationality_rules_out_a_person_of_another_country(text):
+    analysis = _analyse(text)
+    source = next(a.source.text for a in analysis.attributions if a.source and a.source.text.startswith("The "))
+    assert _speaker(analysis, source) is None
+
+
+def test_a_nationality_does_not_rule_out_a_person_named_without_one():
+    analysis = _analyse("Ramzan Kadyrov posted a video on Monday. The Chechen leader said his fighters had taken the "
+                        "village.")
+    assert _speaker(analysis, "The Chechen leader") == "Ramzan Kadyrov"
+
+
+def test_a_body_whose_name_ends_in_two_words_for_a_body_speaks_as_itself():
+    attribution = _by_source(_analyse("Russia attacked Ukraine overnight with more than 150 drones, the Ukrainian "
+                                      "air force said."), "the Ukrainian air force")
+    assert attribution.speaker is not None and attribution.speaker.name == "Ukrainian air force"
+    assert attribution.source_kind == "named_organization"
