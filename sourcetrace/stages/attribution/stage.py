@@ -402,6 +402,8 @@ class AttributionExtractor:
         if any(re.search(rf"\b{verb}", cue_text) for verb in self.lexicon.declining_verbs):
             return bool(re.match(r"^(to\s+)?(comment|elaborate|say|discuss|answer|respond|speak|confirm|give)\b",
                                  content_text)) or not content_text
+        if re.search(r"\b(not|n't|never)\s+(immediately\s+)?(comment|elaborate)\b", cue_text):
+            return True  # "Putin did not comment", "did not elaborate on the figures"
         if re.search(r"\b(not|n't|never)\s+(immediately\s+)?(respond|return|reply|answer)", cue_text):
             return bool(re.match(r"^(to\s+)?(an?\s+|the\s+|repeated\s+|multiple\s+)*"
                                  r"(requests?|calls?|emails?|messages?|inquir|queries|question)", content_text))

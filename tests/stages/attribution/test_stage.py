@@ -726,6 +726,12 @@ def test_refusals_to_speak_are_declined_not_statements():
     assert not any("comment" in c.span.text for c in analysis.claims)
 
 
+def test_did_not_comment_is_declined():
+    analysis = _analyse("Vladimir Putin did not comment. His spokesman said the talks were over.")
+    assert _by_cue(analysis, "did not comment").statement_kind == "declined"
+    assert _by_cue(analysis, "said").statement_kind == "statement"
+
+
 def test_who_asked_not_to_be_named_is_nobody_named():
     analysis = _analyse("Mayor Lena Fischer opened the new school on Monday.\n\n"
                         "A senior official, who asked not to be named, said the budget would be cut.")
