@@ -1263,8 +1263,7 @@ def _hyphenated(head: Any, span: Any) -> str | None:
 
 def unnamed_body_kind(doc: Any, start: int, end: int) -> str | None:
     """The source kind of a description whose head says only what kind of body speaks, left unresolved: "other"
-    for "the company", "the newspaper", "the news service", "the paper's editorial board", "the health ministry"
-    (it names no one),
+    for "the company", "the newspaper", "the news service", "the paper's editorial board" (it names no one),
     "anonymous" for a plural one ("the departments", "the authorities"); None for any other description."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or len(span) == 0:
@@ -1275,11 +1274,7 @@ def unnamed_body_kind(doc: Any, start: int, end: int) -> str | None:
     generic = _GENERIC_ORGANISATION_HEADS | _MEDIA_HEADS
     media = any(t.lower_ in ("news", "wire") for t in head.children if t.i < head.i)
     owned_by_generic = any(t.dep_ == "poss" and t.lemma_.lower() in generic for t in head.children)
-    if head.lemma_.lower() in generic or media or owned_by_generic:
-        return "other"
-    # "the department", "the health ministry": a body's kind in lower case, with no name in it
-    unnamed = head.pos_ == "NOUN" and head.text.islower() and not any(t.text[:1].isupper() for t in span[1:])
-    return "other" if unnamed else None
+    return "other" if head.lemma_.lower() in generic or media or owned_by_generic else None
 
 
 def is_first_person(word: str) -> bool:

@@ -594,9 +594,3 @@ def test_a_body_whose_name_ends_in_two_words_for_a_body_speaks_as_itself():
     assert attribution.speaker is not None and attribution.speaker.name == "Ukrainian air force"
     assert attribution.source_kind == "named_organization"
 
-
-def test_a_body_s_kind_in_lower_case_names_no_one_when_unresolved():
-    attribution = _by_source(_analyse("Defense Secretary Lloyd Austin said the package was worth $400 million. The "
-                                      "department did not say when the shells would arrive."), "The department")
-    assert attribution.speaker is None
-    assert attribution.source_kind == "other"
