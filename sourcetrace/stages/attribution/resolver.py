@@ -950,11 +950,11 @@ class ArticleMentions:
         places = proper & self._nationalities
         if not places:
             return False  # a state or city in a description is weighed by the roles that name it, not here
-        # the place a role opens with ("Ukrainian Foreign Minister", "Ukraine's foreign minister"); a place further
-        # into a long apposition is what they did, not where they are from
         def same(words: set[str]) -> bool:  # "Russia" and "Russian", "Ukraine" and "Ukrainian" are one place
             return any(a[:4] == b[:4] for a in words for b in places if len(a) >= 4 and len(b) >= 4)
 
+        # the place a role opens with ("Ukrainian Foreign Minister", "Ukraine's foreign minister"); a place further
+        # into a long apposition is what they did, not where they are from
         theirs = {phrase.split()[0] for phrase in entity.role_phrases if phrase} & self._place_words
         return bool(theirs) and not same(theirs) and not same(entity.roles)
 

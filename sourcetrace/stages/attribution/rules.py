@@ -794,9 +794,9 @@ class Describer:
         if kind not in ("named_person", "named_organization") or name_span is None:
             return None
         text = self._text(doc)
-        joint = self._coordinated_names(doc, source, name_span, kind) if joint else None
-        if joint is not None:
-            return _plain(joint), None  # "Barack Obama and Angela Merkel said": the two together
+        joint_name = self._coordinated_names(doc, source, name_span, kind) if joint else None
+        if joint_name is not None:
+            return _plain(joint_name), None  # "Barack Obama and Angela Merkel said": the two together
         name = name_span.text.strip()
         name = re.sub(r"^(the|The)\s+", "", name) if kind == "named_organization" else name
         name = re.sub(r"['’]s$", "", name).strip(" ,.-–—")  # "-President Obama" signing a pull quote
