@@ -565,7 +565,8 @@ def merge_speaker_names(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     """Name as stored -> merged name, for the names that change (rows: speaker, source_kind, n).
 
     Spacing and case are evened out (the most frequent spelling wins); a person named by one word becomes the
-    one multi-word person name that ends in it ("Peskov" -> "Dmitry Peskov"), and stays apart when several do."""
+    one multi-word person name that ends in it ("Peskov" -> "Dmitry Peskov"), and stays apart when several do; a
+    joint speaker ("Barack Obama and Angela Merkel") is no one's full name."""
     counts: dict[str, dict[str, int]] = {}
     kinds: dict[str, set[str]] = {}
     for row in rows:
@@ -581,7 +582,8 @@ def merge_speaker_names(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
     by_surname: dict[str, set[str]] = {}
     for key in counts:
         words = key.split()
-        if len(words) >= 2 and kinds[key] & set(PERSON_KINDS):
+        # a joint speaker ("barack obama and angela merkel") is nobody's full name
+        if len(words) >= 2 and kinds[key] & set(PERSON_KINDS) and "and" not in words and "," not in key:
             by_surname.setdefault(words[-1], set()).add(key)
     aliases: dict[str, str] = {}
     for key, names in counts.items():

@@ -23,6 +23,15 @@ def test_a_surname_and_a_pronoun_join_the_one_full_name():
     assert aliases == {"Peskov": "Dmitry Peskov", "dmitry  peskov": "Dmitry Peskov"}  # Ivanov is ambiguous
 
 
+def test_a_joint_speaker_is_no_one_s_full_name():
+    rows = [{"speaker": "Angela Merkel", "source_kind": "named_person", "n": 2},
+            {"speaker": "Barack Obama and Angela Merkel", "source_kind": "named_person", "n": 1},
+            {"speaker": "Merkel", "source_kind": "named_person", "n": 2},
+            {"speaker": "Obama, Merkel and Macron", "source_kind": "named_person", "n": 1},
+            {"speaker": "Macron", "source_kind": "named_person", "n": 1}]
+    assert merge_speaker_names(rows) == {"Merkel": "Angela Merkel"}
+
+
 def test_speakers_are_counted_once_in_every_statistic(speaker_corpus):
     store = CorpusStore.open(speaker_corpus)
     speakers = {row["speaker"]: row for row in store.speakers()}
