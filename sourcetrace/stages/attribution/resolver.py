@@ -364,12 +364,8 @@ class ArticleMentions:
         words = [t for t in entity if t.is_alpha]
         if len(words) >= 2 and words[-1].text[:1].isupper() and words[-1].lower_ in _ORGANISATION_NAME_ENDINGS:
             return True
-        root = entity.root
-        appositions = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
-        if root.dep_ == "appos" and root.head.pos_ == "NOUN" and not entity.start <= root.head.i < entity.end:
-            appositions.append(root.head)  # "the advocacy group Autism Speaks"
         return any(c.lemma_.lower() in self.lexicon.organization_heads | _GENERIC_ORGANISATION_HEADS
-                   for c in appositions)
+                   for c in _apposed_nouns(entity))
 
     def _add_entity_mention(self, entity: Any) -> None:
         if self._is_outlet_name(entity) or self._is_labelled_person_body(entity):
@@ -500,12 +496,8 @@ class ArticleMentions:
     def _body_kind_words(entity: Any) -> set[str]:
         """The common nouns a body's apposition calls it: "Judicial Watch, a conservative watchdog group" is a
         "group" and a "watchdog"; "the advocacy group Autism Speaks" an "advocacy" "group"."""
-        root = entity.root
-        phrases = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
-        if root.dep_ == "appos" and root.head.pos_ == "NOUN" and not entity.start <= root.head.i < entity.end:
-            phrases.append(root.head)
         words: set[str] = set()
-        for head in phrases:
+        for head in _apposed_nouns(entity):
             words.add(head.lemma_.lower())
             words |= {c.lemma_.lower() for c in head.children if c.dep_ == "compound" and c.pos_ == "NOUN"}
         return words
@@ -880,7 +872,9 @@ class ArticleMentions:
         proper = {t.lower_ for t in span if t.i > span.start and t.text[:1].isupper()
                   and (t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "NORP"))} - role_words
         proper |= {kin for word in proper for kin in _PARTY_KIN.get(word, ())}
-        nationalities = {t.lower_ for t in span if t.ent_type_ == "NORP" and t.lower_ in proper} - _PARTY_KIN.keys()
+        # a place or party must be among a topic person's roles ("the Wisconsin Republican"); a nationality only
+        # rules out a person of another country (`_elsewhere`, applied to `people` below)
+        strict = proper - ({t.lower_ for t in span if t.ent_type_ == "NORP"} - _PARTY_KIN.keys())
         if proper & _PARTY_KIN.keys():
             # "the GOP nominee" is not the Democratic one
             people = [m for m in people if not (m.entity.roles & _PARTY_KIN.keys() - proper)]
@@ -910,7 +904,7 @@ class ArticleMentions:
             topic = [m for m in people if m.subject and not m.quoted and not m.entity.plural
                      and own_sentence - reach <= m.sentence <= own_sentence and m.start < start
                      and not (m.entity.roles & offices and not m.entity.roles & role_words)
-                     and self._from_there(m.entity, proper, nationalities)
+                     and not (strict and not m.entity.roles & strict)
                      # "the candidate" is one the story is about, not a campaign manager named once
                      and not (heads & self.lexicon.unique_roles and 2 * m.entity.mentions < most)]
             if topic:
@@ -934,15 +928,6 @@ class ArticleMentions:
                 latest[id(mention.entity)] = mention.start
             return max(people, key=lambda m: (counts[id(m.entity)], latest[id(m.entity)]))
         return None
-
-    def _from_there(self, entity: Entity, proper: set[str], nationalities: set[str]) -> bool:
-        """Whether a person may be the subject a description with these places, parties and nationalities stands
-        for: a place or party must be among their roles ("the Wisconsin Republican"); a nationality only rules out a
-        person whose roles give another country ("the Chechen leader" may be a leader named with no nationality)."""
-        strict = proper - nationalities
-        if strict and not entity.roles & strict:
-            return False
-        return not self._elsewhere(entity, proper)
 
     def _elsewhere(self, entity: Entity, proper: set[str]) -> bool:
         """Whether a person's roles tie them to a country or nationality other than the description's nationality:
@@ -1250,6 +1235,16 @@ class ArticleMentions:
             elif mention.start >= end:
                 break
         return found
+
+
+def _apposed_nouns(entity: Any) -> list[Any]:
+    """The common nouns a name stands in apposition with, either way round: "Autism Speaks, an advocacy group",
+    "the advocacy group Autism Speaks"."""
+    root = entity.root
+    nouns = [c for c in root.children if c.dep_ == "appos" and c.pos_ == "NOUN"]
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN" and not entity.start <= root.head.i < entity.end:
+        nouns.append(root.head)
+    return nouns
 
 
 def _hyphenated(head: Any, span: Any) -> str | None:

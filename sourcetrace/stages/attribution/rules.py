@@ -164,6 +164,15 @@ def select_tokens(
     return [doc[i] for i in token_indices(doc, pos, orth, lower, lemma)]
 
 
+def _bare_name(text: str, organisation: bool) -> str:
+    """A name as a speaker's name: an organisation's without "the", anyone's without a possessive or the
+    punctuation around it ("-President Obama" signing a pull quote)."""
+    name = text.strip()
+    if organisation:
+        name = re.sub(r"^(the|The)\s+", "", name)
+    return re.sub(r"['’]s$", "", name).strip(" ,.-–—")
+
+
 class RuleExtractor:
     """Finds attribution candidates in a parsed document."""
 
@@ -797,9 +806,7 @@ class Describer:
         joint_name = self._coordinated_names(doc, source, name_span, kind) if joint else None
         if joint_name is not None:
             return _plain(joint_name), None  # "Barack Obama and Angela Merkel said": the two together
-        name = name_span.text.strip()
-        name = re.sub(r"^(the|The)\s+", "", name) if kind == "named_organization" else name
-        name = re.sub(r"['’]s$", "", name).strip(" ,.-–—")  # "-President Obama" signing a pull quote
+        name = _bare_name(name_span.text, kind == "named_organization")
         roles = []
         title = self._title_pattern.match(name)
         if kind == "named_person" and title:
@@ -860,8 +867,7 @@ class Describer:
                     grew = True
         if not joined:
             return None
-        names = [re.sub(r"['’]s$", "", re.sub(r"^(the|The)\s+", "", e.text.strip())).strip(" ,.-–—")
-                 for e in sorted([name_span, *joined], key=lambda e: e.start_char)]
+        names = [_bare_name(e.text, True) for e in sorted([name_span, *joined], key=lambda e: e.start_char)]
         return ", ".join(names[:-1]) + " and " + names[-1]
 
     def channel(self, doc: Any, candidate: Candidate) -> tuple[int, int] | None:
