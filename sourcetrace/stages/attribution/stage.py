@@ -614,7 +614,7 @@ def _resolve_pronoun(pronoun: str, known: list[Speaker], kinds: dict[str, str],
         kind = kinds.get(speaker.name)
         if gender is not None and (genders.get(speaker.name) not in (None, gender) or " and " in speaker.name):
             continue  # "he" is neither a woman nor "Barack Obama and Angela Merkel"
-        if wanted is None or kind == wanted or (word in ("they", "we") and kind in ("named_organization",)):
+        if kind == wanted or (word in ("they", "we") and kind == "named_organization"):
             return speaker
     return None
 
